@@ -1,0 +1,1 @@
+"""dhrbuild: build the single publication PDF of a Domestic Homicide Review."""

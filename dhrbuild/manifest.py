@@ -1,0 +1,256 @@
+"""The build manifest: pydantic models and :func:`load_manifest`, which reads it from YAML."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from dhrbuild.errors import ManifestError
+from dhrbuild.order import AnnexStyle
+
+DEFAULT_MAX_BYTES = 20_000_000
+"""The Home Office limit: strictly smaller than 20 MB, read as 20,000,000 bytes (the stricter reading)."""
+
+_BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir")
+    path = Path(value).expanduser()
+    if base is not None and not path.is_absolute():
+        path = Path(base) / path
+    return path.resolve()
+
+
+def _input_file(value: Path, info: ValidationInfo) -> Path:
+    path = _resolve(value, info)
+    if (info.context or {}).get("check_files", True):
+        if not path.exists():
+            raise ValueError(
+                f"file not found: {path} (paths are relative to the manifest's folder)"
+            )
+        if not path.is_file():
+            raise ValueError(f"not a file: {path}")
+    return path
+
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Review(_Strict):
+    """Who and what the review is: the fields that reach the PDF's metadata."""
+
+    title: NonEmpty = Field(
+        description="The document title (Info /Title and XMP dc:title). Use the pseudonym only.",
+        examples=["Domestic Homicide Review: the death of Alex"],
+    )
+    pseudonym: NonEmpty = Field(description="The pseudonym used for the victim.", examples=["Alex"])
+    partnership: NonEmpty = Field(
+        description="The Community Safety Partnership; becomes the PDF author.",
+        examples=["Northshire Community Safety Partnership"],
+    )
+    language: str = Field(
+        default="en-GB", description="BCP 47 language tag of the document.", examples=["en-GB"]
+    )
+    kind: Literal["DHR", "DARDR"] = Field(
+        default="DHR",
+        description="Domestic Homicide Review (DHR) or Domestic Abuse Related Death Review (DARDR).",
+    )
+    date: dt.date | None = Field(
+        default=None,
+        description="Publication date, written as the PDF's creation and modification date. "
+        "Left out, the PDF carries no date (the build stays reproducible either way).",
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _bcp47(cls, value: str) -> str:
+        if not _BCP47.match(value):
+            raise ValueError(f"{value!r} is not a BCP 47 language tag such as en-GB or cy-GB")
+        return value
+
+
+class ActionPlanSource(_Strict):
+    """The action plan annex: a YAML or CSV plan that dhrbuild draws, or a finished PDF."""
+
+    source: Path = Field(
+        description="action-plan.yaml, .yml or .csv drawn by dhrbuild, or a .pdf used as it is."
+    )
+    as_at: dt.date = Field(description="The date the implementation updates are current to.")
+    missing_updates: Literal["error", "warn"] = Field(
+        default="error",
+        description="What an action that is not complete and has no dated update is: "
+        "an error (default) or a warning.",
+    )
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: Path, info: ValidationInfo) -> Path:
+        path = _input_file(value, info)
+        if path.suffix.lower() not in {".yaml", ".yml", ".csv", ".pdf"}:
+            raise ValueError(f"{path.name}: the action plan must be a .yaml, .yml, .csv or .pdf file")
+        return path
+
+
+class Annex(_Strict):
+    """A further annex, placed after the action plan and before the QA Panel letter."""
+
+    title: NonEmpty = Field(examples=["Glossary"])
+    file: Path
+
+    @field_validator("file")
+    @classmethod
+    def _file(cls, value: Path, info: ValidationInfo) -> Path:
+        return _pdf_file(value, info)
+
+
+def _pdf_file(value: Path, info: ValidationInfo) -> Path:
+    path = _input_file(value, info)
+    if path.suffix.lower() != ".pdf":
+        raise ValueError(f"{path.name}: expected a .pdf file")
+    return path
+
+
+class Output(_Strict):
+    """Where the publication PDF goes and the limits it must meet."""
+
+    path: Path = Field(default=Path("dist/publication.pdf"), description="The output PDF.")
+    max_bytes: int = Field(
+        default=DEFAULT_MAX_BYTES,
+        gt=0,
+        description="The build fails if the output is this many bytes or more.",
+    )
+    annex_style: AnnexStyle = Field(
+        default=AnnexStyle.ANNEX, description="'annex' (Annex A, B, …) or 'appendix' (Appendix 1, 2, …)."
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: Path, info: ValidationInfo) -> Path:
+        path = _resolve(value, info)
+        if path.suffix.lower() != ".pdf":
+            raise ValueError(f"{path.name}: the output file name must end in .pdf")
+        return path
+
+
+class Manifest(_Strict):
+    """A whole build: the review, its parts in any order of keys, and the output."""
+
+    version: Literal[1] = Field(description="Manifest format version; this dhrbuild reads 1.")
+    review: Review
+    executive_summary: Path
+    report: Path
+    action_plan: ActionPlanSource
+    annexes: list[Annex] = Field(default_factory=list)
+    qa_letter: Path
+    output: Output = Field(default_factory=Output)
+    base_dir: Path | None = Field(default=None, exclude=True, description="Set by load_manifest.")
+
+    @field_validator("executive_summary", "report", "qa_letter")
+    @classmethod
+    def _parts(cls, value: Path, info: ValidationInfo) -> Path:
+        return _pdf_file(value, info)
+
+    def input_paths(self) -> list[Path]:
+        """Return every input file of the build, in publication order."""
+        paths = [self.executive_summary, self.report, self.action_plan.source]
+        paths += [a.file for a in self.annexes]
+        paths.append(self.qa_letter)
+        return paths
+
+
+_FRIENDLY = {
+    "extra_forbidden": "unknown key; check its spelling and indentation",
+    "missing": "required key is missing",
+    "date_from_datetime_parsing": "not a date; write it as YYYY-MM-DD",
+    "date_parsing": "not a date; write it as YYYY-MM-DD",
+    "date_type": "not a date; write it as YYYY-MM-DD",
+    "string_too_short": "must not be empty",
+}
+
+
+def _describe(err: Any) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    kind = err["type"]
+    if loc == "version" and kind == "literal_error":
+        msg = f"unsupported manifest version {err.get('input')!r}; this dhrbuild reads version: 1"
+    elif kind == "value_error":
+        msg = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
+    else:
+        msg = _FRIENDLY.get(kind, err["msg"])
+    return f"{loc}: {msg}"
+
+
+def manifest_from_dict(
+    data: Any, base_dir: Path, *, source: str = "manifest", check_files: bool = True
+) -> Manifest:
+    """Validate a manifest given as plain data, resolving paths against ``base_dir``.
+
+    Args:
+        data: The parsed manifest (a mapping).
+        base_dir: The folder relative paths resolve against.
+        source: How to name the manifest in error messages.
+        check_files: Whether input files must exist.
+
+    Returns:
+        The validated manifest.
+
+    Raises:
+        ManifestError: Listing every problem at once, one line each with its key path.
+    """
+    if not isinstance(data, dict):
+        raise ManifestError(source, ["the manifest must be a mapping of keys (version, review, …)"])
+    base = Path(base_dir).resolve()
+    try:
+        manifest = Manifest.model_validate(
+            data, context={"base_dir": base, "check_files": check_files}
+        )
+    except ValidationError as exc:
+        raise ManifestError(source, [_describe(e) for e in exc.errors()]) from None
+    return manifest.model_copy(update={"base_dir": base})
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and validate a YAML manifest; relative paths resolve against its folder.
+
+    Args:
+        path: The manifest file.
+
+    Returns:
+        The validated manifest.
+
+    Raises:
+        ManifestError: The file is missing or not YAML, or any key is invalid (every problem
+            is reported at once, one line each with its key path).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError(str(path), ["file not found; give the path to manifest.yaml"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(str(path), [f"cannot be read ({exc})"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ManifestError(str(path), [f"{where}not valid YAML ({problem})"]) from None
+    return manifest_from_dict(data, path.parent, source=str(path))

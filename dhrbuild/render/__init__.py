@@ -1,0 +1,1 @@
+"""Drawing of the pages dhrbuild generates, with reportlab."""
