@@ -15,13 +15,14 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from dhrbuild.errors import ManifestError
 from dhrbuild.order import AnnexStyle
 
 DEFAULT_MAX_BYTES = 20_000_000
-"""The Home Office limit: strictly smaller than 20 MB, read as 20,000,000 bytes (the stricter reading)."""
+"""The Home Office limit: strictly under 20 MB, read as 20,000,000 bytes (the stricter reading)."""
 
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-[A-Za-z0-9]{5,8})*$")
 
@@ -70,7 +71,8 @@ class Review(_Strict):
     )
     kind: Literal["DHR", "DARDR"] = Field(
         default="DHR",
-        description="Domestic Homicide Review (DHR) or Domestic Abuse Related Death Review (DARDR).",
+        description="Domestic Homicide Review (DHR) or Domestic Abuse Related Death Review "
+        "(DARDR).",
     )
     date: dt.date | None = Field(
         default=None,
@@ -104,7 +106,9 @@ class ActionPlanSource(_Strict):
     def _source(cls, value: Path, info: ValidationInfo) -> Path:
         path = _input_file(value, info)
         if path.suffix.lower() not in {".yaml", ".yml", ".csv", ".pdf"}:
-            raise ValueError(f"{path.name}: the action plan must be a .yaml, .yml, .csv or .pdf file")
+            raise ValueError(
+                f"{path.name}: the action plan must be a .yaml, .yml, .csv or .pdf file"
+            )
         return path
 
 
@@ -130,14 +134,19 @@ def _pdf_file(value: Path, info: ValidationInfo) -> Path:
 class Output(_Strict):
     """Where the publication PDF goes and the limits it must meet."""
 
-    path: Path = Field(default=Path("dist/publication.pdf"), description="The output PDF.")
+    path: Path = Field(
+        default=Path("dist/publication.pdf"),
+        validate_default=True,
+        description="The output PDF, relative to the manifest's folder.",
+    )
     max_bytes: int = Field(
         default=DEFAULT_MAX_BYTES,
         gt=0,
         description="The build fails if the output is this many bytes or more.",
     )
     annex_style: AnnexStyle = Field(
-        default=AnnexStyle.ANNEX, description="'annex' (Annex A, B, …) or 'appendix' (Appendix 1, 2, …)."
+        default=AnnexStyle.ANNEX,
+        description="'annex' (Annex A, B, …) or 'appendix' (Appendix 1, 2, …).",
     )
 
     @field_validator("path")
@@ -159,8 +168,18 @@ class Manifest(_Strict):
     action_plan: ActionPlanSource
     annexes: list[Annex] = Field(default_factory=list)
     qa_letter: Path
-    output: Output = Field(default_factory=Output)
+    output: Output = Field(
+        default_factory=lambda: Output.model_validate({}), validate_default=False
+    )
     base_dir: Path | None = Field(default=None, exclude=True, description="Set by load_manifest.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_output(cls, data: Any) -> Any:
+        # An absent output section still resolves its default path against the manifest.
+        if isinstance(data, dict) and "output" not in data:
+            data = {**data, "output": {}}
+        return data
 
     @field_validator("executive_summary", "report", "qa_letter")
     @classmethod

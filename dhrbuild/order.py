@@ -40,7 +40,7 @@ REPORT_TITLE = "Overview report"
 
 
 def annex_designator(style: AnnexStyle, index: int) -> str:
-    """Return the designator of the annex at zero-based ``index``: ``A``, ``B``, … or ``1``, ``2``, ….
+    """Return the designator of the annex at zero-based ``index``: ``A``, ``B``… or ``1``, ``2``….
 
     Args:
         style: The labelling style.
@@ -68,7 +68,7 @@ class PartSlot:
     kind: PartKind
     title: str
     heading: str | None
-    """The annex heading stamped on every page (``Annex A: Action plan``); ``None`` for main parts."""
+    """The heading stamped on every annex page (``Annex A: Action plan``); ``None`` otherwise."""
     label_prefix: str
     """The page-label prefix (``ES-``, ``A-``); empty for the overview report."""
 

@@ -1,0 +1,52 @@
+# dhrbuild developer tasks. `make demo` and `make test` work on a fresh machine: they install what they need.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+EXAMPLE := examples/northshire-alex
+APT_PACKAGES := poppler-utils qpdf ghostscript
+
+.PHONY: install system-deps demo example test lint typecheck format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) system-deps
+
+# Debian packages used by the tests' renders and the benchmarks; installed only when missing.
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "note: Debian packages missing:$$missing (install them with apt-get as root)"; fi; \
+	fi
+
+demo: install
+	$(VENV)/bin/dhrbuild assemble $(EXAMPLE)/manifest.yaml
+
+example: install
+	$(PY) examples/make_example.py $(EXAMPLE)
+
+test: install
+	$(PY) -m pytest -q --cov=dhrbuild --cov-branch --cov-report=term:skip-covered
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check dhrbuild tests examples benchmarks
+	$(VENV)/bin/ruff format --check dhrbuild tests examples benchmarks
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix dhrbuild tests examples benchmarks
+	$(VENV)/bin/ruff format dhrbuild tests examples benchmarks
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+bench: install
+	$(PY) benchmarks/bench_merge.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage $(EXAMPLE)/dist

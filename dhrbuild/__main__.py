@@ -1,0 +1,5 @@
+"""``python -m dhrbuild``: the same command line as ``dhrbuild``."""
+
+from dhrbuild.cli import main
+
+main()

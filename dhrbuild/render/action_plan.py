@@ -1,0 +1,249 @@
+"""Draw the action plan as a landscape A4 PDF table with reportlab."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.doctemplate import LayoutError
+
+from dhrbuild.actionplan import Action, ActionPlan, uk_date, uk_long_date
+from dhrbuild.errors import ActionPlanError
+from dhrbuild.render.fonts import BOLD, REGULAR, register_fonts
+
+LIVE_STATEMENT = (
+    "This action plan is a live document and is subject to change as outcomes are delivered."
+)
+"""The statement printed on every page of the action plan."""
+
+PAGE_SIZE: tuple[float, float] = landscape(A4)
+"""Landscape A4, about 842 x 595 pt."""
+
+RESERVED_TOP = 40.0
+"""The band at the top of every page left empty for the annex heading stamped later."""
+
+TOP_MARGIN = 56.0
+SIDE_MARGIN = 30.0
+BOTTOM_MARGIN = 50.0
+FOOTER_Y = 24.0
+BODY_SIZE = 7.5
+FOOTER_SIZE = 8.0
+PAGE_NUMBER_WIDTH = 90.0
+
+CREATOR = "dhrbuild"
+PRODUCER = "dhrbuild (reportlab)"
+
+COLUMNS: tuple[tuple[str, float], ...] = (
+    ("No.", 0.035),
+    ("Recommendation", 0.14),
+    ("Scope", 0.06),
+    ("Action to take", 0.13),
+    ("Lead agency", 0.085),
+    ("Key milestones achieved in enacting recommendation", 0.11),
+    ("Target date", 0.065),
+    ("Date of completion and outcome", 0.11),
+    ("Status", 0.065),
+    ("Implementation updates", 0.20),
+)
+"""The table's column headings and their shares of the frame's width."""
+
+_STATUS_TEXT = {"not started": "Not started", "in progress": "In progress", "complete": "Complete"}
+_SCOPE_TEXT = {"local": "Local", "regional": "Regional", "national": "National"}
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    body = ParagraphStyle(
+        "DhrCell",
+        fontName=REGULAR,
+        fontSize=BODY_SIZE,
+        leading=BODY_SIZE * 1.25,
+        splitLongWords=1,
+    )
+    return {
+        "title": ParagraphStyle("DhrTitle", fontName=BOLD, fontSize=16, leading=20, spaceAfter=4),
+        "subtitle": ParagraphStyle(
+            "DhrSubtitle", fontName=REGULAR, fontSize=11, leading=14, spaceAfter=10
+        ),
+        "body": body,
+        "head": ParagraphStyle("DhrHead", parent=body, fontName=BOLD),
+        "status": ParagraphStyle("DhrStatus", parent=body, fontName=BOLD),
+        "footer": ParagraphStyle(
+            "DhrFooter", fontName=REGULAR, fontSize=FOOTER_SIZE, leading=FOOTER_SIZE * 1.25
+        ),
+    }
+
+
+def _markup(text: str) -> str:
+    """Escape text for a Paragraph, keeping its line breaks."""
+    return "<br/>".join(escape(line) for line in text.strip().splitlines())
+
+
+def _row(action: Action, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    body = styles["body"]
+    updates = "<br/>".join(
+        f"<b>{uk_date(u.date)}</b>: {_markup(u.note)}" for u in action.sorted_updates()
+    )
+    cells = [
+        Paragraph(escape(action.label), body),
+        Paragraph(_markup(action.recommendation), body),
+        Paragraph(_SCOPE_TEXT[action.scope], body),
+        Paragraph(_markup(action.action), body),
+        Paragraph(_markup(action.lead_agency), body),
+        Paragraph(_markup(action.key_milestones), body),
+        Paragraph(uk_date(action.target_date) if action.target_date else "", body),
+        Paragraph(_markup(action.completion or ""), body),
+        Paragraph(_STATUS_TEXT[action.status], styles["status"]),
+        Paragraph(updates, body),
+    ]
+    return cells
+
+
+def _table(plan: ActionPlan, width: float, styles: dict[str, ParagraphStyle]) -> Table:
+    header = [Paragraph(escape(name), styles["head"]) for name, _ in COLUMNS]
+    data = [header] + [_row(a, styles) for a in plan.actions]
+    widths = [width * share for _, share in COLUMNS]
+    table = Table(data, colWidths=widths, repeatRows=1, splitByRow=1, splitInRow=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), REGULAR, BODY_SIZE, BODY_SIZE * 1.25),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E3E3E3")),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+class _NumberedCanvas(Canvas):  # type: ignore[misc]
+    """A canvas that holds its pages back until the end, to write "Page N of M" on each."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held)
+        for number, state in enumerate(self._held, start=1):
+            self.__dict__.update(state)
+            self.setFont(REGULAR, FOOTER_SIZE)
+            self.setFillColor(colors.black)
+            self.drawRightString(PAGE_SIZE[0] - SIDE_MARGIN, FOOTER_Y, f"Page {number} of {total}")
+            super().showPage()
+        super().save()
+
+
+def render_action_plan(
+    plan: ActionPlan,
+    *,
+    as_at: dt.date,
+    title: str = "Action plan",
+    review_title: str,
+    statement: str = LIVE_STATEMENT,
+) -> bytes:
+    """Draw the action plan as a landscape A4 table and return the PDF.
+
+    The first page carries ``title`` and ``review_title`` above the table. Every page carries
+    ``statement``, the date the updates are current to and "Page N of M" at the foot, and the
+    table's header row. The top :data:`RESERVED_TOP` points of every page are left empty for
+    the annex heading stamped later. Every font is embedded, and the same plan always gives
+    the same bytes.
+
+    Args:
+        plan: The validated action plan.
+        as_at: The date the implementation updates are current to.
+        title: The heading of the first page and the PDF's title.
+        review_title: The title of the review, printed under the heading.
+        statement: The live-document statement printed on every page.
+
+    Returns:
+        The PDF, as bytes.
+
+    Raises:
+        ActionPlanError: reportlab cannot fit some content on a page (not expected: a row
+            longer than a page is split across pages).
+    """
+    register_fonts()
+    styles = _styles()
+    width, height = PAGE_SIZE
+    frame = Frame(
+        SIDE_MARGIN,
+        BOTTOM_MARGIN,
+        width - 2 * SIDE_MARGIN,
+        height - TOP_MARGIN - BOTTOM_MARGIN,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="table",
+    )
+    footer_text = f"{_markup(statement)} Updates as at {uk_long_date(as_at)}."
+    footer_width = width - 2 * SIDE_MARGIN - PAGE_NUMBER_WIDTH
+
+    def on_page(canvas: Canvas, _doc: BaseDocTemplate) -> None:
+        # A fresh Paragraph each page: a drawn Paragraph keeps layout state.
+        footer = Paragraph(footer_text, styles["footer"])
+        _, used = footer.wrap(footer_width, BOTTOM_MARGIN)
+        canvas.saveState()
+        footer.drawOn(canvas, SIDE_MARGIN, FOOTER_Y + FOOTER_SIZE - used)
+        canvas.restoreState()
+
+    out = io.BytesIO()
+    doc = BaseDocTemplate(
+        out,
+        pagesize=PAGE_SIZE,
+        pageTemplates=[PageTemplate(id="plan", frames=[frame], onPage=on_page)],
+        leftMargin=SIDE_MARGIN,
+        rightMargin=SIDE_MARGIN,
+        topMargin=TOP_MARGIN,
+        bottomMargin=BOTTOM_MARGIN,
+        title=title,
+        subject=review_title,
+        author="",
+        creator=CREATOR,
+        producer=PRODUCER,
+        invariant=1,
+        pageCompression=1,
+        lang="en-GB",
+        initialFontName=REGULAR,
+        initialFontSize=BODY_SIZE,
+        initialLeading=BODY_SIZE * 1.25,
+    )
+    story: list[Flowable] = [
+        Paragraph(_markup(title), styles["title"]),
+        Paragraph(_markup(review_title), styles["subtitle"]),
+        Spacer(0, 2),
+        _table(plan, width - 2 * SIDE_MARGIN, styles),
+    ]
+    try:
+        doc.build(story, canvasmaker=_NumberedCanvas)
+    except LayoutError as exc:
+        raise ActionPlanError(
+            "action plan", [f"cannot be laid out on landscape A4 pages ({exc})"]
+        ) from None
+    return out.getvalue()
