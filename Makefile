@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXAMPLE := examples/northshire-alex
 APT_PACKAGES := poppler-utils qpdf ghostscript
+SRC := $(wildcard dhrbuild tests examples benchmarks)
 
 .PHONY: install system-deps demo example test lint typecheck format bench clean
 
@@ -35,12 +36,12 @@ test: install
 	$(PY) -m pytest -q --cov=dhrbuild --cov-branch --cov-report=term:skip-covered
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check dhrbuild tests examples benchmarks
-	$(VENV)/bin/ruff format --check dhrbuild tests examples benchmarks
+	$(VENV)/bin/ruff check $(SRC)
+	$(VENV)/bin/ruff format --check $(SRC)
 
 format: $(STAMP)
-	$(VENV)/bin/ruff check --fix dhrbuild tests examples benchmarks
-	$(VENV)/bin/ruff format dhrbuild tests examples benchmarks
+	$(VENV)/bin/ruff check --fix $(SRC)
+	$(VENV)/bin/ruff format $(SRC)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
