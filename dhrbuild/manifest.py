@@ -112,23 +112,56 @@ class ActionPlanSource(_Strict):
         return path
 
 
-class Annex(_Strict):
-    """A further annex, placed after the action plan and before the QA Panel letter."""
+#: File types a part may be given in: PDF, or a document that LibreOffice converts to PDF.
+PART_SUFFIXES = (".pdf", ".docx", ".doc", ".odt", ".rtf")
 
-    title: NonEmpty = Field(examples=["Glossary"])
-    file: Path
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class PartFile(_Strict):
+    """One input document: a path, or a mapping naming the path and where its password is."""
+
+    file: Path = Field(description="The document: .pdf, or .docx/.doc/.odt/.rtf to convert.")
+    password_env: str | None = Field(
+        default=None,
+        description="Name of the environment variable holding the PDF's password "
+        "(never the password itself).",
+        examples=["QA_LETTER_PASSWORD"],
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_path(cls, data: Any) -> Any:
+        if isinstance(data, str | Path):
+            return {"file": data}
+        return data
 
     @field_validator("file")
     @classmethod
     def _file(cls, value: Path, info: ValidationInfo) -> Path:
-        return _pdf_file(value, info)
+        path = _input_file(value, info)
+        if path.suffix.lower() not in PART_SUFFIXES:
+            raise ValueError(
+                f"{path.name}: expected a .pdf file (or .docx, .doc, .odt or .rtf to convert)"
+            )
+        return path
+
+    @field_validator("password_env")
+    @classmethod
+    def _env(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError(
+                f"{value!r} is not an environment variable name; give the variable's name, "
+                "never the password itself"
+            )
+        return value
 
 
-def _pdf_file(value: Path, info: ValidationInfo) -> Path:
-    path = _input_file(value, info)
-    if path.suffix.lower() != ".pdf":
-        raise ValueError(f"{path.name}: expected a .pdf file")
-    return path
+class Annex(_Strict):
+    """A further annex, placed after the action plan and before the QA Panel letter."""
+
+    title: NonEmpty = Field(examples=["Glossary"])
+    file: PartFile = Field(description="The annex document (a path or {file, password_env}).")
 
 
 class Output(_Strict):
@@ -163,11 +196,13 @@ class Manifest(_Strict):
 
     version: Literal[1] = Field(description="Manifest format version; this dhrbuild reads 1.")
     review: Review
-    executive_summary: Path
-    report: Path
+    executive_summary: PartFile = Field(description="The executive summary document.")
+    report: PartFile = Field(description="The overview report document.")
     action_plan: ActionPlanSource
     annexes: list[Annex] = Field(default_factory=list)
-    qa_letter: Path
+    qa_letter: PartFile = Field(
+        description="The Home Office QA Panel letter; always the last annex."
+    )
     output: Output = Field(
         default_factory=lambda: Output.model_validate({}), validate_default=False
     )
@@ -181,17 +216,22 @@ class Manifest(_Strict):
             data = {**data, "output": {}}
         return data
 
-    @field_validator("executive_summary", "report", "qa_letter")
-    @classmethod
-    def _parts(cls, value: Path, info: ValidationInfo) -> Path:
-        return _pdf_file(value, info)
-
     def input_paths(self) -> list[Path]:
         """Return every input file of the build, in publication order."""
-        paths = [self.executive_summary, self.report, self.action_plan.source]
-        paths += [a.file for a in self.annexes]
-        paths.append(self.qa_letter)
+        paths = [self.executive_summary.file, self.report.file, self.action_plan.source]
+        paths += [a.file.file for a in self.annexes]
+        paths.append(self.qa_letter.file)
         return paths
+
+    def part_files(self) -> list[PartFile | ActionPlanSource]:
+        """Return every part's input in publication order (the action plan third)."""
+        return [
+            self.executive_summary,
+            self.report,
+            self.action_plan,
+            *(a.file for a in self.annexes),
+            self.qa_letter,
+        ]
 
 
 _FRIENDLY = {
@@ -204,8 +244,20 @@ _FRIENDLY = {
 }
 
 
-def _describe(err: Any) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+def _at(data: Any, loc: tuple[Any, ...]) -> Any:
+    for key in loc:
+        try:
+            data = data[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _describe(err: Any, data: Any) -> str:
+    parts = tuple(err["loc"])
+    if parts and parts[-1] == "file" and isinstance(_at(data, parts[:-1]), str):
+        parts = parts[:-1]  # a part given as a bare path: name it as the user wrote it
+    loc = ".".join(str(p) for p in parts) or "(top level)"
     kind = err["type"]
     if loc == "version" and kind == "literal_error":
         msg = f"unsupported manifest version {err.get('input')!r}; this dhrbuild reads version: 1"
@@ -241,7 +293,7 @@ def manifest_from_dict(
             data, context={"base_dir": base, "check_files": check_files}
         )
     except ValidationError as exc:
-        raise ManifestError(source, [_describe(e) for e in exc.errors()]) from None
+        raise ManifestError(source, [_describe(e, data) for e in exc.errors()]) from None
     return manifest.model_copy(update={"base_dir": base})
 
 

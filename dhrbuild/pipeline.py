@@ -17,12 +17,12 @@ import pikepdf
 from dhrbuild import compress
 from dhrbuild.actionplan import check_updates, load_action_plan
 from dhrbuild.errors import DhrbuildError, OutputError, OutputTooLargeError
-from dhrbuild.manifest import Manifest
+from dhrbuild.manifest import ActionPlanSource, Manifest
 from dhrbuild.merge import MergedPart, merge_parts
 from dhrbuild.navigation import nest_outline, set_metadata, set_page_labels
 from dhrbuild.order import PartKind, PartSlot, plan_slots
 from dhrbuild.render.action_plan import render_action_plan
-from dhrbuild.sources import open_pdf
+from dhrbuild.sources import open_part, open_pdf
 from dhrbuild.stamp import stamp_headings
 
 log = logging.getLogger(__name__)
@@ -75,10 +75,6 @@ def _slots(manifest: Manifest) -> list[PartSlot]:
     return plan_slots([a.title for a in manifest.annexes], manifest.output.annex_style)
 
 
-def _sources(manifest: Manifest) -> list[Path]:
-    return manifest.input_paths()
-
-
 def _check_output_path(output: Path, inputs: list[Path]) -> None:
     if output.suffix.lower() != ".pdf":
         raise OutputError(output, "the output file name must end in .pdf")
@@ -110,14 +106,15 @@ def _open_action_plan(manifest: Manifest, warnings: list[str]) -> tuple[pikepdf.
 @contextlib.contextmanager
 def _open_parts(manifest: Manifest, warnings: list[str]) -> Iterator[list[_Part]]:
     slots = _slots(manifest)
-    sources = _sources(manifest)
     with contextlib.ExitStack() as stack:
         parts: list[_Part] = []
-        for slot, src in zip(slots, sources, strict=True):
-            if slot.kind is PartKind.ACTION_PLAN:
+        for slot, spec in zip(slots, manifest.part_files(), strict=True):
+            if isinstance(spec, ActionPlanSource):
+                src = spec.source
                 pdf, render = _open_action_plan(manifest, warnings)
             else:
-                pdf, render = open_pdf(src), src
+                src = spec.file
+                pdf, render = open_part(spec)
             stack.callback(pdf.close)
             parts.append(_Part(slot, src, pdf, render))
         yield parts

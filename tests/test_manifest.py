@@ -20,7 +20,7 @@ def test_defaults_and_paths_resolve_against_the_manifest_folder(review, monkeypa
     assert m.review.kind == "DHR"
     assert m.output.max_bytes == 20_000_000
     assert m.output.annex_style is AnnexStyle.ANNEX
-    assert m.executive_summary == manifest.parent / "es.pdf"
+    assert m.executive_summary.file == manifest.parent / "es.pdf"
     assert m.output.path == manifest.parent / "dist" / "publication.pdf"
 
 
@@ -80,7 +80,10 @@ def test_wrong_file_types_are_named(review):
         "action_plan.source: plan.txt: the action plan must be a .yaml, .yml, .csv or .pdf file"
         in problems
     )
-    assert "report: plan.yaml: expected a .pdf file" in problems
+    assert (
+        "report: plan.yaml: expected a .pdf file (or .docx, .doc, .odt or .rtf to convert)"
+        in problems
+    )
 
 
 def test_dardr_kind_and_bad_kind(review):
@@ -112,3 +115,14 @@ def test_order_is_fixed_with_the_letter_last():
     assert plan_slots([], AnnexStyle.APPENDIX)[-1].heading == (
         "Appendix 2: Home Office Quality Assurance Panel letter"
     )
+
+
+def test_part_as_mapping_with_password_env(review):
+    m = dhrbuild.load_manifest(
+        review(qa_letter={"file": "letter.pdf", "password_env": "QA_LETTER_PASSWORD"})
+    )
+    assert m.qa_letter.password_env == "QA_LETTER_PASSWORD"
+    assert m.qa_letter.file.name == "letter.pdf"
+    problems = _problems(review(qa_letter={"file": "nope.pdf", "password_env": "not a name"}))
+    assert any(p.startswith("qa_letter.file: file not found") for p in problems)
+    assert any(p.startswith("qa_letter.password_env: 'not a name'") for p in problems)
