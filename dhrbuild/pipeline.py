@@ -225,57 +225,74 @@ def assemble(
 
     step("opening inputs")
     with _open_parts(manifest, warnings) as parts:
+        build = _Build(manifest, out_path, limit, parts, warnings)
         step("stamping annex headings")
-        for part in parts:
-            if part.slot.heading is None:
-                continue
-            for placed in stamp_headings(
-                part.pdf, part.slot.heading, render_source=part.render_source
-            ):
-                if placed.position == "shrunk":
-                    warnings.append(
-                        f"{part.source.name} page {placed.page_index + 1}: content scaled to "
-                        f"{placed.scale:.0%} to make room for the heading "
-                        f"'{part.slot.heading}'"
-                    )
+        _stamp(build)
         step("merging parts")
-        pdf, merged = merge_parts([(p.slot, p.pdf) for p in parts])
-        with pdf:
-            for m in merged:
-                for name in m.dests_dropped:
-                    warnings.append(
-                        f"{m.slot.bookmark}: named destination {name!r} leads to no page and was "
-                        "dropped"
-                    )
+        build.pdf, build.merged = merge_parts([(p.slot, p.pdf) for p in parts])
+        with build.pdf:
             step("bookmarks, page labels and metadata")
-            nest_outline(pdf, merged)
-            set_page_labels(pdf, merged)
-            compress.strip_private_data(pdf)
-            review = manifest.review
-            set_metadata(
-                pdf,
-                title=review.title,
-                author=review.partnership,
-                subject=_KIND_NAMES[review.kind],
-                language=review.language,
-                date=review.date,
-            )
+            _navigate(build)
+            step("cleaning")
+            _clean(build)
             step("compressing")
-            compress.dedupe(pdf)
-            expected_pages = sum(len(p.pdf.pages) for p in parts)
+            compress.dedupe(build.pdf)
             step("writing")
-            return _write_checked(pdf, merged, out_path, limit, expected_pages, warnings, parts)
+            return _write_checked(build)
 
 
-def _write_checked(
-    pdf: pikepdf.Pdf,
-    merged: list[MergedPart],
-    out_path: Path,
-    limit: int,
-    expected_pages: int,
-    warnings: list[str],
-    parts: list[_Part],
-) -> BuildResult:
+@dataclass
+class _Build:
+    """The state of one build as it goes down the steps."""
+
+    manifest: Manifest
+    out_path: Path
+    limit: int
+    parts: list[_Part]
+    warnings: list[str]
+    pdf: pikepdf.Pdf = field(default_factory=pikepdf.new)
+    merged: list[MergedPart] = field(default_factory=list)
+
+
+def _stamp(build: _Build) -> None:
+    for part in build.parts:
+        if part.slot.heading is None:
+            continue
+        for placed in stamp_headings(part.pdf, part.slot.heading, render_source=part.render_source):
+            if placed.position == "shrunk":
+                build.warnings.append(
+                    f"{part.source.name} page {placed.page_index + 1}: content scaled to "
+                    f"{placed.scale:.0%} to make room for the heading '{part.slot.heading}'"
+                )
+
+
+def _navigate(build: _Build) -> None:
+    pdf = build.pdf
+    for m in build.merged:
+        for name in m.dests_dropped:
+            build.warnings.append(
+                f"{m.slot.bookmark}: named destination {name!r} leads to no page and was dropped"
+            )
+    nest_outline(pdf, build.merged)
+    set_page_labels(pdf, build.merged)
+    review = build.manifest.review
+    set_metadata(
+        pdf,
+        title=review.title,
+        author=review.partnership,
+        subject=_KIND_NAMES[review.kind],
+        language=review.language,
+        date=review.date,
+    )
+
+
+def _clean(build: _Build) -> None:
+    compress.strip_private_data(build.pdf)
+
+
+def _write_checked(build: _Build) -> BuildResult:
+    pdf, merged, out_path, limit = build.pdf, build.merged, build.out_path, build.limit
+    expected_pages = sum(len(p.pdf.pages) for p in build.parts)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
@@ -323,6 +340,6 @@ def _write_checked(
             m.pages.count,
             nbytes,
         )
-        for m, p, nbytes in zip(merged, parts, part_bytes, strict=True)
+        for m, p, nbytes in zip(merged, build.parts, part_bytes, strict=True)
     ]
-    return BuildResult(out_path, size, limit, pages, digest, results, warnings)
+    return BuildResult(out_path, size, limit, pages, digest, results, build.warnings)
