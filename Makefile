@@ -7,7 +7,7 @@ EXAMPLE := examples/northshire-alex
 APT_PACKAGES := poppler-utils qpdf ghostscript
 SRC := $(wildcard dhrbuild tests examples benchmarks)
 
-.PHONY: install system-deps demo example test lint typecheck format bench clean
+.PHONY: install system-deps demo example test lint typecheck format bench clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage $(EXAMPLE)/dist
+
+# Regenerate what is generated from the manifest models: the README reference and the shipped schema.
+docs: $(STAMP)
+	$(PY) -c "from pathlib import Path; from dhrbuild.schema import update_readme, schema_text, SCHEMA_FILE; update_readme(Path('README.md')); SCHEMA_FILE.write_text(schema_text(), encoding='utf-8')"

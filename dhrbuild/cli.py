@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 
 from dhrbuild._version import __version__
+from dhrbuild.describe import describe
 from dhrbuild.errors import DhrbuildError, ExitCode
 from dhrbuild.manifest import load_manifest
 from dhrbuild.pipeline import BuildResult, PartResult, assemble, validate
+from dhrbuild.preview import render_preview
+from dhrbuild.scaffold import init_review
+from dhrbuild.schema import schema_text
+from dhrbuild.submission import make_submission
 
 app = typer.Typer(
     name="dhrbuild",
@@ -105,6 +112,29 @@ ManifestArg = Annotated[
 ]
 
 
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str], None]]:
+    """Show a spinner with the current step on a terminal; stay silent when piped."""
+    if not enabled or not sys.stderr.isatty():
+        yield lambda _msg: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=None)
+        yield lambda msg: bar.update(task, description=msg)
+
+
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")]
+
+
 @app.command("assemble")
 def assemble_cmd(
     manifest: ManifestArg,
@@ -118,15 +148,27 @@ def assemble_cmd(
             "--max-bytes", min=1, help="Fail at or above this size instead of output.max_bytes."
         ),
     ] = None,
+    preview: Annotated[
+        Path | None,
+        typer.Option("--preview", help="Also draw a contact sheet of the result (.png)."),
+    ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Build the publication PDF.
 
     Example: dhrbuild assemble examples/northshire-alex/manifest.yaml -o alex.pdf
     """
     m = _run(lambda: load_manifest(manifest))
-    result: BuildResult = _run(lambda: assemble(m, output=output, max_bytes=max_bytes))
+    with _progress(not quiet) as step:
+        result: BuildResult = _run(
+            lambda: assemble(m, output=output, max_bytes=max_bytes, progress=step)
+        )
     for w in result.warnings:
         _err(f"warning: {w}")
+    if preview is not None:
+        sheets = _run(lambda: render_preview(result.output, preview)).sheets
+    if quiet:
+        return
     for line in _table(result.parts, bytes_header="Bytes"):
         typer.echo(line)
     typer.echo(
@@ -134,6 +176,8 @@ def assemble_cmd(
         f"(limit {result.max_bytes:,}, under by {result.max_bytes - result.bytes:,})."
     )
     typer.echo(f"SHA-256 {result.sha256}")
+    if preview is not None:
+        typer.echo("Preview: " + ", ".join(str(p) for p in sheets))
 
 
 @app.command("validate")
@@ -147,6 +191,130 @@ def validate_cmd(manifest: ManifestArg) -> None:
     for line in _table(parts, bytes_header="Input bytes"):
         typer.echo(line)
     typer.echo(f"\n{manifest}: valid; {sum(p.pages for p in parts)} pages in {len(parts)} parts.")
+
+
+@app.command("init")
+def init_cmd(
+    folder: Annotated[Path, typer.Argument(help="The new review's folder.", show_default=False)],
+    pseudonym: Annotated[str, typer.Option(help="The victim's pseudonym.")] = "Alex",
+    partnership: Annotated[
+        str, typer.Option(help="The Community Safety Partnership.")
+    ] = "Northshire Community Safety Partnership",
+) -> None:
+    """Start a review folder: a commented manifest.yaml and an action-plan.yaml to fill in.
+
+    Example: dhrbuild init reviews/alex --pseudonym Alex
+    """
+    made = _run(lambda: init_review(folder, pseudonym=pseudonym, partnership=partnership))
+    for path in made.written:
+        typer.echo(f"wrote {path}")
+    if made.still_needed:
+        typer.echo(f"now put these in {folder}: " + ", ".join(made.still_needed))
+    typer.echo(f"then run: dhrbuild validate {folder / 'manifest.yaml'}")
+
+
+@app.command("schema")
+def schema_cmd() -> None:
+    """Print the manifest's JSON Schema, for editors and other tools.
+
+    Example: dhrbuild schema > manifest.schema.json
+    """
+    typer.echo(schema_text(), nl=False)
+
+
+PdfArg = Annotated[Path, typer.Argument(help="A PDF file.", show_default=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+@app.command("inspect")
+def inspect_cmd(pdf: PdfArg, as_json: JsonOpt = False) -> None:
+    """Describe any PDF: parts, pages, size, fonts, images, metadata, tagging, scanned pages.
+
+    Example: dhrbuild inspect dist/alex-publication.pdf --json
+    """
+    d = _run(lambda: describe(pdf))
+    if as_json:
+        typer.echo(json.dumps(d.to_dict(), indent=2, ensure_ascii=False))
+        return
+    gate = "passes" if d.passes_size_gate else "FAILS"
+    typer.echo(
+        f"{d.path}: {d.pages} pages, {d.bytes:,} bytes ({gate} the {d.max_bytes:,}-byte gate)"
+    )
+    typer.echo(
+        f"title: {d.title or '(none)'}; author: {d.author or '(none)'}; "
+        f"language: {d.language or '(none)'}; tagged: {'yes' if d.tagged else 'no'}"
+    )
+    if d.parts:
+        rows = [
+            (p.title, str(p.pages), f"{p.first_page}-{p.last_page}", p.first_label) for p in d.parts
+        ]
+        width = max(len(r[0]) for r in rows)
+        for r in rows:
+            typer.echo(f"  {r[0]:<{width}}  {r[1]:>4} pages  {r[2]:>9}  label {r[3]}")
+    else:
+        typer.echo("  no parts found (no top-level bookmarks)")
+    embedded = sum(1 for f in d.fonts if f.embedded)
+    typer.echo(
+        f"fonts: {len(d.fonts)} ({embedded} embedded)"
+        + (f"; NOT embedded: {', '.join(d.fonts_not_embedded)}" if d.fonts_not_embedded else "")
+    )
+    if d.images:
+        big = d.largest_images[0]
+        typer.echo(
+            f"images: {d.images}; largest {big.bytes:,} bytes on page {big.page}; "
+            f"lowest effective resolution {d.lowest_image_dpi} dpi"
+        )
+    else:
+        typer.echo("images: none")
+    if d.pages_without_text:
+        typer.echo("pages without text (scanned?): " + ", ".join(map(str, d.pages_without_text)))
+
+
+@app.command("preview")
+def preview_cmd(
+    pdf: PdfArg,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The contact sheet to write (.png).")
+    ] = Path("preview.png"),
+) -> None:
+    """Draw a contact sheet: every page as a thumbnail, parts marked, page labels underneath.
+
+    Example: dhrbuild preview dist/alex-publication.pdf -o sheet.png
+    """
+    made = _run(lambda: render_preview(pdf, output))
+    for path in made.sheets:
+        typer.echo(f"wrote {path}")
+
+
+@app.command("submission")
+def submission_cmd(
+    manifest: ManifestArg,
+    url: Annotated[
+        str, typer.Option("--url", help="The https address where the PDF is published.")
+    ],
+    folder: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the pack; default: submission/ beside the PDF."),
+    ] = None,
+    attach: Annotated[
+        bool, typer.Option("--attach", help="Attach the PDF to the email drafts.")
+    ] = False,
+) -> None:
+    """Build, then write the submission pack: PDF, letter on its own, email drafts, checklist.
+
+    dhrbuild sends nothing: open the .eml drafts in Outlook or Thunderbird and send them.
+
+    Example: dhrbuild submission manifest.yaml --url https://example.gov.uk/dhr/alex.pdf
+    """
+    m = _run(lambda: load_manifest(manifest))
+    pack = _run(lambda: make_submission(m, url=url, folder=folder, attach=attach))
+    typer.echo(f"wrote {pack.folder}:")
+    for path in [pack.pdf, pack.letter, *pack.emails, pack.checklist]:
+        typer.echo(f"  {path.name}")
+    for item in pack.items:
+        typer.echo(f"  [{'x' if item.done else ' '}] {item.text}")
+    if not all(item.done for item in pack.items):
+        _err("warning: some requirements could not be verified; see checklist.md")
 
 
 def main() -> None:

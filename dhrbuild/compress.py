@@ -74,7 +74,12 @@ def dedupe(pdf: pikepdf.Pdf) -> DedupeStats:
     mapping: dict[tuple[int, int], tuple[int, int]] = {}
     digests: dict[tuple[int, int], bytes] = {}
     saved_bytes = 0
-    candidates = [obj for obj in pdf.objects if obj.is_indirect and _is_candidate(obj)]
+    # pdf.objects yields Python scalars for indirect numbers and booleans (real inputs have them).
+    candidates = [
+        obj
+        for obj in pdf.objects
+        if isinstance(obj, pikepdf.Object) and obj.is_indirect and _is_candidate(obj)
+    ]
     for obj in candidates:
         if isinstance(obj, Stream):
             digests[obj.objgen] = hashlib.sha256(obj.read_raw_bytes()).digest()

@@ -116,3 +116,9 @@ class MissingDependencyError(DhrbuildError):
     """A program that dhrbuild needs for this build is not installed."""
 
     exit_code = ExitCode.MISSING_DEPENDENCY
+
+
+class UsageError(DhrbuildError):
+    """A command-line value is not acceptable (for example a web address that is not https)."""
+
+    exit_code = ExitCode.USAGE

@@ -160,7 +160,10 @@ class PartFile(_Strict):
 class Annex(_Strict):
     """A further annex, placed after the action plan and before the QA Panel letter."""
 
-    title: NonEmpty = Field(examples=["Glossary"])
+    title: NonEmpty = Field(
+        description="The annex's title, after its designator: 'Annex B: Glossary'.",
+        examples=["Glossary"],
+    )
     file: PartFile = Field(description="The annex document (a path or {file, password_env}).")
 
 
@@ -191,6 +194,33 @@ class Output(_Strict):
         return path
 
 
+HOME_OFFICE_MAILBOX = "DHREnquiries@homeoffice.gov.uk"
+COMMISSIONER_MAILBOX = "DHR@domesticabusecommissioner.independent.gov.uk"
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+class Recipients(_Strict):
+    """Where the submission emails go; the defaults are the mailboxes named in the QA letter."""
+
+    home_office: str = Field(
+        default=HOME_OFFICE_MAILBOX, description="The Home Office DHR enquiries mailbox."
+    )
+    commissioner: str = Field(
+        default=COMMISSIONER_MAILBOX,
+        description="The Domestic Abuse Commissioner's DHR mailbox (statutory copy).",
+    )
+    sender: str | None = Field(
+        default=None, description="The CSP mailbox the drafts are sent from (optional)."
+    )
+
+    @field_validator("home_office", "commissioner", "sender")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+
 class Manifest(_Strict):
     """A whole build: the review, its parts in any order of keys, and the output."""
 
@@ -199,12 +229,18 @@ class Manifest(_Strict):
     executive_summary: PartFile = Field(description="The executive summary document.")
     report: PartFile = Field(description="The overview report document.")
     action_plan: ActionPlanSource
-    annexes: list[Annex] = Field(default_factory=list)
+    annexes: list[Annex] = Field(
+        default_factory=list,
+        description="Further annexes, in this order, after the action plan and before the letter.",
+    )
     qa_letter: PartFile = Field(
         description="The Home Office QA Panel letter; always the last annex."
     )
     output: Output = Field(
         default_factory=lambda: Output.model_validate({}), validate_default=False
+    )
+    recipients: Recipients = Field(
+        default_factory=Recipients, description="Who the submission emails are addressed to."
     )
     base_dir: Path | None = Field(default=None, exclude=True, description="Set by load_manifest.")
 

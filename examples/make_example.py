@@ -1381,6 +1381,7 @@ def action_plan_yaml() -> str:
 
 
 MANIFEST = f"""\
+# yaml-language-server: $schema=../../dhrbuild/manifest.schema.json
 version: 1
 review:
   title: "{TITLE}"

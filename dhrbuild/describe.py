@@ -1,0 +1,368 @@
+"""``dhrbuild inspect``: describe any PDF, a dhrbuild output or another's, as plain data."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pypdfium2 as pdfium
+
+from dhrbuild.errors import InputError
+from dhrbuild.manifest import DEFAULT_MAX_BYTES
+from dhrbuild.sources import open_pdf
+
+_MAX_OUTLINE_ITEMS = 10_000
+
+
+@dataclass(frozen=True)
+class FoundPart:
+    """A part as found from the top-level bookmarks: title and one-based page range."""
+
+    title: str
+    first_page: int
+    last_page: int
+    first_label: str
+
+    @property
+    def pages(self) -> int:
+        """How many pages the part has."""
+        return self.last_page - self.first_page + 1
+
+
+@dataclass(frozen=True)
+class FontInfo:
+    """A font used on some page: its name, type and whether its program is embedded."""
+
+    name: str
+    subtype: str
+    embedded: bool
+    pages: int
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """An image drawn on a page, with its pixel size and effective resolution there."""
+
+    page: int
+    width: int
+    height: int
+    bytes: int
+    filter: str
+    dpi: float | None
+
+
+@dataclass
+class Description:
+    """Everything ``inspect`` reports about a PDF."""
+
+    path: str
+    bytes: int
+    sha256: str
+    pages: int
+    version: str
+    title: str | None
+    author: str | None
+    language: str | None
+    tagged: bool
+    encrypted: bool
+    passes_size_gate: bool
+    max_bytes: int
+    parts: list[FoundPart] = field(default_factory=list)
+    page_labels: list[str] = field(default_factory=list)
+    fonts: list[FontInfo] = field(default_factory=list)
+    images: int = 0
+    largest_images: list[ImageInfo] = field(default_factory=list)
+    lowest_image_dpi: float | None = None
+    pages_without_text: list[int] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fonts_not_embedded(self) -> list[str]:
+        """Names of fonts whose program is not in the file."""
+        return [f.name for f in self.fonts if not f.embedded]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the description as JSON-ready data."""
+        data = asdict(self)
+        data["fonts_not_embedded"] = self.fonts_not_embedded
+        for part in data["parts"]:
+            part["pages"] = part["last_page"] - part["first_page"] + 1
+        return data
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(value)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _parts(pdf: pikepdf.Pdf, labels: list[str]) -> list[FoundPart]:
+    starts: list[tuple[str, int]] = []
+    try:
+        with pdf.open_outline(max_depth=1, strict=False) as outline:
+            for item in outline.root[:_MAX_OUTLINE_ITEMS]:
+                dest: object = item.destination
+                if dest is None and item.action is not None:
+                    dest = item.action.get("/D")
+                index = _dest_index(pdf, dest)
+                if index is not None:
+                    starts.append((str(item.title), index))
+    except (pikepdf.PdfError, pikepdf.OutlineStructureError, ValueError, KeyError, TypeError):
+        return []
+    starts.sort(key=lambda s: s[1])
+    found = []
+    n = len(pdf.pages)
+    for i, (title, start) in enumerate(starts):
+        stop = starts[i + 1][1] if i + 1 < len(starts) else n
+        if stop <= start:
+            continue
+        label = labels[start] if start < len(labels) else str(start + 1)
+        found.append(FoundPart(title, start + 1, stop, label))
+    return found
+
+
+def _dest_index(pdf: pikepdf.Pdf, dest: object) -> int | None:
+    for _ in range(4):
+        if isinstance(dest, pikepdf.String | pikepdf.Name):
+            dest = _named_dest(pdf, dest)
+            continue
+        if isinstance(dest, pikepdf.Dictionary) and "/D" in dest:
+            dest = dest.D
+            continue
+        if isinstance(dest, pikepdf.Array) and len(dest) > 0:
+            target = dest[0]
+            if isinstance(target, int):
+                return int(target)
+            if isinstance(target, pikepdf.Dictionary):
+                try:
+                    return pdf.pages.index(pikepdf.Page(target))
+                except ValueError:
+                    return None
+        return None
+    return None
+
+
+def _named_dest(pdf: pikepdf.Pdf, name: object) -> object:
+    key = str(name).lstrip("/") if isinstance(name, pikepdf.Name) else str(name)
+    names = pdf.Root.get("/Names")
+    if isinstance(names, pikepdf.Dictionary) and "/Dests" in names:
+        tree = pikepdf.NameTree(names.Dests)
+        if key in tree:
+            return tree[key]
+    old = pdf.Root.get("/Dests")
+    if isinstance(old, pikepdf.Dictionary) and f"/{key}" in old:
+        return old[f"/{key}"]
+    return None
+
+
+def _fonts(pdf: pikepdf.Pdf) -> list[FontInfo]:
+    seen: dict[tuple[int, int] | str, tuple[str, str, bool, set[int]]] = {}
+
+    def add(font: pikepdf.Object, page: int) -> None:
+        if not isinstance(font, pikepdf.Dictionary):
+            return
+        key: tuple[int, int] | str = font.objgen if font.is_indirect else repr(font)
+        if key not in seen:
+            subtype = str(font.get("/Subtype", "/Unknown")).lstrip("/")
+            name = str(font.get("/BaseFont", "/(unnamed)")).lstrip("/")
+            seen[key] = (name, subtype, _embedded(font), set())
+        seen[key][3].add(page)
+
+    def used_names(content: pikepdf.Object | pikepdf.Page) -> set[str]:
+        # A font counts when it shows text: producers select fonts (Tf) they never draw with.
+        try:
+            ops = pikepdf.parse_content_stream(content, "Tf Tj TJ ' \"")
+        except (pikepdf.PdfError, TypeError, ValueError):
+            return set()
+        used: set[str] = set()
+        current = None
+        for i in ops:
+            if isinstance(i, pikepdf.ContentStreamInlineImage):
+                continue
+            op = str(i.operator)
+            if op == "Tf" and i.operands:
+                current = str(i.operands[0])
+            elif current is not None and op != "Tf":
+                used.add(current)
+        return used
+
+    def walk(
+        content: pikepdf.Object | pikepdf.Page, resources: object, page: int, depth: int
+    ) -> None:
+        # Only fonts a content stream selects with Tf count: producers often list unused ones.
+        if not isinstance(resources, pikepdf.Dictionary) or depth > 8:
+            return
+        fonts = resources.get("/Font")
+        if isinstance(fonts, pikepdf.Dictionary):
+            for name in used_names(content):
+                if name in fonts:
+                    add(fonts[name], page)
+        xobjects = resources.get("/XObject")
+        if isinstance(xobjects, pikepdf.Dictionary):
+            for _, xobj in xobjects.items():
+                if isinstance(xobj, pikepdf.Stream) and xobj.get("/Subtype") == "/Form":
+                    walk(xobj, xobj.get("/Resources", resources), page, depth + 1)
+
+    for i, page in enumerate(pdf.pages):
+        walk(page, page.obj.get("/Resources"), i + 1, 0)
+    return sorted(
+        (FontInfo(name, subtype, emb, len(pages)) for name, subtype, emb, pages in seen.values()),
+        key=lambda f: (f.embedded, f.name),
+    )
+
+
+def _embedded(font: pikepdf.Dictionary) -> bool:
+    if font.get("/Subtype") == "/Type3":
+        return True  # Type 3 glyphs are content streams inside the file
+    target: pikepdf.Object = font
+    descendants = font.get("/DescendantFonts")
+    if isinstance(descendants, pikepdf.Array) and len(descendants) > 0:
+        target = descendants[0]
+    descriptor = target.get("/FontDescriptor")
+    if not isinstance(descriptor, pikepdf.Dictionary):
+        return False
+    return any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def _placements(page: pikepdf.Page) -> list[ImageInfo]:
+    """Images drawn by a page's content, with the resolution implied by the matrix in force."""
+    index = 0
+    try:
+        index = page.index
+    except (pikepdf.PdfError, ValueError):
+        index = 0
+    resources = page.obj.get("/Resources")
+    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    if not isinstance(xobjects, pikepdf.Dictionary):
+        return []
+    out: list[ImageInfo] = []
+    stack: list[list[float]] = []
+    ctm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    try:
+        ops = pikepdf.parse_content_stream(page, "q Q cm Do")
+    except pikepdf.PdfError:
+        return []
+    for instruction in ops:
+        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            continue
+        operands, op = instruction.operands, str(instruction.operator)
+        if op == "q":
+            stack.append(ctm)
+        elif op == "Q":
+            ctm = stack.pop() if stack else [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+        elif op == "cm" and len(operands) == 6:
+            a, b, c, d, e, f = (float(v) for v in operands)
+            m0 = ctm
+            ctm = [
+                a * m0[0] + b * m0[2],
+                a * m0[1] + b * m0[3],
+                c * m0[0] + d * m0[2],
+                c * m0[1] + d * m0[3],
+                e * m0[0] + f * m0[2] + m0[4],
+                e * m0[1] + f * m0[3] + m0[5],
+            ]
+        elif op == "Do" and operands:
+            xobj = xobjects.get(str(operands[0]))
+            if not isinstance(xobj, pikepdf.Stream) or xobj.get("/Subtype") != "/Image":
+                continue
+            w, h = int(xobj.get("/Width", 0)), int(xobj.get("/Height", 0))
+            shown_w = (ctm[0] ** 2 + ctm[1] ** 2) ** 0.5
+            shown_h = (ctm[2] ** 2 + ctm[3] ** 2) ** 0.5
+            dpi = None
+            if shown_w > 0 and shown_h > 0 and w and h:
+                dpi = round(min(w / (shown_w / 72), h / (shown_h / 72)), 1)
+            filt = xobj.get("/Filter")
+            if isinstance(filt, pikepdf.Array):
+                filt = filt[0] if len(filt) else None
+            out.append(
+                ImageInfo(
+                    index + 1,
+                    w,
+                    h,
+                    len(xobj.read_raw_bytes()),
+                    str(filt).lstrip("/") if filt is not None else "none",
+                    dpi,
+                )
+            )
+    return out
+
+
+def _pages_without_text(path: Path) -> list[int]:
+    doc = pdfium.PdfDocument(path)
+    try:
+        empty = []
+        for i in range(len(doc)):
+            page = doc[i]
+            textpage = page.get_textpage()
+            if not textpage.get_text_range().strip():
+                empty.append(i + 1)
+            textpage.close()
+            page.close()
+        return empty
+    finally:
+        doc.close()
+
+
+def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Description:
+    """Describe a PDF: parts, pages, size, fonts, images, metadata, tagging and scanned pages.
+
+    Args:
+        path: The PDF to describe. It is opened read-only.
+        max_bytes: The size limit the file is measured against.
+
+    Returns:
+        The description.
+
+    Raises:
+        InputError: The file cannot be opened as a PDF.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
+    with open_pdf(path) as pdf:
+        labels = _labels(path, len(pdf.pages))
+        info = pdf.docinfo
+        images = []
+        for page in pdf.pages:
+            images += _placements(page)
+        dpis = [img.dpi for img in images if img.dpi is not None]
+        meta = {str(k).lstrip("/"): t for k, v in info.items() if (t := _text(v)) is not None}
+        description = Description(
+            path=str(path),
+            bytes=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            pages=len(pdf.pages),
+            version=pdf.pdf_version,
+            title=_text(info.get("/Title")),
+            author=_text(info.get("/Author")),
+            language=_text(pdf.Root.get("/Lang")),
+            tagged="/StructTreeRoot" in pdf.Root,
+            encrypted=pdf.is_encrypted,
+            passes_size_gate=len(data) < max_bytes,
+            max_bytes=max_bytes,
+            parts=_parts(pdf, labels),
+            page_labels=labels,
+            fonts=_fonts(pdf),
+            images=len(images),
+            largest_images=sorted(images, key=lambda im: -im.bytes)[:5],
+            lowest_image_dpi=min(dpis) if dpis else None,
+            pages_without_text=_pages_without_text(path),
+            metadata=meta,
+        )
+    return description
+
+
+def _labels(path: Path, n: int) -> list[str]:
+    doc = pdfium.PdfDocument(path)
+    try:
+        return [doc.get_page_label(i) or str(i + 1) for i in range(n)]
+    finally:
+        doc.close()

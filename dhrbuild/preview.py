@@ -1,0 +1,156 @@
+"""Contact sheets: every page as a thumbnail in reading order, parts marked, labels underneath."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageDraw, ImageFont
+
+from dhrbuild.describe import FoundPart, describe
+from dhrbuild.errors import OutputError
+from dhrbuild.render.fonts import FONT_DIR
+
+TILE_HEIGHT = 180
+"""Thumbnail height in pixels; widths follow each page's shape."""
+COLUMNS = 6
+PAGES_PER_SHEET = 36
+_GAP = 14
+_LABEL = 16
+_BAND = 22
+_PART_COLOURS = ["#1d4f73", "#7a3b69", "#2f6f3e", "#8a5a00", "#5b4b8a", "#8c2d2d"]
+
+
+@dataclass(frozen=True)
+class Tile:
+    """Where one page's thumbnail sits on a sheet (pixels, left, top, right, bottom)."""
+
+    page: int
+    sheet: int
+    box: tuple[int, int, int, int]
+    label: str
+    part: str | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The sheets written and where every page's tile is."""
+
+    sheets: list[Path]
+    tiles: list[Tile]
+
+
+def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    name = "VeraBd.ttf" if bold else "Vera.ttf"
+    try:
+        return ImageFont.truetype(str(Path(FONT_DIR) / name), size)
+    except OSError:
+        return ImageFont.load_default()
+
+
+def _sheet_paths(output: Path, count: int) -> list[Path]:
+    if count == 1:
+        return [output]
+    return [output.with_name(f"{output.stem}-{n}{output.suffix}") for n in range(1, count + 1)]
+
+
+def _part_of(parts: list[FoundPart], page: int) -> FoundPart | None:
+    for part in parts:
+        if part.first_page <= page <= part.last_page:
+            return part
+    return None
+
+
+def render_preview(
+    pdf_path: str | Path,
+    output: str | Path,
+    *,
+    columns: int = COLUMNS,
+    pages_per_sheet: int = PAGES_PER_SHEET,
+    tile_height: int = TILE_HEIGHT,
+) -> Preview:
+    """Draw contact sheets of a PDF: one tile per page, part boundaries marked and titled.
+
+    A document longer than ``pages_per_sheet`` is paged into several sheets named
+    ``NAME-1.png``, ``NAME-2.png``, …; a shorter one is written to ``output`` itself.
+
+    Args:
+        pdf_path: The PDF to show.
+        output: The PNG to write.
+        columns: Tiles per row.
+        pages_per_sheet: Tiles per sheet.
+        tile_height: Thumbnail height in pixels.
+
+    Returns:
+        The sheets written and each page's tile.
+
+    Raises:
+        InputError: The PDF cannot be opened.
+        OutputError: A sheet cannot be written.
+    """
+    pdf_path, output = Path(pdf_path), Path(output)
+    if output.suffix.lower() != ".png":
+        raise OutputError(output, "the preview must be a .png file")
+    info = describe(pdf_path)
+    parts = info.parts
+    doc = pdfium.PdfDocument(pdf_path)
+    try:
+        thumbs: list[Image.Image] = []
+        for i in range(len(doc)):
+            page = doc[i]
+            scale = tile_height / max(page.get_height(), 1)
+            bitmap = page.render(scale=scale, may_draw_forms=True)
+            thumbs.append(bitmap.to_pil().convert("RGB"))
+            page.close()
+    finally:
+        doc.close()
+    n_sheets = max(1, -(-len(thumbs) // pages_per_sheet))
+    paths = _sheet_paths(output, n_sheets)
+    tiles: list[Tile] = []
+    label_font, part_font = _font(11), _font(12, bold=True)
+    cell_w = max((t.width for t in thumbs), default=tile_height) + _GAP
+    cell_h = tile_height + _LABEL + _BAND + _GAP
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        for s, path in enumerate(paths):
+            chunk = range(s * pages_per_sheet, min(len(thumbs), (s + 1) * pages_per_sheet))
+            rows = max(1, -(-len(chunk) // columns))
+            sheet = Image.new("RGB", (columns * cell_w + _GAP, rows * cell_h + _GAP), "#e8e8e8")
+            draw = ImageDraw.Draw(sheet)
+            for k, i in enumerate(chunk):
+                page_no = i + 1
+                x = _GAP + (k % columns) * cell_w
+                y = _GAP + (k // columns) * cell_h
+                part = _part_of(parts, page_no)
+                if part is not None:
+                    colour = _PART_COLOURS[parts.index(part) % len(_PART_COLOURS)]
+                    draw.rectangle((x - 4, y, x + cell_w - _GAP + 4, y + 5), fill=colour)
+                    if part.first_page == page_no or k == 0:
+                        draw.text((x, y + 6), part.title, fill=colour, font=part_font)
+                thumb = thumbs[i]
+                top = y + _BAND
+                sheet.paste(thumb, (x, top))
+                draw.rectangle(
+                    (x - 1, top - 1, x + thumb.width, top + thumb.height), outline="#9a9a9a"
+                )
+                label = info.page_labels[i] if i < len(info.page_labels) else str(page_no)
+                draw.text(
+                    (x, top + tile_height + 2),
+                    f"{label}  (p. {page_no})",
+                    fill="#333333",
+                    font=label_font,
+                )
+                tiles.append(
+                    Tile(
+                        page_no,
+                        s,
+                        (x, top, x + thumb.width, top + thumb.height),
+                        label,
+                        part.title if part else None,
+                    )
+                )
+            sheet.save(path, format="PNG", optimize=True)
+    except OSError as exc:
+        raise OutputError(output, f"cannot write the preview ({exc.strerror or exc})") from None
+    return Preview(paths, tiles)
