@@ -1,4 +1,4 @@
-"""The action plan: pydantic models and :func:`load_action_plan`, reading YAML or CSV."""
+"""The action plan: pydantic models and :func:`load_action_plan`, reading YAML, CSV or .xlsx."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import csv
 import datetime as dt
 import io
 import re
+import warnings as _warnings
+import zipfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -24,9 +28,11 @@ from dhrbuild.errors import ActionPlanError
 
 Scope = Literal["local", "regional", "national"]
 Status = Literal["not started", "in progress", "complete"]
+Rag = Literal["red", "amber", "green", "blue"]
 
 SCOPES: tuple[str, ...] = ("local", "regional", "national")
 STATUSES: tuple[str, ...] = ("not started", "in progress", "complete")
+RAGS: tuple[str, ...] = ("red", "amber", "green", "blue")
 
 COLUMNS: tuple[str, ...] = (
     "number",
@@ -45,7 +51,16 @@ COLUMNS: tuple[str, ...] = (
 _REQUIRED_COLUMNS = ("number", "recommendation", "scope", "action", "lead_agency", "status")
 _DATE_FIX = "is not a date; write it as YYYY-MM-DD or DD/MM/YYYY"
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# UK forms found in real plans: 15/01/2026, 15.01.2026, 15-01-2026, 15/01/26.
+_UK_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$")
+_MONTH_NAMES = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+# 15 January 2026, 15th Jan 2026, 15 Jan. 2026
+_LONG_DATE = re.compile(
+    rf"^(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_NAMES})\.?,?\s+(\d{{4}})$", re.IGNORECASE
+)
 _UPDATE_LINE = re.compile(r"^\s*([0-9][0-9/-]*[0-9])\s*:\s*(.*?)\s*$")
 
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -58,6 +73,9 @@ class _Strict(BaseModel):
 def parse_date(value: object) -> dt.date:
     """Read a date written as ``YYYY-MM-DD`` or as a UK date ``DD/MM/YYYY``.
 
+    Other UK forms are read too: ``15.01.2026``, ``15-01-2026``, ``15/01/26`` (20xx) and
+    ``15 January 2026`` (or ``15th Jan 2026``).
+
     Args:
         value: A :class:`datetime.date` (returned as it is) or a string.
 
@@ -65,7 +83,8 @@ def parse_date(value: object) -> dt.date:
         The date.
 
     Raises:
-        ValueError: ``value`` is not a date in either form, or names a day that does not exist.
+        ValueError: ``value`` is not a date in any of these forms, or names a day that does
+            not exist.
     """
     if isinstance(value, dt.datetime):
         raise ValueError(f"'{value}' is a date and time; write only the date, as YYYY-MM-DD")
@@ -75,11 +94,16 @@ def parse_date(value: object) -> dt.date:
     if text is not None:
         iso = _ISO_DATE.match(text)
         uk = _UK_DATE.match(text)
+        long = _LONG_DATE.match(text)
         try:
             if iso:
                 return dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
             if uk:
-                return dt.date(int(uk[3]), int(uk[2]), int(uk[1]))
+                year = int(uk[4]) + (2000 if len(uk[4]) == 2 else 0)
+                return dt.date(year, int(uk[3]), int(uk[1]))
+            if long:
+                month = _MONTH_ABBR.index(long[2][:3].lower()) + 1
+                return dt.date(int(long[3]), month, int(long[1]))
         except ValueError:
             pass
     raise ValueError(f"{value!r} {_DATE_FIX}")
@@ -131,7 +155,10 @@ class Action(_Strict):
         examples=[1, "3a"],
     )
     recommendation: NonEmpty = Field(description="The recommendation, as worded in the report.")
-    scope: Scope = Field(description="Whether the recommendation is local, regional or national.")
+    scope: Scope | None = Field(
+        description="Whether the recommendation is local, regional or national (may be left "
+        "empty only in a spreadsheet plan that has no scope column)."
+    )
     action: NonEmpty = Field(description="The action to take to enact the recommendation.")
     lead_agency: NonEmpty = Field(description="The agency that leads the action.")
     key_milestones: str = Field(
@@ -147,6 +174,16 @@ class Action(_Strict):
     status: Status = Field(description="not started, in progress or complete.")
     updates: list[Update] = Field(
         default_factory=list, description="Dated implementation updates, in any order."
+    )
+    rag: Rag | None = Field(
+        default=None,
+        description="Optional RAG rating (red, amber, green; blue where a plan uses BRAG), "
+        "shown beside the status.",
+    )
+    theme: str | None = Field(
+        default=None,
+        description="Optional theme the action is grouped under; the annex shows it as a "
+        "full-width row above the theme's first action.",
     )
 
     @field_validator("number", mode="before")
@@ -165,8 +202,24 @@ class Action(_Strict):
 
     @field_validator("scope", mode="before")
     @classmethod
-    def _scope(cls, value: object) -> object:
+    def _scope(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            if (info.context or {}).get("scope_optional"):
+                return None
+            raise ValueError("must be one of local, regional, national")
         return _choice(value, SCOPES)
+
+    @field_validator("rag", mode="before")
+    @classmethod
+    def _rag(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return _choice(value, RAGS)
+
+    @field_validator("theme", mode="before")
+    @classmethod
+    def _theme(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("status", mode="before")
     @classmethod
@@ -208,6 +261,18 @@ class Action(_Strict):
         """Return the updates oldest first (updates on the same day keep their order)."""
         return sorted(self.updates, key=lambda u: u.date)
 
+    def completion_dates(self) -> list[dt.date]:
+        """Return the dates of the dated entries in the completion cell (``15/01/2026: ...``)."""
+        if not self.completion:
+            return []
+        entries, _, _ = split_dated_entries(self.completion)
+        return [e.date for e in entries]
+
+    @property
+    def has_dated_entry(self) -> bool:
+        """Whether the action has a dated update, or a dated entry in its completion cell."""
+        return bool(self.updates) or bool(self.completion_dates())
+
 
 class ActionPlan(_Strict):
     """The whole action plan: one or more actions, in the order they are published."""
@@ -229,6 +294,7 @@ _MONTHS = (
     "November",
     "December",
 )
+_MONTH_ABBR = tuple(m[:3].lower() for m in _MONTHS)
 
 
 def uk_date(value: dt.date) -> str:
@@ -325,12 +391,18 @@ def _duplicates(data: Any, where: Callable[[tuple[str | int, ...]], str]) -> lis
 
 
 def _validate(
-    data: Any, source: str, where: Callable[[tuple[str | int, ...]], str], extra: list[str]
+    data: Any,
+    source: str,
+    where: Callable[[tuple[str | int, ...]], str],
+    extra: list[str],
+    *,
+    context: dict[str, Any] | None = None,
+    duplicates: bool = True,
 ) -> ActionPlan:
     problems = list(extra)
     plan: ActionPlan | None = None
     try:
-        plan = ActionPlan.model_validate(data)
+        plan = ActionPlan.model_validate(data, context=context)
     except ValidationError as exc:
         seen: set[str] = set()
         for err in exc.errors():
@@ -338,7 +410,8 @@ def _validate(
             if line not in seen:
                 seen.add(line)
                 problems.append(line)
-    problems += _duplicates(data, where)
+    if duplicates:
+        problems += _duplicates(data, where)
     if problems or plan is None:
         raise ActionPlanError(source, problems)
     return plan
@@ -450,7 +523,7 @@ def _parse_updates(cell: str) -> tuple[list[dict[str, str]], list[int], list[str
     return updates, line_numbers, problems
 
 
-def _load_csv(path: Path) -> ActionPlan:
+def _load_csv(path: Path, warnings: list[str]) -> ActionPlan:
     source = str(path)
     text = _read_text(path, "CSV")
     first_line = next(line for line in text.splitlines() if line.strip())
@@ -462,6 +535,8 @@ def _load_csv(path: Path) -> ActionPlan:
     header_row = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
     if header_row is None:
         raise ActionPlanError(source, ["the file is empty"])
+    if not _is_dhrbuild_header(records[header_row]):
+        return _load_sheet_csv(path, text, warnings)
     header = [_column_key(c) for c in records[header_row]]
     problems: list[str] = []
     columns: dict[str, int] = {}
@@ -546,8 +621,829 @@ def _load_csv(path: Path) -> ActionPlan:
     return plan
 
 
-def load_action_plan(path: Path) -> ActionPlan:
-    """Read and validate an action plan from a ``.yaml``/``.yml`` or ``.csv`` file.
+# --- dated entries written in free text ------------------------------------------------------
+
+_DATE_IN_TEXT = (
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})\.?,?\s+\d{{4}})"
+)
+_ENTRY = re.compile(
+    rf"^({_DATE_IN_TEXT})(?!\d)\s*(?:[:,\-\u2013\u2014]\s*|\s+|$)(.*)$", re.IGNORECASE | re.DOTALL
+)
+# ``;`` separates entries only where the next one starts with a date, so a note may hold one.
+_ENTRY_SPLIT = re.compile(rf";\s*(?={_DATE_IN_TEXT}(?!\d))", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DatedEntry:
+    """One dated entry found in a cell: ``15/01/2026: 40 of 60 practices trained``."""
+
+    date: dt.date
+    note: str
+    """The text after the date; empty for a bare date."""
+    line: int
+    """The cell's line the entry is on, from 1."""
+
+
+@dataclass
+class _Entries:
+    entries: list[DatedEntry] = field(default_factory=list)
+    undated: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _scan_entries(text: str) -> _Entries:
+    found = _Entries()
+    for n, line in enumerate(text.splitlines(), start=1):
+        for segment in _ENTRY_SPLIT.split(line):
+            seg = segment.strip()
+            if not seg:
+                continue
+            match = _ENTRY.match(seg)
+            if match is None:
+                found.undated.append((n, seg))
+                continue
+            try:
+                day = parse_date(match[1])
+            except ValueError as exc:
+                found.problems.append(f"line {n}: {exc}")
+                continue
+            found.entries.append(DatedEntry(day, match[2].strip(), n))
+    return found
+
+
+def split_dated_entries(text: str) -> tuple[list[DatedEntry], str, list[str]]:
+    """Split a cell's text into its dated entries and the rest.
+
+    An entry starts a line, or follows a ``;``, with a date (``15/01/2026``, ``15.01.2026``,
+    ``2026-01-15``, ``15 January 2026``) and then, after ``:`` or a dash, its note.
+
+    Args:
+        text: The cell's text.
+
+    Returns:
+        The entries in the order written (a bare date has an empty note), the undated text
+        (lines kept, segments of a line joined by ``; ``), and one problem a line for a date
+        that does not exist (``line 2: '31/02/2026' is not a date; ...``).
+    """
+    found = _scan_entries(text)
+    lines: dict[int, list[str]] = {}
+    for n, seg in found.undated:
+        lines.setdefault(n, []).append(seg)
+    rest = "\n".join("; ".join(segs) for _, segs in sorted(lines.items()))
+    return found.entries, rest, found.problems
+
+
+# --- spreadsheets: real-world headers, title rows, merged cells, themes ---------------------
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    """How messages and the annex name the column."""
+    aliases: tuple[str, ...]
+    """Header spellings found in real plans; matched without case and punctuation."""
+
+
+SHEET_COLUMNS: dict[str, _Column] = {
+    "number": _Column(
+        "No.",
+        (
+            "No.",
+            "Rec no.",
+            "Number",
+            "Recommendation number",
+            "Rec number",
+            "Recommendation no.",
+            "Rec ref",
+            "Ref",
+            "Ref no.",
+            "Reference",
+            "Rec",
+            "#",
+        ),
+    ),
+    "recommendation": _Column(
+        "Recommendation",
+        ("Recommendation", "Recommendations", "Recommendation text", "DHR recommendation"),
+    ),
+    "scope": _Column(
+        "Scope",
+        (
+            "Scope",
+            "Scope of recommendation",
+            "Scope of recommendations",
+            "Local, regional or national",
+            "Local/regional/national",
+            "Level",
+        ),
+    ),
+    "action": _Column(
+        "Action to take",
+        (
+            "Action to take",
+            "Actions to take",
+            "Action",
+            "Actions",
+            "Action(s) to take",
+            "Action required",
+            "Actions required",
+            "Proposed action",
+            "Proposed actions",
+        ),
+    ),
+    "lead_agency": _Column(
+        "Lead agency",
+        (
+            "Lead agency",
+            "Lead",
+            "Lead organisation",
+            "Responsible agency",
+            "Lead organization",
+            "Lead agencies",
+            "Lead partner",
+            "Lead agency/agencies",
+            "Agency responsible",
+            "Responsible organisation",
+            "Agency",
+            "Owner",
+        ),
+    ),
+    "key_milestones": _Column(
+        "Key milestones achieved in enacting recommendation",
+        (
+            "Key milestones achieved in enacting recommendation",
+            "Key milestones achieved in enacting the recommendation",
+            "Key milestones achieved",
+            "Key milestones",
+            "Milestones achieved",
+            "Milestones",
+        ),
+    ),
+    "target_date": _Column(
+        "Target date",
+        (
+            "Target date",
+            "Target completion date",
+            "Target date for completion",
+            "Target",
+            "Timescale",
+            "Timescales",
+            "Deadline",
+            "Due date",
+            "By when",
+        ),
+    ),
+    "completion": _Column(
+        "Date of completion and outcome",
+        (
+            "Date of completion and outcome",
+            "Date of completion",
+            "Completion date",
+            "Date completed",
+            "Completion and outcome",
+            "Completion",
+            "Outcome",
+            "Outcomes",
+        ),
+    ),
+    "status": _Column("Status", ("Status", "Current status", "Progress status", "Action status")),
+    "rag": _Column(
+        "RAG", ("RAG", "RAG status", "RAG rating", "BRAG", "BRAG status", "BRAG rating")
+    ),
+    "updates": _Column(
+        "Implementation updates",
+        (
+            "Implementation updates",
+            "Updates",
+            "Update",
+            "Progress",
+            "Progress update",
+            "Progress updates",
+            "Progress to date",
+            "Latest update",
+        ),
+    ),
+}
+"""Every column a spreadsheet plan may have, by field, with the header spellings accepted."""
+
+_REQUIRED_SHEET_FIELDS = ("recommendation", "action", "lead_agency", "status")
+_JOINED_FIELDS = ("key_milestones", "completion", "updates")
+"""Fields whose cells are joined, line by line, when two columns map to them."""
+_HEADER_SEARCH_ROWS = 30
+
+_STATUS_WORDS = {
+    "complete": "complete",
+    "completed": "complete",
+    "closed": "complete",
+    "done": "complete",
+    "achieved": "complete",
+    "implemented": "complete",
+    "fully implemented": "complete",
+    "in progress": "in progress",
+    "ongoing": "in progress",
+    "on going": "in progress",
+    "on track": "in progress",
+    "underway": "in progress",
+    "under way": "in progress",
+    "started": "in progress",
+    "partially complete": "in progress",
+    "partially implemented": "in progress",
+    "partly implemented": "in progress",
+    "delayed": "in progress",
+    "overdue": "in progress",
+    "not started": "not started",
+    "not yet started": "not started",
+    "not begun": "not started",
+    "pending": "not started",
+    "planned": "not started",
+}
+_RAG_WORDS = {"red": "red", "r": "red", "amber": "amber", "a": "amber", "green": "green"}
+_RAG_WORDS |= {"g": "green", "blue": "blue", "b": "blue"}
+_RAG_STATUS = {"green": "complete", "amber": "in progress", "red": "not started"}
+# In a BRAG plan blue is complete and green only "on track".
+_BRAG_STATUS = {"blue": "complete", "green": "in progress", "amber": "in progress"}
+_BRAG_STATUS |= {"red": "not started"}
+
+
+def _norm(text: str) -> str:
+    text = text.lower().replace("&", " and ").replace("#", " number ")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+_ALIASES: dict[str, str] = {
+    _norm(alias): key for key, col in SHEET_COLUMNS.items() for alias in col.aliases
+}
+_PREFIXES = sorted(((a, k) for a, k in _ALIASES.items() if " " in a), key=lambda ak: -len(ak[0]))
+_CANONICAL_HEADERS = {_norm(c.replace("_", " ")) for c in COLUMNS}
+
+
+def header_field(text: str) -> str | None:
+    """Return the action field a spreadsheet header names, or ``None`` if it names none.
+
+    Case, punctuation and ``&``/``and`` do not matter; a header that starts with a known
+    spelling of two or more words (``Target date (dd/mm/yyyy)``) matches it.
+
+    Args:
+        text: The header as written.
+
+    Returns:
+        A key of :data:`SHEET_COLUMNS`, or ``None``.
+    """
+    key = _norm(text)
+    if not key:
+        return None
+    if key in _ALIASES:
+        return _ALIASES[key]
+    for alias, name in _PREFIXES:
+        if key.startswith(alias + " "):
+            return name
+    return None
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return uk_date(value.date())
+    if isinstance(value, dt.date):
+        return uk_date(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:g}"
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def _header_fields(cells: Sequence[object]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for col, value in enumerate(cells):
+        name = header_field(_cell_text(value).replace("\n", " "))
+        if name is not None:
+            found[col] = name
+    return found
+
+
+def _find_header(rows: Sequence[Sequence[object]]) -> tuple[int, dict[int, str]] | None:
+    """The row (of the first 30 that are not blank) naming the most known columns, if any."""
+    best: tuple[int, dict[int, str]] | None = None
+    seen = 0
+    for r, cells in enumerate(rows):
+        if not any(_cell_text(c) for c in cells):
+            continue
+        seen += 1
+        if seen > _HEADER_SEARCH_ROWS:
+            break
+        fields = _header_fields(cells)
+        if len(set(fields.values())) >= 2 and (
+            best is None or len(set(fields.values())) > len(set(best[1].values()))
+        ):
+            best = (r, fields)
+    return best
+
+
+def _looked_for(key: str) -> str:
+    aliases = list(SHEET_COLUMNS[key].aliases)
+    if key == "status":
+        aliases = ["Status", "RAG", *aliases[1:]]
+    return ", ".join(aliases[:4]) + ", …"
+
+
+def _read_status(text: str) -> tuple[str | None, str | None]:
+    """Read (status, RAG) from a cell such as ``In progress``, ``Amber``, ``Done (Green)``."""
+    key = _norm(text)
+    if key in _STATUS_WORDS:
+        return _STATUS_WORDS[key], None
+    if key in _RAG_WORDS and len(key) > 1:
+        return None, _RAG_WORDS[key]
+    match = re.match(r"^(.*?)\s*(?:\(|-|\u2013|/|,)\s*(red|amber|green|blue)\s*\)?$", text, re.I)
+    if match and _norm(match[1]) in _STATUS_WORDS:
+        return _STATUS_WORDS[_norm(match[1])], match[2].lower()
+    return None, None
+
+
+@dataclass
+class _Sheet:
+    """A table read from a worksheet or a CSV file: cells by row, row 0 being row 1."""
+
+    name: str | None
+    rows: list[list[object]]
+    merged: set[tuple[int, int]] = field(default_factory=set)
+    """Cells (row index, column index) that hold a value only by a vertical merge."""
+
+    @property
+    def where(self) -> str:
+        return f"sheet {self.name!r}" if self.name is not None else ""
+
+    def at(self, row: int) -> str:
+        return f"{self.where}, row {row}" if self.name is not None else f"row {row}"
+
+
+@dataclass
+class _SheetRead:
+    """What one pass over the data rows collected."""
+
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    derived_status: list[int] = field(default_factory=list)
+
+
+def _structure_problems(
+    sheet: _Sheet, header_at: int, by_field: dict[str, list[int]], heads: dict[int, str]
+) -> list[str]:
+    problems: list[str] = []
+    place = sheet.where or f"row {header_at + 1}"
+    for key, cols in by_field.items():
+        if len(cols) > 1 and key not in _JOINED_FIELDS:
+            names = ", ".join(repr(heads[c]) for c in cols)
+            problems.append(
+                f"{place}: two columns for {SHEET_COLUMNS[key].name!r} ({names}); rename or "
+                "remove one"
+            )
+    present = set(by_field) | ({"status"} if "rag" in by_field else set())
+    unknown = [
+        repr(text)
+        for col, text in sorted(heads.items())
+        if text and col not in {c for cols in by_field.values() for c in cols}
+    ]
+    hint = f"; the columns not recognised are {', '.join(unknown)}" if unknown else ""
+    for key in _REQUIRED_SHEET_FIELDS:
+        if key not in present:
+            problems.append(
+                f"{place}: no column for {SHEET_COLUMNS[key].name!r} (looked for: "
+                f"{_looked_for(key)}){hint}"
+            )
+    return problems
+
+
+def _sheet_plan(
+    sheet: _Sheet,
+    header_at: int,
+    fields: dict[int, str],
+    source: str,
+    label: str,
+    warnings: list[str],
+) -> ActionPlan:
+    header = sheet.rows[header_at]
+    heads = {c: _cell_text(v).replace("\n", " ") for c, v in enumerate(header)}
+    by_field: dict[str, list[int]] = {}
+    for col, key in sorted(fields.items()):
+        by_field.setdefault(key, []).append(col)
+    problems = _structure_problems(sheet, header_at, by_field, heads)
+    if problems:
+        raise ActionPlanError(source, problems)
+    note_prefix = f"{label}: {sheet.where + ': ' if sheet.where else ''}"
+
+    used = {c for cols in by_field.values() for c in cols}
+    extra = [repr(t) for c, t in sorted(heads.items()) if t and c not in used]
+    extra += [
+        f"column {_column_letter(c)} (no heading)"
+        for c in range(max((len(r) for r in sheet.rows[header_at + 1 :]), default=0))
+        if not heads.get(c)
+        and c not in used
+        and any(c < len(r) and _cell_text(r[c]) for r in sheet.rows[header_at + 1 :])
+    ]
+    if extra:
+        warnings.append(f"{note_prefix}columns not used: {', '.join(extra)}")
+    if "number" not in by_field:
+        warnings.append(
+            f"{note_prefix}no 'No.' column; the recommendations are numbered 1, 2, … in the "
+            "order of the rows"
+        )
+
+    table_first = min(c for c, t in heads.items() if t)
+    column_name = {key: heads[cols[0]] for key, cols in by_field.items()}
+    read = _read_rows(sheet, header_at, by_field, table_first, column_name, note_prefix, warnings)
+    brag = any(a.get("rag") == "blue" for a in read.actions)
+    mapping = _BRAG_STATUS if brag else _RAG_STATUS
+    for i in read.derived_status:
+        read.actions[i]["status"] = mapping.get(str(read.actions[i]["rag"]), "")
+    if read.derived_status:
+        scheme = (
+            "Blue = complete, Green and Amber = in progress, Red = not started"
+            if brag
+            else "Green = complete, Amber = in progress, Red = not started"
+        )
+        if "status" in by_field:
+            rows = [str(read.rows[i]) for i in read.derived_status]
+            what = (
+                f"row {rows[0]} has no status; its status is"
+                if len(rows) == 1
+                else f"rows {', '.join(rows)} have no status; theirs is"
+            )
+        else:
+            what = "there is no Status column; each action's status is"
+        warnings.append(f"{note_prefix}{what} taken from the RAG column ({scheme})")
+
+    def where(loc: tuple[str | int, ...]) -> str:
+        if len(loc) < 2 or not isinstance(loc[1], int):
+            return sheet.at(header_at + 1)
+        place = sheet.at(read.rows[loc[1]])
+        if len(loc) >= 3 and isinstance(loc[2], str):
+            key = loc[2]
+            if key == "status" and "status" not in column_name:
+                key = "rag"
+            col = column_name.get(key) or SHEET_COLUMNS.get(key, _Column(key, ())).name
+            place += f", column {col!r}"
+        return place
+
+    problems = read.problems + _sheet_duplicates(read, sheet, column_name)
+    if not read.actions and not problems:
+        raise ActionPlanError(
+            source,
+            [
+                f"{sheet.at(header_at + 1)}: there are no actions under the header row; add one "
+                "row per action"
+            ],
+        )
+    return _validate(
+        {"actions": read.actions},
+        source,
+        where,
+        problems,
+        context={"scope_optional": True},
+        duplicates=False,
+    )
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _read_rows(
+    sheet: _Sheet,
+    header_at: int,
+    by_field: dict[str, list[int]],
+    table_first: int,
+    column_name: dict[str, str],
+    note_prefix: str,
+    warnings: list[str],
+) -> _SheetRead:
+    read = _SheetRead()
+    header_fields = len(by_field)
+    theme: str | None = None
+    pending: tuple[int, str] | None = None
+    previous: dict[str, Any] | None = None
+    auto_number = 0
+
+    def dropped(row: int, text: str) -> None:
+        warnings.append(
+            f"{note_prefix}row {row}: the theme row {text!r} is followed by no action; ignored"
+        )
+
+    for r in range(header_at + 1, len(sheet.rows)):
+        cells = sheet.rows[r]
+        row = r + 1
+        filled = [(c, _cell_text(v)) for c, v in enumerate(cells) if _cell_text(v)]
+        if all((r, c) in sheet.merged for c, _ in filled):
+            continue  # blank, but for the cells a merge above reaches down into
+        if len(set(_header_fields(cells).values())) >= max(header_fields, 2):
+            continue  # the header repeated, as printed plans do on every page
+        if len(filled) == 1 and filled[0][0] <= table_first and re.search("[A-Za-z]", filled[0][1]):
+            if pending is not None:
+                dropped(*pending)
+            pending = (row, " ".join(filled[0][1].split()))
+            continue
+
+        def cell(key: str, row_cells: list[object] = cells) -> object:
+            values = [row_cells[c] for c in by_field.get(key, []) if c < len(row_cells)]
+            values = [v for v in values if _cell_text(v)]
+            if not values:
+                return None
+            if len(values) == 1:
+                return values[0]
+            return "\n".join(_cell_text(v) for v in values)
+
+        def text(key: str) -> str:
+            return _cell_text(cell(key))
+
+        if pending is not None:
+            theme = pending[1]
+            pending = None
+        number = text("number").rstrip(".").strip()
+        recommendation = text("recommendation")
+        scope_text = text("scope")
+        if previous is not None and not number and not recommendation:
+            # A further action under the recommendation above, its cells left blank (or merged).
+            number = str(previous["number"])
+            recommendation = str(previous["recommendation"])
+            scope_text = scope_text or str(previous["scope"] or "")
+        elif "number" not in by_field:
+            if previous is None or recommendation != previous["recommendation"]:
+                auto_number += 1
+            number = str(auto_number)
+
+        action: dict[str, Any] = {
+            "number": number,
+            "recommendation": recommendation,
+            "scope": _scope_word(scope_text) if scope_text else None,
+            "action": text("action"),
+            "lead_agency": text("lead_agency"),
+            "target_date": _date_cell(cell("target_date")),
+            "completion": text("completion") or None,
+            "theme": theme,
+        }
+        updates: list[dict[str, Any]] = []
+        milestones = split_dated_entries(text("key_milestones"))
+        entries, rest, bad = milestones
+        # Dated entries in the milestones cell are the plan's implementation updates.
+        updates += [{"date": e.date, "note": e.note} for e in entries if e.note]
+        bare = "\n".join(uk_date(e.date) for e in entries if not e.note)
+        action["key_milestones"] = "\n".join(t for t in (rest, bare) if t)
+        col = column_name.get("key_milestones", "")
+        read.problems += [f"{sheet.at(row)}, column {col!r}, {p}" for p in bad]
+        found = _scan_entries(text("updates"))
+        col = column_name.get("updates", "")
+        updates += [{"date": e.date, "note": e.note} for e in found.entries if e.note]
+        read.problems += [f"{sheet.at(row)}, column {col!r}, {p}" for p in found.problems]
+        read.problems += [
+            f"{sheet.at(row)}, column {col!r}, line {n}: {seg!r} has no date; start each "
+            "update with its date, e.g. 15/01/2026: what was done"
+            for n, seg in found.undated
+        ] + [
+            f"{sheet.at(row)}, column {col!r}, line {e.line}: the date {uk_date(e.date)} has no "
+            "note; say what was done"
+            for e in found.entries
+            if not e.note
+        ]
+        action["updates"] = updates
+        how = _status_and_rag(action, text("status"), text("rag"))
+        if how == "derive":
+            read.derived_status.append(len(read.actions))
+        elif how == "empty":
+            col = column_name.get("status") or column_name["rag"]
+            read.problems.append(
+                f"{sheet.at(row)}, column {col!r}: no status; write Complete, In progress or "
+                "Not started" + (" (or a RAG rating)" if "rag" in column_name else "")
+            )
+        read.actions.append(action)
+        read.rows.append(row)
+        previous = action
+    if pending is not None:
+        dropped(*pending)
+    return read
+
+
+def _scope_word(text: str) -> str:
+    words = set(_norm(text).split()) & set(SCOPES)
+    return words.pop() if len(words) == 1 else text
+
+
+def _date_cell(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return _cell_text(value) or None
+
+
+def _status_and_rag(
+    action: dict[str, Any], status: str, rag: str
+) -> Literal["read", "derive", "empty"]:
+    """Set the action's status and RAG; say whether the status is read, to be derived or empty."""
+    rag_value: str | None = None
+    if rag:
+        rag_value = _RAG_WORDS.get(_norm(rag), rag)
+    status_value: str | None = None
+    if status:
+        status_value, rag_in_status = _read_status(status)
+        if rag_in_status is not None and rag_value is None:
+            rag_value = rag_in_status
+        if status_value is None and rag_in_status is None:
+            status_value = status  # unknown: the model names the allowed values
+    action["rag"] = rag_value
+    if status_value is not None:
+        action["status"] = status_value
+        return "read"
+    # A placeholder: the status is derived from the RAG later, or the row is reported.
+    action["status"] = "not started"
+    if rag_value in _BRAG_STATUS:
+        return "derive"
+    return "read" if rag_value else "empty"
+
+
+def _sheet_duplicates(read: _SheetRead, sheet: _Sheet, column_name: dict[str, str]) -> list[str]:
+    # Several rows may share a number when they are actions of one recommendation.
+    problems: list[str] = []
+    first: dict[str, tuple[int, str]] = {}
+    col = column_name.get("number", "No.")
+    for action, row in zip(read.actions, read.rows, strict=True):
+        key = _number_key(action["number"])
+        if key is None:
+            continue
+        if key in first and first[key][1] != action["recommendation"]:
+            problems.append(
+                f"{sheet.at(row)}, column {col!r}: number {key} is already used by another "
+                f"recommendation (row {first[key][0]}); give every recommendation its own number"
+            )
+        first.setdefault(key, (row, action["recommendation"]))
+    return problems
+
+
+def _plan_from_sheet(
+    sheet: _Sheet, source: str, label: str, warnings: list[str]
+) -> ActionPlan | None:
+    found = _find_header(sheet.rows)
+    if found is None:
+        return None
+    return _sheet_plan(sheet, found[0], found[1], source, label, warnings)
+
+
+def _load_sheet_csv(path: Path, text: str, warnings: list[str]) -> ActionPlan:
+    source = str(path)
+    # The delimiter is the one under which a header row is found: a title row above the
+    # header says nothing about it.
+    best: tuple[int, list[list[object]], tuple[int, dict[int, str]]] | None = None
+    for delimiter in ",;\t":
+        try:
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except csv.Error:
+            continue
+        found = _find_header(records)
+        score = len(set(found[1].values())) if found else 0
+        if found is not None and (best is None or score > best[0]):
+            best = (score, [list[object](r) for r in records], found)
+    if best is None:
+        raise ActionPlanError(
+            source,
+            [
+                "no header row naming the action plan's columns (Recommendation, Action to "
+                "take, Lead agency, Status, …) in the first 30 rows; check the headings"
+            ],
+        )
+    _, rows, (header_at, fields) = best
+    return _sheet_plan(_Sheet(None, rows), header_at, fields, source, path.name, warnings)
+
+
+def _is_dhrbuild_header(cells: Sequence[str]) -> bool:
+    """Whether a CSV header is dhrbuild's own format (``number``, ``lead_agency``, …).
+
+    Such a CSV is read strictly, an unknown column being an error; any other header (``Rec
+    no.``, ``Lead``, a RAG column, or a title row above it) is read as a real-world plan.
+    """
+    keys = [_norm(c) for c in cells if c.strip()]
+    if "number" not in keys:
+        return False
+    return not any(k in _ALIASES and k not in _CANONICAL_HEADERS for k in keys)
+
+
+_XLSX_FIX = "open it in Excel or LibreOffice and save it again as .xlsx"
+
+
+def _open_workbook(path: Path) -> Any:
+    import openpyxl  # a large import, needed only for .xlsx plans
+
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ActionPlanError(
+            source, ["file not found; give the path to the .xlsx action plan"]
+        ) from None
+    except OSError as exc:
+        raise ActionPlanError(source, [f"cannot be read ({exc.strerror or exc})"]) from None
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise ActionPlanError(
+            source,
+            [
+                "the workbook is password-protected, or an old .xls file; save an unprotected "
+                "copy as .xlsx"
+            ],
+        )
+    try:
+        with _warnings.catch_warnings():
+            # openpyxl warns about features it drops (data validation, slicers): irrelevant here.
+            _warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except zipfile.BadZipFile:
+        raise ActionPlanError(source, [f"not an .xlsx workbook; {_XLSX_FIX}"]) from None
+    except Exception as exc:  # openpyxl raises many types on a damaged workbook
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ActionPlanError(
+            source, [f"not a readable .xlsx workbook ({first}); {_XLSX_FIX}"]
+        ) from None
+
+
+def _grid(ws: Any) -> tuple[list[list[object]], set[tuple[int, int]]]:
+    rows: list[list[object]] = [
+        list(r)
+        for r in ws.iter_rows(
+            min_row=1, max_row=ws.max_row, min_col=1, max_col=ws.max_column, values_only=True
+        )
+    ]
+    # A merged range reads as its top-left value: down every row it spans (a recommendation
+    # merged over its actions), but once across (a theme merged over the whole width).
+    merged: set[tuple[int, int]] = set()
+    for rng in ws.merged_cells.ranges:
+        top, left = rng.min_row - 1, rng.min_col - 1
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        for r in range(top + 1, min(rng.max_row, len(rows))):
+            if left < len(rows[r]):
+                rows[r][left] = rows[top][left]
+                merged.add((r, left))
+    return rows, merged
+
+
+def _load_xlsx(path: Path, sheet_name: str | None, warnings: list[str]) -> ActionPlan:
+    source = str(path)
+    book = _open_workbook(path)
+    try:
+        sheets = list(book.worksheets)
+        names = ", ".join(repr(ws.title) for ws in sheets)
+        if sheet_name is not None:
+            chosen = [ws for ws in sheets if ws.title == sheet_name] or [
+                ws for ws in sheets if ws.title.strip().lower() == sheet_name.strip().lower()
+            ]
+            if not chosen:
+                raise ActionPlanError(
+                    source,
+                    [
+                        f"sheet {sheet_name!r} not found; the workbook's sheets are {names}; "
+                        "set action_plan.sheet to one of them"
+                    ],
+                )
+            sheet = _Sheet(chosen[0].title, *_grid(chosen[0]))
+            plan = _plan_from_sheet(sheet, source, path.name, warnings)
+            if plan is None:
+                raise ActionPlanError(
+                    source,
+                    [
+                        f"{sheet.where}: no header row naming the action plan's columns "
+                        "(Recommendation, Action to take, Lead agency, Status, …) in its first "
+                        f"{_HEADER_SEARCH_ROWS} rows; check the headings"
+                    ],
+                )
+            return plan
+        for ws in sheets:
+            if ws.sheet_state != "visible":
+                continue
+            plan = _plan_from_sheet(_Sheet(ws.title, *_grid(ws)), source, path.name, warnings)
+            if plan is not None:
+                return plan
+        raise ActionPlanError(
+            source,
+            [
+                "no sheet has a header row naming the action plan's columns (Recommendation, "
+                f"Action to take, Lead agency, Status, …); looked in {names or 'no sheets'}; "
+                "check the headings, or name the sheet with action_plan.sheet"
+            ],
+        )
+    finally:
+        book.close()
+
+
+def load_action_plan(
+    path: Path, *, sheet: str | None = None, warnings: list[str] | None = None
+) -> ActionPlan:
+    """Read and validate an action plan from a ``.yaml``/``.yml``, ``.csv`` or ``.xlsx`` file.
 
     YAML files hold a top-level ``actions:`` list of mappings. CSV files have a header row
     naming the columns (``number``, ``recommendation``, ``scope``, ``action``, ``lead_agency``,
@@ -557,8 +1453,22 @@ def load_action_plan(path: Path) -> ActionPlan:
     header row shows. Dates may also be written ``DD/MM/YYYY``. Scope and status are
     read case-insensitively.
 
+    A spreadsheet as real plans are kept (an ``.xlsx`` workbook, or a CSV whose header is not
+    dhrbuild's own) is read leniently: the header row is found below any title rows by its
+    known headings (:data:`SHEET_COLUMNS`: "Rec no.", "Lead", "Key milestones achieved in
+    enacting recommendation", "RAG", …); other columns are ignored with a warning; a merged
+    cell reads as its top-left value; blank rows are skipped; a row with only its first cell
+    filled is a theme for the actions below it; a further action under a recommendation may
+    leave the number and recommendation blank. Dated entries in the key milestones cells
+    (``15/01/2026: 40 of 60 practices trained``, one a line or separated by ``;``) are the
+    action's implementation updates. Without a Status column the status comes from the RAG
+    column (Green complete, Amber in progress, Red not started), with a warning.
+
     Args:
         path: The action plan file.
+        sheet: The worksheet of an ``.xlsx`` plan; default the first visible sheet whose
+            header row is found.
+        warnings: A list that warnings (one line each, naming the file) are appended to.
 
     Returns:
         The validated action plan.
@@ -567,19 +1477,31 @@ def load_action_plan(path: Path) -> ActionPlan:
         ActionPlanError: The file is missing, empty or unreadable, or any value is invalid.
             Every problem is reported at once, one line each, naming where it is
             (``actions.2.scope``, numbered from 1, in YAML; ``row 4, column target_date`` in
-            CSV, counting rows as a spreadsheet does) and how to fix it.
+            CSV, counting rows as a spreadsheet does; ``sheet 'Action plan', row 7, column
+            'Target date'`` in a workbook) and how to fix it.
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    sink: list[str] = warnings if warnings is not None else []
+    if sheet is not None and suffix != ".xlsx":
+        raise ActionPlanError(
+            str(path), ["a sheet can be named only for an .xlsx workbook; remove 'sheet'"]
+        )
     if suffix in (".yaml", ".yml"):
         return _load_yaml(path)
     if suffix == ".csv":
-        return _load_csv(path)
-    raise ActionPlanError(str(path), ["the action plan must be a .yaml, .yml or .csv file"])
+        return _load_csv(path, sink)
+    if suffix == ".xlsx":
+        return _load_xlsx(path, sheet, sink)
+    raise ActionPlanError(str(path), ["the action plan must be a .yaml, .yml, .csv or .xlsx file"])
 
 
 def missing_updates(plan: ActionPlan) -> list[str]:
     """Return the numbers of the actions that are not complete and have no dated update.
+
+    A dated entry in the completion cell (``15/01/2026: 40 of 60 practices trained``) counts
+    as an update; so do the dated entries a spreadsheet plan keeps in its key milestones
+    cells, which :func:`load_action_plan` reads into ``updates``.
 
     Args:
         plan: The action plan.
@@ -587,7 +1509,7 @@ def missing_updates(plan: ActionPlan) -> list[str]:
     Returns:
         The action numbers, as text, in the plan's order.
     """
-    return [a.label for a in plan.actions if a.status != "complete" and not a.updates]
+    return [a.label for a in plan.actions if a.status != "complete" and not a.has_dated_entry]
 
 
 def check_updates(plan: ActionPlan, source: str, mode: Literal["error", "warn"]) -> list[str]:
@@ -605,9 +1527,14 @@ def check_updates(plan: ActionPlan, source: str, mode: Literal["error", "warn"])
     Raises:
         ActionPlanError: In ``"error"`` mode, when any action lacks an update, one line each.
     """
+    where = (
+        "add one to its key milestones cell, written 15/01/2026: what was done"
+        if source.lower().endswith(".xlsx")
+        else "add one under updates"
+    )
     lines = [
-        f"action {number}: not complete and has no dated implementation update; add one under "
-        "updates, or set action_plan.missing_updates: warn in the manifest"
+        f"action {number}: not complete and has no dated implementation update; {where}, "
+        "or set action_plan.missing_updates: warn in the manifest"
         for number in missing_updates(plan)
     ]
     if lines and mode == "error":

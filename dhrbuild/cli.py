@@ -14,11 +14,14 @@ from typing import Annotated, TypeVar
 import typer
 
 from dhrbuild._version import __version__
+from dhrbuild.checks.accessibility import check_file
 from dhrbuild.describe import describe
 from dhrbuild.errors import DhrbuildError, ExitCode
+from dhrbuild.images import iter_steps
 from dhrbuild.manifest import load_manifest
 from dhrbuild.pipeline import BuildResult, PartResult, assemble, validate
 from dhrbuild.preview import render_preview
+from dhrbuild.report import build_report, write_report
 from dhrbuild.scaffold import init_review
 from dhrbuild.schema import schema_text
 from dhrbuild.submission import make_submission
@@ -78,6 +81,22 @@ def _table(parts: list[PartResult], *, bytes_header: str) -> list[str]:
         )
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
+    return out
+
+
+def _checks_table(result: BuildResult) -> list[str]:
+    """The publication checks, one line each, and what the clean step removed."""
+    if not result.checks:
+        return []
+    rows = [(c.title + (f" ({c.note})" if c.note else ""), c.status) for c in result.checks]
+    width = max(len(r[0]) for r in rows)
+    out = ["", f"{'Check':<{width}}  Result", f"{'-' * width}  ------"]
+    out += [f"{name:<{width}}  {status}" for name, status in rows]
+    if result.removals:
+        kinds: dict[str, int] = {}
+        for r in result.removals:
+            kinds[r.kind] = kinds.get(r.kind, 0) + r.count
+        out.append("Removed: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())))
     return out
 
 
@@ -152,6 +171,14 @@ def assemble_cmd(
         Path | None,
         typer.Option("--preview", help="Also draw a contact sheet of the result (.png)."),
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write the build report (checks, removals, SHA-256, page ranges) as "
+            "JSON; it is written for a failed build too, to say why.",
+        ),
+    ] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Build the publication PDF.
@@ -159,12 +186,26 @@ def assemble_cmd(
     Example: dhrbuild assemble examples/northshire-alex/manifest.yaml -o alex.pdf
     """
     m = _run(lambda: load_manifest(manifest))
+
+    def build(step: Callable[[str], None]) -> BuildResult:
+        try:
+            return assemble(m, output=output, max_bytes=max_bytes, progress=step)
+        except DhrbuildError as exc:
+            if report is not None:
+                try:
+                    data = build_report(m, error=exc, output=output)
+                    write_report(report, data, protect=m.input_paths())
+                except DhrbuildError as report_exc:
+                    _err(f"warning: {report_exc}")
+            raise
+
     with _progress(not quiet) as step:
-        result: BuildResult = _run(
-            lambda: assemble(m, output=output, max_bytes=max_bytes, progress=step)
-        )
+        result: BuildResult = _run(lambda: build(step))
     for w in result.warnings:
         _err(f"warning: {w}")
+    if report is not None:
+        protect = [*m.input_paths(), result.output]
+        _run(lambda: write_report(report, build_report(m, result=result), protect=protect))
     if preview is not None:
         sheets = _run(lambda: render_preview(result.output, preview)).sheets
     if quiet:
@@ -176,6 +217,22 @@ def assemble_cmd(
         f"(limit {result.max_bytes:,}, under by {result.max_bytes - result.bytes:,})."
     )
     typer.echo(f"SHA-256 {result.sha256}")
+    for extra in result.extra_files:
+        typer.echo(f"Also wrote {extra} (the signed QA letter as received, to publish alongside)")
+    for line in _checks_table(result):
+        typer.echo(line)
+    if result.accessibility is not None:
+        typer.echo(f"Accessibility: {result.accessibility.summary()} (dhrbuild check for details)")
+    if report is not None:
+        typer.echo(f"Report: {report}")
+    comp = result.compression
+    if comp is not None and comp.lossy:
+        typer.echo(
+            f"Images reduced to fit: lossless {comp.lossless_bytes:,} -> {comp.final_bytes:,} bytes"
+            + (" (the QA letter's images too)" if comp.letter_changed else "")
+        )
+        for line in iter_steps(comp):
+            typer.echo(f"  {line}")
     if preview is not None:
         typer.echo("Preview: " + ", ".join(str(p) for p in sheets))
 
@@ -268,6 +325,26 @@ def inspect_cmd(pdf: PdfArg, as_json: JsonOpt = False) -> None:
         typer.echo("images: none")
     if d.pages_without_text:
         typer.echo("pages without text (scanned?): " + ", ".join(map(str, d.pages_without_text)))
+
+
+@app.command("check")
+def check_cmd(pdf: PdfArg, as_json: JsonOpt = False) -> None:
+    """Check a PDF against the machine-checkable PDF/UA-1 rules, by veraPDF rule id.
+
+    Exits 0 when every rule passes, 9 when any fails. Passing is not a certificate: the
+    human checkpoints still need review, and veraPDF remains the reference validator.
+
+    Example: dhrbuild check dist/alex-publication.pdf --json
+    """
+    report = _run(lambda: check_file(pdf))
+    if as_json:
+        typer.echo(json.dumps({"file": str(pdf), **report.to_dict()}, indent=2))
+    else:
+        typer.echo(f"{pdf}: PDF/UA-1 machine-checkable rules (veraPDF rule ids)")
+        for line in report.lines():
+            typer.echo(line)
+    if not report.passed:
+        raise typer.Exit(int(ExitCode.CHECK_FAILED))
 
 
 @app.command("preview")

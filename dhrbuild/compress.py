@@ -2,20 +2,47 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+import re
+import threading
+import zlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Final
 
 import pikepdf
-from pikepdf import Array, Dictionary, ObjectStreamMode, Stream
+from pikepdf import Array, Dictionary, Name, ObjectStreamMode, Stream, StreamDecodeLevel
+
+from dhrbuild import clean
+from dhrbuild.images import CompressionReport, fit_images
 
 # Dictionaries whose identity matters (a page, an annotation, a bookmark, a structure element)
 # are never merged even when equal; these types are safe to share.
 _SHAREABLE_TYPES = {"/Font", "/FontDescriptor", "/ExtGState", "/Encoding", "/Pattern", "/Shading"}
-# Keys that carry the input's private history rather than content.
-_PRIVATE_KEYS = ("/Metadata", "/PieceInfo", "/LastModified")
+# Filters that only compress or transcode bytes: a stream behind them can be decoded and
+# re-encoded without loss (the "generalized" level in qpdf's terms), abbreviations included.
+_GENERALIZED = {
+    "/FlateDecode",
+    "/Fl",
+    "/LZWDecode",
+    "/LZW",
+    "/ASCII85Decode",
+    "/A85",
+    "/ASCIIHexDecode",
+    "/AHx",
+    "/RunLengthDecode",
+    "/RL",
+}
+_ASCII = {"/ASCII85Decode", "/A85", "/ASCIIHexDecode", "/AHx"}
+# Keys that say how a stream is encoded rather than what it holds.
+_ENCODING_KEYS = {"/Length", "/Filter", "/DecodeParms", "/DL"}
+FLATE_LEVEL: Final = 9
+"""zlib level for every stream dhrbuild compresses: the best, as ``qpdf --compression-level=9``."""
+_save_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -26,10 +53,17 @@ class DedupeStats:
     stream_bytes: int
 
 
-def _canon(obj: object, mapping: dict[tuple[int, int], tuple[int, int]], depth: int = 0) -> object:
+def _canon(
+    obj: object,
+    mapping: dict[tuple[int, int], tuple[int, int]],
+    depth: int = 0,
+    skip: frozenset[str] = frozenset({"/Length"}),
+) -> object:
     if depth > 0 and isinstance(obj, pikepdf.Object) and obj.is_indirect:
         og = obj.objgen
-        return ("R", mapping.get(og, og))
+        while og in mapping:
+            og = mapping[og]
+        return ("R", og)
     if depth > 64:
         return ("deep",)
     if isinstance(obj, Dictionary | Stream):
@@ -39,7 +73,7 @@ def _canon(obj: object, mapping: dict[tuple[int, int], tuple[int, int]], depth: 
             tuple(
                 (k, _canon(v, mapping, depth + 1))
                 for k, v in sorted(items)
-                if not (isinstance(obj, Stream) and k == "/Length")
+                if not (isinstance(obj, Stream) and k in skip)
             ),
         )
     if isinstance(obj, Array):
@@ -58,12 +92,34 @@ def _is_candidate(obj: pikepdf.Object) -> bool:
     return isinstance(obj, Array)
 
 
+def _filters(stream: Stream) -> list[str]:
+    f = stream.stream_dict.get("/Filter")
+    if isinstance(f, Name):
+        return [str(f)]
+    if isinstance(f, Array):
+        return [str(x) for x in f]
+    return []
+
+
+def _only_generalized(stream: Stream) -> bool:
+    return all(f in _GENERALIZED for f in _filters(stream))
+
+
+def _decoded_digest(stream: Stream) -> bytes | None:
+    try:
+        return hashlib.sha256(stream.read_bytes(StreamDecodeLevel.generalized)).digest()
+    except pikepdf.PdfError:
+        return None
+
+
 def dedupe(pdf: pikepdf.Pdf) -> DedupeStats:
     """Store identical fonts, images, colour profiles and other objects once.
 
     Objects are equal when their dictionaries are equal (references compared after
     earlier merges, so a font whose embedded file was merged can merge in turn) and,
-    for streams, their raw bytes are equal.
+    for streams, their content is equal: the raw bytes, or, where a stream is only
+    compressed (Flate, LZW, ASCII85, ASCIIHex, RunLength), the decoded bytes, so the same
+    image compressed at two levels is stored once (the smaller encoding is kept).
 
     Args:
         pdf: The document, changed in place.
@@ -72,7 +128,8 @@ def dedupe(pdf: pikepdf.Pdf) -> DedupeStats:
         How many objects were merged away and the stream bytes they held.
     """
     mapping: dict[tuple[int, int], tuple[int, int]] = {}
-    digests: dict[tuple[int, int], bytes] = {}
+    digests: dict[tuple[int, int], tuple[str, bytes]] = {}
+    raw_len: dict[tuple[int, int], int] = {}
     saved_bytes = 0
     # pdf.objects yields Python scalars for indirect numbers and booleans (real inputs have them).
     candidates = [
@@ -80,9 +137,23 @@ def dedupe(pdf: pikepdf.Pdf) -> DedupeStats:
         for obj in pdf.objects
         if isinstance(obj, pikepdf.Object) and obj.is_indirect and _is_candidate(obj)
     ]
+    # Decoding every stream would cost as much as the rest of the build: only streams whose
+    # dictionaries could ever match (same shape, references ignored) are decoded.
+    shapes: dict[object, list[Stream]] = {}
     for obj in candidates:
         if isinstance(obj, Stream):
-            digests[obj.objgen] = hashlib.sha256(obj.read_raw_bytes()).digest()
+            raw = obj.read_raw_bytes()
+            raw_len[obj.objgen] = len(raw)
+            digests[obj.objgen] = ("raw", hashlib.sha256(raw).digest())
+            if _only_generalized(obj):
+                shapes.setdefault(_shape(obj), []).append(obj)
+    for group in shapes.values():
+        if len(group) < 2 or len({digests[s.objgen] for s in group}) == 1:
+            continue
+        for s in group:
+            decoded = _decoded_digest(s)
+            if decoded is not None:
+                digests[s.objgen] = ("decoded", decoded)
     for _ in range(8):
         seen: dict[object, tuple[int, int]] = {}
         changed = False
@@ -90,18 +161,45 @@ def dedupe(pdf: pikepdf.Pdf) -> DedupeStats:
             og = obj.objgen
             if og in mapping:
                 continue
-            key = (digests.get(og), _canon(obj, mapping))
+            digest = digests.get(og)
+            skip = _ENCODING_KEYS if digest and digest[0] == "decoded" else frozenset({"/Length"})
+            key = (digest, _canon(obj, mapping, skip=frozenset(skip)))
             keep = seen.setdefault(key, og)
-            if keep != og:
+            if keep == og:
+                continue
+            if raw_len.get(og, 0) < raw_len.get(keep, 0):
+                # The same content, encoded smaller: keep this copy instead.
+                mapping[keep] = og
+                seen[key] = og
+                saved_bytes += raw_len[keep]
+            else:
                 mapping[og] = keep
-                changed = True
-                if isinstance(obj, Stream):
-                    saved_bytes += len(obj.read_raw_bytes())
+                saved_bytes += raw_len.get(og, 0)
+            changed = True
         if not changed:
             break
     if mapping:
         _rewrite_references(pdf, mapping)
     return DedupeStats(objects=len(mapping), stream_bytes=saved_bytes)
+
+
+def _shape(obj: Stream) -> object:
+    def walk(o: object, depth: int) -> object:
+        if depth > 0 and isinstance(o, pikepdf.Object) and o.is_indirect:
+            return "R"
+        if depth > 16:
+            return "deep"
+        if isinstance(o, Dictionary):
+            return tuple((k, walk(v, depth + 1)) for k, v in sorted(o.items()))
+        if isinstance(o, Array):
+            return tuple(walk(v, depth + 1) for v in o)
+        if isinstance(o, pikepdf.Object):
+            return o.unparse()
+        return repr(o)
+
+    return tuple(
+        (k, walk(v, 1)) for k, v in sorted(obj.stream_dict.items()) if k not in _ENCODING_KEYS
+    )
 
 
 def _containers(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Object]:
@@ -160,37 +258,458 @@ def strip_private_data(pdf: pikepdf.Pdf) -> int:
     Returns:
         How many entries were removed.
     """
-    removed = 0
-    root = pdf.Root.objgen
+    # The clean step owns the rule (and lists what it removed); this stays for callers.
+    return clean.strip_private_data(pdf)
+
+
+def normalise_filters(pdf: pikepdf.Pdf) -> int:
+    """Write one-item ``/Filter`` and ``/DecodeParms`` arrays as the item itself.
+
+    ``[/FlateDecode]`` and ``/FlateDecode`` mean the same, but qpdf re-deflates streams
+    whose filter is an array when it writes them, which is most of the time a save of
+    reportlab output takes; as a name the stream is copied as it is.
+
+    Args:
+        pdf: The document, changed in place.
+
+    Returns:
+        How many streams were changed.
+    """
+    changed = 0
+    for obj in _streams(pdf):
+        d = obj.stream_dict
+        f = d.get("/Filter")
+        if not isinstance(f, Array) or len(f) > 1:
+            continue
+        parms = d.get("/DecodeParms")
+        if len(f) == 0:
+            del d["/Filter"]
+            if "/DecodeParms" in d:
+                del d["/DecodeParms"]
+        else:
+            d.Filter = f[0]
+            if isinstance(parms, Array):
+                if len(parms) and isinstance(parms[0], Dictionary):
+                    d.DecodeParms = parms[0]
+                else:
+                    del d["/DecodeParms"]
+        changed += 1
+    return changed
+
+
+def _streams(pdf: pikepdf.Pdf) -> Iterator[Stream]:
+    seen: set[tuple[int, int]] = set()
     for obj in pdf.objects:
-        if not isinstance(obj, Dictionary | Stream) or obj.objgen == root:
+        # pdf.objects can list an object twice (a new object made indirect in this session).
+        if isinstance(obj, Stream) and obj.objgen not in seen:
+            seen.add(obj.objgen)
+            yield obj
+
+
+def _ascii_decode(name: str, data: bytes) -> bytes:
+    data = re.sub(rb"\s+", b"", data)
+    if name in ("/ASCIIHexDecode", "/AHx"):
+        data = data.split(b">", 1)[0]
+        if len(data) % 2:
+            data += b"0"
+        return bytes.fromhex(data.decode("ascii"))
+    if data.startswith(b"<~"):
+        data = data[2:]
+    data = data.split(b"~>", 1)[0]
+    return base64.a85decode(data + b"~>", adobe=True)
+
+
+def strip_ascii_layers(pdf: pikepdf.Pdf) -> int:
+    """Remove the ASCII85 and ASCIIHex layers that wrap a stream's real encoding.
+
+    They make a binary stream 25% (ASCII85) or 100% (hex) larger and say nothing about the
+    content; a JPEG inside ``[/ASCII85Decode /DCTDecode]`` stays the same JPEG.
+
+    Args:
+        pdf: The document, changed in place.
+
+    Returns:
+        How many bytes the raw streams shrank by.
+    """
+    saved = 0
+    for obj in _streams(pdf):
+        filters = _filters(obj)
+        if not filters or filters[0] not in _ASCII:
+            continue
+        parms = obj.stream_dict.get("/DecodeParms")
+        parm_list = list(parms) if isinstance(parms, Array) else [parms] * len(filters)
+        raw = obj.read_raw_bytes()
+        data = raw
+        try:
+            while filters and filters[0] in _ASCII:
+                data = _ascii_decode(filters[0], data)
+                filters = filters[1:]
+                parm_list = parm_list[1:]
+        except ValueError:
+            continue  # damaged: leave the stream as it came
+        new_filter: Name | Array | None
+        new_parms: Dictionary | Array | None = None
+        if not filters:
+            new_filter = None
+        elif len(filters) == 1:
+            new_filter = Name(filters[0])
+            p0 = parm_list[0] if parm_list else None
+            new_parms = p0 if isinstance(p0, Dictionary) else None
+        else:
+            new_filter = Array([Name(f) for f in filters])
+            if any(isinstance(p, Dictionary) for p in parm_list):
+                new_parms = Array([p if p is not None else None for p in parm_list])
+        obj.write(data, filter=new_filter, decode_parms=new_parms)
+        if new_parms is None and "/DecodeParms" in obj.stream_dict:
+            del obj.stream_dict["/DecodeParms"]
+        saved += len(raw) - len(data)
+    return saved
+
+
+# A resource name as it appears in a content stream: "/Im1", "/F2 12 Tf", "/GS0 gs".
+_NAME_TOKEN = re.compile(rb"/([^\s/\[\]()<>{}%]*)")
+_RESOURCE_KINDS = (
+    "/Font",
+    "/XObject",
+    "/ExtGState",
+    "/Pattern",
+    "/Shading",
+    "/ColorSpace",
+    "/Properties",
+)
+
+
+def _names_in(stream: Stream) -> set[str] | None:
+    try:
+        data = stream.read_bytes()
+    except pikepdf.PdfError:
+        return None
+    names = set()
+    for m in _NAME_TOKEN.finditer(data):
+        raw = m.group(1)
+        if b"#" in raw:
+            raw = re.sub(rb"#([0-9A-Fa-f]{2})", lambda h: bytes([int(h.group(1), 16)]), raw)
+        names.add("/" + raw.decode("latin-1"))
+    return names
+
+
+def _content_streams(page: Dictionary) -> list[Stream]:
+    contents = page.get("/Contents")
+    if isinstance(contents, Stream):
+        return [contents]
+    if isinstance(contents, Array):
+        return [c for c in contents if isinstance(c, Stream)]
+    return []
+
+
+def prune_unused_resources(pdf: pikepdf.Pdf) -> int:
+    """Drop fonts, images and other resources that no content stream names.
+
+    Only resource dictionaries used by page content streams and by the form XObjects they
+    draw are pruned, and only of entries whose name appears nowhere in any content stream
+    that uses the dictionary (a name inside a string counts as used: the scan is
+    conservative). Dictionaries also reachable from annotations' appearance streams,
+    patterns or Type 3 fonts are left alone.
+
+    Args:
+        pdf: The document, changed in place.
+
+    Returns:
+        How many resource entries were removed.
+    """
+    # Each resource sub-dictionary (/Font, /XObject, ...) is identified by the object it
+    # lives in, and collects the names used by every stream that draws with it.
+    used: dict[object, set[str] | None] = {}
+    subdicts: dict[object, Dictionary] = {}
+    scanned: set[tuple[int, int]] = set()
+
+    def key_of(res: Dictionary, holder: object, kind: str) -> object:
+        sub = res.get(kind)
+        if isinstance(sub, Dictionary) and sub.is_indirect:
+            return ("sub", sub.objgen)
+        if res.is_indirect:
+            return ("res", res.objgen, kind)
+        return ("direct", holder, kind)
+
+    def visit(streams: list[Stream], res: object, holder: object, depth: int) -> None:
+        if depth > 12 or not isinstance(res, Dictionary):
+            return
+        names: set[str] | None = set()
+        for st in streams:
+            found = _names_in(st)
+            if found is None or names is None:
+                names = None
+            else:
+                names |= found
+        for kind in _RESOURCE_KINDS:
+            sub = res.get(kind)
+            if not isinstance(sub, Dictionary):
+                continue
+            k = key_of(res, holder, kind)
+            subdicts[k] = sub
+            prev = used.get(k, set())
+            used[k] = None if names is None or prev is None else prev | names
+        xobjects = res.get("/XObject")
+        if not isinstance(xobjects, Dictionary):
+            return
+        for name, xo in xobjects.items():
+            if names is not None and name not in names:
+                continue
+            if not isinstance(xo, Stream) or xo.stream_dict.get("/Subtype") != Name.Form:
+                continue
+            if xo.is_indirect:
+                if xo.objgen in scanned:
+                    continue
+                scanned.add(xo.objgen)
+            own = xo.stream_dict.get("/Resources")
+            if isinstance(own, Dictionary):
+                visit([xo], own, ("form", xo.objgen), depth + 1)
+            else:
+                # No resources of its own: it draws with (and counts as a user of) its parent's.
+                visit([xo], res, holder, depth + 1)
+
+    for page in pdf.pages:
+        visit(_content_streams(page.obj), page.obj.get("/Resources"), ("page", page.objgen), 0)
+
+    # Resource dictionaries that something other than a page or a drawn form uses.
+    foreign: set[object] = set()
+    page_ogs = {p.objgen for p in pdf.pages}
+    for obj in pdf.objects:
+        if not isinstance(obj, Dictionary | Stream) or not obj.is_indirect:
             continue
         d = obj.stream_dict if isinstance(obj, Stream) else obj
-        for key in _PRIVATE_KEYS:
-            if key in d:
-                del d[key]
+        res = d.get("/Resources")
+        if not isinstance(res, Dictionary) or obj.objgen in page_ogs or obj.objgen in scanned:
+            continue
+        if res.is_indirect:
+            foreign.update(("res", res.objgen, kind) for kind in _RESOURCE_KINDS)
+        for kind in _RESOURCE_KINDS:
+            sub = res.get(kind)
+            if isinstance(sub, Dictionary) and sub.is_indirect:
+                foreign.add(("sub", sub.objgen))
+
+    removed = 0
+    for k, names in used.items():
+        if names is None or k in foreign:
+            continue
+        sub = subdicts[k]
+        for name in list(sub.keys()):
+            if name not in names:
+                del sub[name]
                 removed += 1
     return removed
+
+
+def _flevel(raw: bytes) -> int:
+    """The compression level a zlib stream's header declares: 0 (fastest) to 3 (best)."""
+    if len(raw) < 2 or (raw[0] & 0x0F) != 8 or ((raw[0] << 8) | raw[1]) % 31:
+        return -1
+    return raw[1] >> 6
+
+
+def _deflate_job(item: tuple[bytes, bool]) -> bytes | None:
+    raw, is_zlib = item
+    try:
+        data = zlib.decompress(raw) if is_zlib else raw
+    except zlib.error:
+        return None
+    out = zlib.compress(data, FLATE_LEVEL)
+    return out if len(out) < len(raw) else None
+
+
+def recompress_flate(pdf: pikepdf.Pdf, *, workers: int = 2) -> int:
+    """Deflate every Flate stream again at the best level, keeping whichever is smaller.
+
+    Streams whose zlib header already declares the best level are left as they are (a
+    second pass at level 9 gives the same size); predictors and their ``/DecodeParms``
+    are kept, since the compressed bytes are the predicted ones. Streams encoded only
+    with other general filters (LZW, RunLength) are decoded and deflated. zlib releases
+    the interpreter lock, so ``workers`` threads deflate in parallel; the result does not
+    depend on their number.
+
+    Args:
+        pdf: The document, changed in place.
+        workers: Threads to deflate with.
+
+    Returns:
+        How many raw stream bytes were saved.
+    """
+    jobs: list[tuple[Stream, bytes, bool, bool]] = []
+    for obj in _streams(pdf):
+        filters = _filters(obj)
+        if filters in (["/FlateDecode"], ["/Fl"]):
+            raw = obj.read_raw_bytes()
+            if _flevel(raw) != 3:
+                jobs.append((obj, raw, True, True))
+        elif filters and all(f in _GENERALIZED for f in filters):
+            try:
+                jobs.append((obj, obj.read_bytes(), False, False))
+            except pikepdf.PdfError:
+                continue
+    saved = 0
+
+    def items() -> Iterable[tuple[bytes, bool]]:
+        return ((raw, is_zlib) for _, raw, is_zlib, _ in jobs)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for (obj, raw, _is_zlib, keep_parms), out in zip(
+            jobs, pool.map(_deflate_job, items()), strict=True
+        ):
+            if out is None:
+                continue
+            if keep_parms:
+                parms = obj.stream_dict.get("/DecodeParms")
+                obj.write(
+                    out,
+                    filter=Name.FlateDecode,
+                    decode_parms=parms if isinstance(parms, Dictionary) else None,
+                )
+                saved += len(raw) - len(out)
+            else:
+                before = len(obj.read_raw_bytes())
+                if len(out) >= before:
+                    continue
+                obj.write(out, filter=Name.FlateDecode)
+                if "/DecodeParms" in obj.stream_dict:
+                    del obj.stream_dict["/DecodeParms"]
+                saved += before - len(out)
+    return saved
+
+
+@dataclass
+class LosslessReport:
+    """What :func:`optimise_lossless` did."""
+
+    filters_normalised: int = 0
+    ascii_bytes_removed: int = 0
+    resources_pruned: int = 0
+    dedupe: DedupeStats = field(default_factory=lambda: DedupeStats(0, 0))
+    flate_bytes_saved: int = 0
+
+
+def optimise_lossless(pdf: pikepdf.Pdf, *, workers: int = 2) -> LosslessReport:
+    """Make ``pdf`` smaller without changing any rendered pixel.
+
+    One-item filter arrays become names, ASCII layers go, unused resources are dropped,
+    identical objects (after decompression) are stored once, and Flate streams are
+    deflated at the best level. Object streams are generated by :func:`save`.
+
+    Args:
+        pdf: The document, changed in place.
+        workers: Threads used to deflate.
+
+    Returns:
+        What each step did.
+    """
+    report = LosslessReport()
+    report.filters_normalised = normalise_filters(pdf)
+    report.ascii_bytes_removed = strip_ascii_layers(pdf)
+    report.resources_pruned = prune_unused_resources(pdf)
+    report.dedupe = dedupe(pdf)
+    report.flate_bytes_saved = recompress_flate(pdf, workers=workers)
+    return report
+
+
+@contextlib.contextmanager
+def _flate_level() -> Iterator[None]:
+    # pikepdf's compression level is process-wide and has no getter: hold a lock while it is
+    # changed and put back zlib's default (-1) afterwards.
+    with _save_lock:
+        pikepdf.settings.set_flate_compression_level(FLATE_LEVEL)
+        try:
+            yield
+        finally:
+            pikepdf.settings.set_flate_compression_level(-1)
 
 
 def save(pdf: pikepdf.Pdf, target: Path | BinaryIO) -> None:
     """Write ``pdf`` as a full rewrite with the project's one set of save settings.
 
-    Object streams are generated, uncompressed streams compressed, and the document ID
-    derived from the content so that the same inputs give byte-identical files.
+    Object streams are generated and deflated at the best level, streams without a filter
+    compressed, and streams already encoded copied as they are (:func:`optimise_lossless`
+    has recompressed them); the document ID is derived from the content so that the same
+    inputs give byte-identical files.
 
     Args:
         pdf: The document.
         target: A path or a writable binary file.
     """
-    pdf.save(
-        target,
-        object_stream_mode=ObjectStreamMode.generate,
-        compress_streams=True,
-        deterministic_id=True,
-        linearize=False,
-        fix_metadata_version=True,
+    with _flate_level():
+        pdf.save(
+            target,
+            object_stream_mode=ObjectStreamMode.generate,
+            compress_streams=True,
+            stream_decode_level=StreamDecodeLevel.none,
+            deterministic_id=True,
+            linearize=False,
+            fix_metadata_version=True,
+        )
+
+
+def save_within(
+    pdf: pikepdf.Pdf,
+    path: Path,
+    *,
+    limit: int,
+    policy: str = "fit",
+    min_dpi: float = 150.0,
+    page_parts: list[str] | None = None,
+    protected_pages: set[int] | None = None,
+) -> CompressionReport:
+    """Save ``pdf`` to ``path`` losslessly and, under the ``fit`` policy, fit it to ``limit``.
+
+    The lossless file is written first. Only when it is at or over ``limit`` and ``policy``
+    is ``"fit"`` does the image ladder run (:func:`dhrbuild.images.fit_images`), saving
+    again after each round. Under ``"lossless"`` no image is ever changed; the caller sees
+    the size in the report and fails the build.
+
+    Args:
+        pdf: The document (images may be changed in place under ``fit``).
+        path: Where to write; rewritten by each round.
+        limit: The file must be strictly smaller than this many bytes.
+        policy: ``"fit"`` or ``"lossless"``.
+        min_dpi: The ladder's resolution floor.
+        page_parts: The part name of each page, for the report.
+        protected_pages: Zero-based pages (the QA letter) kept lossless unless nothing else fits.
+
+    Returns:
+        The sizes and, when the ladder ran, its steps.
+
+    Raises:
+        dhrbuild.images.FitError: Under ``fit``, even the floor of the ladder does not fit.
+    """
+
+    def write() -> int:
+        save(pdf, path)
+        return path.stat().st_size
+
+    size = write()
+    if size < limit or policy != "fit":
+        return CompressionReport(policy, size, size, [], [])
+    parts = page_parts if page_parts is not None else ["document"] * len(pdf.pages)
+    report = fit_images(
+        pdf,
+        limit=limit,
+        lossless_size=size,
+        save=write,
+        page_parts=parts,
+        protected_pages=protected_pages or set(),
+        min_dpi=min_dpi,
     )
+    return report
 
 
-__all__ = ["DedupeStats", "dedupe", "save", "strip_private_data"]
+__all__ = [
+    "FLATE_LEVEL",
+    "DedupeStats",
+    "LosslessReport",
+    "dedupe",
+    "normalise_filters",
+    "optimise_lossless",
+    "prune_unused_resources",
+    "recompress_flate",
+    "save",
+    "save_within",
+    "strip_ascii_layers",
+    "strip_private_data",
+]

@@ -83,15 +83,30 @@ class OutputTooLargeError(DhrbuildError):
 
     exit_code = ExitCode.OUTPUT_TOO_LARGE
 
-    def __init__(self, size: int, limit: int, largest: list[tuple[str, int]]) -> None:
+    def __init__(
+        self,
+        size: int,
+        limit: int,
+        largest: list[tuple[str, int]],
+        *,
+        images: list[tuple[str, int]] | None = None,
+        tried: str = "",
+    ) -> None:
         self.size = size
         self.limit = limit
         self.largest = list(largest)
+        self.images = list(images or [])
         parts = ", ".join(f"{name} {nbytes:,} bytes" for name, nbytes in self.largest)
+        detail = f" {tried}." if tried else ""
+        if self.images:
+            detail += " Largest images: " + "; ".join(
+                f"{where} {nbytes:,} bytes" for where, nbytes in self.images
+            ) + "."
         super().__init__(
             f"the output would be {size:,} bytes, which is not under the limit of {limit:,} bytes; "
-            f"largest parts: {parts}. Reduce the size of the largest parts (for example re-export "
-            "scanned pages at a lower resolution) or raise output.max_bytes if the limit allows."
+            f"largest parts: {parts}.{detail} Reduce the size of the largest parts (for example "
+            "re-export scanned pages at a lower resolution) or raise output.max_bytes if the "
+            "limit allows."
         )
 
 

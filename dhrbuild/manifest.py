@@ -89,10 +89,17 @@ class Review(_Strict):
 
 
 class ActionPlanSource(_Strict):
-    """The action plan annex: a YAML or CSV plan that dhrbuild draws, or a finished PDF."""
+    """The action plan annex: a YAML, CSV or .xlsx plan that dhrbuild draws, or a finished PDF."""
 
     source: Path = Field(
-        description="action-plan.yaml, .yml or .csv drawn by dhrbuild, or a .pdf used as it is."
+        description="action-plan.yaml, .yml, .csv or .xlsx drawn by dhrbuild, or a .pdf used "
+        "as it is."
+    )
+    sheet: str | None = Field(
+        default=None,
+        description="The worksheet of an .xlsx plan; default the first sheet whose header row "
+        "names the plan's columns.",
+        examples=["Action plan"],
     )
     as_at: dt.date = Field(description="The date the implementation updates are current to.")
     missing_updates: Literal["error", "warn"] = Field(
@@ -105,11 +112,22 @@ class ActionPlanSource(_Strict):
     @classmethod
     def _source(cls, value: Path, info: ValidationInfo) -> Path:
         path = _input_file(value, info)
-        if path.suffix.lower() not in {".yaml", ".yml", ".csv", ".pdf"}:
+        if path.suffix.lower() == ".xls":
+            raise ValueError(f"{path.name}: an old .xls workbook cannot be read; save it as .xlsx")
+        if path.suffix.lower() not in {".yaml", ".yml", ".csv", ".xlsx", ".pdf"}:
             raise ValueError(
-                f"{path.name}: the action plan must be a .yaml, .yml, .csv or .pdf file"
+                f"{path.name}: the action plan must be a .yaml, .yml, .csv, .xlsx or .pdf file"
             )
         return path
+
+    @model_validator(mode="after")
+    def _sheet_only_for_xlsx(self) -> ActionPlanSource:
+        if self.sheet is not None and self.source.suffix.lower() != ".xlsx":
+            raise ValueError(
+                f"sheet: only an .xlsx action plan has sheets; remove it, or give the .xlsx "
+                f"file as source (not {self.source.name})"
+            )
+        return self
 
 
 #: File types a part may be given in: PDF, or a document that LibreOffice converts to PDF.
@@ -184,6 +202,20 @@ class Output(_Strict):
         default=AnnexStyle.ANNEX,
         description="'annex' (Annex A, B, …) or 'appendix' (Appendix 1, 2, …).",
     )
+    compression: Literal["fit", "lossless"] = Field(
+        default="fit",
+        description="'fit': lossless first, then, only if the file is still too large, images "
+        "re-encoded and downsampled step by step, least loss first, until it fits (text, vector "
+        "drawing and fonts are never changed). 'lossless': never change an image; fail if the "
+        "lossless file is too large.",
+    )
+    min_dpi: float = Field(
+        default=150.0,
+        ge=50,
+        le=1200,
+        description="The 'fit' ladder never downsamples an image below this resolution, "
+        "measured where the image is drawn on the page.",
+    )
 
     @field_validator("path")
     @classmethod
@@ -221,6 +253,31 @@ class Recipients(_Strict):
         return value
 
 
+class Checks(_Strict):
+    """Publication safety checks run on the finished PDF before it is written."""
+
+    deny_list: Path | None = Field(
+        default=None,
+        description="A private file of real names, dates of birth and addresses, one a line, "
+        "kept outside the repository; the build fails if any appears in the output. "
+        "Without it, the DHRBUILD_DENY_LIST environment variable names the file.",
+        examples=["../private/real-names.txt"],
+    )
+    hidden_text: Literal["error", "warn"] = Field(
+        default="error",
+        description="What extractable text that cannot be seen (under a box, white on white, "
+        "invisible) is: an error (default) or a warning.",
+    )
+
+    @field_validator("deny_list")
+    @classmethod
+    def _deny_list(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return None
+        # Only the path is checked here; the contents are private and never quoted.
+        return _input_file(value, info)
+
+
 class Manifest(_Strict):
     """A whole build: the review, its parts in any order of keys, and the output."""
 
@@ -241,6 +298,10 @@ class Manifest(_Strict):
     )
     recipients: Recipients = Field(
         default_factory=Recipients, description="Who the submission emails are addressed to."
+    )
+    checks: Checks = Field(
+        default_factory=Checks,
+        description="Publication safety checks: the private deny list and hidden-text severity.",
     )
     base_dir: Path | None = Field(default=None, exclude=True, description="Set by load_manifest.")
 

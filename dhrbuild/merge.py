@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pikepdf
 
+from dhrbuild.errors import InputError
+from dhrbuild.inputs_report import qpdf_notes
 from dhrbuild.order import PartSlot
 
 
@@ -33,6 +35,8 @@ class MergedPart:
     """How many top-level outline items the part brought with it."""
     named_dests_renamed: dict[str, str]
     dests_dropped: list[str]
+    repairs: str = ""
+    """What qpdf read past in the part after it was opened (while stamping or copying)."""
 
 
 def _top_level_count(pdf: pikepdf.Pdf) -> int:
@@ -63,13 +67,24 @@ def merge_parts(
 
     Returns:
         The new document and, per part, where its pages landed.
+
+    Raises:
+        InputError: A part's pages cannot be copied (damage qpdf cannot repair).
     """
     out = pikepdf.new()
     merged: list[MergedPart] = []
     for slot, src in parts:
         start = len(out.pages)
         before = _top_level_count(out)
-        result = out.add_pages_from(src)
+        try:
+            result = out.add_pages_from(src)
+        except (pikepdf.PdfError, RuntimeError, ValueError, TypeError, KeyError) as exc:
+            text = str(exc).strip().splitlines()
+            raise InputError(
+                src.filename,
+                f"its pages cannot be copied ({text[0] if text else type(exc).__name__}); "
+                "export it again as PDF, or print it to a new PDF, and build again",
+            ) from None
         merged.append(
             MergedPart(
                 slot=slot,
@@ -77,6 +92,7 @@ def merge_parts(
                 outline_items=_top_level_count(out) - before,
                 named_dests_renamed=dict(result.renamed_dests),
                 dests_dropped=list(result.dropped_dests),
+                repairs=qpdf_notes(src),
             )
         )
     return out, merged

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pikepdf
+import pypdfium2 as pdfium
 from pikepdf import Dictionary, Name, OutlineItem
 
 from dhrbuild._version import __version__
@@ -104,3 +109,171 @@ def set_metadata(
         prefs = Dictionary()
     prefs.DisplayDocTitle = True
     pdf.Root.ViewerPreferences = prefs
+
+
+def set_tab_order(pdf: pikepdf.Pdf) -> int:
+    """Set ``/Tabs /S`` (structure order) on every page that has annotations (PDF/UA 7.18.3).
+
+    Args:
+        pdf: The document, changed in place.
+
+    Returns:
+        How many pages got it.
+    """
+    count = 0
+    for page in pdf.pages:
+        annots = page.obj.get("/Annots")
+        if isinstance(annots, pikepdf.Array) and len(annots) and page.obj.get("/Tabs") != Name.S:
+            page.obj.Tabs = Name.S
+            count += 1
+    return count
+
+
+LinkSource = tuple[int, int, bytes | Path]
+"""A part's first page index in the merged document, its page count, and its source file."""
+
+_MAX_LINK_TEXT = 200
+
+
+def describe_links(pdf: pikepdf.Pdf, sources: Sequence[LinkSource]) -> int:
+    """Give every link annotation without ``/Contents`` a description (PDF/UA 7.18.5).
+
+    The description is the text the link covers on its page, read from the part's source
+    file; where there is none, it says where the link goes ("https://...", "Go to page 12").
+
+    Args:
+        pdf: The merged document, changed in place.
+        sources: Where each part's pages are and the file they came from; the source's
+            pages must match the merged pages one to one, with their links in the same order.
+
+    Returns:
+        How many links got a description.
+    """
+    page_numbers = {page.obj.objgen: n for n, page in enumerate(pdf.pages, start=1)}
+    done = 0
+    for start, count, source in sources:
+        pending = {
+            i: links
+            for i in range(count)
+            if (links := _links(pdf.pages[start + i].obj))
+            and any(not _has_contents(a) for a in links)
+        }
+        if not pending:
+            continue
+        with _LinkTexts(source) as texts:
+            for i, links in pending.items():
+                covered = texts.page(i, len(links))
+                for n, annot in enumerate(links):
+                    if _has_contents(annot):
+                        continue
+                    text = covered[n] if covered else ""
+                    if not text:
+                        text = _target(pdf, annot, page_numbers)
+                    annot.Contents = pikepdf.String(text)
+                    done += 1
+    return done
+
+
+def _links(page: Dictionary) -> list[Dictionary]:
+    return [
+        a
+        for a in page.get("/Annots", pikepdf.Array())
+        if isinstance(a, Dictionary) and a.get("/Subtype") == Name.Link
+    ]
+
+
+def _has_contents(annot: Dictionary) -> bool:
+    contents = annot.get("/Contents")
+    return isinstance(contents, pikepdf.String) and bool(str(contents).strip())
+
+
+def _target(pdf: pikepdf.Pdf, annot: Dictionary, page_numbers: dict[Any, int]) -> str:
+    """Where a link goes, in words."""
+    action = annot.get("/A")
+    dest: Any = annot.get("/Dest")
+    if isinstance(action, Dictionary):
+        if action.get("/S") == Name.URI and isinstance(action.get("/URI"), pikepdf.String):
+            return str(action.URI)[:_MAX_LINK_TEXT]
+        if action.get("/S") == Name.GoTo:
+            dest = action.get("/D")
+    for _ in range(4):
+        if isinstance(dest, pikepdf.String | Name):
+            dest = _named_destination(pdf, dest)
+            continue
+        if isinstance(dest, Dictionary) and "/D" in dest:
+            dest = dest.D
+            continue
+        break
+    if isinstance(dest, pikepdf.Array) and len(dest) and isinstance(dest[0], Dictionary):
+        number = page_numbers.get(dest[0].objgen)
+        if number is not None:
+            return f"Go to page {number}"
+    return "Link"
+
+
+def _named_destination(pdf: pikepdf.Pdf, name: Any) -> Any:
+    names = pdf.Root.get("/Names")
+    if isinstance(name, pikepdf.String) and isinstance(names, Dictionary) and "/Dests" in names:
+        with contextlib.suppress(KeyError, pikepdf.PdfError, TypeError, ValueError):
+            return pikepdf.NameTree(names.Dests)[str(name)]
+    old = pdf.Root.get("/Dests")
+    if isinstance(old, Dictionary):
+        return old.get("/" + str(name).lstrip("/"))
+    return None
+
+
+class _LinkTexts:
+    """The text under each link of a part's source pages, read with pdfium."""
+
+    def __init__(self, source: bytes | Path) -> None:
+        self.source = source
+        self.pdf: pikepdf.Pdf | None = None
+        self.document: Any = None
+
+    def __enter__(self) -> _LinkTexts:
+        try:
+            data = self.source if isinstance(self.source, bytes) else self.source.read_bytes()
+            self.pdf = pikepdf.open(io.BytesIO(data))
+            self.document = pdfium.PdfDocument(data)
+        except (OSError, pikepdf.PdfError, pikepdf.PasswordError, pdfium.PdfiumError):
+            # An encrypted or damaged source: the links are described by their targets.
+            self.close()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.document is not None:
+            self.document.close()
+            self.document = None
+        if self.pdf is not None:
+            self.pdf.close()
+            self.pdf = None
+
+    def page(self, index: int, expected: int) -> list[str]:
+        """The text under each link of page ``index``; empty if the links do not match."""
+        if self.pdf is None or self.document is None or index >= len(self.pdf.pages):
+            return []
+        if len(self.document) != len(self.pdf.pages):
+            return []
+        links = _links(self.pdf.pages[index].obj)
+        if len(links) != expected:
+            return []
+        page = self.document[index]
+        textpage = page.get_textpage()
+        try:
+            out = []
+            for annot in links:
+                rect = [float(v) for v in annot.get("/Rect", [0, 0, 0, 0])][:4]
+                if len(rect) < 4:
+                    out.append("")
+                    continue
+                left, right = sorted((rect[0], rect[2]))
+                bottom, top = sorted((rect[1], rect[3]))
+                text = textpage.get_text_bounded(left, bottom, right, top)
+                out.append(" ".join(text.split())[:_MAX_LINK_TEXT])
+            return out
+        finally:
+            textpage.close()
+            page.close()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,14 +18,32 @@ import pikepdf
 
 from dhrbuild import compress
 from dhrbuild.actionplan import check_updates, load_action_plan
+from dhrbuild.checks import safety
+from dhrbuild.checks.accessibility import AccessibilityReport, check_accessibility, declare_pdfua
+from dhrbuild.clean import CleanResult, Removal, clean
 from dhrbuild.errors import DhrbuildError, OutputError, OutputTooLargeError
+from dhrbuild.images import CompressionReport, FitError
+from dhrbuild.inputs_report import input_step, inspect_part, save_warnings, signature_warning
 from dhrbuild.manifest import ActionPlanSource, Manifest
 from dhrbuild.merge import MergedPart, merge_parts
-from dhrbuild.navigation import nest_outline, set_metadata, set_page_labels
+from dhrbuild.navigation import (
+    describe_links,
+    nest_outline,
+    set_metadata,
+    set_page_labels,
+    set_tab_order,
+)
 from dhrbuild.order import PartKind, PartSlot, plan_slots
 from dhrbuild.render.action_plan import render_action_plan
 from dhrbuild.sources import open_part, open_pdf
 from dhrbuild.stamp import stamp_headings
+from dhrbuild.structure import (
+    StructurePart,
+    StructureResult,
+    form_fields,
+    merge_structure,
+    prune_structure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +81,16 @@ class BuildResult:
     sha256: str
     parts: list[PartResult]
     warnings: list[str] = field(default_factory=list)
+    extra_files: list[Path] = field(default_factory=list)
+    """Files written beside the output, such as the signed QA letter as it was received."""
+    accessibility: AccessibilityReport | None = None
+    """The PDF/UA-1 machine-checkable rules, checked on the written file."""
+    compression: CompressionReport | None = None
+    """How the output was brought under the limit: lossless size and any image ladder steps."""
+    removals: list[Removal] = field(default_factory=list)
+    """What the clean step removed: markup, attachments, scripts, form fields, private data."""
+    checks: list[safety.CheckResult] = field(default_factory=list)
+    """The publication safety checks' results: deny list, hidden text, pseudonym, letter…"""
 
 
 @dataclass
@@ -69,6 +99,7 @@ class _Part:
     source: Path
     pdf: pikepdf.Pdf
     render_source: bytes | Path
+    signatures: tuple[str, ...] = ()
 
 
 def _slots(manifest: Manifest) -> list[PartSlot]:
@@ -96,8 +127,8 @@ def _check_output_path(output: Path, inputs: list[Path]) -> None:
 def _open_action_plan(manifest: Manifest, warnings: list[str]) -> tuple[pikepdf.Pdf, bytes | Path]:
     spec = manifest.action_plan
     if spec.source.suffix.lower() == ".pdf":
-        return open_pdf(spec.source), spec.source
-    plan = load_action_plan(spec.source)
+        return open_pdf(spec.source, warnings=warnings), spec.source
+    plan = load_action_plan(spec.source, sheet=spec.sheet, warnings=warnings)
     warnings += check_updates(plan, str(spec.source), spec.missing_updates)
     data = render_action_plan(plan, as_at=spec.as_at, review_title=manifest.review.title)
     return pikepdf.open(io.BytesIO(data)), data
@@ -112,11 +143,18 @@ def _open_parts(manifest: Manifest, warnings: list[str]) -> Iterator[list[_Part]
             if isinstance(spec, ActionPlanSource):
                 src = spec.source
                 pdf, render = _open_action_plan(manifest, warnings)
+                drawn = src.suffix.lower() != ".pdf"
             else:
                 src = spec.file
-                pdf, render = open_part(spec)
+                pdf, render = open_part(spec, warnings=warnings)
+                drawn = False
             stack.callback(pdf.close)
-            parts.append(_Part(slot, src, pdf, render))
+            signatures: tuple[str, ...] = ()
+            if not drawn:  # what dhrbuild draws itself needs no inspection
+                findings = inspect_part(pdf, name=src.name, render_source=render)
+                warnings += findings.warnings
+                signatures = findings.signatures
+            parts.append(_Part(slot, src, pdf, render, signatures))
         yield parts
 
 
@@ -222,23 +260,34 @@ def assemble(
         raise OutputError(out_path, "the size limit must be a positive number of bytes")
     _check_output_path(out_path, manifest.input_paths())
     warnings: list[str] = []
+    deny = safety.load_deny_list(manifest.checks.deny_list, warnings=warnings)
 
     step("opening inputs")
     with _open_parts(manifest, warnings) as parts:
-        build = _Build(manifest, out_path, limit, parts, warnings)
+        build = _Build(manifest, out_path, limit, parts, warnings, deny=deny)
+        _warn_signatures(build)
         step("stamping annex headings")
         _stamp(build)
         step("merging parts")
         build.pdf, build.merged = merge_parts([(p.slot, p.pdf) for p in parts])
+        _warn_repairs(build)
         with build.pdf:
+            step("structure tree")
+            _structure(build)
             step("bookmarks, page labels and metadata")
             _navigate(build)
             step("cleaning")
+            fields = form_fields(build.pdf)
             _clean(build)
+            prune_structure(build.pdf, fields=fields)
             step("compressing")
-            compress.dedupe(build.pdf)
+            build.lossless = compress.optimise_lossless(build.pdf)
+            _declare_accessibility(build)
             step("writing")
-            return _write_checked(build)
+            with _signed_letter_copy(build) as publish_copy:
+                result = _write_checked(build)
+                extra = publish_copy()
+        return dataclasses.replace(result, extra_files=extra)
 
 
 @dataclass
@@ -252,13 +301,23 @@ class _Build:
     warnings: list[str]
     pdf: pikepdf.Pdf = field(default_factory=pikepdf.new)
     merged: list[MergedPart] = field(default_factory=list)
+    lossless: compress.LosslessReport | None = None
+    compression: CompressionReport | None = None
+    structure: StructureResult | None = None
+    deny: safety.DenyList | None = None
+    cleaned: CleanResult = field(default_factory=CleanResult)
+    checks: list[safety.CheckResult] = field(default_factory=list)
 
 
 def _stamp(build: _Build) -> None:
     for part in build.parts:
         if part.slot.heading is None:
             continue
-        for placed in stamp_headings(part.pdf, part.slot.heading, render_source=part.render_source):
+        with input_step(part.source, "stamped with the annex heading"):
+            placements = stamp_headings(
+                part.pdf, part.slot.heading, render_source=part.render_source
+            )
+        for placed in placements:
             if placed.position == "shrunk":
                 build.warnings.append(
                     f"{part.source.name} page {placed.page_index + 1}: content scaled to "
@@ -287,7 +346,65 @@ def _navigate(build: _Build) -> None:
 
 
 def _clean(build: _Build) -> None:
-    compress.strip_private_data(build.pdf)
+    # The inputs' own metadata never reaches the output, except in a signed letter kept as is.
+    inputs = [(p.slot.bookmark, p.pdf, _keeps_signed_original(p)) for p in build.parts]
+    build.checks.append(safety.check_input_metadata(inputs, build.deny))
+    build.cleaned = clean(build.pdf)
+
+
+def _check_safety(build: _Build, written: Path) -> None:
+    """Run the publication safety checks on the written file; a failed check raises."""
+    review = build.manifest.review
+    options = safety.OutputChecks(
+        parts=[
+            safety.PartPages(m.slot.bookmark, m.slot.kind, m.pages.start, m.pages.count)
+            for m in build.merged
+        ],
+        output_name=build.out_path.name,
+        pseudonym=review.pseudonym,
+        title=review.title,
+        deny=build.deny,
+        hidden_text=build.manifest.checks.hidden_text,
+        removed_annotations=build.cleaned.annotations,
+        partnership=review.partnership,
+    )
+    build.checks += safety.check_output(written, options)
+    safety.raise_for_failures(build.checks)
+    build.warnings += safety.warnings_of(build.checks)
+    if build.deny is not None:
+        # Other steps quote file names and titles; none may repeat a deny-list entry.
+        build.warnings[:] = [build.deny.scrub(w) for w in build.warnings]
+
+
+def _structure(build: _Build) -> None:
+    """One structure tree for the parts, tab order and link descriptions (PDF/UA)."""
+    pdf = build.pdf
+    build.structure = merge_structure(
+        pdf,
+        [
+            StructurePart(m.slot.bookmark, p.pdf, m.pages.start, m.pages.count)
+            for m, p in zip(build.merged, build.parts, strict=True)
+        ],
+        language=build.manifest.review.language,
+    )
+    build.warnings += build.structure.warnings
+    set_tab_order(pdf)
+    describe_links(
+        pdf,
+        [
+            (m.pages.start, m.pages.count, p.render_source)
+            for m, p in zip(build.merged, build.parts, strict=True)
+        ],
+    )
+
+
+def _declare_accessibility(build: _Build) -> None:
+    """Write the PDF/UA identifier only if every other machine-checkable rule passes."""
+    structure = build.structure
+    if structure is None or structure.untagged or not structure.tagged:
+        return
+    if check_accessibility(build.pdf).passes_except("5-1"):
+        declare_pdfua(build.pdf)
 
 
 def _write_checked(build: _Build) -> BuildResult:
@@ -302,8 +419,27 @@ def _write_checked(build: _Build) -> BuildResult:
         raise OutputError(out_path, f"cannot write here ({exc.strerror or exc})") from None
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            compress.save(pdf, fh)
+        os.close(fd)
+        fit_error: FitError | None = None
+        try:
+            build.compression = compress.save_within(
+                pdf,
+                tmp,
+                limit=limit,
+                policy=build.manifest.output.compression,
+                min_dpi=build.manifest.output.min_dpi,
+                page_parts=[m.slot.bookmark for m in merged for _ in range(m.pages.count)],
+                protected_pages=set(range(merged[-1].pages.start, merged[-1].pages.stop)),
+            )
+        except FitError as exc:
+            fit_error = exc
+        build.warnings += save_warnings(
+            pdf,
+            [
+                (p.source.name, range(m.pages.start, m.pages.stop))
+                for m, p in zip(merged, build.parts, strict=True)
+            ],
+        )
         size = tmp.stat().st_size
         with pikepdf.open(tmp) as written:
             pages = len(written.pages)
@@ -313,12 +449,23 @@ def _write_checked(build: _Build) -> BuildResult:
                     "please report this with the inputs' page counts"
                 )
             part_bytes = _part_bytes(written, merged)
+            accessibility = check_accessibility(written)
+        _check_safety(build, tmp)
         if size >= limit:
             ranked = sorted(
                 zip((m.slot.bookmark for m in merged), part_bytes, strict=True),
                 key=lambda x: -x[1],
             )
-            raise OutputTooLargeError(size, limit, ranked[:3])
+            raise OutputTooLargeError(
+                size,
+                limit,
+                ranked[:3],
+                images=fit_error.largest if fit_error else None,
+                tried=fit_error.tried
+                if fit_error
+                else "output.compression is lossless, so no image was changed; "
+                "'fit' would re-encode images to fit",
+            )
         digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
         tmp.replace(out_path)
     except DhrbuildError:
@@ -342,4 +489,110 @@ def _write_checked(build: _Build) -> BuildResult:
         )
         for m, p, nbytes in zip(merged, build.parts, part_bytes, strict=True)
     ]
-    return BuildResult(out_path, size, limit, pages, digest, results, build.warnings)
+    return BuildResult(
+        out_path,
+        size,
+        limit,
+        pages,
+        digest,
+        results,
+        build.warnings,
+        compression=build.compression,
+        accessibility=accessibility,
+        removals=build.cleaned.removals,
+        checks=build.checks,
+    )
+
+
+def signed_letter_path(output: Path) -> Path:
+    """Return where the signed QA letter is kept beside ``output``: ``<stem>-qa-letter-signed.pdf``.
+
+    Args:
+        output: The publication PDF's path.
+
+    Returns:
+        The path of the copy, in the same folder.
+    """
+    return output.with_name(f"{output.stem}-qa-letter-signed.pdf")
+
+
+def _keeps_signed_original(part: _Part) -> bool:
+    return (
+        bool(part.signatures)
+        and part.slot.kind is PartKind.QA_LETTER
+        and part.source.suffix.lower() == ".pdf"
+    )
+
+
+def _warn_signatures(build: _Build) -> None:
+    for part in build.parts:
+        if part.signatures:
+            kept = signed_letter_path(build.out_path) if _keeps_signed_original(part) else None
+            build.warnings.append(signature_warning(part.source.name, part.signatures, kept))
+
+
+def _warn_repairs(build: _Build) -> None:
+    for m, part in zip(build.merged, build.parts, strict=True):
+        if m.repairs:
+            build.warnings.append(
+                f"{part.source.name}: qpdf read past errors in it while its pages were "
+                f"processed ({m.repairs}); viewers usually do the same, but check those pages "
+                "in the output, or export it again from the program that made it"
+            )
+
+
+@contextlib.contextmanager
+def _signed_letter_copy(build: _Build) -> Iterator[Callable[[], list[Path]]]:
+    """Prepare a byte-for-byte copy of a signed QA letter beside the output.
+
+    The copy is what a partnership publishes alongside the report so that the Panel's
+    signature can still be validated. It is written to a temporary file first; calling
+    the yielded function (once the output is in place) moves it into place and returns
+    the files written. If the build fails first, the temporary file is removed and
+    nothing is left behind.
+    """
+    letters = [p for p in build.parts if _keeps_signed_original(p)]
+    if not letters:
+        yield list
+        return
+    source = letters[0].source
+    target = signed_letter_path(build.out_path)
+    if target.resolve() == source.resolve():  # the letter already sits there, as it is
+        yield lambda: [target]
+        return
+    for other in build.manifest.input_paths():
+        same = target.resolve() == other.resolve()
+        if not same and target.exists() and other.exists():
+            with contextlib.suppress(OSError):
+                same = target.samefile(other)
+        if same:
+            raise OutputError(
+                target,
+                "the signed QA letter would be copied over an input; choose another output.path",
+            )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        shutil.copyfile(source, tmp_name)
+    except OSError as exc:
+        raise OutputError(
+            target, f"cannot write the signed QA letter beside the output ({exc.strerror or exc})"
+        ) from None
+    tmp = Path(tmp_name)
+
+    def publish() -> list[Path]:
+        try:
+            tmp.replace(target)
+        except OSError as exc:
+            raise OutputError(
+                target,
+                f"the publication was written, but the signed QA letter could not be put "
+                f"beside it ({exc.strerror or exc}); copy the letter there by hand",
+            ) from None
+        return [target]
+
+    try:
+        yield publish
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -3,62 +3,121 @@
 from __future__ import annotations
 
 import os
+import warnings as py_warnings
 from pathlib import Path
 
 import pikepdf
 
+from dhrbuild.convert import CONVERTIBLE_SUFFIXES, open_converted
 from dhrbuild.errors import EncryptedInputError, InputError
+from dhrbuild.inputs_report import qpdf_notes
 from dhrbuild.manifest import PartFile
 
+MAX_PAGES = 20_000
+"""An input with more pages than this is refused: no review part is that long, and a
+crafted page tree of millions of pages would exhaust memory later in the build."""
 
-def open_pdf(path: Path, *, password: str | None = None) -> pikepdf.Pdf:
-    """Open an input PDF read-only.
+_PASSWORD_NOT_NEEDED = "A password was provided, but no password was needed"
+
+
+def open_pdf(
+    path: Path, *, password: str | None = None, warnings: list[str] | None = None
+) -> pikepdf.Pdf:
+    """Open an input PDF read-only, repairing what qpdf can repair.
+
+    Every object of the file is read once, so that damage qpdf finds only when it reaches
+    an object (a wrong stream length, a missing ``endobj``) is found, and reported, now.
+    A PDF that opens without a password but carries owner restrictions (no printing, no
+    copying) is opened as is: the output is a new, unencrypted document.
 
     Args:
         path: The PDF file. It is never written to.
         password: The password, for an encrypted PDF that needs one.
+        warnings: If given, one line naming the file is appended when the file was damaged
+            and repaired while it was read.
 
     Returns:
         The open document; the caller closes it.
 
     Raises:
         EncryptedInputError: The PDF needs a password that was not given or is wrong.
-        InputError: The file is missing, unreadable, not a PDF, or has no pages.
+        InputError: The file is missing, unreadable, not a PDF, damaged beyond repair, or
+            has no pages or more than ``MAX_PAGES``.
     """
     try:
-        pdf = pikepdf.open(path, password=password or "")
+        with py_warnings.catch_warnings():
+            # pikepdf warns (a Python warning) when a password was not needed; that is
+            # reported below as a build warning instead.
+            py_warnings.filterwarnings("ignore", message=_PASSWORD_NOT_NEEDED)
+            pdf = pikepdf.open(path, password=password or "")
     except pikepdf.PasswordError:
         if password:
             raise EncryptedInputError(
-                path, "the password given for this PDF is wrong; check the environment variable"
+                path,
+                "a password is required to open this PDF and the one given is wrong; check "
+                "the environment variable named by password_env",
             ) from None
         raise EncryptedInputError(
             path,
-            "this PDF needs a password to open; write the part as {file: ..., password_env: "
-            "NAME} and set the environment variable NAME to the password, or use an "
-            "unprotected copy",
+            "a password is required to open this PDF; write the part as {file: ..., "
+            "password_env: NAME} and set the environment variable NAME to the password, or "
+            "use an unprotected copy",
         ) from None
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
-    except pikepdf.PdfError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown damage"
+    except (pikepdf.PdfError, RuntimeError, ValueError) as exc:
         raise InputError(
             path,
-            f"not a readable PDF ({first}); export it again as PDF from the program that made it",
+            f"not a readable PDF ({_first_line(exc, path)}); export it again as PDF from the "
+            "program that made it",
         ) from None
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
     try:
         n = len(pdf.pages)
-    except pikepdf.PdfError as exc:
+        if 0 < n <= MAX_PAGES:
+            for _ in pdf.objects:  # reading each object makes qpdf repair it now
+                pass
+    except (pikepdf.PdfError, RuntimeError, ValueError) as exc:
         pdf.close()
         raise InputError(
-            path, f"its page tree is damaged ({exc}); export it again as PDF"
+            path,
+            f"damaged beyond repair ({_first_line(exc, path)}); export it again as PDF from "
+            "the program that made it",
         ) from None
     if n == 0:
         pdf.close()
         raise InputError(path, "the PDF has no pages; check that this is the right file")
+    if n > MAX_PAGES:
+        pdf.close()
+        raise InputError(
+            path,
+            f"has {n:,} pages, more than the {MAX_PAGES:,} a part may have; check that this "
+            "is the right file, or export it again",
+        )
+    if password and not pdf.is_encrypted and warnings is not None:
+        warnings.append(
+            f"{path.name}: a password was given (password_env) but the PDF is not "
+            "password-protected; remove password_env from this part"
+        )
+    notes = qpdf_notes(pdf)
+    if notes and warnings is not None:
+        warnings.append(
+            f"{path.name}: the file is damaged and was repaired while it was read ({notes}); "
+            "check its pages in the output, or export it again from the program that made it"
+        )
     return pdf
+
+
+def _first_line(exc: BaseException, path: Path) -> str:
+    """The first line of a qpdf error, without the file name qpdf puts in front."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else "unknown damage"
+    for prefix in (str(path), str(path.resolve())):
+        if first.startswith(prefix):
+            first = first[len(prefix) :].lstrip(" :")
+            break
+    return first or "unknown damage"
 
 
 def part_password(part: PartFile) -> str | None:
@@ -85,16 +144,30 @@ def part_password(part: PartFile) -> str | None:
     return value
 
 
-def open_part(part: PartFile) -> tuple[pikepdf.Pdf, Path | bytes]:
+def open_part(
+    part: PartFile, *, warnings: list[str] | None = None
+) -> tuple[pikepdf.Pdf, Path | bytes]:
     """Open one part of the publication.
+
+    A .docx, .doc, .odt or .rtf part is converted to tagged PDF first (:mod:`dhrbuild.convert`).
 
     Args:
         part: The part as given in the manifest.
+        warnings: If given, repairs made while reading a PDF are reported here.
 
     Returns:
-        The open document and what a renderer should read for the same pages (the file).
+        The open document and what a renderer should read for the same pages (the file, or
+        the converted PDF).
 
     Raises:
         DhrbuildError: A subclass naming the file and the fix.
     """
-    return open_pdf(part.file, password=part_password(part)), part.file
+    if part.file.suffix.lower() in CONVERTIBLE_SUFFIXES:
+        if part.password_env is not None:
+            raise InputError(
+                part.file,
+                "password_env works only for PDF parts; save an unprotected copy of the "
+                "document, or export it as PDF and give the .pdf with its password_env",
+            )
+        return open_converted(part.file)
+    return open_pdf(part.file, password=part_password(part), warnings=warnings), part.file

@@ -8,6 +8,11 @@ Quality Assurance Panel letter and the ``manifest.yaml`` that ties them together
 Everything here is invented: "Alex", "Northshire" and every agency are fictional, and
 nobody is named except by role or pseudonym. The PDFs embed Bitstream Vera (bundled
 with reportlab) and are built with ``invariant=1``, so two runs give byte-identical files.
+
+Each PDF is tagged as an accessible Word export is (:class:`dhrbuild.tagging.Tagger`):
+headings, paragraphs, lists, tables, the chart as a Figure with alternative text, links
+with their annotations, the contents page as a TOC, and running footers as artifacts. The
+script checks every PDF against dhrbuild's PDF/UA-1 rules before it claims PDF/UA-1.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from __future__ import annotations
 import io
 import json
 import sys
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import reportlab
 import yaml
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
@@ -35,7 +42,6 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     ListFlowable,
-    ListItem,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -44,7 +50,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from dhrbuild.checks.accessibility import check_accessibility, declare_pdfua
+from dhrbuild.tagging import TaggedParagraph, Tagger
+
 DEFAULT_OUTDIR = Path(__file__).resolve().parent / "northshire-alex"
+DOC = "document"
+"""The key of every PDF's root structure element, a ``Document``."""
 
 TITLE = "Domestic Homicide Review: the death of Alex"
 PARTNERSHIP = "Northshire Community Safety Partnership"
@@ -140,7 +151,7 @@ def make_styles() -> dict[str, ParagraphStyle]:
 # --------------------------------------------------------------------------- PDF machinery
 
 
-class ReviewCanvas(Canvas):
+class ReviewCanvas(Canvas):  # type: ignore[misc]
     """A canvas that can also make links to *named* destinations.
 
     reportlab writes every link and outline entry with an explicit destination array.
@@ -175,15 +186,23 @@ class ReviewCanvas(Canvas):
         super().save()
 
 
-class Heading(Paragraph):
+class Heading(TaggedParagraph):
     """A heading that is a destination, an outline entry and a contents-page target."""
 
     def __init__(
-        self, text: str, style: ParagraphStyle, key: str, level: int, state: dict[str, Any]
+        self,
+        text: str,
+        style: ParagraphStyle,
+        key: str,
+        level: int,
+        state: dict[str, Any],
+        role: str,
     ) -> None:
         super().__init__(text, style)
         self.key, self.level, self.state = key, level, state
         self.outline_title = Paragraph(text, style).getPlainText()
+        tagger: Tagger = state["tagger"]
+        self.dhr_tag = (tagger, tagger.add(f"heading:{key}", role, parent=DOC))
 
     def draw(self) -> None:
         """Bind the destination just above the heading, add the outline entry, then draw."""
@@ -194,7 +213,7 @@ class Heading(Paragraph):
         super().draw()
 
 
-class OutlineOnly(Flowable):
+class OutlineOnly(Flowable):  # type: ignore[misc]
     """A zero-size flowable that marks the current position as an outline entry."""
 
     def __init__(self, title: str, key: str, level: int = 0) -> None:
@@ -211,14 +230,19 @@ class OutlineOnly(Flowable):
         self.canv.addOutlineEntry(self.title, self.key, level=self.level, closed=False)
 
 
-class ContentsLine(Flowable):
-    """One line of a contents list: title, dot leader, page number; a named-dest link."""
+class ContentsLine(Flowable):  # type: ignore[misc]
+    """One line of a contents list: title, dot leader, page number; a named-dest link.
+
+    Tagged as a Word contents page is: the whole line is the text of a ``Link`` element
+    (``link``, inside its ``TOCI``) that also holds the link annotation.
+    """
 
     HEIGHT = 15.5
 
-    def __init__(self, title: str, key: str, level: int, state: dict[str, Any]) -> None:
+    def __init__(self, title: str, key: str, level: int, state: dict[str, Any], link: str) -> None:
         super().__init__()
         self.title, self.key, self.level, self.state = title, key, level, state
+        self.link = link
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
         """Use the full frame width and one line of height."""
@@ -228,24 +252,29 @@ class ContentsLine(Flowable):
     def draw(self) -> None:
         """Draw the line and put a named-destination link over it."""
         canv = self.canv
+        tagger: Tagger = self.state["tagger"]
         font, size = (FONT_BOLD, 10) if self.level == 0 else (FONT, 9.5)
         indent = 0 if self.level == 0 else 22
         page = str(self.state["pages"].get(self.key, ""))
-        canv.setFillColor(INK)
-        canv.setFont(font, size)
-        canv.drawString(indent, 4, self.title)
-        canv.drawRightString(self.width, 4, page)
+        with tagger.marked(canv, self.link):
+            canv.setFillColor(INK)
+            canv.setFont(font, size)
+            canv.drawString(indent, 4, self.title)
+            canv.drawRightString(self.width, 4, page)
         start = indent + pdfmetrics.stringWidth(self.title, font, size) + 6
         end = self.width - pdfmetrics.stringWidth(page, font, size) - 6
         if end > start:
-            canv.saveState()
-            canv.setStrokeColor(RULE)
-            canv.setLineWidth(0.8)
-            canv.setLineCap(1)
-            canv.setDash([0, 3.5])
-            canv.line(start, 5, end, 5)
-            canv.restoreState()
+            # The dot leader is decoration, as in Word's contents pages.
+            with tagger.artifact(canv):
+                canv.saveState()
+                canv.setStrokeColor(RULE)
+                canv.setLineWidth(0.8)
+                canv.setLineCap(1)
+                canv.setDash([0, 3.5])
+                canv.line(start, 5, end, 5)
+                canv.restoreState()
         canv.named_link(self.key, (indent, 0, self.width, self.HEIGHT), f"Go to {self.title}")
+        tagger.annotation(canv, self.link)
 
 
 def build_pdf(
@@ -259,25 +288,29 @@ def build_pdf(
     top_margin: float = MARGIN,
     show_outline: bool = True,
 ) -> int:
-    """Build a PDF in two passes (page numbers for the contents and "Page n of m").
+    """Build a tagged PDF in two passes (page numbers for the contents and "Page n of m").
 
     Returns the number of pages.
     """
     state: dict[str, Any] = {"pages": {}, "total": 0}
     data = b""
     for _ in range(2):
+        # Each pass draws afresh, so each records its marked content in a fresh tagger.
+        tagger = state["tagger"] = Tagger()
+        tagger.add(DOC, "Document")
 
-        def footer(canv: Canvas, doc: SimpleDocTemplate) -> None:
-            canv.saveState()
-            canv.setStrokeColor(RULE)
-            canv.setLineWidth(0.5)
-            canv.line(MARGIN, 50, PAGE_W - MARGIN, 50)
-            canv.setFont(FONT, 8)
-            canv.setFillColor(INK)
-            canv.drawString(MARGIN, 38, footer_label)
-            total = state["total"] or "?"
-            canv.drawRightString(PAGE_W - MARGIN, 38, f"Page {doc.page} of {total}")
-            canv.restoreState()
+        def footer(canv: Canvas, doc: SimpleDocTemplate, tagger: Tagger = tagger) -> None:
+            with tagger.artifact(canv, "Pagination", "Footer"):
+                canv.saveState()
+                canv.setStrokeColor(RULE)
+                canv.setLineWidth(0.5)
+                canv.line(MARGIN, 50, PAGE_W - MARGIN, 50)
+                canv.setFont(FONT, 8)
+                canv.setFillColor(INK)
+                canv.drawString(MARGIN, 38, footer_label)
+                total = state["total"] or "?"
+                canv.drawRightString(PAGE_W - MARGIN, 38, f"Page {doc.page} of {total}")
+                canv.restoreState()
 
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(
@@ -307,8 +340,24 @@ def build_pdf(
         )
         state["total"] = doc.page
         data = buffer.getvalue()
+    data = state["tagger"].apply(data, lang=LANG, finish=lambda pdf: _finish(pdf, path.name))
     path.write_bytes(data)
     return int(state["total"])
+
+
+def _finish(pdf: pikepdf.Pdf, name: str) -> None:
+    """Write the XMP metadata and, once every other PDF/UA-1 rule passes, claim PDF/UA-1."""
+    with warnings.catch_warnings():
+        # reportlab's /Trapped has no XMP equivalent; pikepdf says so and drops it.
+        warnings.filterwarnings("ignore", message=".*/Trapped")
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta.load_from_docinfo(pdf.docinfo)
+            meta["dc:language"] = [LANG]
+    report = check_accessibility(pdf)
+    if not report.passes_except("5-1"):
+        failed = ", ".join(f"{r.rule} ({r.where})" for r in report.failed if r.rule != "5-1")
+        raise SystemExit(f"{name}: the tagging breaks PDF/UA-1 rules: {failed}")
+    declare_pdfua(pdf)
 
 
 def _canvas_maker(show_outline: bool) -> Callable[..., Canvas]:
@@ -325,46 +374,86 @@ def _canvas_maker(show_outline: bool) -> Callable[..., Canvas]:
 
 
 class Story:
-    """Collects flowables for a document with numbered sections and paragraphs."""
+    """Collects tagged flowables for a document with numbered sections and paragraphs.
+
+    Every flowable that draws content is declared in the tagger, in reading order, as a
+    child of the ``Document``: the title is the ``H1``, sections are ``H2`` and their
+    subsections ``H3``.
+    """
 
     def __init__(self, styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> None:
         self.s, self.state = styles, state
+        self.tagger: Tagger = state["tagger"]
         self.items: list[Flowable] = []
-        self.section = 0
+        self.section_number = 0
         self.para = 0
         self.number_paragraphs = True
+        self._keys = 0
 
-    def h1(self, key: str, title: str, *, numbered: bool = True) -> None:
-        """Add a numbered top-level heading (outline level 0)."""
+    def key(self, prefix: str) -> str:
+        """A fresh structure element key."""
+        self._keys += 1
+        return f"{prefix}{self._keys}"
+
+    def element(self, role: str, *, parent: str = DOC, **kwargs: Any) -> str:
+        """Declare a structure element (next in reading order) and return its key."""
+        return self.tagger.add(self.key(role.lower()), role, parent=parent, **kwargs)
+
+    def tagged(self, text: str, style: ParagraphStyle, role: str = "P", **kwargs: Any) -> Paragraph:
+        """A paragraph drawn as the content of a new element (``P`` unless ``role``)."""
+        return self.tagger.paragraph(self.element(role), text, style, **kwargs)
+
+    def section(self, key: str, title: str, *, numbered: bool = True) -> None:
+        """Add a numbered section heading (outline level 0, tagged ``H2``)."""
         if numbered:
-            self.section += 1
+            self.section_number += 1
             self.para = 0
-            title = f"{self.section}. {title}"
-        self.items.append(Heading(title, self.s["h1"], key, 0, self.state))
+            title = f"{self.section_number}. {title}"
+        self.items.append(Heading(title, self.s["h1"], key, 0, self.state, "H2"))
 
-    def h2(self, key: str, title: str) -> None:
-        """Add an unnumbered subheading (outline level 1)."""
-        self.items.append(Heading(title, self.s["h2"], key, 1, self.state))
+    def subsection(self, key: str, title: str) -> None:
+        """Add an unnumbered subsection heading (outline level 1, tagged ``H3``)."""
+        self.items.append(Heading(title, self.s["h2"], key, 1, self.state, "H3"))
 
     def p(self, *texts: str) -> None:
         """Add paragraphs, numbered "section.n" as DHR reports usually are."""
         for text in texts:
-            if self.number_paragraphs and self.section:
+            if self.number_paragraphs and self.section_number:
                 self.para += 1
-                number = f"{self.section}.{self.para}"
-                self.items.append(Paragraph(text, self.s["numbered"], bulletText=number))
+                number = f"{self.section_number}.{self.para}"
+                self.items.append(self.tagged(text, self.s["numbered"], bulletText=number))
             else:
-                self.items.append(Paragraph(text, self.s["body"]))
+                self.items.append(self.tagged(text, self.s["body"]))
 
-    def bullets(self, texts: Iterable[str]) -> None:
-        """Add a bulleted list."""
-        self.items.append(bullet_list([Paragraph(t, self.s["bullet"]) for t in texts], 48))
+    def bullets(self, texts: Iterable[str], style: str = "bullet", indent: float = 48) -> None:
+        """Add a bulleted list (``L`` of ``LI`` with ``Lbl`` and ``LBody``)."""
+        self.items.append(bullet_list(self.tagger, self.key("list"), texts, self.s[style], indent))
 
     def table(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
-        """Add a table with a shaded header row that repeats on each page."""
-        data = [[Paragraph(h, self.s["cellhead"]) for h in header]]
-        data += [[Paragraph(c, self.s["cell"]) for c in row] for row in rows]
-        table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        """Add a table with a shaded header row that repeats on each page.
+
+        Tagged ``Table`` of ``TR``; the header cells are ``TH`` with ``/Scope /Column``.
+        The repeated header row and the shading and rules are artifacts.
+        """
+        table_key = self.element("Table")
+
+        def row(texts: list[str], role: str, style: ParagraphStyle) -> list[Paragraph]:
+            tr = self.element("TR", parent=table_key)
+            scope = "Column" if role == "TH" else None
+            return [
+                self.tagger.paragraph(self.element(role, parent=tr, table_scope=scope), text, style)
+                for text in texts
+            ]
+
+        data = [row(header, "TH", self.s["cellhead"])]
+        data += [row(cells, "TD", self.s["cell"]) for cells in rows]
+        table = Table(
+            data,
+            colWidths=widths,
+            repeatRows=1,
+            hAlign="LEFT",
+            renderCB=self.tagger.table_callback,
+        )
         table.setStyle(
             TableStyle(
                 [
@@ -383,14 +472,19 @@ class Story:
         self.items += [table, Spacer(1, 10)]
 
     def add(self, *flowables: Flowable) -> None:
-        """Add flowables as they are."""
+        """Add flowables as they are (already tagged, or drawing nothing)."""
         self.items += flowables
 
 
-def bullet_list(paragraphs: list[Paragraph], indent: float) -> ListFlowable:
+def bullet_list(
+    tagger: Tagger, key: str, texts: Iterable[str], style: ParagraphStyle, indent: float
+) -> ListFlowable:
     """A bulleted list whose text starts ``indent`` points in, bullets 12 points before it."""
-    return ListFlowable(
-        [ListItem(p) for p in paragraphs],
+    return tagger.bullet_list(
+        key,
+        list(texts),
+        style,
+        parent=DOC,
         bulletType="bullet",
         start="\u2022",
         leftIndent=indent,
@@ -511,6 +605,14 @@ ANALYSIS_PARTS = [
 SUBSECTIONS = {"chronology": CHRONOLOGY_PARTS, "analysis": ANALYSIS_PARTS}
 
 
+CHART_ALT = (
+    "Bar chart of recorded contacts with Alex by agency, January 2023 to March 2025: "
+    + "; ".join(f"{name}, {count}" for name, count in CONTACTS)
+    + "."
+)
+"""The chart's alternative text: what it shows, with every value."""
+
+
 def contacts_chart() -> Drawing:
     """Figure 1: a horizontal bar chart of recorded agency contacts."""
     drawing = Drawing(450, 190, initialFontName=FONT, initialFontSize=8)
@@ -551,26 +653,34 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
     s = styles
     st.add(OutlineOnly("Contents", "contents"))
     st.add(
-        Paragraph(PARTNERSHIP, s["kicker"]),
+        st.tagged(PARTNERSHIP, s["kicker"]),
         Spacer(1, 6),
-        Paragraph("Domestic Homicide Review", s["title"]),
-        Paragraph("Overview report into the death of Alex in March 2025", s["subtitle"]),
-        Paragraph(
+        st.tagged("Domestic Homicide Review", s["title"], "H1"),
+        st.tagged("Overview report into the death of Alex in March 2025", s["subtitle"]),
+        st.tagged(
             "Independent Chair and author: an independent consultant commissioned by the "
             "Partnership. Report completed February 2026; revised after Home Office Quality "
             "Assurance Panel feedback, October 2026.",
             s["small"],
         ),
         Spacer(1, 16),
-        Paragraph("Contents", s["h2"]),
+        st.tagged("Contents", s["h2"], "H2"),
     )
+    # The contents page is a TOC of TOCI, each holding a Link; a section's subsections are
+    # a TOC inside its TOCI.
+    toc = st.element("TOC")
     for number, (key, title) in enumerate(OVERVIEW_SECTIONS, start=1):
-        st.add(ContentsLine(f"{number}. {title}", key, 0, state))
-        for sub_key, sub_title in SUBSECTIONS.get(key, []):
-            st.add(ContentsLine(sub_title, sub_key, 1, state))
+        item = st.element("TOCI", parent=toc)
+        link = st.element("Link", parent=item)
+        st.add(ContentsLine(f"{number}. {title}", key, 0, state, link))
+        subsections = SUBSECTIONS.get(key, [])
+        sub_toc = st.element("TOC", parent=item) if subsections else ""
+        for sub_key, sub_title in subsections:
+            sub_link = st.element("Link", parent=st.element("TOCI", parent=sub_toc))
+            st.add(ContentsLine(sub_title, sub_key, 1, state, sub_link))
     st.add(
         Spacer(1, 10),
-        Paragraph(
+        st.tagged(
             "The action plan is published as Annex A and the Home Office Quality Assurance "
             "Panel letter as the final annex of this publication.",
             s["small"],
@@ -578,7 +688,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         PageBreak(),
     )
 
-    st.h1("intro", "Introduction")
+    st.section("intro", "Introduction")
     st.p(
         "This report of a Domestic Homicide Review (DHR) examines how agencies responded to, "
         "and supported, Alex, a resident of Northshire, before her death in March 2025. Alex "
@@ -595,7 +705,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "and friends, and thank them for the time, care and honesty they gave to this review.",
     )
 
-    st.h1("timescales", "Timescales")
+    st.section("timescales", "Timescales")
     st.p(
         "Northshire Police notified the Partnership of Alex's death on 20 March 2025. The "
         "Partnership decided on 9 April 2025 that the criteria for a DHR were met and told the "
@@ -607,7 +717,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "2026.",
     )
 
-    st.h1("confidentiality", "Confidentiality")
+    st.section("confidentiality", "Confidentiality")
     st.p(
         "The findings of the review were confidential until publication. Information was "
         "available only to panel members, the Chair and the agencies that contributed.",
@@ -616,7 +726,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "professionals have been removed so that nobody can be identified from this report.",
     )
 
-    st.h1("tor", "Terms of reference")
+    st.section("tor", "Terms of reference")
     st.p(
         "The review covered the period from 1 January 2023 to Alex's death, with relevant "
         "earlier history summarised. The panel agreed the following key lines of enquiry:"
@@ -636,7 +746,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         ]
     )
 
-    st.h1("methodology", "Methodology")
+    st.section("methodology", "Methodology")
     st.p(
         "Agencies that had contact with Alex or the perpetrator searched their records and "
         "provided chronologies. Those with significant contact wrote Individual Management "
@@ -648,7 +758,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "and agreed the findings, lessons and recommendations in this report.",
     )
 
-    st.h1("family", "Involvement of family and friends")
+    st.section("family", "Involvement of family and friends")
     st.p(
         "The Chair wrote to Alex's mother and sister, enclosing the Home Office leaflet for "
         "families, and told them about independent advocacy. An advocate from a national "
@@ -659,7 +769,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "the prison, to contribute and declined.",
     )
 
-    st.h1("contributors", "Contributors to the review")
+    st.section("contributors", "Contributors to the review")
     st.p("The following agencies contributed to the review:")
     st.table(["Agency", "Contribution"], CONTRIBUTORS, [250, 201])
     st.p(
@@ -667,14 +777,14 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "and each agency signed off its contribution at senior level."
     )
 
-    st.h1("panel", "The review panel")
+    st.section("panel", "The review panel")
     st.p(
         "The panel comprised senior representatives of the following agencies, none of whom "
         "had direct involvement with Alex or the perpetrator:"
     )
     st.table(["Role", "Agency"], PANEL, [210, 241])
 
-    st.h1("author", "Author and independence")
+    st.section("author", "Author and independence")
     st.p(
         "The Chair and author is an independent consultant with a background in probation and "
         "specialist domestic abuse services. The Chair has completed the Home Office DHR chair "
@@ -682,7 +792,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "Northshire.",
     )
 
-    st.h1("parallel", "Parallel reviews")
+    st.section("parallel", "Parallel reviews")
     st.p(
         "The criminal trial concluded in October 2025. The coroner opened and adjourned an "
         "inquest, which was not resumed after the criminal proceedings. Adult Social Care "
@@ -691,7 +801,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "Conduct was required.",
     )
 
-    st.h1("equality", "Equality and diversity")
+    st.section("equality", "Equality and diversity")
     st.p(
         "The panel considered the nine protected characteristics of the Equality Act 2010. "
         "Alex was a White British woman. Sex is relevant: women are disproportionately the "
@@ -704,7 +814,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "or sexual orientation affected the services she received.",
     )
 
-    st.h1("dissemination", "Dissemination")
+    st.section("dissemination", "Dissemination")
     st.p("The report will be shared with:")
     st.bullets(
         [
@@ -716,7 +826,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         ]
     )
 
-    st.h1("background", "Background information")
+    st.section("background", "Background information")
     st.p(
         "<b>Alex, in the words of her family.</b> Alex was the younger of two sisters. She was "
         "funny, loyal and fiercely protective of the people she loved. She worked as a "
@@ -733,18 +843,18 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "a non-crime domestic incident.",
     )
 
-    st.h1("chronology", "Chronology")
+    st.section("chronology", "Chronology")
     st.p(
         "This section summarises the combined chronology. Figure 1 in "
         f"{xref('overview', 'section 15')} shows the number of recorded contacts by agency."
     )
-    st.h2("chron-2019", "2019 to 2022: the relationship")
+    st.subsection("chron-2019", "2019 to 2022: the relationship")
     st.p(
         "There was little agency contact in this period. Alex saw her GP twice in 2022 with "
         "difficulty sleeping. Her family describe a gradual withdrawal: she missed family "
         "events and often said the perpetrator did not like her going out without him."
     )
-    st.h2("chron-2023", "2023: first contacts with agencies")
+    st.subsection("chron-2023", "2023: first contacts with agencies")
     st.p(
         "In March and May 2023 Alex saw her GP with anxiety and was prescribed medication. On "
         "the second occasion the perpetrator came into the consultation room and answered "
@@ -754,7 +864,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "both parties, who said it had been a verbal argument. A DASH risk assessment was "
         "completed and graded standard risk. No referral was made to a specialist service.",
     )
-    st.h2("chron-2024", "2024: escalation")
+    st.subsection("chron-2024", "2024: escalation")
     st.p(
         "In June 2024 Alex called the police from a colleague's phone to say that the "
         "perpetrator had taken her phone and pushed her. The DASH assessment was graded medium "
@@ -771,7 +881,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "Service, and closed the concern. In December 2024 Alex asked Housing Options about "
         "moving; she was told she was not in priority need and was given general advice.",
     )
-    st.h2("chron-2025", "January to March 2025")
+    st.subsection("chron-2025", "January to March 2025")
     st.p(
         "In January 2025 a neighbour again called the police. Officers completed a DASH "
         "assessment, graded medium risk. It was the third incident in eighteen months, but "
@@ -779,18 +889,19 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "at home in March 2025."
     )
 
-    st.h1("overview", "Overview")
+    st.section("overview", "Overview")
     st.p(
         "Between January 2023 and March 2025 six agencies recorded eighteen contacts with Alex "
         "(Figure 1). No single agency held the whole picture. The police knew of three "
         "incidents; the GP and the hospital knew of anxiety and injuries; the Domestic Abuse "
         "Service knew only of a referral it could not progress."
     )
+    figure = st.element("Figure", alt=CHART_ALT)
     st.add(
         KeepTogether(
             [
-                contacts_chart(),
-                Paragraph(
+                st.tagger.flowable(figure, contacts_chart()),
+                st.tagged(
                     "Figure 1: Recorded contacts with Alex by agency, January 2023 to March "
                     "2025. The GP practice recorded the most contacts (7), followed by the "
                     "Domestic Abuse Service (4 attempted contacts) and the police (3).",
@@ -804,44 +915,44 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "and did not know that they could seek advice on her behalf."
     )
 
-    st.h1("analysis", "Analysis")
+    st.section("analysis", "Analysis")
     st.p("The analysis follows the key lines of enquiry in the terms of reference.")
-    st.h2("an-coercion", "Recognising coercive and controlling behaviour")
+    st.subsection("an-coercion", "Recognising coercive and controlling behaviour")
     st.p(
         "The perpetrator controlled Alex's phone, money and contact with her family. Each of "
         "these was visible to at least one agency, but none was recognised as coercive control. "
         "Practitioners focused on physical incidents and on whether Alex wanted to support a "
         "prosecution, rather than on the pattern of behaviour."
     )
-    st.h2("an-health", "Routine enquiry in health settings")
+    st.subsection("an-health", "Routine enquiry in health settings")
     st.p(
         "Alex was never seen alone by her GP or in the emergency department. Guidance expects "
         "health professionals to ask about domestic abuse when there are indicators, and to "
         "find a safe way to do so. The presence of a partner who answers for the patient is "
         "itself an indicator. Both the GP practice and the hospital have accepted this learning."
     )
-    st.h2("an-risk", "Risk assessment and MARAC referral")
+    st.subsection("an-risk", "Risk assessment and MARAC referral")
     st.p(
         "Each DASH assessment was treated on its own. Under the Northshire MARAC operating "
         "protocol, a third incident within twelve months, or any escalation, should prompt "
         "consideration of a referral regardless of the score. The January 2025 incident met "
         "the potential escalation criterion, and a MARAC referral should have been made."
     )
-    st.h2("an-sharing", "Information sharing between agencies")
+    st.subsection("an-sharing", "Information sharing between agencies")
     st.p(
         "The GP practice did not know about any of the police incidents. Had it known, the "
         "anxiety, the injury and the perpetrator's presence at consultations might have been "
         "seen differently. There is no agreed route in Northshire for the police to tell GP "
         "practices about domestic abuse incidents."
     )
-    st.h2("an-contact", "Safe contact by specialist services")
+    st.subsection("an-contact", "Safe contact by specialist services")
     st.p(
         "The Domestic Abuse Service called a phone that the perpetrator was known to take from "
         "Alex. The referral recorded that Alex had called from a colleague's phone, but this "
         "was not used to find a safer route. Closing the case after three unanswered calls was "
         "in line with the service's procedure at the time, which has since been changed."
     )
-    st.h2("an-housing", "Housing options")
+    st.subsection("an-housing", "Housing options")
     st.p(
         "When Alex asked about moving, the conversation focused on priority need. She was not "
         "asked why she wanted to move and no risk assessment was offered. A response based on "
@@ -849,7 +960,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "possible disclosure."
     )
 
-    st.h1("conclusions", "Conclusions")
+    st.section("conclusions", "Conclusions")
     st.p(
         "The panel cannot say whether Alex's death could have been prevented. It concludes "
         "that there were missed opportunities to recognise the coercive control she "
@@ -860,7 +971,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         "safeguarding concern in November 2024.",
     )
 
-    st.h1("lessons", "Lessons to be learnt")
+    st.section("lessons", "Lessons to be learnt")
     st.bullets(
         [
             "Control of a person's phone, money and family contact is abuse, even without "
@@ -874,7 +985,7 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
         ]
     )
 
-    st.h1("recommendations", "Recommendations")
+    st.section("recommendations", "Recommendations")
     st.p(
         "The panel makes the following multi-agency recommendations. Single-agency "
         "recommendations from the IMRs are brought together in the action plan at Annex A, "
@@ -882,10 +993,10 @@ def overview_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> 
     )
     st.number_paragraphs = False
     for number, text in enumerate(RECOMMENDATIONS, start=1):
-        st.add(Paragraph(f"<b>Recommendation {number}.</b> {text}", s["numbered"]))
+        st.add(st.tagged(f"<b>Recommendation {number}.</b> {text}", s["numbered"]))
     st.add(
         Spacer(1, 6),
-        Paragraph(
+        st.tagged(
             f"Return to the {xref('intro', 'introduction')} or to the "
             f"{xref('contents', 'contents')}.",
             s["small"],
@@ -898,13 +1009,13 @@ def exec_summary_story(styles: dict[str, ParagraphStyle], state: dict[str, Any])
     st = Story(styles, state)
     s = styles
     st.add(
-        Paragraph(PARTNERSHIP, s["kicker"]),
+        st.tagged(PARTNERSHIP, s["kicker"]),
         Spacer(1, 6),
-        Paragraph("Domestic Homicide Review", s["title"]),
-        Paragraph("Executive summary: the death of Alex in March 2025", s["subtitle"]),
+        st.tagged("Domestic Homicide Review", s["title"], "H1"),
+        st.tagged("Executive summary: the death of Alex in March 2025", s["subtitle"]),
         Spacer(1, 8),
     )
-    st.h1("es-process", "The review process")
+    st.section("es-process", "The review process")
     st.p(
         "This summary outlines the process and findings of the Domestic Homicide Review into "
         "the death of Alex, who was 34 when she was killed at home by her partner in March "
@@ -914,27 +1025,27 @@ def exec_summary_story(styles: dict[str, ParagraphStyle], state: dict[str, Any])
         "completed in February 2026, after a delay agreed with Alex's family so that they "
         "could take part once the criminal trial had ended.",
     )
-    st.h1("es-contributors", "Contributors")
+    st.section("es-contributors", "Contributors")
     st.p(
         "Northshire Police, a GP practice, Northshire NHS Foundation Trust, Northshire Council "
         "Adult Social Care, Northshire Council Housing Options and Northshire Domestic Abuse "
         "Service provided chronologies and reports. Alex's mother, her sister and a friend "
         "contributed, supported by an independent advocate."
     )
-    st.h1("es-panel", "The review panel")
+    st.section("es-panel", "The review panel")
     st.p(
         "The panel was chaired by an independent Chair, who also wrote the report, with senior "
         "representatives of the police, health services, Adult Social Care, Housing Options and "
         "the Domestic Abuse Service. No panel member had direct involvement with Alex or the "
         "perpetrator."
     )
-    st.h1("es-tor", "Terms of reference")
+    st.section("es-tor", "Terms of reference")
     st.p(
         "The review examined agency contact from January 2023 to March 2025. It asked how "
         "agencies recognised and responded to coercive control, assessed and shared risk, asked "
         "about domestic abuse in health settings, and made specialist help accessible to Alex."
     )
-    st.h1("es-chronology", "Summary chronology")
+    st.section("es-chronology", "Summary chronology")
     st.bullets(
         [
             "2023: two GP consultations for anxiety, with the perpetrator present; a police "
@@ -947,7 +1058,7 @@ def exec_summary_story(styles: dict[str, ParagraphStyle], state: dict[str, Any])
             "March 2025: Alex is killed at home.",
         ]
     )
-    st.h1("es-issues", "Key issues")
+    st.section("es-issues", "Key issues")
     st.bullets(
         [
             "Coercive and controlling behaviour was visible but not recognised.",
@@ -957,32 +1068,32 @@ def exec_summary_story(styles: dict[str, ParagraphStyle], state: dict[str, Any])
             "Attempts to contact Alex relied on a phone the perpetrator controlled.",
         ]
     )
-    st.h1("es-conclusions", "Conclusions")
+    st.section("es-conclusions", "Conclusions")
     st.p(
         "The panel cannot say whether Alex's death could have been prevented. There were "
         "missed opportunities to recognise the abuse, share information and refer her case to "
         "MARAC, and no agency understood the risk she faced."
     )
-    st.h1("es-lessons", "Lessons")
+    st.section("es-lessons", "Lessons")
     st.p(
         "Control of a person's phone, money and family contact is abuse. A partner who answers "
         "for a patient is an indicator. Risk is cumulative. A referral that cannot be "
         "progressed safely needs another route, not closure. A request to move home may be a "
         "disclosure."
     )
-    st.h1("es-recommendations", "Recommendations")
+    st.section("es-recommendations", "Recommendations")
     st.number_paragraphs = False
     for number, text in enumerate(RECOMMENDATIONS, start=1):
-        st.add(Paragraph(text, s["numbered"], bulletText=f"{number}."))
+        st.add(st.tagged(text, s["numbered"], bulletText=f"{number}."))
     st.add(
         Spacer(1, 10),
-        Paragraph(
+        st.tagged(
             "The overview report, the action plan (Annex A) with progress updates, and the "
             "Home Office Quality Assurance Panel letter are published with this summary. The "
             "action plan is a live document, subject to change as outcomes are delivered.",
             s["body"],
         ),
-        Paragraph(
+        st.tagged(
             "If you are worried about domestic abuse, for yourself or someone else, the free "
             "24-hour National Domestic Abuse Helpline and Northshire Domestic Abuse Service "
             "can help. In an emergency, call 999.",
@@ -1106,8 +1217,8 @@ GLOSSARY = [
 def glossary_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> list[Flowable]:
     st = Story(styles, state)
     st.add(
-        Paragraph("Glossary", styles["title"]),
-        Paragraph(
+        st.tagged("Glossary", styles["title"], "H1"),
+        st.tagged(
             "Terms and abbreviations used in the executive summary, the overview report and "
             "the action plan.",
             styles["body"],
@@ -1130,37 +1241,38 @@ DAC_MAILBOX = "DHR@domesticabusecommissioner.independent.gov.uk"
 def qa_letter_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) -> list[Flowable]:
     s = styles
     letter = s["letter"]
+    st = Story(styles, state)
 
     def mail(address: str) -> str:
         return f'<a href="mailto:{address}" color="#1d4f73"><u>{address}</u></a>'
 
     items: list[Flowable] = [
-        Paragraph(
+        st.tagged(
             "<b>Home Office</b><br/>Quality Assurance Panel<br/>Domestic Homicide Review Team"
             f"<br/>London<br/>{HO_MAILBOX}",
             s["letterhead"],
         ),
         Spacer(1, 14),
-        Paragraph(
+        st.tagged(
             "The Chair<br/>Northshire Community Safety Partnership<br/>Northshire Council",
             letter,
         ),
-        Paragraph("24 September 2026", letter),
+        st.tagged("24 September 2026", letter),
         Spacer(1, 4),
-        Paragraph("Dear Chair,", letter),
-        Paragraph(
+        st.tagged("Dear Chair,", letter),
+        st.tagged(
             "<b>Domestic Homicide Review (DHR) report for Alex, Northshire Community Safety "
             "Partnership</b>",
             letter,
         ),
-        Paragraph(
+        st.tagged(
             "Thank you for submitting the DHR report (Alex) for Northshire Community Safety "
             "Partnership to the Home Office Quality Assurance (QA) Panel. The report was "
             "considered at the QA Panel meeting on 10 September 2026. I am sorry for the delay "
             "in providing you with our feedback.",
             letter,
         ),
-        Paragraph(
+        st.tagged(
             "The QA Panel felt that this is a thorough, well-written and compassionate report. "
             "The pen portrait, written with Alex's family, gives a real sense of who she was, "
             "and the family's involvement throughout the review is clearly described. The "
@@ -1170,12 +1282,12 @@ def qa_letter_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) ->
             "specific and measurable.",
             letter,
         ),
-        Paragraph(
+        st.tagged(
             "The QA Panel felt that there are some aspects of the report which may benefit "
             "from further revision, which you will wish to consider:",
             letter,
         ),
-        Paragraph("<b>Areas for final development:</b>", letter),
+        st.tagged("<b>Areas for final development:</b>", letter),
     ]
     points = [
         "The equality and diversity section would benefit from more analysis of whether "
@@ -1190,14 +1302,14 @@ def qa_letter_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) ->
         "Please check the report for typographical errors and ensure that it is fully "
         "anonymised before publication.",
     ]
-    items.append(bullet_list([Paragraph(p, letter) for p in points], 22))
+    items.append(bullet_list(st.tagger, "points", points, letter, 22))
     items += [
-        Paragraph(
+        st.tagged(
             "The Home Office is content that on completion of these changes, the DHR may be "
             "published.",
             letter,
         ),
-        Paragraph(
+        st.tagged(
             "Once completed, the Home Office would be grateful if you could provide us with a "
             "digital copy of the final version of the report, with all finalised attachments "
             "and annexes, and the weblink to the site where the report will be published. The "
@@ -1210,15 +1322,15 @@ def qa_letter_story(styles: dict[str, ParagraphStyle], state: dict[str, Any]) ->
             "to inform public policy.",
             letter,
         ),
-        Paragraph(
+        st.tagged(
             "On behalf of the QA Panel, I would like to thank you, the report chair and author, "
             "and other colleagues for the considerable work that you have put into this review.",
             letter,
         ),
         Spacer(1, 6),
-        Paragraph("Yours sincerely,", letter),
+        st.tagged("Yours sincerely,", letter),
         Spacer(1, 26),
-        Paragraph("<b>Chair of the Home Office Quality Assurance Panel</b>", letter),
+        st.tagged("<b>Chair of the Home Office Quality Assurance Panel</b>", letter),
     ]
     return items
 

@@ -299,7 +299,7 @@ def test_missing_file_wrong_suffix_and_encoding(tmp_path: Path) -> None:
     ]
     txt = tmp_path / "plan.txt"
     txt.write_text("x", encoding="utf-8")
-    assert _problems(txt) == ["the action plan must be a .yaml, .yml or .csv file"]
+    assert _problems(txt) == ["the action plan must be a .yaml, .yml, .csv or .xlsx file"]
     latin = tmp_path / "plan.csv"
     latin.write_bytes("number,recommendation\n1,Caf\xe9\n".encode("latin-1"))
     (problem,) = _problems(latin)

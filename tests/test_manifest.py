@@ -77,8 +77,8 @@ def test_wrong_file_types_are_named(review):
     manifest = review(action_plan={"source": "plan.txt"}, report="plan.yaml")
     problems = _problems(manifest)
     assert (
-        "action_plan.source: plan.txt: the action plan must be a .yaml, .yml, .csv or .pdf file"
-        in problems
+        "action_plan.source: plan.txt: the action plan must be a .yaml, .yml, .csv, .xlsx or "
+        ".pdf file" in problems
     )
     assert (
         "report: plan.yaml: expected a .pdf file (or .docx, .doc, .odt or .rtf to convert)"

@@ -26,11 +26,15 @@ from reportlab.platypus.doctemplate import LayoutError
 from dhrbuild.actionplan import Action, ActionPlan, uk_date, uk_long_date
 from dhrbuild.errors import ActionPlanError
 from dhrbuild.render.fonts import BOLD, REGULAR, register_fonts
+from dhrbuild.tagging import Tagger
 
 LIVE_STATEMENT = (
     "This action plan is a live document and is subject to change as outcomes are delivered."
 )
 """The statement printed on every page of the action plan."""
+
+LANGUAGE = "en-GB"
+"""The language of the drawn text, for the PDF's ``/Lang``."""
 
 PAGE_SIZE: tuple[float, float] = landscape(A4)
 """Landscape A4, about 842 x 595 pt."""
@@ -83,6 +87,15 @@ def _styles() -> dict[str, ParagraphStyle]:
         "body": body,
         "head": ParagraphStyle("DhrHead", parent=body, fontName=BOLD),
         "status": ParagraphStyle("DhrStatus", parent=body, fontName=BOLD),
+        "theme": ParagraphStyle(
+            "DhrTheme",
+            fontName=BOLD,
+            fontSize=BODY_SIZE + 1.5,
+            leading=(BODY_SIZE + 1.5) * 1.25,
+            spaceBefore=8,
+            spaceAfter=3,
+            keepWithNext=1,
+        ),
         "footer": ParagraphStyle(
             "DhrFooter", fontName=REGULAR, fontSize=FOOTER_SIZE, leading=FOOTER_SIZE * 1.25
         ),
@@ -94,31 +107,86 @@ def _markup(text: str) -> str:
     return "<br/>".join(escape(line) for line in text.strip().splitlines())
 
 
-def _row(action: Action, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+def _status_text(action: Action) -> str:
+    text = _STATUS_TEXT[action.status]
+    return f"{text} ({action.rag.title()})" if action.rag else text
+
+
+def _row(
+    action: Action, styles: dict[str, ParagraphStyle], tagger: Tagger, row: str
+) -> list[Flowable]:
     body = styles["body"]
     updates = "<br/>".join(
         f"<b>{uk_date(u.date)}</b>: {_markup(u.note)}" for u in action.sorted_updates()
     )
-    cells = [
-        Paragraph(escape(action.label), body),
-        Paragraph(_markup(action.recommendation), body),
-        Paragraph(_SCOPE_TEXT[action.scope], body),
-        Paragraph(_markup(action.action), body),
-        Paragraph(_markup(action.lead_agency), body),
-        Paragraph(_markup(action.key_milestones), body),
-        Paragraph(uk_date(action.target_date) if action.target_date else "", body),
-        Paragraph(_markup(action.completion or ""), body),
-        Paragraph(_STATUS_TEXT[action.status], styles["status"]),
-        Paragraph(updates, body),
+    texts = [
+        (escape(action.label), body),
+        (_markup(action.recommendation), body),
+        (_SCOPE_TEXT[action.scope] if action.scope else "", body),
+        (_markup(action.action), body),
+        (_markup(action.lead_agency), body),
+        (_markup(action.key_milestones), body),
+        (uk_date(action.target_date) if action.target_date else "", body),
+        (_markup(action.completion or ""), body),
+        (_status_text(action), styles["status"]),
+        (updates, body),
     ]
+    cells: list[Flowable] = []
+    for n, (text, style) in enumerate(texts):
+        cell = tagger.add(f"{row}.{n}", "TD", parent=row)
+        cells.append(tagger.paragraph(cell, text, style))
     return cells
 
 
-def _table(plan: ActionPlan, width: float, styles: dict[str, ParagraphStyle]) -> Table:
-    header = [Paragraph(escape(name), styles["head"]) for name, _ in COLUMNS]
-    data = [header] + [_row(a, styles) for a in plan.actions]
+def _themed_tables(
+    plan: ActionPlan, width: float, styles: dict[str, ParagraphStyle], tagger: Tagger
+) -> list[Flowable]:
+    """The table, split where the theme changes, each theme's part under its heading."""
+    groups: list[tuple[str | None, list[tuple[int, Action]]]] = []
+    for i, action in enumerate(plan.actions):
+        if not groups or action.theme != groups[-1][0]:
+            groups.append((action.theme, []))
+        groups[-1][1].append((i, action))
+    out: list[Flowable] = []
+    for g, (theme, rows) in enumerate(groups):
+        if theme is not None:
+            heading = tagger.add(f"theme{g}", "H2", parent="document")
+            out.append(tagger.paragraph(heading, _markup(theme), styles["theme"]))
+        out.append(_table(rows, width, styles, tagger, suffix=str(g) if g else ""))
+    return out
+
+
+def _table(
+    rows: list[tuple[int, Action]],
+    width: float,
+    styles: dict[str, ParagraphStyle],
+    tagger: Tagger,
+    *,
+    suffix: str = "",
+) -> Table:
+    # One structure element per row and cell; the header row's TH cells head their columns.
+    table_key = tagger.add(f"table{suffix}", "Table", parent="document")
+    head = tagger.add(f"head{suffix}", "TR", parent=table_key)
+    header = [
+        tagger.paragraph(
+            tagger.add(f"{head}.{n}", "TH", parent=head, table_scope="Column"),
+            escape(name),
+            styles["head"],
+        )
+        for n, (name, _) in enumerate(COLUMNS)
+    ]
+    data = [header]
+    for i, action in rows:
+        data.append(_row(action, styles, tagger, tagger.add(f"row{i}", "TR", parent=table_key)))
     widths = [width * share for _, share in COLUMNS]
-    table = Table(data, colWidths=widths, repeatRows=1, splitByRow=1, splitInRow=1)
+    table = Table(
+        data,
+        colWidths=widths,
+        repeatRows=1,
+        splitByRow=1,
+        splitInRow=1,
+        renderCB=tagger.table_callback,
+    )
     table.setStyle(
         TableStyle(
             [
@@ -139,6 +207,8 @@ def _table(plan: ActionPlan, width: float, styles: dict[str, ParagraphStyle]) ->
 class _NumberedCanvas(Canvas):  # type: ignore[misc]
     """A canvas that holds its pages back until the end, to write "Page N of M" on each."""
 
+    tagger: Tagger | None = None  # set on the class made for one rendering
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._held: list[dict[str, Any]] = []
@@ -151,9 +221,13 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         total = len(self._held)
         for number, state in enumerate(self._held, start=1):
             self.__dict__.update(state)
+            if self.tagger is not None:
+                self.tagger.begin_artifact(self, "Pagination", "Footer")
             self.setFont(REGULAR, FOOTER_SIZE)
             self.setFillColor(colors.black)
             self.drawRightString(PAGE_SIZE[0] - SIDE_MARGIN, FOOTER_Y, f"Page {number} of {total}")
+            if self.tagger is not None:
+                self.tagger.end(self)
             super().showPage()
         super().save()
 
@@ -191,6 +265,12 @@ def render_action_plan(
     register_fonts()
     styles = _styles()
     width, height = PAGE_SIZE
+    # Reading order: the heading, the review, the live-document statement, then the table.
+    tagger = Tagger()
+    tagger.add("document", "Document")
+    tagger.add("title", "H1", parent="document")
+    tagger.add("review", "P", parent="document")
+    tagger.add("statement", "P", parent="document")
     frame = Frame(
         SIDE_MARGIN,
         BOTTOM_MARGIN,
@@ -209,9 +289,15 @@ def render_action_plan(
         # A fresh Paragraph each page: a drawn Paragraph keeps layout state.
         footer = Paragraph(footer_text, styles["footer"])
         _, used = footer.wrap(footer_width, BOTTOM_MARGIN)
+        # The statement is read once, on the first page; its repeats are running footers.
+        if canvas.getPageNumber() == 1:
+            tagger.begin(canvas, "statement")
+        else:
+            tagger.begin_artifact(canvas, "Pagination", "Footer")
         canvas.saveState()
         footer.drawOn(canvas, SIDE_MARGIN, FOOTER_Y + FOOTER_SIZE - used)
         canvas.restoreState()
+        tagger.end(canvas)
 
     out = io.BytesIO()
     doc = BaseDocTemplate(
@@ -229,21 +315,22 @@ def render_action_plan(
         producer=PRODUCER,
         invariant=1,
         pageCompression=1,
-        lang="en-GB",
+        lang=LANGUAGE,
         initialFontName=REGULAR,
         initialFontSize=BODY_SIZE,
         initialLeading=BODY_SIZE * 1.25,
     )
     story: list[Flowable] = [
-        Paragraph(_markup(title), styles["title"]),
-        Paragraph(_markup(review_title), styles["subtitle"]),
+        tagger.paragraph("title", _markup(title), styles["title"]),
+        tagger.paragraph("review", _markup(review_title), styles["subtitle"]),
         Spacer(0, 2),
-        _table(plan, width - 2 * SIDE_MARGIN, styles),
+        *_themed_tables(plan, width - 2 * SIDE_MARGIN, styles, tagger),
     ]
+    canvasmaker = type("_TaggedNumberedCanvas", (_NumberedCanvas,), {"tagger": tagger})
     try:
-        doc.build(story, canvasmaker=_NumberedCanvas)
+        doc.build(story, canvasmaker=canvasmaker)
     except LayoutError as exc:
         raise ActionPlanError(
             "action plan", [f"cannot be laid out on landscape A4 pages ({exc})"]
         ) from None
-    return out.getvalue()
+    return tagger.apply(out.getvalue(), lang=LANGUAGE)

@@ -1,0 +1,1 @@
+"""Checks of a finished PDF, one module per gate."""

@@ -1,0 +1,1352 @@
+"""Publication safety: deny-list scan, hidden text, active content, pseudonym and letter wording."""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import html
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pikepdf import Array, Dictionary, Name, Stream
+
+from dhrbuild.clean import RemovedAnnotation, outline_items, unsafe_action
+from dhrbuild.errors import CheckFailedError, ManifestError
+from dhrbuild.order import PartKind
+
+#: Environment variable naming the deny list when the manifest does not.
+DENY_LIST_ENV = "DHRBUILD_DENY_LIST"
+
+Severity = Literal["error", "warning"]
+Status = Literal["pass", "warn", "fail", "skipped"]
+
+# ---------------------------------------------------------------------------------------------
+# Text normalisation shared by every matcher
+# ---------------------------------------------------------------------------------------------
+
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_DASHES = re.compile(r"[\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+_QUOTES = re.compile(r"[\u2018\u2019\u201b\u2032\u02bc`\u00b4]")
+_SPACE = re.compile(r"\s+")
+_ALNUM_RUN = re.compile(r"[^\W_]+")
+
+
+def _fold(text: str) -> str:
+    """Compatibility-decompose (ligatures, full-width forms), drop accents, casefold."""
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
+
+
+def _plain(text: str) -> str:
+    """Fold, unify dashes and apostrophes, and collapse whitespace (line breaks included)."""
+    text = _QUOTES.sub("'", _DASHES.sub("-", _fold(text)))
+    return _SPACE.sub(" ", text)
+
+
+@dataclass(frozen=True)
+class _Squashed:
+    r"""Letters and digits only, with a flag for each that a non-alphanumeric preceded it.
+
+    Matching on the squashed form makes every whitespace, hyphen, apostrophe and line-break
+    variant of an entry equal (``O'Neill``, ``O Neill``, ``ONeill``, ``O-\nNeill``); the flags
+    keep matches to whole words, so an entry is not found inside a longer word.
+    """
+
+    text: str
+    boundary: list[bool]
+
+    @classmethod
+    def of(cls, text: str) -> _Squashed:
+        out: list[str] = []
+        boundary: list[bool] = []
+        for run in _ALNUM_RUN.finditer(_fold(text)):
+            s = run.group()
+            out.append(s)
+            boundary.append(True)
+            boundary.extend([False] * (len(s) - 1))
+        return cls("".join(out), boundary)
+
+    def contains(self, needle: str) -> bool:
+        if not needle:
+            return False
+        start = self.text.find(needle)
+        end_max = len(self.text)
+        while start >= 0:
+            end = start + len(needle)
+            if self.boundary[start] and (end == end_max or self.boundary[end]):
+                return True
+            start = self.text.find(needle, start + 1)
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# The deny list
+# ---------------------------------------------------------------------------------------------
+
+_MONTHS = [
+    ("january", "jan"),
+    ("february", "feb"),
+    ("march", "mar"),
+    ("april", "apr"),
+    ("may",),
+    ("june", "jun"),
+    ("july", "jul"),
+    ("august", "aug"),
+    ("september", "sept", "sep"),
+    ("october", "oct"),
+    ("november", "nov"),
+    ("december", "dec"),
+]
+_MONTH_NUMBER = {name: i + 1 for i, names in enumerate(_MONTHS) for name in names}
+_ORDINAL = r"(?:st|nd|rd|th)"
+_DOB_LABEL = re.compile(r"^(?:d\.?o\.?b\.?|date of birth|born(?: on)?)\s*:?\s*")
+_DATE_FORMS = (
+    # UK order, day first: 15/01/1980, 15.1.80, 15-01-1980, 15 01 1980
+    (re.compile(r"(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4}|\d{2})"), "dmy"),
+    (re.compile(r"(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})"), "ymd"),
+    (re.compile(rf"(\d{{1,2}}){_ORDINAL}?\s*(?:of\s+)?([a-z]+)\.?,?\s*(\d{{4}}|\d{{2}})"), "dMy"),
+    (re.compile(rf"([a-z]+)\.?\s*(\d{{1,2}}){_ORDINAL}?,?\s*(\d{{4}})"), "Mdy"),
+)
+
+
+def _parse_date(entry: str) -> dt.date | None:
+    """Read a deny-list entry as a date of birth, day first as in the UK; ``None`` if it is not."""
+    text = _DOB_LABEL.sub("", _plain(entry).strip())
+    for pattern, order in _DATE_FORMS:
+        m = pattern.fullmatch(text)
+        if not m:
+            continue
+        a, b, c = m.groups()
+        try:
+            if order == "dmy":
+                day, month, year = int(a), int(b), int(c)
+            elif order == "ymd":
+                year, month, day = int(a), int(b), int(c)
+            elif order == "dMy":
+                day, month, year = int(a), _MONTH_NUMBER.get(b, 0), int(c)
+            else:
+                month, day, year = _MONTH_NUMBER.get(a, 0), int(b), int(c)
+            if year < 100:
+                this_year = dt.date.today().year % 100
+                year += 2000 if year <= this_year else 1900
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
+    return None
+
+
+def _date_pattern(day: dt.date) -> re.Pattern[str]:
+    """Every common UK (and the US-style long) way of writing ``day``, on :func:`_plain` text."""
+    d = rf"0?{day.day}" if day.day < 10 else str(day.day)
+    m = rf"0?{day.month}" if day.month < 10 else str(day.month)
+    y4, y2 = str(day.year), f"{day.year % 100:02d}"
+    mon = "(?:" + "|".join(_MONTHS[day.month - 1]) + r")\.?"
+    sep = r"(?:\s?[/.\-]\s?|\s)"
+    forms = [
+        rf"(?<!\d){d}{sep}{m}{sep}(?:{y4}|{y2})(?!\d)",
+        rf"(?<!\d){y4}{sep}{m}{sep}{d}(?!\d)",
+        rf"(?<!\d){d}\s?{_ORDINAL}?\s?(?:of\s)?{mon},?\s?'?(?:{y4}|{y2})(?!\d)",
+        rf"(?<![a-z]){mon}\s?{d}{_ORDINAL}?,?\s?{y4}(?!\d)",
+    ]
+    return re.compile("|".join(f"(?:{f})" for f in forms))
+
+
+@dataclass(frozen=True, repr=False)
+class _Entry:
+    line: int
+    squashed: str
+    date: re.Pattern[str] | None
+
+    def __repr__(self) -> str:  # never show the entry itself
+        return f"<deny-list line {self.line}>"
+
+
+class DenyList:
+    """A private list of real names, dates of birth, addresses and other identifiers.
+
+    The entries are never shown: ``repr``, errors and findings name list line numbers only.
+    """
+
+    def __init__(self, entries: Sequence[_Entry], ignored: Sequence[int] = ()) -> None:
+        self._entries = list(entries)
+        self.ignored = list(ignored)
+        """Line numbers of entries too short to match safely (fewer than 2 letters or digits)."""
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str]) -> DenyList:
+        """Build a deny list from its lines (blank lines and ``#`` comments are skipped).
+
+        Args:
+            lines: The file's lines, in order.
+
+        Returns:
+            The compiled list.
+        """
+        entries: list[_Entry] = []
+        ignored: list[int] = []
+        for number, raw in enumerate(lines, start=1):
+            text = raw.strip()
+            if not text or text.startswith("#"):
+                continue
+            day = _parse_date(text)
+            squashed = _Squashed.of(text).text
+            if day is None and len(squashed) < 2:
+                ignored.append(number)
+                continue
+            entries.append(_Entry(number, squashed, _date_pattern(day) if day else None))
+        return cls(entries, ignored)
+
+    @classmethod
+    def load(cls, path: Path, *, source: str) -> DenyList:
+        """Read a deny list file (UTF-8, or Windows-1252 as saved by Notepad).
+
+        Args:
+            path: The file.
+            source: How to name the setting in errors (``checks.deny_list``).
+
+        Returns:
+            The compiled list.
+
+        Raises:
+            ManifestError: The file is missing or unreadable (its contents are never quoted).
+        """
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ManifestError(
+                source, [f"deny list not found: {path}; give the path to the private file"]
+            ) from None
+        except OSError as exc:
+            raise ManifestError(
+                source, [f"deny list {path} cannot be read ({exc.strerror or 'error'})"]
+            ) from None
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+        return cls.from_lines(text.splitlines())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"<DenyList of {len(self._entries)} entries>"
+
+    def find(self, text: str) -> list[int]:
+        """Return the line numbers of the entries that occur in ``text``.
+
+        Args:
+            text: Any text: page text, a metadata value, a file name.
+
+        Returns:
+            Sorted line numbers (empty when nothing matches).
+        """
+        if not text or not self._entries:
+            return []
+        squashed = _Squashed.of(text)
+        plain: str | None = None
+        hits: list[int] = []
+        for entry in self._entries:
+            if entry.date is not None:
+                plain = plain if plain is not None else _plain(text)
+                if entry.date.search(plain):
+                    hits.append(entry.line)
+            elif squashed.contains(entry.squashed):
+                hits.append(entry.line)
+        return hits
+
+    def scrub(self, message: str) -> str:
+        """Return ``message``, or a stand-in naming the line numbers if it quotes an entry.
+
+        Args:
+            message: A warning or report line made from input text (a file name, a title).
+
+        Returns:
+            The message unchanged when it quotes no entry.
+        """
+        hits = self.find(message)
+        if not hits:
+            return message
+        return (
+            f"(a message was withheld because it quotes deny-list line {_lines(hits)}; "
+            "remove the real name from the input or manifest value it came from)"
+        )
+
+
+def _lines(numbers: Sequence[int]) -> str:
+    return ", ".join(str(n) for n in numbers)
+
+
+def _repository_of(path: Path) -> Path | None:
+    for folder in path.parents:
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def load_deny_list(
+    path: Path | None,
+    *,
+    warnings: list[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> DenyList | None:
+    """Load the deny list the manifest names, else the one ``DHRBUILD_DENY_LIST`` names.
+
+    Args:
+        path: ``checks.deny_list`` from the manifest (already resolved), or ``None``.
+        warnings: Where to add a warning if the file sits inside a git repository.
+        environ: The environment to read (default ``os.environ``).
+
+    Returns:
+        The list, or ``None`` when neither names one.
+
+    Raises:
+        ManifestError: The named file is missing or unreadable.
+    """
+    env = os.environ if environ is None else environ
+    if path is not None:
+        source = "checks.deny_list"
+    else:
+        value = env.get(DENY_LIST_ENV, "").strip()
+        if not value:
+            return None
+        path, source = Path(value).expanduser().resolve(), DENY_LIST_ENV
+    deny = DenyList.load(path, source=source)
+    repo = _repository_of(path)
+    if repo is not None and warnings is not None:
+        warnings.append(
+            f"{source}: the deny list is inside the git repository {repo}; move it outside "
+            "so that it can never be committed"
+        )
+    return deny
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a check found, described by place only."""
+
+    severity: Severity
+    message: str
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check: what it found, or why it did not run."""
+
+    name: str
+    """A stable key: ``deny-list``, ``input-metadata``, ``hidden-text``, ``active-content``,
+    ``dates-of-birth``, ``pseudonym`` or ``qa-letter``."""
+    title: str
+    findings: list[Finding] = field(default_factory=list)
+    ran: bool = True
+    note: str = ""
+
+    @property
+    def status(self) -> Status:
+        """``fail`` if any finding is an error, ``warn`` if any is a warning, else ``pass``."""
+        if not self.ran:
+            return "skipped"
+        if any(f.severity == "error" for f in self.findings):
+            return "fail"
+        return "warn" if self.findings else "pass"
+
+    def error(self, message: str) -> None:
+        """Record an error finding."""
+        self.findings.append(Finding("error", message))
+
+    def warn(self, message: str) -> None:
+        """Record a warning finding."""
+        self.findings.append(Finding("warning", message))
+
+
+class PublicationCheckError(CheckFailedError):
+    """A publication safety check failed; nothing was written. Carries every check's result."""
+
+    def __init__(self, results: Sequence[CheckResult]) -> None:
+        self.results = list(results)
+        lines = [f.message for r in self.results for f in r.findings if f.severity == "error"]
+        lines.append(
+            "nothing was written; fix each problem in the named part's source document, "
+            "export it to PDF again and build again"
+        )
+        super().__init__("\n".join(lines))
+
+
+def raise_for_failures(results: Sequence[CheckResult]) -> None:
+    """Raise :class:`PublicationCheckError` if any check failed.
+
+    Args:
+        results: Every check's result.
+
+    Raises:
+        PublicationCheckError: At least one finding is an error.
+    """
+    if any(r.status == "fail" for r in results):
+        raise PublicationCheckError(results)
+
+
+def warnings_of(results: Sequence[CheckResult]) -> list[str]:
+    """Return every warning finding's message, in check order.
+
+    Args:
+        results: Every check's result.
+
+    Returns:
+        The messages.
+    """
+    return [f.message for r in results for f in r.findings if f.severity == "warning"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Where things are
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartPages:
+    """Where a part's pages are in the output (zero-based ``start``)."""
+
+    name: str
+    kind: PartKind
+    start: int
+    count: int
+
+
+def _page_name(index: int, parts: Sequence[PartPages]) -> str:
+    for part in parts:
+        if part.start <= index < part.start + part.count:
+            return f"page {index + 1} ({part.name}, page {index - part.start + 1})"
+    return f"page {index + 1}"
+
+
+def _text_of(value: object) -> str:
+    if isinstance(value, pikepdf.String):
+        return str(value)
+    if isinstance(value, Name):
+        return str(value)[1:]
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# The inputs' own metadata
+# ---------------------------------------------------------------------------------------------
+
+
+def _xmp_text(pdf: pikepdf.Pdf) -> str:
+    meta = pdf.Root.get("/Metadata")
+    if not isinstance(meta, Stream):
+        return ""
+    try:
+        raw = meta.read_bytes()
+    except pikepdf.PdfError:
+        return ""
+    # Element and attribute names cannot hold a name; the values are what matters.
+    return html.unescape(raw.decode("utf-8", errors="replace"))
+
+
+def _info_items(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str]]:
+    info = pdf.trailer.get("/Info")
+    if not isinstance(info, Dictionary):
+        return
+    for key, value in info.items():
+        text = _text_of(value)
+        if text:
+            yield key, text
+
+
+def _comment_texts(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str]]:
+    """Comment text and comment authors: markup annotations, which the clean step removes."""
+    for index, page in enumerate(pdf.pages):
+        annots = page.obj.get("/Annots")
+        if not isinstance(annots, Array):
+            continue
+        for annot in annots:
+            if not isinstance(annot, Dictionary) or annot.get("/Subtype") in (
+                Name.Link,
+                Name.Widget,
+            ):
+                continue
+            for key, what in (("/Contents", "comment"), ("/RC", "comment"), ("/T", "author")):
+                text = _text_of(annot.get(key))
+                if text:
+                    yield f"a {what} on its page {index + 1}", text
+
+
+def check_input_metadata(
+    inputs: Sequence[tuple[str, pikepdf.Pdf, bool]], deny: DenyList | None
+) -> CheckResult:
+    """Scan each input's own Info and XMP metadata, and its comments, against the deny list.
+
+    A hit is a warning: dhrbuild writes the output's metadata afresh and the clean step
+    drops the inputs' packets, so the term does not reach the output (the output is
+    scanned again before it is written). It is an error for an input that is also
+    published byte for byte (a signed QA letter kept beside the output).
+
+    Args:
+        inputs: Each part's name, its open document, and whether the file itself is
+            published unchanged.
+        deny: The deny list, if any.
+
+    Returns:
+        The ``input-metadata`` check's result.
+    """
+    result = CheckResult("input-metadata", "Inputs' own metadata and comments")
+    if deny is None:
+        result.ran = False
+        result.note = "no deny list given"
+        return result
+    for name, pdf, as_is in inputs:
+        places: dict[int, list[str]] = {}
+        for key, text in _info_items(pdf):
+            for line in deny.find(text):
+                places.setdefault(line, []).append(f"Info {key}")
+        for line in deny.find(_xmp_text(pdf)):
+            places.setdefault(line, []).append("XMP metadata")
+        for place, text in _comment_texts(pdf):
+            for line in deny.find(text):
+                places.setdefault(line, []).append(place)
+        for line, found_at in sorted(places.items()):
+            where = ", ".join(dict.fromkeys(found_at))
+            found = f"deny-list line {line}: found in the {name} input's own properties ({where})"
+            if as_is:
+                result.error(
+                    f"{found}, and that file is published as it is beside the output; ask "
+                    "for a copy without it"
+                )
+            else:
+                result.warn(
+                    f"{found}; the output does not carry them, but correct the source document"
+                )
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the written file: text, character boxes, renders
+# ---------------------------------------------------------------------------------------------
+
+_MODE_INVISIBLE = {3, 7}
+#: A glyph counts as drawn when some pixel in its box changes by more than this (of 255).
+_INK_DIFF = 16
+#: Render so that the longer side of a page is about this many pixels (and never above 90 dpi).
+_RENDER_PX = 1000
+_MAX_SCALE = 1.25
+#: A page whose images cover this share of it is a scan; invisible text on it is its OCR layer.
+_SCAN_COVER = 0.8
+_MAX_RUNS_PER_PAGE = 5
+#: Shorter runs are ignored: a lone label hidden in a chart is common in real reports and
+#: too short to identify anyone.
+_MIN_HIDDEN_LETTERS = 3
+
+
+@dataclass
+class _Char:
+    index: int
+    box: tuple[float, float, float, float]
+    """``(left, bottom, right, top)`` in page user space."""
+    alnum: bool
+
+
+@dataclass
+class _Page:
+    index: int
+    text: str
+    chars: list[_Char] = field(default_factory=list)
+    to_device: np.ndarray | None = None
+    """3x3 map (row vectors) from page user space to points on the page as displayed."""
+    hidden: list[tuple[str, int, str]] = field(default_factory=list)
+    """Runs of hidden text: ``(reason, letters, position)``."""
+    readable: bool = True
+    """False when pdfium could not load the page, so nothing on it was checked."""
+
+
+def _chars(textpage: Any, text: str) -> list[_Char]:
+    """Every visible-in-principle character (not a space or control) with its box."""
+    raw = textpage.raw
+    n = pdfium_c.FPDFText_CountChars(raw)
+    left, right = ctypes.c_double(), ctypes.c_double()
+    bottom, top = ctypes.c_double(), ctypes.c_double()
+    # The page text has one UTF-16 unit per character index unless a character lies outside
+    # the Basic Multilingual Plane; then ask pdfium one character at a time.
+    same = len(text) == n
+    out: list[_Char] = []
+    for i in range(max(0, n)):
+        if same:
+            ch = text[i]
+        else:
+            code = pdfium_c.FPDFText_GetUnicode(raw, i)
+            ch = chr(code) if 0 < code < 0x110000 else ""
+        if not ch or ch.isspace() or ch in "\ufffe\uffff" or unicodedata.category(ch)[0] == "C":
+            continue
+        if not pdfium_c.FPDFText_GetCharBox(raw, i, left, right, bottom, top):
+            continue
+        out.append(_Char(i, (left.value, bottom.value, right.value, top.value), ch.isalnum()))
+    return out
+
+
+def _walk_objects(
+    holder: Any, count: Any, get: Any, matrix: np.ndarray, depth: int
+) -> Iterator[tuple[Any, int, np.ndarray]]:
+    """Every page object, nested forms included, with the matrix to page space of its holder."""
+    if depth > 12:
+        return
+    for i in range(count(holder)):
+        obj = get(holder, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        yield obj, kind, matrix
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            fs = pdfium_c.FS_MATRIX()
+            inner = matrix
+            if pdfium_c.FPDFPageObj_GetMatrix(obj, fs):
+                m = np.array([[fs.a, fs.b, 0.0], [fs.c, fs.d, 0.0], [fs.e, fs.f, 1.0]])
+                inner = m @ matrix
+            yield from _walk_objects(
+                obj,
+                pdfium_c.FPDFFormObj_CountObjects,
+                pdfium_c.FPDFFormObj_GetObject,
+                inner,
+                depth + 1,
+            )
+
+
+def _area(obj: Any, matrix: np.ndarray) -> float:
+    """The page area an object's bounding box covers (its holder's transform applied)."""
+    l_, b_, r_, t_ = (ctypes.c_float() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, l_, b_, r_, t_):
+        return 0.0
+    x0, y0, x1, y1 = l_.value, b_.value, r_.value, t_.value
+    pts = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]]) @ matrix
+    return float(np.ptp(pts[:, 0]) * np.ptp(pts[:, 1]))
+
+
+@dataclass
+class _Render:
+    normal: np.ndarray
+    textless: np.ndarray
+    to_device: np.ndarray
+    """3x3 map (row vectors) from page user space to bitmap pixels."""
+    scale: float
+    modes: dict[int, int]
+    scan: bool
+    bitmaps: list[Any]
+    """The pdfium bitmaps the arrays view; they are freed when this render is dropped."""
+
+
+def _device_matrix(page: Any, width: int, height: int) -> np.ndarray:
+    """The affine map from page space to the bitmap, as pdfium lays the page out (rotation too)."""
+    x, y = ctypes.c_int(), ctypes.c_int()
+    big = 10000.0
+
+    def dev(px: float, py: float) -> tuple[float, float]:
+        # pdfium rounds to whole pixels: a 1000x larger device keeps three decimals.
+        pdfium_c.FPDF_PageToDevice(page.raw, 0, 0, width * 1000, height * 1000, 0, px, py, x, y)
+        return x.value / 1000, y.value / 1000
+
+    ox, oy = dev(0, 0)
+    ax, ay = dev(big, 0)
+    bx, by = dev(0, big)
+    return np.array(
+        [
+            [(ax - ox) / big, (ay - oy) / big, 0.0],
+            [(bx - ox) / big, (by - oy) / big, 0.0],
+            [ox, oy, 1.0],
+        ]
+    )
+
+
+def _render_args(scale: float) -> dict[str, Any]:
+    # Page content only (the output keeps no annotation but links), four bytes a pixel.
+    return {"scale": scale, "draw_annots": False, "may_draw_forms": False, "prefer_bgrx": True}
+
+
+def _pixels(bitmap: Any, keep: list[Any]) -> np.ndarray:
+    """A view of the bitmap's pixels; the bitmap goes into ``keep``, which must outlive it."""
+    keep.append(bitmap)
+    return np.asarray(bitmap.to_numpy())
+
+
+def _render(page: Any) -> _Render:
+    """Render the page as it is and with every text object invisible; record scan-ness."""
+    width, height = page.get_size()
+    scale = min(_MAX_SCALE, _RENDER_PX / max(width, height, 1.0))
+    keep: list[Any] = []
+    normal = _pixels(page.render(**_render_args(scale)), keep)
+    h, w = normal.shape[:2]
+    modes: dict[int, int] = {}
+    image_area = 0.0
+    objects = list(
+        _walk_objects(
+            page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, np.eye(3), 0
+        )
+    )
+    for obj, kind, matrix in objects:
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            address = ctypes.cast(obj, ctypes.c_void_p).value or 0
+            modes[address] = int(pdfium_c.FPDFTextObj_GetTextRenderMode(obj))
+        elif kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            image_area += _area(obj, matrix)
+    # pdfium renders from its object list, so this hides the text without rewriting the page.
+    for obj, kind, _ in objects:
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
+    textless = _pixels(page.render(**_render_args(scale)), keep)
+    scan = image_area >= _SCAN_COVER * width * height
+    return _Render(normal, textless, _device_matrix(page, w, h), scale, modes, scan, keep)
+
+
+def _render_recoloured(page: Any, render: _Render) -> np.ndarray:
+    """Render with every text object filled in opaque magenta.
+
+    A glyph that shows now but not before was hidden by its colour, transparency or render
+    mode; one that still shows nothing is covered by something drawn after it (or clipped).
+    """
+    for obj, kind, _ in _walk_objects(
+        page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, np.eye(3), 0
+    ):
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_FILL)
+            pdfium_c.FPDFPageObj_SetFillColor(obj, 255, 0, 255, 255)
+    return _pixels(page.render(**_render_args(render.scale)), render.bitmaps)
+
+
+def _device_boxes(to_device: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Map ``(left, bottom, right, top)`` page boxes to ``(x0, y0, x1, y1)`` device boxes."""
+    corners = [boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [0, 3]], boxes[:, [2, 3]]]
+    mapped = [np.c_[p, np.ones(len(p))] @ to_device for p in corners]
+    xs = np.stack([m[:, 0] for m in mapped], axis=1)
+    ys = np.stack([m[:, 1] for m in mapped], axis=1)
+    return np.stack([xs.min(1), ys.min(1), xs.max(1), ys.max(1)], axis=1)
+
+
+def _position(to_points: np.ndarray, box: tuple[float, float, float, float]) -> str:
+    """Where a box is as the reader sees the page: millimetres from the left and from the top."""
+    dev = _device_boxes(to_points, np.array([box], dtype=float))[0]
+    mm = 25.4 / 72
+    cx, cy = (dev[0] + dev[2]) / 2 * mm, (dev[1] + dev[3]) / 2 * mm
+    return f"about {cx:.0f} mm from the left and {cy:.0f} mm from the top"
+
+
+def _box_sums(mask: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Count set cells of ``mask`` in each box (grown by a pixel); also each box's cell area.
+
+    The mask is pooled 2x2 first (a cell is set if any of its pixels is): a glyph covers
+    many pixels, and the integral image over a quarter of them is four times cheaper.
+    """
+    h, w = mask.shape
+    h2, w2 = (h + 1) // 2, (w + 1) // 2
+    padded = np.zeros((h2 * 2, w2 * 2), dtype=bool)
+    padded[:h, :w] = mask
+    pooled = padded[0::2, 0::2] | padded[1::2, 0::2] | padded[0::2, 1::2] | padded[1::2, 1::2]
+    integral = np.zeros((h2 + 1, w2 + 1), dtype=np.int32)
+    integral[1:, 1:] = pooled.cumsum(0, dtype=np.int32).cumsum(1, dtype=np.int32)
+    x0 = np.clip(np.floor((boxes[:, 0] - 1) / 2), 0, w2).astype(int)
+    y0 = np.clip(np.floor((boxes[:, 1] - 1) / 2), 0, h2).astype(int)
+    x1 = np.clip(np.ceil((boxes[:, 2] + 1) / 2), 0, w2).astype(int)
+    y1 = np.clip(np.ceil((boxes[:, 3] + 1) / 2), 0, h2).astype(int)
+    sums = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+    area = np.maximum(x1 - x0, 0) * np.maximum(y1 - y0, 0)
+    return sums, area
+
+
+def _fill_colour(textpage_raw: Any, index: int) -> tuple[int, ...]:
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if pdfium_c.FPDFText_GetFillColor(textpage_raw, index, r, g, b, a):
+        return (r.value, g.value, b.value, a.value)
+    return ()
+
+
+def _classify(
+    box: np.ndarray, render: _Render, covered: bool, mode: int, fill: tuple[int, ...]
+) -> str | None:
+    """Why a glyph that draws nothing is hidden; ``None`` when hiding it is allowed (OCR)."""
+    h, w = render.normal.shape[:2]
+    if box[2] <= 0 or box[3] <= 0 or box[0] >= w or box[1] >= h:
+        return None if render.scan else "outside the visible page"
+    if render.scan:
+        # An OCR layer is invisible by design; OCR text under a solid dark box was readable
+        # when OCR ran, so the box was drawn afterwards: a redaction that hid nothing.
+        x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
+        x1, y1 = min(w, int(np.ceil(box[2])) + 1), min(h, int(np.ceil(box[3])) + 1)
+        region = render.textless[y0:y1, x0:x1, :3].reshape(-1, 3)
+        if region.size and (region.max(axis=1) < 60).mean() > 0.9:
+            return "under a dark box drawn over a scanned page"
+        return None
+    if covered:
+        return "under a shape or image drawn over it (a fake redaction) or clipped away"
+    if mode in _MODE_INVISIBLE:
+        return "invisible (text render mode 3)"
+    if len(fill) == 4 and fill[3] == 0:
+        return "fully transparent"
+    return "drawn in the background colour"
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pixels where two renders differ by more than anti-aliasing noise."""
+    h, w = a.shape[:2]
+    flat_a, flat_b = a.reshape(h * w, -1), b.reshape(h * w, -1)
+    # Most pixels are byte-identical: compare whole 4-byte pixels, measure only the rest.
+    if flat_a.shape[1] == 4:
+        differ = np.flatnonzero(
+            np.ascontiguousarray(flat_a).view(np.uint32)
+            != np.ascontiguousarray(flat_b).view(np.uint32)
+        )
+    else:
+        differ = np.flatnonzero((flat_a != flat_b).any(axis=1))
+    out = np.zeros(h * w, dtype=bool)
+    if len(differ):
+        pa = flat_a[differ, :3].astype(np.int16)
+        pb = flat_b[differ, :3].astype(np.int16)
+        out[differ] = np.abs(pa - pb).max(axis=1) > _INK_DIFF
+    return out.reshape(h, w)
+
+
+def _hidden_runs(
+    page: _Page, pdf_page: Any, textpage: Any, render: _Render
+) -> list[tuple[str, int, str]]:
+    """Runs of characters that extract as text but draw nothing: ``(reason, letters, where)``."""
+    boxes = _device_boxes(render.to_device, np.array([c.box for c in page.chars], dtype=float))
+    sums, area = _box_sums(_changed(render.normal, render.textless), boxes)
+    candidates = np.flatnonzero((sums == 0) & (area > 0))
+    if not len(candidates):
+        return []
+    recoloured = _render_recoloured(pdf_page, render)
+    shown, _ = _box_sums(_changed(recoloured, render.textless), boxes[candidates])
+    runs: list[tuple[str, list[int]]] = []
+    last = -2
+    for i, visible_recoloured in zip(candidates.tolist(), (shown > 0).tolist(), strict=True):
+        char = page.chars[i]
+        fill = _fill_colour(textpage.raw, char.index)
+        obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, char.index)
+        mode = render.modes.get(ctypes.cast(obj, ctypes.c_void_p).value or 0, 0)
+        reason = _classify(boxes[i], render, not visible_recoloured, mode, fill)
+        if reason is None:
+            continue
+        if runs and runs[-1][0] == reason and i == last + 1:
+            runs[-1][1].append(i)
+        else:
+            runs.append((reason, [i]))
+        last = i
+    out: list[tuple[str, int, str]] = []
+    to_points = render.to_device.copy()
+    to_points[:, :2] /= render.scale
+    for reason, members in runs:
+        letters = sum(1 for i in members if page.chars[i].alnum)
+        if letters >= _MIN_HIDDEN_LETTERS:
+            out.append((reason, letters, _position(to_points, page.chars[members[0]].box)))
+    return out
+
+
+def _read_pages(path: Path, *, hidden: bool) -> list[_Page]:
+    """Text of every page and, with ``hidden``, its characters and runs of hidden text.
+
+    Renders are made and dropped one page at a time: a long report never holds more than
+    two bitmaps.
+    """
+    try:
+        doc = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        raise CheckFailedError(
+            f"the written PDF cannot be read back to check it ({exc}); nothing was written; "
+            "please report this with the inputs"
+        ) from None
+    pages: list[_Page] = []
+    try:
+        for i in range(len(doc)):
+            try:
+                page = doc[i]
+            except pdfium.PdfiumError:
+                pages.append(_Page(i, "", readable=False))
+                continue
+            try:
+                textpage = page.get_textpage()
+                try:
+                    info = _Page(i, textpage.get_text_range())
+                    if hidden:
+                        info.chars = _chars(textpage, info.text)
+                    if info.chars:
+                        render = _render(page)
+                        info.to_device = render.to_device.copy()
+                        info.to_device[:, :2] /= render.scale
+                        info.hidden = _hidden_runs(info, page, textpage, render)
+                        del render
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
+            pages.append(info)
+    finally:
+        doc.close()
+    return pages
+
+
+# ---------------------------------------------------------------------------------------------
+# Hidden text
+# ---------------------------------------------------------------------------------------------
+
+
+def _luminance(colour: tuple[float, float, float]) -> float:
+    r, g, b = colour
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _annotation_findings(
+    result: CheckResult,
+    severity: Severity,
+    pages: Sequence[_Page],
+    removed: Sequence[RemovedAnnotation],
+    parts: Sequence[PartPages],
+) -> None:
+    """Text under markup that was drawn over it in an input and never applied."""
+    for annot in removed:
+        if annot.page_index >= len(pages):
+            continue
+        page = pages[annot.page_index]
+        x0, y0, x1, y1 = annot.rect
+        covered = [
+            c
+            for c in page.chars
+            if c.alnum
+            and x0 <= (c.box[0] + c.box[2]) / 2 <= x1
+            and y0 <= (c.box[1] + c.box[3]) / 2 <= y1
+        ]
+        if not covered:
+            continue
+        where = _page_name(annot.page_index, parts)
+        at = f" {_position(page.to_device, covered[0].box)}" if page.to_device is not None else ""
+        dark = annot.colour is not None and _luminance(annot.colour) < 0.3 and annot.opacity >= 0.5
+        what = f"{len(covered)} characters{at}"
+        if annot.subtype == "Redact":
+            message = (
+                f"{where}: {what} lie under a redaction mark that was never applied; apply the "
+                "redaction in the source document (or remove the mark) and export again"
+            )
+        elif dark:
+            message = (
+                f"{where}: {what} lie under a dark {annot.subtype} annotation, which only "
+                "covered them and is removed from the output; redact the text properly in the "
+                "source document"
+            )
+        elif annot.subtype == "Highlight":
+            result.warn(
+                f"{where}: a Highlight annotation over {what} was removed; check it did not "
+                "mark text for redaction"
+            )
+            continue
+        else:
+            continue
+        if severity == "error":
+            result.error(message)
+        else:
+            result.warn(message)
+
+
+def _hidden_text(
+    severity: Severity,
+    pages: Sequence[_Page],
+    removed: Sequence[RemovedAnnotation],
+    parts: Sequence[PartPages],
+) -> CheckResult:
+    result = CheckResult("hidden-text", "Hidden text")
+    record = result.error if severity == "error" else result.warn
+    for page in pages:
+        if not page.readable:
+            result.warn(f"{_page_name(page.index, parts)}: cannot be read back; not checked")
+        for reason, letters, at in page.hidden[:_MAX_RUNS_PER_PAGE]:
+            record(
+                f"{_page_name(page.index, parts)}: {letters} characters of extractable text "
+                f"are {reason}, {at}; remove the text itself in the source document"
+            )
+        if len(page.hidden) > _MAX_RUNS_PER_PAGE:
+            record(
+                f"{_page_name(page.index, parts)}: {len(page.hidden) - _MAX_RUNS_PER_PAGE} "
+                "more runs of hidden text"
+            )
+    _annotation_findings(result, severity, pages, removed, parts)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Deny list on the written file
+# ---------------------------------------------------------------------------------------------
+
+
+def _places(pdf: pikepdf.Pdf, output_name: str) -> Iterator[tuple[str, str]]:
+    """Every piece of text in the file outside the page content, with where it is."""
+    for key, text in _info_items(pdf):
+        yield f"Info {key}", text
+    xmp = _xmp_text(pdf)
+    if xmp:
+        yield "XMP metadata", xmp
+    for where, item in outline_items(pdf):
+        # Name the bookmark by position: its title may be the very thing that matched.
+        yield f"bookmark {where}", _text_of(item.get("/Title"))
+    for index, page in enumerate(pdf.pages):
+        annots = page.obj.get("/Annots")
+        if not isinstance(annots, Array):
+            continue
+        for n, annot in enumerate(annots, start=1):
+            if not isinstance(annot, Dictionary):
+                continue
+            for key in ("/Contents", "/T", "/TU", "/RC", "/Subj", "/NM", "/V"):
+                text = _text_of(annot.get(key))
+                if text:
+                    yield f"page {index + 1} annotation {n} {key}", text
+            action = annot.get("/A")
+            if isinstance(action, Dictionary):
+                yield f"page {index + 1} annotation {n} link address", _text_of(action.get("/URI"))
+    acro = pdf.Root.get("/AcroForm")
+    if isinstance(acro, Dictionary) and isinstance(acro.get("/Fields"), Array):
+        for n, fld in enumerate(acro.Fields, start=1):
+            if isinstance(fld, Dictionary):
+                for key in ("/T", "/TU", "/V", "/DV"):
+                    text = _text_of(fld.get(key))
+                    if text:
+                        yield f"form field {n} {key}", text
+    names = pdf.Root.get("/Names")
+    if isinstance(names, Dictionary) and isinstance(names.get("/EmbeddedFiles"), Dictionary):
+        try:
+            tree = pikepdf.NameTree(names.EmbeddedFiles)
+            for n, (key, spec) in enumerate(tree.items(), start=1):
+                yield f"embedded file {n} name", key
+                if isinstance(spec, Dictionary):
+                    for k in ("/F", "/UF", "/Desc"):
+                        yield f"embedded file {n} {k}", _text_of(spec.get(k))
+        except (pikepdf.PdfError, TypeError, ValueError):
+            pass
+    yield "output file name", output_name
+
+
+def _other_strings(pdf: pikepdf.Pdf, seen: set[str]) -> Iterator[tuple[str, str]]:
+    """Every other string and name in the file (alt text, destinations, page labels…)."""
+    done: set[str] = set(seen)
+
+    def visit(value: object, where: str, depth: int) -> Iterator[tuple[str, str]]:
+        if depth > 8:
+            return
+        if isinstance(value, pikepdf.String | Name):
+            text = _text_of(value)
+            if text and text not in done:
+                done.add(text)
+                yield where, text
+        elif isinstance(value, Dictionary):
+            for k, v in value.items():
+                if k not in done:
+                    done.add(k)
+                    yield where, k[1:]
+                if not (isinstance(v, pikepdf.Object) and v.is_indirect):
+                    yield from visit(v, f"{where} {k}", depth + 1)
+        elif isinstance(value, Array):
+            for v in value:
+                if not (isinstance(v, pikepdf.Object) and v.is_indirect):
+                    yield from visit(v, where, depth + 1)
+
+    for obj in pdf.objects:
+        if isinstance(obj, Stream):
+            yield from visit(obj.stream_dict, f"object {obj.objgen[0]}", 0)
+        elif isinstance(obj, Dictionary | Array | pikepdf.String):
+            yield from visit(obj, f"object {obj.objgen[0]}", 0)
+
+
+def _deny_list(
+    deny: DenyList | None,
+    path: Path,
+    pages: Sequence[_Page],
+    parts: Sequence[PartPages],
+    output_name: str,
+) -> CheckResult:
+    result = CheckResult("deny-list", "Deny list")
+    if deny is None:
+        result.ran = False
+        result.note = "no deny list given (checks.deny_list or DHRBUILD_DENY_LIST)"
+        return result
+    result.note = f"{len(deny)} entries"
+    for line in deny.ignored:
+        result.warn(
+            f"deny-list line {line}: too short to match safely (fewer than 2 letters "
+            "or digits); it was ignored"
+        )
+    for page in pages:
+        if not page.readable:
+            result.error(
+                f"{_page_name(page.index, parts)}: cannot be read back, so its text was not "
+                "checked against the deny list; export that part again"
+            )
+    hits: dict[int, list[str]] = {}
+    for page in pages:
+        for line in deny.find(page.text):
+            hits.setdefault(line, []).append(f"{_page_name(page.index, parts)} text")
+    with pikepdf.open(path) as pdf:
+        seen: set[str] = set()
+        for where, text in _places(pdf, output_name):
+            seen.add(text)
+            for line in deny.find(text):
+                hits.setdefault(line, []).append(f"{where}")
+        for where, text in _other_strings(pdf, seen):
+            for line in deny.find(text):
+                hits.setdefault(line, []).append(where)
+    for line in sorted(hits):
+        places = hits[line]
+        shown = "; ".join(places[:8]) + (f"; and {len(places) - 8} more" if len(places) > 8 else "")
+        result.error(f"deny-list line {line}: found in {shown}")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates of birth, pseudonym, the letter, active content
+# ---------------------------------------------------------------------------------------------
+
+_DOB = re.compile(
+    r"(?:\bd\.?o\.?b\b\.?|\bdate of birth\b|\bborn\b(?: on)?)\s?[:\-]?\s?(?:"
+    r"\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}"
+    rf"|\d{{1,2}}\s?{_ORDINAL}?\s?(?:of\s)?[a-z]{{3,9}}\.?,?\s?\d{{4}}"
+    rf"|[a-z]{{3,9}}\.?\s?\d{{1,2}}{_ORDINAL}?,?\s?\d{{4}})"
+)
+
+
+def _dates_of_birth(pages: Sequence[_Page], parts: Sequence[PartPages]) -> CheckResult:
+    result = CheckResult("dates-of-birth", "Dates of birth")
+    for page in pages:
+        n = len(_DOB.findall(_plain(page.text)))
+        if n:
+            result.warn(
+                f"{_page_name(page.index, parts)}: {n} date(s) of birth ('date of birth', "
+                "'DOB' or 'born' followed by a date); a published review gives none"
+            )
+    return result
+
+
+_NAMING = re.compile(r"\b(?:death of|dhr|dardr|review (?:into|of)(?: the death of)?)\b[\s:'\"(\-]*")
+_NOT_A_NAME = {
+    "the", "a", "an", "her", "his", "their", "my", "our", "this", "that", "and", "or", "in",
+    "on", "for", "to", "by", "with", "from", "into", "of", "at", "report", "reports", "summary",
+    "executive", "overview", "action", "plan", "panel", "letter", "annex", "appendix", "final",
+    "draft", "publication", "review", "reviews", "case", "process", "partnership", "community",
+    "safety", "chair", "author", "terms", "reference", "recommendations", "quality", "assurance",
+    "home", "office", "guidance", "team", "meeting", "meetings", "glossary", "published",
+}  # fmt: skip
+
+
+def _names_someone_else(text: str, pseudonym: str, partnership: str = "") -> bool:
+    """Whether ``text`` introduces the subject of the review by a name other than the pseudonym.
+
+    Words of the partnership's name ("Northshire DHR") are not taken for a person's name.
+    """
+    plain = _plain(text.replace("_", " "))
+    known = _NOT_A_NAME | set(_ALNUM_RUN.findall(_fold(partnership)))
+    target = _Squashed.of(pseudonym).text
+    for m in _NAMING.finditer(plain):
+        rest = plain[m.end() :]
+        if _Squashed.of(rest).text.startswith(target):
+            continue
+        word = re.match(r"[^\W\d_]+", rest)
+        if word and word.group() not in known and len(word.group()) > 1:
+            return True
+    return False
+
+
+_TEXT_PARTS = (PartKind.EXECUTIVE_SUMMARY, PartKind.REPORT, PartKind.QA_LETTER)
+
+
+def _pseudonym(
+    pseudonym: str,
+    partnership: str,
+    title: str,
+    deny: DenyList | None,
+    pdf_path: Path,
+    pages: Sequence[_Page],
+    parts: Sequence[PartPages],
+    output_name: str,
+) -> CheckResult:
+    result = CheckResult("pseudonym", "Pseudonym used consistently")
+    shown = "declared in the manifest" if deny and deny.find(pseudonym) else f"'{pseudonym}'"
+    target = _Squashed.of(pseudonym).text
+    for part in parts:
+        if part.kind not in _TEXT_PARTS:
+            continue
+        text = " ".join(p.text for p in pages[part.start : part.start + part.count])
+        squashed = _Squashed.of(text)
+        if len(squashed.text) < 50:
+            continue  # a scan without a text layer: nothing to read
+        if not squashed.contains(target):
+            result.warn(
+                f"{part.name}: the pseudonym {shown} appears nowhere in its text; check that "
+                "the part is the anonymised version and uses the manifest's pseudonym"
+            )
+    if not _Squashed.of(title).contains(target):
+        result.warn(f"review.title does not contain the pseudonym {shown}")
+    elif _names_someone_else(title, pseudonym, partnership):
+        result.warn(f"review.title refers to the review by a name other than the pseudonym {shown}")
+    with pikepdf.open(pdf_path) as pdf:
+        for where, item in outline_items(pdf):
+            if _names_someone_else(_text_of(item.get("/Title")), pseudonym, partnership):
+                result.warn(
+                    f"bookmark {where} refers to the review by a name other than the "
+                    f"pseudonym {shown}"
+                )
+    if _names_someone_else(Path(output_name).stem.replace("-", " "), pseudonym, partnership):
+        result.warn(
+            f"the output file name refers to the review by a name other than the pseudonym {shown}"
+        )
+    return result
+
+
+_MAY_PUBLISH = re.compile(
+    r"may (?:now )?be published|can (?:now )?be published|(?:approved|cleared|suitable|ready|"
+    r"fit) for publication|content (?:for|that) .{0,160}?\bpublish"
+)
+
+
+def _qa_letter(pages: Sequence[_Page], parts: Sequence[PartPages]) -> CheckResult:
+    result = CheckResult("qa-letter", "QA letter approves publication")
+    letter = [p for p in parts if p.kind is PartKind.QA_LETTER]
+    if not letter:
+        result.ran = False
+        return result
+    part = letter[0]
+    text = _plain(" ".join(p.text for p in pages[part.start : part.start + part.count]))
+    if len(_Squashed.of(text).text) < 50:
+        result.ran = False
+        result.note = "the letter has no text layer; read it to confirm it approves publication"
+        return result
+    if not _MAY_PUBLISH.search(text):
+        result.warn(
+            f"{part.name}: the letter does not say the review may be published; annex the "
+            "final letter from the QA Panel, which says the review may be published"
+        )
+    return result
+
+
+_ANNOT_OK = {"/Link"}
+
+
+def _active_content(path: Path) -> CheckResult:
+    """Confirm on the written file that the clean step left nothing active or attached."""
+    result = CheckResult("active-content", "No scripts, attachments, forms or markup")
+    problems: dict[str, int] = {}
+
+    def note(what: str) -> None:
+        problems[what] = problems.get(what, 0) + 1
+
+    with pikepdf.open(path) as pdf:
+        root = pdf.Root
+        if "/AcroForm" in root:
+            note("an interactive form")
+        if "/AA" in root:
+            note("document additional actions")
+        if unsafe_action(root.get("/OpenAction")):
+            note("an open action")
+        names = root.get("/Names")
+        if isinstance(names, Dictionary):
+            for key in ("/JavaScript", "/EmbeddedFiles"):
+                if key in names:
+                    note(f"a {key[1:]} name tree")
+        for page in pdf.pages:
+            for key in ("/AA", "/Thumb", "/PieceInfo"):
+                if key in page.obj:
+                    note(f"page {key[1:]}")
+            annots = page.obj.get("/Annots")
+            for annot in annots if isinstance(annots, Array) else []:
+                if not isinstance(annot, Dictionary):
+                    continue
+                if str(annot.get("/Subtype")) not in _ANNOT_OK:
+                    note(f"a {str(annot.get('/Subtype'))[1:]} annotation")
+                elif unsafe_action(annot.get("/A")):
+                    note("a link with an unsafe action")
+        for obj in pdf.objects:
+            d = obj.stream_dict if isinstance(obj, Stream) else obj
+            if not isinstance(d, Dictionary):
+                continue
+            if "/JS" in d or d.get("/S") == Name.JavaScript:
+                note("JavaScript")
+            if d.get("/Type") == Name.EmbeddedFile or "/EF" in d:
+                note("an embedded file")
+            if d.get("/S") in (Name.Launch, Name.GoToR, Name.GoToE, Name.ImportData):
+                note("a launch or file action")
+            if "/PieceInfo" in d:
+                note("application private data")
+    for what, n in sorted(problems.items()):
+        result.error(
+            f"the output still contains {what} ({n}x) after cleaning; please report this "
+            "with the inputs"
+        )
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# The entry point for the written file
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutputChecks:
+    """What the checks of the written file need to know about the build."""
+
+    parts: Sequence[PartPages]
+    output_name: str
+    pseudonym: str
+    title: str
+    deny: DenyList | None = None
+    hidden_text: Literal["error", "warn"] = "error"
+    removed_annotations: Sequence[RemovedAnnotation] = ()
+    partnership: str = ""
+
+
+def check_output(path: Path, options: OutputChecks) -> list[CheckResult]:
+    """Run every publication safety check on the written (temporary) file.
+
+    Args:
+        path: The saved PDF, before it is moved into place.
+        options: The build's parts, names, deny list and severities.
+
+    Returns:
+        One result per check: deny list, hidden text, active content, dates of birth,
+        pseudonym and QA letter wording.
+    """
+    severity: Severity = "error" if options.hidden_text == "error" else "warning"
+    pages = _read_pages(path, hidden=True)
+    parts = options.parts
+    return [
+        _deny_list(options.deny, path, pages, parts, options.output_name),
+        _hidden_text(severity, pages, options.removed_annotations, parts),
+        _active_content(path),
+        _dates_of_birth(pages, parts),
+        _pseudonym(
+            options.pseudonym,
+            options.partnership,
+            options.title,
+            options.deny,
+            path,
+            pages,
+            parts,
+            options.output_name,
+        ),
+        _qa_letter(pages, parts),
+    ]
+
+
+__all__ = [
+    "DENY_LIST_ENV",
+    "CheckResult",
+    "DenyList",
+    "Finding",
+    "OutputChecks",
+    "PartPages",
+    "PublicationCheckError",
+    "check_input_metadata",
+    "check_output",
+    "load_deny_list",
+    "raise_for_failures",
+    "warnings_of",
+]

@@ -1,0 +1,576 @@
+"""Word, OpenDocument and RTF parts converted to tagged PDF by LibreOffice, cached by content."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+
+from dhrbuild.errors import EncryptedInputError, InputError, MissingDependencyError
+
+log = logging.getLogger(__name__)
+
+CONVERTIBLE_SUFFIXES: tuple[str, ...] = (".docx", ".doc", ".odt", ".rtf")
+"""The document types LibreOffice converts for dhrbuild."""
+
+DEFAULT_TIMEOUT = 180.0
+"""Seconds one conversion may take before it is stopped."""
+
+TIMEOUT_ENV = "DHRBUILD_CONVERT_TIMEOUT"
+"""Environment variable overriding :data:`DEFAULT_TIMEOUT`, in seconds."""
+
+CACHE_ENV = "DHRBUILD_CACHE"
+"""Environment variable naming the cache folder."""
+
+SOFFICE_ENV = "DHRBUILD_SOFFICE"
+"""Environment variable naming the LibreOffice program, when it is not ``soffice`` on PATH."""
+
+APT_PACKAGE = "libreoffice-writer-nogui"
+"""The Debian package that provides the converter."""
+
+_CACHE_SCHEME = b"dhrbuild-convert-1"
+"""Part of every cache key: bump it when the way a conversion is made changes."""
+
+
+def _flag(value: bool) -> dict[str, str]:
+    return {"type": "boolean", "value": "true" if value else "false"}
+
+
+EXPORT_OPTIONS: dict[str, dict[str, str]] = {
+    # Tags and heading bookmarks are what make the converted part accessible and navigable.
+    "UseTaggedPDF": _flag(True),
+    "ExportBookmarks": _flag(True),
+    # Comments must not reach a publication, neither as annotations nor in the margin.
+    "ExportNotes": _flag(False),
+    "ExportNotesInMargin": _flag(False),
+    # The output may carry no form fields (content controls would become some).
+    "ExportFormFields": _flag(False),
+    # PDF/UA 7.21.4.1-1: every font embedded, the base 14 included.
+    "EmbedStandardFonts": _flag(True),
+}
+"""``writer_pdf_Export`` options, in the JSON syntax LibreOffice 7.4+ reads after ``--convert-to``.
+
+LibreOffice ignores option names it does not know, so the tests check the result (tags and
+outline present) rather than trusting the names.
+"""
+
+
+def _filter_arg() -> str:
+    return "pdf:writer_pdf_Export:" + json.dumps(
+        EXPORT_OPTIONS, sort_keys=True, separators=(",", ":")
+    )
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A converted document: where its PDF is and whether it came from the cache."""
+
+    source: Path
+    """The document that was converted."""
+    pdf: Path | bytes
+    """The PDF: the cache entry, or the bytes when the cache folder cannot be written."""
+    from_cache: bool
+    """Whether an earlier conversion was reused."""
+
+
+def cache_dir() -> Path:
+    """Return the folder converted documents are cached in.
+
+    ``$DHRBUILD_CACHE`` if set, else ``$XDG_CACHE_HOME/dhrbuild``, else ``~/.cache/dhrbuild``.
+
+    Returns:
+        The folder (it may not exist yet).
+    """
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "dhrbuild"
+    return Path.home() / ".cache" / "dhrbuild"
+
+
+def find_soffice(document: Path) -> Path:
+    """Find the LibreOffice program: ``$DHRBUILD_SOFFICE``, else ``soffice`` or ``libreoffice``.
+
+    Args:
+        document: The document that needs it, named in the error.
+
+    Returns:
+        The program's path.
+
+    Raises:
+        MissingDependencyError: LibreOffice is not installed (exit code 10).
+    """
+    explicit = os.environ.get(SOFFICE_ENV)
+    if explicit:
+        found = shutil.which(explicit)
+        if found is None:
+            raise MissingDependencyError(
+                f"{document}: {SOFFICE_ENV}={explicit} names no program that can be run; "
+                f"point it at LibreOffice's soffice, or unset it and run "
+                f"`apt-get install {APT_PACKAGE}`"
+            )
+        return Path(found)
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found is not None:
+            return Path(found)
+    raise MissingDependencyError(
+        f"{document}: converting a {document.suffix.lower()} document needs LibreOffice, which "
+        f"is not installed; install it with `apt-get install {APT_PACKAGE}` (or export the "
+        "document as PDF yourself and give the .pdf)"
+    )
+
+
+def convert_timeout(document: Path, timeout: float | None = None) -> float:
+    """Return the conversion time limit: ``timeout``, else ``$DHRBUILD_CONVERT_TIMEOUT``, else 180.
+
+    Args:
+        document: The document being converted, named in the error.
+        timeout: An explicit limit in seconds.
+
+    Returns:
+        The limit in seconds.
+
+    Raises:
+        InputError: The environment variable is not a positive number of seconds.
+    """
+    if timeout is not None:
+        return timeout
+    raw = os.environ.get(TIMEOUT_ENV)
+    if raw is None or not raw.strip():
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise InputError(
+            document,
+            f"{TIMEOUT_ENV}={raw!r} is not a number of seconds; set it to e.g. 300, or unset it "
+            f"for the default of {DEFAULT_TIMEOUT:g}",
+        )
+    return value
+
+
+@functools.lru_cache(maxsize=8)
+def _version_of(exe: str, mtime_ns: int, size: int) -> str:
+    try:
+        done = subprocess.run(
+            [exe, "--version"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        text = done.stdout.decode("utf-8", "replace").strip()
+    except (OSError, subprocess.SubprocessError):
+        text = ""
+    # Without a version the program's identity stands in, so an upgrade still misses the cache.
+    return text or f"unknown version of {exe} ({mtime_ns}, {size})"
+
+
+def soffice_version(exe: Path) -> str:
+    """Return what ``soffice --version`` says, remembered per program file.
+
+    Args:
+        exe: The LibreOffice program.
+
+    Returns:
+        The version line, e.g. ``LibreOffice 7.4.7.2 40(Build:2)``.
+    """
+    real = exe.resolve()
+    try:
+        st = real.stat()
+    except OSError:
+        return _version_of(str(exe), 0, 0)
+    return _version_of(str(real), st.st_mtime_ns, st.st_size)
+
+
+# --- checking the document before LibreOffice sees it ----------------------------------------
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_RESAVE = (
+    "open it in Word or LibreOffice, check that it opens, and save it again, or export it as "
+    "PDF yourself and give the .pdf"
+)
+_DOCX_TRACKED = re.compile(rb"<w:(?:del|ins|moveFrom|moveTo)[\s>/]")
+_DOCX_TEXT_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+_RTF_TRACKED = re.compile(rb"\\(?:deleted|revised)(?![a-z])")
+
+
+def _damaged(path: Path, why: str) -> InputError:
+    kind = {".docx": "Word ", ".doc": "Word ", ".odt": "OpenDocument ", ".rtf": "RTF "}
+    return InputError(
+        path, f"not a readable {kind.get(path.suffix.lower(), '')}document ({why}); {_RESAVE}"
+    )
+
+
+def _tracked_changes(path: Path) -> InputError:
+    return InputError(
+        path,
+        "has tracked changes, which would be printed in the PDF (deleted text included); "
+        "accept or reject every change (Word: Review > Accept > Accept All Changes; "
+        "LibreOffice: Edit > Track Changes > Manage > Accept All), turn tracking off and save "
+        "it again",
+    )
+
+
+def _check_zip(path: Path, data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            bad = zf.testzip()
+            if bad is not None:
+                raise _damaged(path, f"the part {bad} is corrupt")
+            if "word/document.xml" in names:
+                parts = [n for n in names if _DOCX_TEXT_PART.match(n)]
+                if any(_DOCX_TRACKED.search(zf.read(n)) for n in sorted(parts)):
+                    raise _tracked_changes(path)
+                return
+            if "content.xml" in names:
+                manifest = (
+                    zf.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
+                )
+                if b"encryption-data" in manifest:
+                    raise EncryptedInputError(
+                        path,
+                        "the document is password-protected; save an unprotected copy "
+                        "(File > Properties > Security, or Save As without a password)",
+                    )
+                if b"<text:changed-region" in zf.read("content.xml"):
+                    raise _tracked_changes(path)
+                return
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, OSError) as exc:
+        raise _damaged(path, f"the file is damaged: {exc}") from None
+    except (ValueError, NotImplementedError, RuntimeError) as exc:
+        raise _damaged(path, f"the file cannot be unpacked: {exc}") from None
+    raise _damaged(path, "it is a zip file but holds no document")
+
+
+def check_document(path: Path, data: bytes) -> None:
+    """Check that ``data`` looks like the document type its suffix says, before converting it.
+
+    LibreOffice turns almost any bytes into some PDF (random bytes become pages of garbage),
+    so the container is checked here. Tracked changes are refused: LibreOffice prints them,
+    deleted text included, which would publish what the authors removed.
+
+    Args:
+        path: The document, named in errors.
+        data: Its bytes.
+
+    Raises:
+        EncryptedInputError: The document is password-protected.
+        InputError: The file is empty, damaged, not the type its name says, or has tracked
+            changes.
+    """
+    suffix = path.suffix.lower()
+    if not data.strip():
+        raise InputError(path, f"the file is empty; {_RESAVE}")
+    if data.startswith(_OLE_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data or suffix in (".docx", ".odt"):
+            # An OOXML or ODF document inside an OLE container is an encrypted one.
+            raise EncryptedInputError(
+                path,
+                "the document is password-protected; save an unprotected copy "
+                "(Word: File > Info > Protect Document > Encrypt with Password, clear it)",
+            )
+        if suffix == ".doc":
+            return
+        raise _damaged(path, "it is an old binary Word file; save it as .docx or .doc")
+    if data.startswith(b"PK\x03\x04"):
+        if suffix == ".rtf":
+            raise _damaged(path, "it is a zip file, not RTF; give it its real suffix")
+        _check_zip(path, data)
+        return
+    if data.lstrip().startswith(b"{\\rtf"):
+        if suffix in (".rtf", ".doc"):
+            if _RTF_TRACKED.search(data):
+                raise _tracked_changes(path)
+            return
+        raise _damaged(path, "it is an RTF file; name it .rtf")
+    if suffix == ".doc" and data.lstrip()[:1] == b"<":
+        return  # Word also saves HTML and XML under .doc; LibreOffice reads both.
+    expected = {
+        ".docx": "a .docx file is a zip archive",
+        ".odt": "an .odt file is a zip archive",
+        ".doc": "a .doc file starts with the Word file signature",
+        ".rtf": "an RTF file starts with {\\rtf",
+    }.get(suffix, "unknown document type")
+    raise _damaged(path, f"the file is damaged or not what its name says: {expected}")
+
+
+# --- running LibreOffice ---------------------------------------------------------------------
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    # soffice is a shell script that starts oosplash and soffice.bin: stop the whole group.
+    with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - not POSIX
+            proc.kill()
+
+
+def _run_soffice(argv: list[str], *, timeout: float) -> tuple[int, str]:
+    """Run LibreOffice in its own process group; return its exit code and output.
+
+    Raises:
+        subprocess.TimeoutExpired: It ran longer than ``timeout``; the group has been killed.
+    """
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.communicate()
+        raise
+    except BaseException:
+        _kill_group(proc)
+        proc.communicate()
+        raise
+    return proc.returncode, out.decode("utf-8", "replace")
+
+
+def _reason(output: str) -> str:
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "error" in ln.lower() and "javaldx" not in ln]
+    return errors[-1] if errors else "it produced no PDF"
+
+
+def _check_pdf(path: Path | bytes) -> int:
+    """Open a converted PDF and return its page count (raises pikepdf errors)."""
+    source: Path | io.BytesIO = io.BytesIO(path) if isinstance(path, bytes) else path
+    with pikepdf.open(source) as pdf:
+        return len(pdf.pages)
+
+
+def _run_conversion(document: Path, data: bytes, exe: Path, timeout: float) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="dhrbuild-convert-") as tmp:
+        work = Path(tmp)
+        # A private profile per run: parallel builds, and a LibreOffice the user has open,
+        # would otherwise share (and lock) one profile and hand the job to each other.
+        profile = work / "profile"
+        outdir = work / "out"
+        outdir.mkdir()
+        # A copy with a fixed name: LibreOffice may leave lock files beside what it opens,
+        # and the bytes converted are then exactly the bytes hashed for the cache.
+        copy = work / f"document{document.suffix.lower()}"
+        copy.write_bytes(data)
+        argv = [
+            str(exe),
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--nodefault",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            _filter_arg(),
+            "--outdir",
+            str(outdir),
+            str(copy),
+        ]
+        try:
+            code, output = _run_soffice(argv, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise InputError(
+                document,
+                f"LibreOffice did not finish converting it within {timeout:g} seconds and was "
+                f"stopped; set {TIMEOUT_ENV} to allow longer, or export it as PDF yourself and "
+                "give the .pdf",
+            ) from None
+        except OSError as exc:
+            raise MissingDependencyError(
+                f"{document}: LibreOffice ({exe}) cannot be run ({exc.strerror or exc}); "
+                f"reinstall it with `apt-get install {APT_PACKAGE}`"
+            ) from None
+        result = outdir / "document.pdf"
+        if not result.is_file():
+            raise InputError(
+                document,
+                f"LibreOffice could not convert it ({_reason(output)}, exit code {code}); "
+                f"{_RESAVE}",
+            )
+        pdf = result.read_bytes()
+    try:
+        pages = _check_pdf(pdf)
+    except pikepdf.PdfError as exc:
+        raise InputError(
+            document, f"LibreOffice wrote a PDF that cannot be read ({exc}); {_RESAVE}"
+        ) from None
+    if pages == 0:
+        raise InputError(document, f"LibreOffice converted it to a PDF with no pages; {_RESAVE}")
+    return pdf
+
+
+# --- the cache -------------------------------------------------------------------------------
+#
+# Determinism: LibreOffice writes a new creation date and document ID into every PDF it
+# makes, so two conversions of one document differ in those bytes. A cache entry is keyed by
+# the document's bytes, the export options and the LibreOffice version, and is reused as it
+# is: the same cache entry gives the same part, and dhrbuild's output (its own metadata and a
+# deterministic ID) is then byte-identical. (With LibreOffice 7.4 two fresh conversions also
+# gave identical output, since they differ only in what dhrbuild replaces; the cache is what
+# guarantees it, whatever another version embeds.) An entry's name carries a hash of its own
+# bytes, so a damaged entry is noticed, ignored and replaced.
+
+
+def cache_key(data: bytes, suffix: str, version: str) -> str:
+    """Return the cache key of a conversion.
+
+    Args:
+        data: The document's bytes.
+        suffix: Its file suffix (LibreOffice's import can depend on it).
+        version: The LibreOffice version line.
+
+    Returns:
+        A hex SHA-256 over the document, the export options and the converter's version.
+    """
+    h = hashlib.sha256()
+    for piece in (_CACHE_SCHEME, version.encode(), _filter_arg().encode(), suffix.lower().encode()):
+        h.update(len(piece).to_bytes(8, "big"))
+        h.update(piece)
+    h.update(data)
+    return h.hexdigest()
+
+
+def _entry_name(key: str, pdf: bytes) -> str:
+    return f"{key}-{hashlib.sha256(pdf).hexdigest()[:16]}.pdf"
+
+
+def _lookup(folder: Path, key: str) -> Path | None:
+    try:
+        candidates = sorted(folder.glob(f"{key}-*.pdf"))
+    except OSError:
+        return None
+    for entry in candidates:
+        try:
+            data = entry.read_bytes()
+        except OSError:
+            continue
+        if entry.name == _entry_name(key, data):
+            try:
+                if _check_pdf(entry) > 0:
+                    return entry
+            except pikepdf.PdfError:
+                pass
+        log.warning("ignoring a damaged cache entry %s; converting again", entry)
+        with contextlib.suppress(OSError):
+            entry.unlink()
+    return None
+
+
+def _store(folder: Path, key: str, pdf: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / _entry_name(key, pdf)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pdf)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def convert_to_pdf(
+    document: Path,
+    *,
+    timeout: float | None = None,
+    cache: Path | None = None,
+) -> Conversion:
+    """Convert a .docx, .doc, .odt or .rtf document to tagged PDF with LibreOffice.
+
+    The PDF has tags and one bookmark per heading, no comments and no form fields. It is
+    cached by the document's bytes, the export options and the LibreOffice version, so a
+    rebuild reuses it; the same cache entry always gives the same bytes. The document is
+    never modified: LibreOffice converts a copy, with a private temporary profile.
+
+    Args:
+        document: The document.
+        timeout: Seconds the conversion may take; default ``$DHRBUILD_CONVERT_TIMEOUT`` or 180.
+        cache: The cache folder; default :func:`cache_dir`.
+
+    Returns:
+        Where the PDF is, and whether it came from the cache.
+
+    Raises:
+        MissingDependencyError: LibreOffice is not installed.
+        EncryptedInputError: The document is password-protected.
+        InputError: The document is missing, damaged, has tracked changes, or LibreOffice
+            failed or ran out of time.
+    """
+    document = Path(document)
+    try:
+        data = document.read_bytes()
+    except FileNotFoundError:
+        raise InputError(document, "file not found") from None
+    except OSError as exc:
+        raise InputError(document, f"cannot be read ({exc.strerror or exc})") from None
+    check_document(document, data)
+    limit = convert_timeout(document, timeout)
+    exe = find_soffice(document)
+    key = cache_key(data, document.suffix, soffice_version(exe))
+    folder = (cache if cache is not None else cache_dir()) / "converted"
+    hit = _lookup(folder, key)
+    if hit is not None:
+        return Conversion(document, hit, from_cache=True)
+    pdf = _run_conversion(document, data, exe, limit)
+    try:
+        return Conversion(document, _store(folder, key, pdf), from_cache=False)
+    except OSError as exc:
+        log.warning("cannot cache the conversion of %s in %s (%s)", document, folder, exc)
+        return Conversion(document, pdf, from_cache=False)
+
+
+def open_converted(
+    document: Path, *, timeout: float | None = None
+) -> tuple[pikepdf.Pdf, Path | bytes]:
+    """Convert a document (or reuse its cached conversion) and open the PDF.
+
+    Args:
+        document: The .docx, .doc, .odt or .rtf document.
+        timeout: Seconds the conversion may take; default ``$DHRBUILD_CONVERT_TIMEOUT`` or 180.
+
+    Returns:
+        The open PDF (the caller closes it) and the converted file (or its bytes) for
+        renderers.
+
+    Raises:
+        DhrbuildError: A subclass naming the document and the fix (see :func:`convert_to_pdf`).
+    """
+    done = convert_to_pdf(document, timeout=timeout)
+    source: Path | io.BytesIO = done.pdf if isinstance(done.pdf, Path) else io.BytesIO(done.pdf)
+    try:
+        return pikepdf.open(source), done.pdf
+    except (pikepdf.PdfError, OSError) as exc:
+        raise InputError(
+            document, f"its converted PDF cannot be opened ({exc}); {_RESAVE}"
+        ) from None

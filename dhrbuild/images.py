@@ -1,0 +1,855 @@
+"""The fit ladder: re-encode and downsample images, least loss first, until the PDF fits."""
+
+from __future__ import annotations
+
+import heapq
+import io
+import math
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Stream
+from PIL import Image
+
+Matrix = tuple[float, float, float, float, float, float]
+
+DEFAULT_MIN_DPI = 150.0
+"""No image is downsampled below this effective resolution."""
+
+# Relative size of a libjpeg (optimised, progressive) encoding at each quality, against q75:
+# measured on photographs and colour scans; sizes in between are interpolated.
+_JPEG_SIZE = (
+    (40, 0.5),
+    (50, 0.6),
+    (65, 0.77),
+    (75, 1.0),
+    (85, 1.45),
+    (90, 1.85),
+    (95, 2.6),
+    (100, 4.5),
+)
+# Quality lost (about 1 - SSIM at the image's own resolution) at each JPEG quality.
+_JPEG_LOSS = (
+    (40, 0.05),
+    (50, 0.04),
+    (65, 0.028),
+    (75, 0.02),
+    (85, 0.012),
+    (90, 0.008),
+    (95, 0.004),
+    (100, 0.0),
+)
+# An optimised, progressive re-encode at the source's own quality is this much smaller.
+_REPACK = 0.92
+# Bytes scale with the linear resolution to this power (detail per pixel rises as it drops).
+_SCALE_POWER = 1.8
+# Quality lost per unit of linear resolution given up.
+_DOWNSAMPLE_LOSS = 0.06
+_BILEVEL_LOSS = 0.03
+_JPEG_QUALITIES = (85, 75, 65, 50, 40)
+# Colour spaces whose samples JPEG can carry unchanged (one or three components).
+_JPEG_SPACES = {"/DeviceRGB": 3, "/DeviceGray": 1, "/CalRGB": 3, "/CalGray": 1}
+
+
+def _interp(table: Sequence[tuple[int, float]], q: float) -> float:
+    if q <= table[0][0]:
+        return table[0][1]
+    for (q0, v0), (q1, v1) in zip(table, table[1:], strict=False):
+        if q <= q1:
+            return v0 + (v1 - v0) * (q - q0) / (q1 - q0)
+    return table[-1][1]
+
+
+def _mul(m: Matrix, n: Matrix) -> Matrix:
+    """``m`` then ``n``: the matrix of drawing in ``m``'s space onto ``n``'s."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    )
+
+
+@dataclass
+class Placement:
+    """Where an image is drawn: page index and drawn size in inches."""
+
+    page: int
+    width_in: float
+    height_in: float
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One setting of the ladder for one image: JPEG quality (None keeps the codec) and dpi."""
+
+    quality: int | None
+    dpi: float | None
+    bilevel: bool = False
+
+    def describe(self) -> str:
+        """A short human description, e.g. ``JPEG q75 at 150 dpi``."""
+        if self.bilevel:
+            return "1-bit (bilevel)"
+        codec = f"JPEG q{self.quality}" if self.quality is not None else "same codec"
+        where = f"at {self.dpi:.0f} dpi" if self.dpi is not None else "at full resolution"
+        return f"{codec} {where}"
+
+
+@dataclass
+class ImageInfo:
+    """An image XObject the ladder may change, with what it knows about it."""
+
+    obj: Stream
+    width: int
+    height: int
+    components: int
+    source_quality: float | None
+    """Estimated JPEG quality of a DCT image; None for other codecs."""
+    raw_bytes: int
+    placements: list[Placement] = field(default_factory=list)
+    protected: bool = False
+    near_bilevel: bool = False
+    rungs: list[Rung] = field(default_factory=list)
+    level: int = 0
+    """How many rungs are taken (0: untouched)."""
+    estimates: dict[int, tuple[int, float]] = field(default_factory=dict)
+    correction: float = 1.0
+    in_file: int = 0
+    """The rung last encoded into the file (0: the original)."""
+    kept: bool = False
+    """Whether that encoding replaced the original (it is dropped when not smaller)."""
+
+    @property
+    def effective_dpi(self) -> float:
+        """The lowest resolution the image is drawn at anywhere."""
+        return min(
+            min(self.width / max(p.width_in, 1e-6), self.height / max(p.height_in, 1e-6))
+            for p in self.placements
+        )
+
+    @property
+    def area(self) -> float:
+        """Total drawn area in square inches (an image drawn twice loses twice)."""
+        return sum(p.width_in * p.height_in for p in self.placements)
+
+    @property
+    def pages(self) -> list[int]:
+        """Pages the image is drawn on, zero-based, sorted."""
+        return sorted({p.page for p in self.placements})
+
+    def scale_for(self, dpi: float | None) -> float:
+        """Linear scale that brings the image to ``dpi`` where it is drawn largest."""
+        if dpi is None:
+            return 1.0
+        return min(1.0, dpi / self.effective_dpi)
+
+    def estimate(self, level: int) -> tuple[int, float]:
+        """Predicted bytes and quality lost at ``level`` (0 is the image as it is)."""
+        if level == 0:
+            return self.raw_bytes, 0.0
+        if level in self.estimates:
+            nbytes, loss = self.estimates[level]
+            return int(nbytes * self.correction), loss
+        rung = self.rungs[level - 1]
+        s = self.scale_for(rung.dpi)
+        loss = _DOWNSAMPLE_LOSS * (1 - s)
+        if rung.bilevel:
+            nbytes = self.width * self.height // 8 // 6
+            loss = _BILEVEL_LOSS
+        elif rung.quality is None:
+            nbytes = int(self.raw_bytes * s**2)
+        else:
+            q0 = self.source_quality if self.source_quality is not None else 100.0
+            rel = _interp(_JPEG_SIZE, rung.quality) / _interp(_JPEG_SIZE, q0)
+            nbytes = int(self.raw_bytes * min(1.0, rel) * _REPACK * s**_SCALE_POWER)
+            if self.source_quality is None:
+                # A lossless source: size from pixels (about 1.2 bits a pixel at q75 in colour).
+                bpp = 1.2 if self.components == 3 else 0.7
+                nbytes = int(
+                    self.width
+                    * self.height
+                    * s**_SCALE_POWER
+                    * bpp
+                    / 8
+                    * _interp(_JPEG_SIZE, rung.quality)
+                )
+            loss += _interp(_JPEG_LOSS, rung.quality) - _interp(_JPEG_LOSS, q0) + 0.002
+        self.estimates[level] = (nbytes, loss)
+        return int(nbytes * self.correction), loss
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """Images brought to one rung of the ladder, with their bytes before and after."""
+
+    setting: str
+    images: int
+    bytes_before: int
+    bytes_after: int
+
+
+@dataclass(frozen=True)
+class PartImages:
+    """What the ladder did to one part's images."""
+
+    part: str
+    images_changed: int
+    lowest_dpi: float | None
+    lowest_quality: int | None
+
+
+@dataclass(frozen=True)
+class CompressionReport:
+    """How the output was brought under the limit."""
+
+    policy: str
+    lossless_bytes: int
+    final_bytes: int
+    steps: list[LadderStep]
+    parts: list[PartImages]
+    letter_changed: bool = False
+
+    @property
+    def lossy(self) -> bool:
+        """Whether any image was changed."""
+        return bool(self.steps)
+
+
+class FitError(Exception):
+    """Even the floor of the ladder does not fit: carries the largest images."""
+
+    def __init__(self, size: int, largest: list[tuple[str, int]], tried: str) -> None:
+        super().__init__(tried)
+        self.size = size
+        self.largest = largest
+        self.tried = tried
+
+
+def _color_components(obj: Stream) -> int | None:
+    cs = obj.stream_dict.get("/ColorSpace")
+    if isinstance(cs, Name):
+        return _JPEG_SPACES.get(str(cs))
+    if isinstance(cs, Array) and len(cs) >= 2:
+        family = str(cs[0])
+        if family == "/ICCBased" and isinstance(cs[1], Stream):
+            n = int(cs[1].stream_dict.get("/N", 0))
+            return n if n in (1, 3) else None
+        if family in ("/CalRGB", "/CalGray"):
+            return _JPEG_SPACES[family]
+    return None
+
+
+def _plain_decode(d: Dictionary, components: int) -> bool:
+    """Whether ``d`` has no /Decode array, or one that says what the default says."""
+    decode = d.get("/Decode")
+    if decode is None:
+        return True
+    return isinstance(decode, Array) and [float(x) for x in decode] == [0.0, 1.0] * components
+
+
+def _jpeg_quality(raw: bytes) -> float | None:
+    try:
+        with Image.open(io.BytesIO(raw)) as im:
+            tables = getattr(im, "quantization", None)
+            if not tables or im.mode not in ("RGB", "L"):
+                return None
+            if im.info.get("adobe") is not None or im.info.get("progression"):
+                return None  # transforms and scan scripts the ladder does not reproduce
+            lum = tables[0]
+    except (OSError, ValueError, SyntaxError):
+        return None
+    scale = sum(lum) / len(lum) / 57.625 * 100  # libjpeg's base table averages 57.6
+    return float(max(1.0, min(100.0, 100 - scale / 2 if scale <= 100 else 5000 / scale)))
+
+
+def _candidate(obj: Stream) -> ImageInfo | None:
+    """An image the ladder can change safely, or None."""
+    d = obj.stream_dict
+    if d.get("/ImageMask") or "/Mask" in d:
+        return None  # stencils and colour-key masks need exact samples
+    if int(d.get("/BitsPerComponent", 0)) != 8:
+        return None
+    comps = _color_components(obj)
+    if comps is None or not _plain_decode(d, comps):
+        return None
+    filt = d.get("/Filter")
+    filters = [str(filt)] if isinstance(filt, Name) else [str(f) for f in filt or []]
+    raw = obj.read_raw_bytes()
+    if filters == ["/DCTDecode"]:
+        if "/DecodeParms" in d:
+            return None
+        quality = _jpeg_quality(raw)
+        if quality is None:
+            return None
+    elif all(f in ("/FlateDecode", "/LZWDecode", "/RunLengthDecode") for f in filters):
+        quality = None
+    else:
+        return None
+    w, h = int(d.get("/Width", 0)), int(d.get("/Height", 0))
+    if w < 16 or h < 16:
+        return None
+    smask = d.get("/SMask")
+    if smask is not None and not isinstance(smask, Stream):
+        return None
+    return ImageInfo(obj, w, h, comps, quality, len(raw))
+
+
+def _placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[Placement]]:
+    """Every image drawn by a page's content, with the CTM in force at its ``Do``."""
+    found: dict[tuple[int, int], list[Placement]] = {}
+
+    def has_xobjects(res: object) -> bool:
+        return isinstance(res, Dictionary) and isinstance(res.get("/XObject"), Dictionary)
+
+    def walk(target: object, res: object, ctm: Matrix, page: int, depth: int, unit: float) -> None:
+        if depth > 8 or not has_xobjects(res):
+            return
+        assert isinstance(res, Dictionary)
+        xobjects = res.XObject
+        try:
+            ops = pikepdf.parse_content_stream(target, "q Q cm Do")  # type: ignore[arg-type]
+        except pikepdf.PdfError:
+            return
+        stack: list[Matrix] = []
+        cur = ctm
+        for inst in ops:
+            op = str(inst.operator)
+            if op == "q":
+                stack.append(cur)
+            elif op == "Q":
+                cur = stack.pop() if stack else ctm
+            elif op == "cm" and len(inst.operands) == 6:
+                m = tuple(float(x) for x in inst.operands)
+                cur = _mul(m, cur)  # type: ignore[arg-type]
+            elif op == "Do" and inst.operands:
+                xo = xobjects.get(str(inst.operands[0]))
+                if not isinstance(xo, Stream):
+                    continue
+                sub = xo.stream_dict.get("/Subtype")
+                if sub == Name.Image and xo.is_indirect:
+                    a, b, c, d, _, _ = cur
+                    found.setdefault(xo.objgen, []).append(
+                        Placement(
+                            page,
+                            math.hypot(a, b) * unit / 72,
+                            math.hypot(c, d) * unit / 72,
+                        )
+                    )
+                elif sub == Name.Form:
+                    fm = xo.stream_dict.get("/Matrix")
+                    mat: Matrix = (
+                        tuple(float(x) for x in fm)  # type: ignore[assignment]
+                        if isinstance(fm, Array) and len(fm) == 6
+                        else (1, 0, 0, 1, 0, 0)
+                    )
+                    own = xo.stream_dict.get("/Resources")
+                    walk(xo, own if own is not None else res, _mul(mat, cur), page, depth + 1, unit)
+
+    for i, page in enumerate(pdf.pages):
+        unit = float(page.obj.get("/UserUnit", 1))
+        walk(page, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), i, 0, unit)
+    return found
+
+
+def _near_bilevel(obj: Stream) -> bool:
+    try:
+        im = pikepdf.PdfImage(obj).as_pil_image()
+    except (pikepdf.PdfError, NotImplementedError, ValueError, OSError):
+        return False
+    if im.mode != "L":
+        return False
+    hist = im.histogram()
+    extreme = sum(hist[:48]) + sum(hist[208:])
+    return extreme >= 0.97 * im.width * im.height
+
+
+def inventory(
+    pdf: pikepdf.Pdf, *, protected_pages: set[int], min_dpi: float = DEFAULT_MIN_DPI
+) -> list[ImageInfo]:
+    """Find the images the ladder may change, where they are drawn, and their rungs.
+
+    Images drawn nowhere that the content streams show (only in annotations or patterns)
+    are left alone, as are masks, colour-key and inverted images, indexed, CMYK and Lab
+    colour, and anything not 8 bits per component.
+
+    Args:
+        pdf: The document.
+        protected_pages: Zero-based pages (the QA letter) whose images are changed last.
+        min_dpi: The resolution floor.
+
+    Returns:
+        The images, largest first.
+    """
+    placements = _placements(pdf)
+    out: list[ImageInfo] = []
+    for og, where in sorted(placements.items()):
+        obj = pdf.get_object(og)
+        if not isinstance(obj, Stream):
+            continue
+        info = _candidate(obj)
+        if info is None:
+            continue
+        info.placements = where
+        info.protected = any(p.page in protected_pages for p in where)
+        if info.components == 1 and info.source_quality is None:
+            info.near_bilevel = _near_bilevel(obj)
+        info.rungs = _rungs(info, min_dpi)
+        if info.rungs:
+            out.append(info)
+    out.sort(key=lambda i: (-i.raw_bytes, i.obj.objgen))
+    return out
+
+
+def _rungs(info: ImageInfo, min_dpi: float) -> list[Rung]:
+    eff = info.effective_dpi
+    dpis: list[float | None] = [None]
+    if eff > min_dpi * 1.05:
+        middle = max(min_dpi, eff * 0.75)
+        if middle < eff * 0.95 and middle > min_dpi * 1.05:
+            dpis.append(middle)
+        dpis.append(min_dpi)
+    if info.near_bilevel:
+        return [Rung(None, None, bilevel=True)]
+    rungs: list[Rung] = []
+    photo_like = (
+        info.source_quality is not None
+        or info.raw_bytes * 8 > 3 * info.width * info.height * info.components / 3
+    )
+    if photo_like:
+        q0 = info.source_quality if info.source_quality is not None else 100.0
+        qualities = [q for q in _JPEG_QUALITIES if q < q0 - 3]
+        # JPEG quality first at full resolution, then resolution at a middling quality,
+        # then the quality at the floor.
+        for q in qualities[:2]:
+            rungs.append(Rung(q, None))
+        mid_q = qualities[1] if len(qualities) > 1 else (qualities[0] if qualities else None)
+        for dpi in dpis[1:]:
+            rungs.append(Rung(mid_q, dpi))
+        floor = dpis[-1]
+        for q in qualities[2:]:
+            rungs.append(Rung(q, floor))
+    else:
+        # Flat graphics (charts, screenshots) keep their lossless codec: only fewer pixels.
+        for dpi in dpis[1:]:
+            rungs.append(Rung(None, dpi))
+    return rungs
+
+
+@dataclass
+class _Source:
+    """An image's original samples, read in the main thread (pikepdf is not thread-safe)."""
+
+    jpeg: bytes | None
+    samples: bytes | None
+    alpha: bytes | None
+
+
+def _source(info: ImageInfo, need_alpha: bool) -> _Source | None:
+    d = info.obj.stream_dict
+    try:
+        if info.source_quality is not None:
+            src = _Source(info.obj.read_raw_bytes(), None, None)
+        else:
+            src = _Source(None, info.obj.read_bytes(), None)
+        smask = d.get("/SMask")
+        if need_alpha and isinstance(smask, Stream):
+            sd = smask.stream_dict
+            if (
+                int(sd.get("/Width", 0)) == info.width
+                and int(sd.get("/Height", 0)) == info.height
+                and int(sd.get("/BitsPerComponent", 0)) == 8
+                and _plain_decode(sd, 1)
+            ):
+                src.alpha = smask.read_bytes()
+    except pikepdf.PdfError:
+        return None
+    return src
+
+
+_Encoded = tuple[bytes, Dictionary, bytes | None, tuple[int, int]]
+
+
+def _encode_job(job: tuple[ImageInfo, Rung, _Source | None]) -> _Encoded | None:
+    info, rung, src = job
+    return _encode(info, rung, src) if src is not None else None
+
+
+def _encode(info: ImageInfo, rung: Rung, src: _Source) -> _Encoded | None:
+    """Encode the original samples at ``rung``: data, new dict entries, new SMask samples."""
+    want = "RGB" if info.components == 3 else "L"
+    s = info.scale_for(rung.dpi)
+    size = (max(1, round(info.width * s)), max(1, round(info.height * s)))
+    im: Image.Image
+    try:
+        if src.jpeg is not None:
+            jpeg = Image.open(io.BytesIO(src.jpeg))
+            if size != jpeg.size:
+                jpeg.draft(want, size)  # DCT scaling: decode only the resolution needed
+            im = jpeg
+            im = im.convert(want) if im.mode != want else im
+        elif src.samples is not None:
+            im = Image.frombytes(want, (info.width, info.height), src.samples)
+        else:
+            return None
+        if size != im.size:
+            im = im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    except (OSError, ValueError):
+        return None
+    entries = Dictionary(Width=size[0], Height=size[1], BitsPerComponent=8)
+    if rung.bilevel:
+        bw = im.point(lambda v: 255 if v >= 128 else 0).convert("1")
+        data = zlib.compress(bw.tobytes(), 9)
+        entries.BitsPerComponent = 1
+        entries.Filter = Name.FlateDecode
+    elif rung.quality is None:
+        data = zlib.compress(im.tobytes(), 9)
+        entries.Filter = Name.FlateDecode
+    else:
+        buf = io.BytesIO()
+        im.save(buf, "JPEG", quality=rung.quality, optimize=True, progressive=True)
+        data = buf.getvalue()
+        entries.Filter = Name.DCTDecode
+    alpha = None
+    if size != (info.width, info.height) and src.alpha is not None:
+        # The soft mask is resampled the same way, losslessly, so transparency and edges
+        # stay where they were.
+        mask = Image.frombytes("L", (info.width, info.height), src.alpha)
+        alpha = zlib.compress(mask.resize(size, Image.Resampling.LANCZOS).tobytes(), 9)
+    return data, entries, alpha, size
+
+
+def _apply(info: ImageInfo, encoded: _Encoded) -> None:
+    data, entries, smask_data, size = encoded
+    d = info.obj.stream_dict
+    for key in ("/DecodeParms", "/Length"):
+        if key in d:
+            del d[key]
+    info.obj.write(data, filter=Name(str(entries.Filter)))
+    for key, value in entries.items():
+        if key != "/Filter":
+            d[key] = value
+    if smask_data is not None:
+        smask = d.SMask
+        for key in ("/DecodeParms", "/Decode"):
+            if key in smask.stream_dict:
+                del smask.stream_dict[key]
+        smask.write(smask_data, filter=Name.FlateDecode)
+        smask.stream_dict.Width, smask.stream_dict.Height = size
+        smask.stream_dict.BitsPerComponent = 8
+
+
+@dataclass
+class _Original:
+    data: bytes
+    entries: dict[str, pikepdf.Object]
+    smask: tuple[bytes, dict[str, pikepdf.Object]] | None
+
+
+def _snapshot(info: ImageInfo) -> _Original:
+    d = info.obj.stream_dict
+    sm = d.get("/SMask")
+    smask = (
+        (sm.read_raw_bytes(), {k: v for k, v in sm.stream_dict.items()})
+        if isinstance(sm, Stream)
+        else None
+    )
+    return _Original(info.obj.read_raw_bytes(), {k: v for k, v in d.items()}, smask)
+
+
+def _restore(info: ImageInfo, orig: _Original) -> None:
+    _restore_stream(info.obj, orig.data, orig.entries)
+    sm = info.obj.stream_dict.get("/SMask")
+    if orig.smask is not None and isinstance(sm, Stream):
+        _restore_stream(sm, *orig.smask)
+
+
+def _restore_stream(obj: Stream, data: bytes, entries: dict[str, pikepdf.Object]) -> None:
+    filt = entries.get("/Filter")
+    parms = entries.get("/DecodeParms")
+    obj.write(
+        data,
+        filter=filt if isinstance(filt, Name | Array) else None,
+        decode_parms=parms if isinstance(parms, Dictionary | Array) else None,
+    )
+    d = obj.stream_dict
+    for key in list(d.keys()):
+        if key not in entries and key != "/Length":
+            del d[key]
+    for key, value in entries.items():
+        if key not in ("/Length", "/Filter", "/DecodeParms"):
+            d[key] = value
+
+
+def _plan(images: list[ImageInfo], need: int, allow_protected: bool) -> list[tuple[int, int, int]]:
+    """Take rungs, best bytes saved per quality lost first, until ``need`` bytes are saved.
+
+    Returns the moves in the order taken: (image index, rung level, bytes it should save).
+    """
+    heap: list[tuple[float, int, int, int]] = []
+
+    def push(i: int) -> None:
+        info = images[i]
+        if info.protected and not allow_protected:
+            return
+        b0, l0 = info.estimate(info.level)
+        # A rung that saves nothing (a source already below its quality) is stepped over.
+        for to in range(info.level + 1, len(info.rungs) + 1):
+            b1, l1 = info.estimate(to)
+            if b1 < b0:
+                cost = max(1e-6, (l1 - l0) * max(info.area, 1e-3))
+                heapq.heappush(heap, (-(b0 - b1) / cost, i, info.level, to))
+                return
+
+    for i in range(len(images)):
+        push(i)
+    saved_total = 0
+    moves: list[tuple[int, int, int]] = []
+    while saved_total < need and heap:
+        _, i, level, to = heapq.heappop(heap)
+        info = images[i]
+        if info.level != level:
+            continue
+        saving = info.estimate(level)[0] - info.estimate(to)[0]
+        saved_total += saving
+        info.level = to
+        moves.append((i, to, saving))
+        push(i)
+    return moves
+
+
+def _execute(
+    images: list[ImageInfo], batch: dict[int, int], originals: dict[int, _Original], workers: int
+) -> dict[int, tuple[int, int]]:
+    """Encode each image of ``batch`` at its rung; return raw bytes before and after each."""
+    sources = {}
+    before: dict[int, int] = {}
+    for k, level in batch.items():
+        info = images[k]
+        before[k] = len(info.obj.read_raw_bytes())
+        _restore(info, originals[id(info)])  # every rung is encoded from the original
+        sources[k] = _source(info, need_alpha=info.rungs[level - 1].dpi is not None)
+    jobs = [(images[k], images[k].rungs[level - 1], sources[k]) for k, level in batch.items()]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(pool.map(_encode_job, jobs))
+    out: dict[int, tuple[int, int]] = {}
+    for (k, level), encoded in zip(batch.items(), results, strict=True):
+        info = images[k]
+        info.level = info.in_file = level
+        info.kept = False
+        loss = info.estimate(level)[1]
+        if encoded is None or (
+            encoded[2] is None
+            and info.rungs[level - 1].dpi is not None
+            and isinstance(info.obj.stream_dict.get("/SMask"), Stream)
+        ):
+            # Cannot be decoded, or its soft mask cannot follow: leave the image alone.
+            info.rungs, info.level, info.in_file = [], 0, 0
+            out[k] = (before[k], info.raw_bytes)
+            continue
+        actual = len(encoded[0]) + len(encoded[2] or b"")
+        predicted = info.estimates[level][0] if level in info.estimates else actual
+        # Later rungs of this image are predicted from how this one came out.
+        info.correction = max(0.2, min(3.0, actual / max(1, predicted)))
+        info.estimates = {level: (int(actual / info.correction), loss)}
+        info.kept = actual < info.raw_bytes  # not smaller: the original stays in the file
+        if info.kept:
+            _apply(info, encoded)
+        out[k] = (before[k], min(actual, info.raw_bytes))
+    return out
+
+
+def _describe_image(info: ImageInfo, page_parts: Sequence[str]) -> str:
+    page = info.pages[0]
+    return f"{page_parts[page]} page {page + 1} ({info.width}x{info.height} px)"
+
+
+def fit_images(
+    pdf: pikepdf.Pdf,
+    *,
+    limit: int,
+    lossless_size: int,
+    save: Callable[[], int],
+    page_parts: Sequence[str],
+    protected_pages: set[int],
+    min_dpi: float = DEFAULT_MIN_DPI,
+    margin: int | None = None,
+    workers: int = 2,
+) -> CompressionReport:
+    """Change images, least loss per byte first, until the saved file is under ``limit``.
+
+    Each image climbs its own ladder: JPEG at decreasing quality at full resolution, then
+    fewer pixels (never below ``min_dpi`` where it is drawn largest), then lower quality at
+    the floor; near-bilevel grey scans become 1-bit instead. The next rung is the one that
+    saves the most bytes per quality lost, weighted by the area the image covers. Images on
+    ``protected_pages`` (the QA letter) are changed only when nothing else fits. Every
+    encoding starts from the original samples; an encoding that is not smaller is dropped.
+    Text, vector graphics and fonts are never touched.
+
+    Args:
+        pdf: The document, changed in place.
+        limit: The output must be strictly smaller than this many bytes.
+        lossless_size: The size of the lossless save.
+        save: Writes the document and returns its size in bytes.
+        page_parts: The part name of each page, for the report.
+        protected_pages: Zero-based pages kept lossless unless nothing else fits.
+        min_dpi: The resolution floor.
+        margin: Bytes to aim under the limit (default 0.5% of it, at least 16 KB).
+        workers: Threads that encode images.
+
+    Returns:
+        The steps taken and what each part's images were brought down to.
+
+    Raises:
+        FitError: Even every image at the floor does not fit; nothing was undone.
+    """
+    margin = margin if margin is not None else max(16_384, limit // 200)
+    images = inventory(pdf, protected_pages=protected_pages, min_dpi=min_dpi)
+    originals = {id(i): _snapshot(i) for i in images}
+    size = lossless_size
+    allow_protected = False
+    rounds = 0
+    while size >= limit and rounds < 8:
+        rounds += 1
+        target = limit - margin
+        moves = _plan(images, size - target, allow_protected)
+        if not moves and not allow_protected and any(i.protected for i in images):
+            allow_protected = True  # nothing else is left: the QA letter's images too
+            moves = _plan(images, size - target, allow_protected)
+        if not moves:
+            break
+        # The plan is a prediction: carry it out in its order, a few images at a time, and
+        # stop at the first point where the measured streams fit. The bulk of a large cut
+        # (all but its last quarter) goes at once, each image straight to the deepest rung
+        # planned for it there, so no image is encoded once per rung on the way down.
+        estimate = size
+        done = 0
+        bulk: dict[int, int] = {}
+        planned_saving = 0
+        while done < len(moves) and planned_saving + moves[done][2] <= 0.75 * (size - target):
+            k, level, saving = moves[done]
+            bulk[k] = max(level, bulk.get(k, 0))
+            planned_saving += saving
+            done += 1
+        if bulk:
+            for before, after in _execute(images, bulk, originals, workers).values():
+                estimate -= before - after
+        while done < len(moves) and estimate > target:
+            # A batch predicted to save no more than is still needed, so a small cut stays
+            # small; at least one move, at most one per worker.
+            batch: dict[int, int] = {}
+            predicted = 0
+            while done < len(moves) and len(batch) < max(1, workers):
+                k, level, saving = moves[done]
+                if level > len(images[k].rungs):  # an earlier rung showed it cannot change
+                    done += 1
+                    continue
+                if k in batch or (batch and predicted + saving > estimate - target):
+                    break
+                batch[k] = level
+                predicted += saving
+                done += 1
+            for before, after in _execute(images, batch, originals, workers).values():
+                estimate -= before - after
+        for k, _, _ in moves[done:]:
+            images[k].level = images[k].in_file  # planned, but not needed after all
+        size = save()
+    if size >= limit:
+        largest = sorted(images, key=lambda i: -len(i.obj.read_raw_bytes()))[:5]
+        raise FitError(
+            size,
+            [(_describe_image(i, page_parts), len(i.obj.read_raw_bytes())) for i in largest],
+            f"every image the ladder can change was brought down to its floor "
+            f"({min_dpi:.0f} dpi, JPEG quality {_JPEG_QUALITIES[-1]}) and the output was still "
+            f"{size:,} bytes",
+        )
+    applied = {k: i.in_file for k, i in enumerate(images) if i.in_file > 0 and i.kept}
+    return _report(images, applied, originals, lossless_size, size, page_parts, protected_pages)
+
+
+def _report(
+    images: list[ImageInfo],
+    applied: dict[int, int],
+    originals: dict[int, _Original],
+    lossless_size: int,
+    size: int,
+    page_parts: Sequence[str],
+    protected_pages: set[int],
+) -> CompressionReport:
+    steps: dict[str, list[int]] = {}
+    per_part: dict[str, list[tuple[float | None, int | None]]] = {}
+    letter = False
+    for k, level in sorted(applied.items()):
+        if level == 0:
+            continue
+        info = images[k]
+        rung = info.rungs[level - 1]
+        before = len(originals[id(info)].data)
+        after = len(info.obj.read_raw_bytes())
+        acc = steps.setdefault(rung.describe(), [0, 0, 0])
+        acc[0] += 1
+        acc[1] += before
+        acc[2] += after
+        dpi = info.effective_dpi * info.scale_for(rung.dpi)
+        for page in info.pages:
+            per_part.setdefault(page_parts[page], []).append((dpi, rung.quality))
+        letter = letter or any(p in protected_pages for p in info.pages)
+    step_list = [
+        LadderStep(name, v[0], v[1], v[2])
+        for name, v in sorted(steps.items(), key=lambda kv: -(kv[1][1] - kv[1][2]))
+    ]
+    parts = []
+    for part, values in per_part.items():
+        dpis = [d for d, _ in values if d is not None]
+        qs = [q for _, q in values if q is not None]
+        parts.append(
+            PartImages(
+                part,
+                len(values),
+                round(min(dpis), 1) if dpis else None,
+                min(qs) if qs else None,
+            )
+        )
+    return CompressionReport("fit", lossless_size, size, step_list, parts, letter)
+
+
+def iter_steps(report: CompressionReport) -> Iterator[str]:
+    """Lines describing ``report`` for a summary: each step, then each part's lowest settings.
+
+    Args:
+        report: What the ladder did.
+
+    Yields:
+        One line per step and per part.
+    """
+    for step in report.steps:
+        yield (
+            f"{step.setting}: {step.images} image(s), {step.bytes_before:,} -> "
+            f"{step.bytes_after:,} bytes"
+        )
+    for part in report.parts:
+        dpi = f"{part.lowest_dpi:.0f} dpi" if part.lowest_dpi is not None else "full resolution"
+        q = f"JPEG q{part.lowest_quality}" if part.lowest_quality is not None else "lossless codec"
+        yield f"{part.part}: {part.images_changed} image(s) changed; lowest {dpi}, {q}"
+
+
+__all__ = [
+    "DEFAULT_MIN_DPI",
+    "CompressionReport",
+    "FitError",
+    "ImageInfo",
+    "LadderStep",
+    "PartImages",
+    "Placement",
+    "Rung",
+    "fit_images",
+    "inventory",
+    "iter_steps",
+]

@@ -1,0 +1,512 @@
+"""What each input brings that the publisher should know: repairs, scans, bookmarks, signatures."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pikepdf import Array, Dictionary, Name
+
+from dhrbuild.errors import InputError
+
+OUTLINE_MAX_DEPTH = 14
+"""Bookmark levels of a part that survive nesting under the part's own bookmark.
+
+pikepdf's ``open_outline`` reads 15 levels, and the merged outline adds one above each
+part's bookmarks."""
+OUTLINE_MAX_ITEMS = 100_000
+"""Bookmarks walked per part before the walk stops (a crafted outline can be endless)."""
+FIELD_MAX_DEPTH = 32
+"""Levels of ``/Kids`` followed in a form's field tree."""
+MAX_NOTES = 3
+"""Distinct qpdf findings quoted in one warning; the rest are counted."""
+
+# Parts of qpdf messages that say nothing a publisher can act on: qpdf calls them harmless,
+# or they narrate a repair that another message already names.
+_UNREMARKABLE = (
+    "file is damaged",
+    "attempting to",
+    "recovered stream length",
+    "a common error handled correctly",
+    "reported number of objects",
+)
+_LOCATED = re.compile(
+    r"^\s*(?:\((?P<paren>[^)]*)\)|,\s*(?P<comma>[^:]*?))?\s*:\s*(?P<msg>.*)$", re.S
+)
+_PAGE_CONTENT = re.compile(r"^page object (\d+) (\d+) stream [^(]*\([^)]*\): (.*)$", re.S)
+_IMAGE_SEARCH_DEPTH = 4  # form XObject levels searched for an image on a page without text
+_DAMAGED_STREAM = re.compile(r"stream object (\d+) (\d+): (.*)")
+_OWNER_SKIP = frozenset({"/Parent", "/P", "/Dest", "/A", "/StructParent", "/B", "/Prev", "/Next"})
+
+
+@dataclass(frozen=True)
+class InputFindings:
+    """What :func:`inspect_part` found in one input."""
+
+    textless_pages: tuple[int, ...] = ()
+    """Zero-based indexes of pages with images but no extractable text (scans)."""
+    signatures: tuple[str, ...] = ()
+    """Names of the signature fields that hold a signature."""
+    warnings: list[str] = field(default_factory=list)
+    """One line per finding, each naming the file."""
+
+
+def inspect_part(pdf: pikepdf.Pdf, *, name: str, render_source: bytes | Path) -> InputFindings:
+    """Look through one opened input for what the build should warn about.
+
+    Pages without a text layer are listed in one warning; bookmarks that cannot be read
+    are removed from ``pdf`` (in memory only) so that the merge does not trip on them;
+    signed signature fields are found so that the build can say that the signature no
+    longer validates and keep the signed original.
+
+    Args:
+        pdf: The input, opened with pikepdf; its outline may be removed.
+        name: How to name the input in warnings (its file name).
+        render_source: The same document as a path or bytes, for pdfium.
+
+    Returns:
+        The findings, with their warnings.
+    """
+    warnings = check_outline(pdf, name)
+    textless = tuple(textless_pages(pdf, render_source))
+    if textless:
+        warnings.append(
+            f"{name}: {_pages_phrase(textless)} no text layer (scanned?): "
+            f"{'it is' if len(textless) == 1 else 'they are'} inaccessible to screen readers "
+            "and usually large; run OCR (e.g. ocrmypdf) before building"
+        )
+    return InputFindings(textless, tuple(signed_fields(pdf)), warnings)
+
+
+def signature_warning(name: str, fields: Sequence[str], kept_as: Path | None) -> str:
+    """Return the warning for a part that carries a digital signature.
+
+    Args:
+        name: The part's file name.
+        fields: The names of its signed fields.
+        kept_as: Where the signed original is written beside the output, if it is.
+
+    Returns:
+        One line naming the file, saying what happened to the signature and what to do.
+    """
+    which = ", ".join(repr(f) for f in fields[:MAX_NOTES]) or "unnamed"
+    where = (
+        f"the signed original is written beside the output as {kept_as.name}, to publish "
+        "alongside it"
+        if kept_as is not None
+        else "publish the signed original alongside the output if the signature matters"
+    )
+    return (
+        f"{name}: is digitally signed (field {which}); the signature's appearance is kept, "
+        f"but the signature no longer validates inside the combined file; {where}"
+    )
+
+
+def page_list(indexes: Iterable[int]) -> str:
+    """Return one-based page numbers for zero-based ``indexes``, runs joined: ``3, 7-9``.
+
+    Args:
+        indexes: Zero-based page indexes, in any order.
+
+    Returns:
+        The numbers, comma separated, with runs of three or more as ``first-last``.
+    """
+    numbers = sorted({i + 1 for i in indexes})
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    out: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            out.append(f"{run[0]}-{run[-1]}")
+        else:
+            out += [str(n) for n in run]
+    return ", ".join(out)
+
+
+def _pages_phrase(indexes: Sequence[int]) -> str:
+    text = page_list(indexes)
+    return f"page {text} has" if len(indexes) == 1 else f"pages {text} have"
+
+
+def qpdf_notes(pdf: pikepdf.Pdf) -> str:
+    """Return, as one short phrase, what qpdf reported about ``pdf`` since it was last asked.
+
+    Findings that qpdf itself calls harmless, and the running commentary of a repair
+    ("attempting to ..."), are left out; a finding in a page's content names the page.
+
+    Args:
+        pdf: An open document; its pending qpdf warnings are consumed.
+
+    Returns:
+        Up to ``MAX_NOTES`` distinct findings separated by semicolons (with how many more
+        there were), without the file name; empty if qpdf reported nothing that matters.
+    """
+    prefix = str(pdf.filename)
+    pages: dict[tuple[int, int], int] | None = None
+    notes: list[str] = []
+    for raw in pdf.get_warnings():
+        text = str(raw).strip()
+        in_page = _PAGE_CONTENT.match(text)
+        if in_page is not None:
+            if pages is None:
+                pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+            index = pages.get((int(in_page.group(1)), int(in_page.group(2))))
+            where = "page content" if index is None else f"page {index + 1} content"
+            note = f"{where}: {in_page.group(3).strip()}"
+        else:
+            if text.startswith(prefix):
+                text = text[len(prefix) :]
+            located = _LOCATED.match(text)
+            note = text.strip()
+            if located is not None:
+                place = located.group("paren") or located.group("comma") or ""
+                note = located.group("msg").strip() + (f" ({place.strip()})" if place else "")
+        message = note.lower()
+        if not note or note in notes or any(m in message for m in _UNREMARKABLE):
+            continue
+        notes.append(note)
+    return _join_notes(notes)
+
+
+def _join_notes(notes: Sequence[str]) -> str:
+    if not notes:
+        return ""
+    shown = "; ".join(notes[:MAX_NOTES])
+    more = len(notes) - MAX_NOTES
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def check_outline(pdf: pikepdf.Pdf, name: str) -> list[str]:
+    """Check a part's bookmarks; drop them from ``pdf`` (in memory) if they cannot be read.
+
+    The walk is bounded: at most ``OUTLINE_MAX_ITEMS`` items, each visited once, so a
+    looping or endless outline cannot hang the build.
+
+    Args:
+        pdf: The input; its ``/Outlines`` is removed when pikepdf cannot read it.
+        name: The file name for the warnings.
+
+    Returns:
+        One warning per problem, naming the file.
+    """
+    root = pdf.Root.get(Name.Outlines)
+    if root is None:
+        return []
+    problem = ""
+    if not isinstance(root, Dictionary):
+        problem = "the outline is not a dictionary"
+    else:
+        try:
+            pikepdf.Outline(pdf, max_depth=OUTLINE_MAX_DEPTH + 1).root  # noqa: B018 - reads it
+        except (pikepdf.OutlineStructureError, pikepdf.PdfError) as exc:
+            problem = _first_line(exc)
+        except (AttributeError, TypeError, ValueError, RecursionError) as exc:
+            problem = f"{type(exc).__name__}: {_first_line(exc)}"
+    if problem:
+        del pdf.Root.Outlines
+        return [
+            f"{name}: its bookmarks cannot be read ({problem}) and were left out; all its "
+            "pages are kept; re-export the PDF with bookmarks to get them back"
+        ]
+    assert isinstance(root, Dictionary)
+    walk = _walk_outline(root)
+    out = []
+    if walk.loop:
+        out.append(
+            f"{name}: its bookmarks loop back on themselves; the {walk.items} bookmarks "
+            "before the loop are kept; re-export the PDF with bookmarks to repair them"
+        )
+    if walk.items > OUTLINE_MAX_ITEMS:
+        out.append(
+            f"{name}: has more than {OUTLINE_MAX_ITEMS:,} bookmarks; those after that many "
+            "may be left out"
+        )
+    if walk.depth > OUTLINE_MAX_DEPTH:
+        out.append(
+            f"{name}: its bookmarks go {walk.depth} levels deep; levels below "
+            f"{OUTLINE_MAX_DEPTH} are left out"
+        )
+    if walk.untitled:
+        some = (
+            f"{walk.untitled} bookmarks have no title and show as blank entries"
+            if walk.untitled > 1
+            else "1 bookmark has no title and shows as a blank entry"
+        )
+        out.append(f"{name}: {some}; give every heading text in the program that made the PDF")
+    return out
+
+
+@dataclass
+class _OutlineWalk:
+    items: int = 0
+    depth: int = 0
+    untitled: int = 0
+    loop: bool = False
+
+
+def _walk_outline(root: Dictionary) -> _OutlineWalk:
+    walk = _OutlineWalk()
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[Any, int]] = [(root.get(Name.First), 1)]
+    while stack:
+        node, depth = stack.pop()
+        while isinstance(node, Dictionary):
+            if node.is_indirect:
+                if node.objgen in seen:
+                    walk.loop = True
+                    break
+                seen.add(node.objgen)
+            walk.items += 1
+            if walk.items > OUTLINE_MAX_ITEMS:
+                return walk
+            walk.depth = max(walk.depth, depth)
+            if Name.Title not in node:
+                walk.untitled += 1
+            child = node.get(Name.First)
+            if isinstance(child, Dictionary):
+                stack.append((child, depth + 1))
+            node = node.get(Name.Next)
+    return walk
+
+
+def signed_fields(pdf: pikepdf.Pdf) -> list[str]:
+    """Return the names of the signature fields of ``pdf`` that hold a signature.
+
+    A signed field has ``/FT /Sig`` (possibly inherited from a parent field) and a
+    signature dictionary in ``/V``. Fields reachable only from a page's widgets count too.
+
+    Args:
+        pdf: An open document.
+
+    Returns:
+        The fields' partial names (``/T``), in document order; ``""`` for an unnamed one.
+    """
+    roots: list[tuple[Any, Any]] = []
+    acroform = pdf.Root.get(Name.AcroForm)
+    if isinstance(acroform, Dictionary):
+        fields = acroform.get(Name.Fields)
+        if isinstance(fields, Array):
+            roots += [(f, None) for f in fields]
+    for page in pdf.pages:
+        annots = page.obj.get(Name.Annots)
+        if isinstance(annots, Array):
+            roots += [(a, None) for a in annots if isinstance(a, Dictionary) and Name.FT in a]
+    names: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    stack = [(node, inherited, 0) for node, inherited in reversed(roots)]
+    while stack:
+        node, inherited, depth = stack.pop()
+        if not isinstance(node, Dictionary) or depth > FIELD_MAX_DEPTH:
+            continue
+        if node.is_indirect:
+            if node.objgen in seen:
+                continue
+            seen.add(node.objgen)
+        kind = node.get(Name.FT, inherited)
+        if kind == Name.Sig and isinstance(node.get(Name.V), Dictionary):
+            title = node.get(Name.T)
+            names.append(str(title) if isinstance(title, pikepdf.String) else "")
+        kids = node.get(Name.Kids)
+        if isinstance(kids, Array):
+            stack += [(kid, kind, depth + 1) for kid in reversed(list(kids))]
+    return names
+
+
+def textless_pages(pdf: pikepdf.Pdf, render_source: bytes | Path) -> list[int]:
+    """Return the zero-based indexes of pages that show images but have no text (scans).
+
+    pdfium reads each page's text; a page with no characters that draws at least one
+    image (directly or in a form XObject) is a scan without OCR. Blank pages and pages of
+    vector drawing only are not counted. A page pdfium cannot load is not counted either.
+
+    Args:
+        pdf: The input, opened with pikepdf (read only, unless pdfium needs a copy).
+        render_source: The same document as a path or bytes.
+
+    Returns:
+        The indexes, ascending.
+    """
+    document = _pdfium_document(pdf, render_source)
+    if document is None:
+        return []
+    out: list[int] = []
+    try:
+        for index in range(len(document)):
+            try:
+                page = document[index]
+            except pdfium.PdfiumError:
+                continue
+            try:
+                text = page.get_textpage()
+                try:
+                    chars = int(text.count_chars())
+                finally:
+                    text.close()
+                if chars <= 0 and _has_image(page):
+                    out.append(index)
+            except pdfium.PdfiumError:
+                pass
+            finally:
+                page.close()
+    finally:
+        document.close()
+    return out
+
+
+def _has_image(page: Any) -> bool:
+    images = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=_IMAGE_SEARCH_DEPTH)
+    return next(iter(images), None) is not None
+
+
+def _pdfium_document(pdf: pikepdf.Pdf, source: bytes | Path) -> Any:
+    """Open ``source`` with pdfium, or a copy of ``pdf`` if pdfium sees other pages."""
+    try:
+        document = pdfium.PdfDocument(source)
+        if len(document) == len(pdf.pages):
+            return document
+        document.close()
+    except (pdfium.PdfiumError, OSError):
+        pass
+    # Password-protected, or damaged so that pdfium and qpdf repair it differently:
+    # read the pages that qpdf sees, which are the ones that go into the output.
+    buf = io.BytesIO()
+    try:
+        pdf.save(buf, fix_metadata_version=False)
+        document = pdfium.PdfDocument(buf.getvalue())
+    except (pikepdf.PdfError, pdfium.PdfiumError):
+        return None
+    if len(document) != len(pdf.pages):
+        document.close()
+        return None
+    return document
+
+
+def save_warnings(pdf: pikepdf.Pdf, parts: Sequence[tuple[str, range]]) -> list[str]:
+    """Turn what qpdf reported while writing ``pdf`` into warnings naming the input.
+
+    qpdf copies a stream it cannot decode unchanged and says so; the stream is traced
+    back, through the pages that use it, to the part it came from.
+
+    Args:
+        pdf: The merged document, just saved; its pending qpdf warnings are consumed.
+        parts: Each part's file name and the zero-based range of its pages in ``pdf``.
+
+    Returns:
+        One warning per part with damaged streams, and one for anything else qpdf said.
+    """
+    damaged: dict[tuple[int, int], str] = {}
+    other: list[str] = []
+    for raw in pdf.get_warnings():
+        text = str(raw)
+        match = _DAMAGED_STREAM.search(text)
+        if match is None:
+            if text not in other:
+                other.append(text)
+            continue
+        og = (int(match.group(1)), int(match.group(2)))
+        if "unchanged" not in match.group(3) or og not in damaged:
+            damaged.setdefault(og, match.group(3))
+    out: list[str] = []
+    if damaged:
+        owners = _owners(pdf, parts, set(damaged))
+        by_part: dict[str, list[str]] = {}
+        for og, problem in damaged.items():
+            name = owners.get(og, "")
+            by_part.setdefault(name, []).append(f"{problem} (object {og[0]} {og[1]})")
+        for name, notes in by_part.items():
+            who = name or "an input"
+            out.append(
+                f"{who}: {len(notes)} damaged stream(s) could not be decoded and were "
+                f"copied unchanged ({_join_notes(notes)}); its pages may not display fully; "
+                "export it again from the program that made it"
+            )
+    if other:
+        out.append(f"writing the output: qpdf reported: {_join_notes(other)}")
+    return out
+
+
+def _owners(
+    pdf: pikepdf.Pdf, parts: Sequence[tuple[str, range]], wanted: set[tuple[int, int]]
+) -> dict[tuple[int, int], str]:
+    """Find which part's pages first reach each object in ``wanted``."""
+    found: dict[tuple[int, int], str] = {}
+    seen: set[tuple[int, int]] = set()
+    for name, pages in parts:
+        stack: list[Any] = [pdf.pages[i].obj for i in pages]
+        while stack and len(found) < len(wanted):
+            obj = stack.pop()
+            if not isinstance(obj, pikepdf.Object):
+                continue
+            if obj.is_indirect:
+                if obj.objgen in seen:
+                    continue
+                seen.add(obj.objgen)
+                if obj.objgen in wanted:
+                    found[obj.objgen] = name
+            if isinstance(obj, Dictionary | pikepdf.Stream):
+                d = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
+                stack += [v for k, v in d.items() if k not in _OWNER_SKIP]
+            elif isinstance(obj, Array):
+                stack += list(obj)
+    return found
+
+
+@contextlib.contextmanager
+def input_step(source: Path, doing: str) -> Iterator[None]:
+    """Turn a PDF library's failure on one input into an :class:`InputError` naming it.
+
+    Args:
+        source: The input being worked on.
+        doing: What is being done, to complete "its pages cannot be ...".
+
+    Yields:
+        Nothing; the body runs inside the guard.
+
+    Raises:
+        InputError: qpdf or pdfium failed on the input.
+    """
+    try:
+        yield
+    except (pikepdf.PdfError, pdfium.PdfiumError) as exc:
+        raise InputError(
+            source,
+            f"its pages cannot be {doing} ({_first_line(exc)}); re-save the PDF from the "
+            "program that made it, or print it to a new PDF, and build again",
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0].strip() if text else type(exc).__name__
+    line = line.split(": pikepdf.", 1)[0]  # drop the repr of the offending object
+    return line if len(line) <= 120 else line[:117] + "..."
+
+
+__all__ = [
+    "FIELD_MAX_DEPTH",
+    "MAX_NOTES",
+    "OUTLINE_MAX_DEPTH",
+    "OUTLINE_MAX_ITEMS",
+    "InputFindings",
+    "check_outline",
+    "input_step",
+    "inspect_part",
+    "page_list",
+    "qpdf_notes",
+    "save_warnings",
+    "signature_warning",
+    "signed_fields",
+    "textless_pages",
+]

@@ -1,0 +1,247 @@
+"""The fit ladder: images re-encoded step by step until the output fits, text never touched."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageDraw
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+from typer.testing import CliRunner
+
+import dhrbuild
+from dhrbuild import compress
+from dhrbuild.cli import app
+from dhrbuild.errors import ExitCode, OutputTooLargeError
+from dhrbuild.images import inventory
+from tests.pdfgen import _font
+
+DPI = 300
+
+
+def _photo(width: int, height: int, seed: int) -> bytes:
+    """A photograph-like JPEG: gradients, soft blobs and sensor noise, at quality 93."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack(
+        [x / width * 180 + 40, y / height * 160 + 50, (x + y) / (width + height) * 200], -1
+    )
+    coarse = rng.normal(0, 40, (height // 24 + 2, width // 24 + 2, 3))
+    blobs = Image.fromarray(np.clip(coarse + 128, 0, 255).astype(np.uint8)).resize(
+        (width, height), Image.Resampling.BICUBIC
+    )
+    arr = base + np.asarray(blobs, dtype=np.float32) - 128 + rng.normal(0, 6, (height, width, 3))
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=93)
+    return buf.getvalue()
+
+
+def _logo(size: int) -> bytes:
+    """An RGBA emblem: a textured blue disc on a fully transparent square (it has an SMask)."""
+    rng = np.random.default_rng(7)
+    rgb = np.clip(rng.normal((20, 70, 200), 18, (size, size, 3)), 0, 255).astype(np.uint8)
+    alpha = Image.new("L", (size, size), 0)
+    ImageDraw.Draw(alpha).ellipse((size * 0.2, size * 0.2, size * 0.8, size * 0.8), fill=255)
+    img = Image.fromarray(rgb).convert("RGBA")
+    img.putalpha(alpha)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _photo_pdf(
+    path: Path, label: str, pages: int, photos: dict[int, bytes], logo: bytes | None = None
+) -> Path:
+    """Text pages labelled '<label> p<n>'; page n draws photos[n] at 300 dpi below the text."""
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    w, h = A4
+    for n in range(1, pages + 1):
+        c.setFont(_font(), 14)
+        c.drawString(72, h - 86, f"{label} p{n}")
+        if n in photos:
+            im = Image.open(io.BytesIO(photos[n]))
+            pw, ph = im.width / DPI * 72, im.height / DPI * 72
+            c.drawImage(ImageReader(io.BytesIO(photos[n])), 72, h - 120 - ph, pw, ph)
+        if logo is not None and n == 1:
+            c.drawImage(ImageReader(io.BytesIO(logo)), 72, 72, 144, 144, mask="auto")
+        c.showPage()
+    c.save()
+    return path
+
+
+@pytest.fixture
+def photo_review(review):
+    """A review whose report has four 300-dpi photographs and whose QA letter has one."""
+
+    def build(*, logo: bool = False, **overrides):
+        manifest = review(**overrides)
+        d = manifest.parent
+        photos = {n: _photo(900, 600, n) for n in (1, 2, 3, 4)}
+        _photo_pdf(d / "report.pdf", "report", 4, photos, logo=_logo(600) if logo else None)
+        _photo_pdf(d / "letter.pdf", "letter", 2, {2: _photo(900, 600, 99)})
+        return manifest
+
+    return build
+
+
+def _render(path: Path, scale: float = 100 / 72) -> list[np.ndarray]:
+    doc = pdfium.PdfDocument(path)
+    try:
+        out = []
+        for i in range(len(doc)):
+            page = doc[i]
+            out.append(np.asarray(page.render(scale=scale).to_pil().convert("RGB")))
+            page.close()
+        return out
+    finally:
+        doc.close()
+
+
+def _build(manifest: Path, out: Path, **kw):
+    return dhrbuild.assemble(dhrbuild.load_manifest(manifest), output=out, **kw)
+
+
+def _images(path: Path) -> dict[tuple[int, int], bytes]:
+    with pikepdf.open(path) as pdf:
+        return {
+            o.objgen: o.read_raw_bytes()
+            for o in pdf.objects
+            if isinstance(o, pikepdf.Stream) and o.stream_dict.get("/Subtype") == "/Image"
+        }
+
+
+def test_ladder_stops_at_the_first_fitting_step(photo_review, tmp_path):
+    manifest = photo_review()
+    lossless = _build(manifest, tmp_path / "lossless.pdf", max_bytes=10**9)
+    assert lossless.compression is not None and not lossless.compression.lossy
+    photo_bytes = sum(len(b) for b in _images(lossless.output).values())
+    limit = lossless.bytes - photo_bytes // 8  # a small cut: one gentle step on some photos
+    fit = _build(manifest, tmp_path / "fit.pdf", max_bytes=limit)
+    report = fit.compression
+    assert report is not None and report.lossy
+    assert fit.bytes < limit
+    assert fit.bytes == fit.output.stat().st_size
+    assert report.lossless_bytes == lossless.bytes
+    # Only the first rung, on only as many photographs as the cut needs, and no downsampling.
+    assert [s.setting for s in report.steps] == ["JPEG q85 at full resolution"]
+    assert report.steps[0].images < 4
+    assert all(p.lowest_dpi is not None and p.lowest_dpi > 290 for p in report.parts)
+    assert fit.bytes > limit - photo_bytes // 4, "the ladder went much further than needed"
+    assert not report.letter_changed
+
+
+def test_text_pages_and_the_letter_are_pixel_identical_after_the_ladder(photo_review, tmp_path):
+    manifest = photo_review()
+    lossless = _build(manifest, tmp_path / "lossless.pdf", max_bytes=10**9)
+    letter_images = _images(lossless.output)
+    fit = _build(manifest, tmp_path / "fit.pdf", max_bytes=lossless.bytes * 2 // 3)
+    assert fit.compression is not None and fit.compression.lossy
+    assert min(p.lowest_dpi or 999 for p in fit.compression.parts) >= 150 - 0.5
+    before, after = _render(lossless.output), _render(fit.output)
+    report = fit.parts[1]
+    photo_pages = {report.first_page - 1 + n for n in range(4)}
+    changed = [
+        i for i, (a, b) in enumerate(zip(before, after, strict=True)) if not np.array_equal(a, b)
+    ]
+    assert changed, "no page changed: the ladder did nothing"
+    assert set(changed) <= photo_pages, "a page without a changed image looks different"
+    letter = fit.parts[-1]
+    for i in range(letter.first_page - 1, letter.last_page):
+        assert np.array_equal(before[i], after[i])
+    assert not fit.compression.letter_changed
+    # The letter's photograph is byte-for-byte the one that came in.
+    with pikepdf.open(fit.output) as pdf:
+        xobjects = pdf.pages[letter.last_page - 1].Resources.XObject
+        raw = [x.read_raw_bytes() for x in xobjects.values() if x.get("/Subtype") == "/Image"]
+    assert raw and all(r in letter_images.values() for r in raw)
+
+
+def test_soft_mask_follows_a_downsampled_image(photo_review, tmp_path):
+    manifest = photo_review(logo=True)
+    lossless = _build(manifest, tmp_path / "lossless.pdf", max_bytes=10**9)
+    fit = _build(manifest, tmp_path / "fit.pdf", max_bytes=lossless.bytes // 5)
+    with pikepdf.open(fit.output) as pdf:
+        masked = [
+            o
+            for o in pdf.objects
+            if isinstance(o, pikepdf.Stream)
+            and o.stream_dict.get("/Subtype") == "/Image"
+            and "/SMask" in o.stream_dict
+        ]
+        assert masked
+        for image in masked:
+            smask = image.SMask
+            assert (int(smask.Width), int(smask.Height)) == (int(image.Width), int(image.Height))
+        assert any(int(i.Width) < 600 for i in masked), "the logo was not downsampled"
+    page = fit.parts[1].first_page - 1
+    before, after = _render(lossless.output)[page], _render(fit.output)[page]
+    # The logo is drawn at (72, 72)-(216, 216) pt; at 100 dpi: corner transparent, centre blue.
+    height = before.shape[0]
+
+    def at(img: np.ndarray, x_pt: float, y_pt: float) -> np.ndarray:
+        return img[int(height - y_pt * 100 / 72), int(x_pt * 100 / 72)].astype(int)
+
+    for img in (before, after):
+        assert (at(img, 80, 80) > 245).all()  # transparent corner shows the white page
+        assert at(img, 144, 144)[2] > 150 and at(img, 144, 144)[0] < 60  # opaque blue centre
+    assert np.abs(at(before, 144, 144) - at(after, 144, 144)).max() < 40
+
+
+def test_lossless_policy_fails_over_the_limit_and_writes_nothing(photo_review, tmp_path):
+    manifest = photo_review(output={"path": "dist/out.pdf", "compression": "lossless"})
+    probe = _build(manifest, tmp_path / "probe.pdf", max_bytes=10**9)
+    res = CliRunner().invoke(app, ["assemble", str(manifest), "--max-bytes", str(probe.bytes - 1)])
+    assert res.exit_code == ExitCode.OUTPUT_TOO_LARGE == 7
+    assert "lossless" in res.output
+    out_dir = manifest.parent / "dist"
+    assert not (out_dir / "out.pdf").exists()
+    assert not out_dir.exists() or list(out_dir.iterdir()) == []
+
+
+def test_when_even_the_floor_cannot_fit_the_largest_images_are_named(photo_review):
+    manifest = photo_review()
+    m = dhrbuild.load_manifest(manifest)
+    with pytest.raises(OutputTooLargeError) as info:
+        dhrbuild.assemble(m, max_bytes=60_000)
+    message = str(info.value)
+    assert "Largest images" in message and "Overview report page" in message
+    assert "150 dpi" in message
+    assert not m.output.path.exists()
+
+
+def test_effective_resolution_comes_from_the_placement(tmp_path):
+    photo = _photo(600, 400, 5)
+    src = _photo_pdf(tmp_path / "p.pdf", "p", 1, {1: photo})
+    with pikepdf.open(src) as pdf:
+        # Draw the same image again inside a form that doubles its size: 150 dpi there.
+        page = pdf.pages[0]
+        name = next(iter(page.Resources.XObject.keys()))
+        form = pikepdf.Stream(pdf, f"q 144 0 0 96 0 0 cm {name} Do Q".encode())
+        form.stream_dict.Type = pikepdf.Name.XObject
+        form.stream_dict.Subtype = pikepdf.Name.Form
+        form.stream_dict.BBox = pikepdf.Array([0, 0, 400, 400])
+        form.stream_dict.Matrix = pikepdf.Array([2, 0, 0, 2, 50, 50])
+        form.stream_dict.Resources = pikepdf.Dictionary(XObject=page.Resources.XObject)
+        page.Resources.XObject.Fm1 = pdf.make_indirect(form)
+        page.contents_add(pikepdf.Stream(pdf, b"q /Fm1 Do Q"), prepend=False)
+        compress.strip_ascii_layers(pdf)  # reportlab wraps the JPEG in ASCII85
+        images = inventory(pdf, protected_pages=set())
+    assert len(images) == 1
+    dpis = sorted(min(600 / p.width_in, 400 / p.height_in) for p in images[0].placements)
+    assert dpis == pytest.approx([150, 300], rel=0.01)
+    assert images[0].effective_dpi == pytest.approx(150, rel=0.01)
+
+
+def test_fit_output_is_deterministic(photo_review, tmp_path):
+    manifest = photo_review()
+    lossless = _build(manifest, tmp_path / "lossless.pdf", max_bytes=10**9)
+    a = _build(manifest, tmp_path / "a.pdf", max_bytes=lossless.bytes * 2 // 3)
+    b = _build(manifest, tmp_path / "b.pdf", max_bytes=lossless.bytes * 2 // 3)
+    assert a.compression is not None and a.compression.lossy
+    assert a.output.read_bytes() == b.output.read_bytes()
