@@ -108,7 +108,7 @@ def _only_generalized(stream: Stream) -> bool:
 def _decoded_digest(stream: Stream) -> bytes | None:
     try:
         return hashlib.sha256(stream.read_bytes(StreamDecodeLevel.generalized)).digest()
-    except pikepdf.PdfError:
+    except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
         return None
 
 
@@ -382,7 +382,7 @@ _RESOURCE_KINDS = (
 def _names_in(stream: Stream) -> set[str] | None:
     try:
         data = stream.read_bytes()
-    except pikepdf.PdfError:
+    except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
         return None
     names = set()
     for m in _NAME_TOKEN.finditer(data):
@@ -544,7 +544,7 @@ def recompress_flate(pdf: pikepdf.Pdf, *, workers: int = 2) -> int:
         elif filters and all(f in _GENERALIZED for f in filters):
             try:
                 jobs.append((obj, obj.read_bytes(), False, False))
-            except pikepdf.PdfError:
+            except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
                 continue
     saved = 0
 

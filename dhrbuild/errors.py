@@ -99,9 +99,11 @@ class OutputTooLargeError(DhrbuildError):
         parts = ", ".join(f"{name} {nbytes:,} bytes" for name, nbytes in self.largest)
         detail = f" {tried}." if tried else ""
         if self.images:
-            detail += " Largest images: " + "; ".join(
-                f"{where} {nbytes:,} bytes" for where, nbytes in self.images
-            ) + "."
+            detail += (
+                " Largest images: "
+                + "; ".join(f"{where} {nbytes:,} bytes" for where, nbytes in self.images)
+                + "."
+            )
         super().__init__(
             f"the output would be {size:,} bytes, which is not under the limit of {limit:,} bytes; "
             f"largest parts: {parts}.{detail} Reduce the size of the largest parts (for example "

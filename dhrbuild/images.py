@@ -316,7 +316,7 @@ def _placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[Placement]]:
         xobjects = res.XObject
         try:
             ops = pikepdf.parse_content_stream(target, "q Q cm Do")  # type: ignore[arg-type]
-        except pikepdf.PdfError:
+        except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
             return
         stack: list[Matrix] = []
         cur = ctm
@@ -362,7 +362,7 @@ def _placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[Placement]]:
 def _near_bilevel(obj: Stream) -> bool:
     try:
         im = pikepdf.PdfImage(obj).as_pil_image()
-    except (pikepdf.PdfError, NotImplementedError, ValueError, OSError):
+    except (pikepdf.PdfError, RuntimeError, NotImplementedError, ValueError, OSError):
         return False
     if im.mode != "L":
         return False
@@ -469,7 +469,7 @@ def _source(info: ImageInfo, need_alpha: bool) -> _Source | None:
                 and _plain_decode(sd, 1)
             ):
                 src.alpha = smask.read_bytes()
-    except pikepdf.PdfError:
+    except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
         return None
     return src
 
