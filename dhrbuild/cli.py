@@ -180,6 +180,12 @@ def assemble_cmd(
         ),
     ] = None,
     quiet: QuietOpt = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the build report as JSON on stdout instead of the table."
+        ),
+    ] = False,
 ) -> None:
     """Build the publication PDF.
 
@@ -191,23 +197,31 @@ def assemble_cmd(
         try:
             return assemble(m, output=output, max_bytes=max_bytes, progress=step)
         except DhrbuildError as exc:
-            if report is not None:
-                try:
-                    data = build_report(m, error=exc, output=output)
-                    write_report(report, data, protect=m.input_paths())
-                except DhrbuildError as report_exc:
-                    _err(f"warning: {report_exc}")
+            if report is not None or as_json:
+                data = build_report(m, error=exc, output=output)
+                if as_json:
+                    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+                if report is not None:
+                    try:
+                        write_report(report, data, protect=m.input_paths())
+                    except DhrbuildError as report_exc:
+                        _err(f"warning: {report_exc}")
             raise
 
-    with _progress(not quiet) as step:
+    with _progress(not quiet and not as_json) as step:
         result: BuildResult = _run(lambda: build(step))
     for w in result.warnings:
         _err(f"warning: {w}")
+    data = build_report(m, result=result) if report is not None or as_json else {}
     if report is not None:
         protect = [*m.input_paths(), result.output]
-        _run(lambda: write_report(report, build_report(m, result=result), protect=protect))
+        _run(lambda: write_report(report, data, protect=protect))
     if preview is not None:
         sheets = _run(lambda: render_preview(result.output, preview)).sheets
+        data["preview"] = [str(p) for p in sheets]
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
     if quiet:
         return
     for line in _table(result.parts, bytes_header="Bytes"):
@@ -244,7 +258,10 @@ def validate_cmd(manifest: ManifestArg) -> None:
     Example: dhrbuild validate examples/northshire-alex/manifest.yaml
     """
     m = _run(lambda: load_manifest(manifest))
-    parts = _run(lambda: validate(m))
+    found: list[str] = []
+    parts = _run(lambda: validate(m, warnings=found))
+    for w in found:
+        _err(f"warning: {w}")
     for line in _table(parts, bytes_header="Input bytes"):
         typer.echo(line)
     typer.echo(f"\n{manifest}: valid; {sum(p.pages for p in parts)} pages in {len(parts)} parts.")

@@ -158,11 +158,12 @@ def _open_parts(manifest: Manifest, warnings: list[str]) -> Iterator[list[_Part]
         yield parts
 
 
-def validate(manifest: Manifest) -> list[PartResult]:
+def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[PartResult]:
     """Open every input of the build and check the action plan, without writing anything.
 
     Args:
         manifest: The validated manifest.
+        warnings: A list to extend with what opening the inputs found (repairs, scans…).
 
     Returns:
         Each part with its source and page count (``bytes`` is the input file's size).
@@ -170,9 +171,9 @@ def validate(manifest: Manifest) -> list[PartResult]:
     Raises:
         DhrbuildError: The first input that cannot be used.
     """
-    warnings: list[str] = []
+    found: list[str] = warnings if warnings is not None else []
     results: list[PartResult] = []
-    with _open_parts(manifest, warnings) as parts:
+    with _open_parts(manifest, found) as parts:
         first = 1
         for part in parts:
             n = len(part.pdf.pages)

@@ -93,3 +93,11 @@ def test_real_subprocess(review):
     )
     assert proc.returncode == ExitCode.OUTPUT_TOO_LARGE
     assert "Traceback" not in proc.stderr
+
+
+def test_every_exit_code_is_documented_in_the_readme():
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code in ExitCode:
+        assert f"\n| {int(code)} | " in readme, code.name

@@ -6,6 +6,7 @@ import email
 import email.policy
 import hashlib
 import json
+import shutil
 
 import jsonschema
 import pikepdf
@@ -276,3 +277,30 @@ def test_assemble_quiet_and_preview(review, tmp_path):
     assert res.exit_code == 0, res.output
     assert res.stdout == ""
     assert sheet.is_file()
+
+
+def test_assemble_json_prints_the_build_report(review):
+    manifest = review()
+    res = runner.invoke(app, ["assemble", str(manifest), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    out = manifest.parent / "dist" / "out.pdf"
+    assert data["status"] == "written"
+    assert data["output"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert data["output"]["bytes"] == out.stat().st_size
+    assert [p["part"] for p in data["parts"]][-1] == (
+        "Annex C: Home Office Quality Assurance Panel letter"
+    )
+    res = runner.invoke(app, ["assemble", str(manifest), "--json", "--max-bytes", "100"])
+    assert res.exit_code == ExitCode.OUTPUT_TOO_LARGE
+    failed = json.loads(res.stdout)
+    assert failed["status"] == "failed" and failed["error"]["exit_code"] == 7
+
+
+def test_validate_prints_what_opening_found(review, corpus):
+    manifest = review()
+    shutil.copyfile(corpus / "scanned/pikepdf-congress.pdf", manifest.parent / "glossary.pdf")
+    res = runner.invoke(app, ["validate", str(manifest)])
+    assert res.exit_code == 0, res.output
+    assert "glossary.pdf" in res.stderr and "no text layer" in res.stderr
+    assert not (manifest.parent / "dist").exists()
