@@ -55,7 +55,10 @@ def built(review, tmp_path):
     folder = tmp_path / "review"
     folder.mkdir()
     gen.active_pdf(folder / "active.pdf")
-    manifest = review(annexes=[{"title": "Glossary", "file": "active.pdf"}])
+    # The highlight over text would fail the hidden-text check; here only cleaning is tested.
+    manifest = review(
+        annexes=[{"title": "Glossary", "file": "active.pdf"}], checks={"hidden_text": "warn"}
+    )
     return dhrbuild.assemble(dhrbuild.load_manifest(manifest))
 
 

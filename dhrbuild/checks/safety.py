@@ -848,12 +848,169 @@ def _hidden_runs(
     return out
 
 
-def _read_pages(path: Path, *, hidden: bool) -> list[_Page]:
-    """Text of every page and, with ``hidden``, its characters and runs of hidden text.
+#: A text object counts as plainly drawn only in a colour at least this far from white (of 255)
+#: in some channel, and at least this tall (points): pale or tiny text gets the render check.
+_PLAIN_CONTRAST = 96
+_PLAIN_MIN_HEIGHT = 3.0
+#: A page with more objects than this gets the render check (the overlap test is quadratic).
+_PLAIN_MAX_OBJECTS = 1500
+#: Paths stroked thinner than this (points) drawn under text leave its background white.
+_THIN_STROKE = 1.5
+
+
+def _clip_box(obj: Any, matrix: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The bounding box, in page space, of the intersection of an object's clip paths.
+
+    ``None`` when the object is not clipped; an empty box when the clip cannot be read.
+    """
+    clip = pdfium_c.FPDFPageObj_GetClipPath(obj)
+    if not clip:
+        return None
+    box = [-np.inf, -np.inf, np.inf, np.inf]
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for p in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
+        pts: list[tuple[float, float]] = []
+        for s in range(pdfium_c.FPDFClipPath_CountPathSegments(clip, p)):
+            seg = pdfium_c.FPDFClipPath_GetPathSegment(clip, p, s)
+            if seg and pdfium_c.FPDFPathSegment_GetPoint(seg, x, y):
+                pts.append((x.value, y.value))
+        if not pts:
+            continue
+        arr = np.c_[np.array(pts), np.ones(len(pts))] @ matrix
+        box = [
+            max(box[0], float(arr[:, 0].min())),
+            max(box[1], float(arr[:, 1].min())),
+            min(box[2], float(arr[:, 0].max())),
+            min(box[3], float(arr[:, 1].max())),
+        ]
+    return (box[0], box[1], box[2], box[3])
+
+
+def _page_box(obj: Any, matrix: np.ndarray) -> tuple[float, float, float, float] | None:
+    l_, b_, r_, t_ = (ctypes.c_float() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, l_, b_, r_, t_):
+        return None
+    x0, y0, x1, y1 = l_.value, b_.value, r_.value, t_.value
+    pts = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]]) @ matrix
+    return (
+        float(pts[:, 0].min()),
+        float(pts[:, 1].min()),
+        float(pts[:, 0].max()),
+        float(pts[:, 1].max()),
+    )
+
+
+def _plainly_drawn(page: Any) -> bool:
+    """Whether every text object on the page is certainly drawn where it extracts.
+
+    True only when each text object is filled (render mode 0), opaque, dark against the
+    white page, not tiny, inside the crop box and any clip, with nothing but white under it
+    (no image, shading, filled or thick stroked path drawn before it there) and nothing
+    drawn over it afterwards (no path, image, shading or other text overlapping it). Then
+    none of its characters can be hidden, so the page needs no render; anything else, or
+    anything this cannot read, goes to the render check (:func:`_hidden_runs`).
+    """
+    crop = page.get_cropbox()
+    boxes: list[tuple[float, float, float, float]] = []
+    kinds: list[int] = []  # 0 text, 1 under-text-harmless (thin stroke), 2 other ink
+    fill = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
+    fillmode, stroke = ctypes.c_int(), ctypes.c_int()
+    width = ctypes.c_float()
+    for obj, kind, matrix in _walk_objects(
+        page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, np.eye(3), 0
+    ):
+        if len(boxes) > _PLAIN_MAX_OBJECTS:
+            return False
+        if pdfium_c.FPDFPageObj_HasTransparency(obj):
+            # Soft masks, blend modes and partial opacity can hide what is under or in them.
+            return False
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
+            clip = _clip_box(obj, matrix)
+            outer = _page_box(obj, matrix)
+            if clip is not None and (
+                outer is None
+                or outer[0] < clip[0]
+                or outer[1] < clip[1]
+                or outer[2] > clip[2]
+                or outer[3] > clip[3]
+            ):
+                return False
+            continue
+        box = _page_box(obj, matrix)
+        if box is None:
+            return False
+        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+            if pdfium_c.FPDFTextObj_GetTextRenderMode(obj) != pdfium_c.FPDF_TEXTRENDERMODE_FILL:
+                return False
+            if not pdfium_c.FPDFPageObj_GetFillColor(obj, *fill):
+                return False
+            r, g, b, a = (c.value for c in fill)
+            if a < 255 or 255 - min(r, g, b) < _PLAIN_CONTRAST:
+                return False
+            if box[3] - box[1] < _PLAIN_MIN_HEIGHT:
+                return False
+            if (
+                box[0] < crop[0]
+                or box[1] < crop[1]
+                or box[2] > crop[2]
+                or box[3] > crop[3]
+            ):
+                return False
+            clip = _clip_box(obj, matrix)
+            if clip is not None and (
+                box[0] < clip[0] or box[1] < clip[1] or box[2] > clip[2] or box[3] > clip[3]
+            ):
+                return False
+            kinds.append(0)
+        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+            thin = False
+            if pdfium_c.FPDFPath_GetDrawMode(obj, fillmode, stroke) and fillmode.value == 0:
+                thin = bool(
+                    pdfium_c.FPDFPageObj_GetStrokeWidth(obj, width) and width.value < _THIN_STROKE
+                )
+            kinds.append(1 if thin else 2)
+        else:
+            kinds.append(2)
+        boxes.append(box)
+    if not boxes:
+        return True
+    b = np.array(boxes)
+    k = np.array(kinds)
+    text = np.flatnonzero(k == 0)
+    if not len(text):
+        return True
+    tb = b[text]
+    # Intersection of every text box with every object box.
+    ix = np.minimum(tb[:, None, 2], b[None, :, 2]) - np.maximum(tb[:, None, 0], b[None, :, 0])
+    iy = np.minimum(tb[:, None, 3], b[None, :, 3]) - np.maximum(tb[:, None, 1], b[None, :, 1])
+    inter = np.clip(ix, 0, None) * np.clip(iy, 0, None)
+    touch = (ix > 0) & (iy > 0)
+    order = np.arange(len(b))
+    later = order[None, :] > text[:, None]
+    earlier = order[None, :] < text[:, None]
+    # Anything drawn later over a text object may cover it; a thin line may strike it out.
+    if (touch & later & (k[None, :] != 0)).any():
+        return False
+    # Later text overlapping much of either box (a row of block glyphs over a name, say).
+    area = np.maximum((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]), 1e-6)
+    smaller = np.minimum(area[text][:, None], area[None, :])
+    if ((inter > 0.25 * smaller) & later & (k[None, :] == 0)).any():
+        return False
+    # Ink under a text object: its colour may match the text's.
+    return not bool((touch & earlier & (k[None, :] == 2)).any())
+
+
+def _read_pages(
+    path: Path, *, hidden: bool, chars_for: Iterable[int] | None = None
+) -> list[_Page]:
+    """Text of every page and, with ``hidden``, its runs of hidden text.
 
     Renders are made and dropped one page at a time: a long report never holds more than
-    two bitmaps.
+    two bitmaps. A page whose text is all plainly drawn (:func:`_plainly_drawn`) is not
+    rendered. Characters with their boxes are kept only for the pages in ``chars_for``
+    (all pages when it is ``None``): a 1,000-page report has millions of them.
     """
+    keep = None if chars_for is None else set(chars_for)
     try:
         doc = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
@@ -873,7 +1030,8 @@ def _read_pages(path: Path, *, hidden: bool) -> list[_Page]:
                 textpage = page.get_textpage()
                 try:
                     info = _Page(i, textpage.get_text_range())
-                    if hidden:
+                    wanted = keep is None or i in keep
+                    if hidden and (wanted or not _plainly_drawn(page)):
                         info.chars = _chars(textpage, info.text)
                     if info.chars:
                         render = _render(page)
@@ -881,6 +1039,8 @@ def _read_pages(path: Path, *, hidden: bool) -> list[_Page]:
                         info.to_device[:, :2] /= render.scale
                         info.hidden = _hidden_runs(info, page, textpage, render)
                         del render
+                        if not wanted:
+                            info.chars = []
                 finally:
                     textpage.close()
             finally:
@@ -939,11 +1099,13 @@ def _annotation_findings(
                 "source document"
             )
         elif annot.subtype == "Highlight":
-            result.warn(
-                f"{where}: a Highlight annotation over {what} was removed; check it did not "
-                "mark text for redaction"
+            # A highlight is how many reviewers mark text "to be redacted": the text under it
+            # is still in the file, so it fails like a redaction mark never applied.
+            message = (
+                f"{where}: {what} lie under a Highlight annotation that was never applied; if it "
+                "marks text to redact, redact it in the source document; if it is a reviewer's "
+                "highlight, delete it there (or set checks.hidden_text: warn) and export again"
             )
-            continue
         else:
             continue
         if severity == "error":
@@ -1315,7 +1477,9 @@ def check_output(path: Path, options: OutputChecks) -> list[CheckResult]:
         pseudonym and QA letter wording.
     """
     severity: Severity = "error" if options.hidden_text == "error" else "warning"
-    pages = _read_pages(path, hidden=True)
+    pages = _read_pages(
+        path, hidden=True, chars_for={a.page_index for a in options.removed_annotations}
+    )
     parts = options.parts
     return [
         _deny_list(options.deny, path, pages, parts, options.output_name),
