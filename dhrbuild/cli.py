@@ -30,6 +30,9 @@ app = typer.Typer(
     name="dhrbuild",
     help="Build the single publication PDF of a Domestic Homicide Review from a manifest.",
     no_args_is_help=True,
+    epilog="Exit codes: 0 written, 1 internal error, 2 usage, 3 invalid manifest, "
+    "4 unusable input, 5 password needed, 6 invalid action plan, 7 too large, 8 cannot write, "
+    "9 check failed, 10 missing program. See README.md.",
     add_completion=True,
     pretty_exceptions_enable=False,
 )

@@ -257,7 +257,10 @@ def test_submission_attach_and_bad_url_exit_code(review, tmp_path):
 
 
 def test_every_command_has_help_with_an_example():
-    commands = ["assemble", "validate", "init", "schema", "inspect", "preview", "submission"]
+    commands = [c.name or c.callback.__name__ for c in app.registered_commands]
+    assert {"assemble", "validate", "init", "schema", "inspect", "check", "preview"} <= set(
+        commands
+    )
     for command in commands:
         res = runner.invoke(app, [command, "--help"])
         assert res.exit_code == 0, command
