@@ -50,6 +50,9 @@ _SCALE_POWER = 1.8
 _DOWNSAMPLE_LOSS = 0.06
 _BILEVEL_LOSS = 0.03
 _JPEG_QUALITIES = (85, 75, 65, 50, 40)
+# Share of a round's planned cut encoded at once; the rest goes a few images at a time.
+_BULK_SHARE = 0.75
+_BULK_SHARE_MEASURED = 0.92
 # Colour spaces whose samples JPEG can carry unchanged (one or three components).
 _JPEG_SPACES = {"/DeviceRGB": 3, "/DeviceGray": 1, "/CalRGB": 3, "/CalGray": 1}
 
@@ -115,6 +118,8 @@ class ImageInfo:
     """Estimated JPEG quality of a DCT image; None for other codecs."""
     raw_bytes: int
     placements: list[Placement] = field(default_factory=list)
+    packed: bool = False
+    """A progressive JPEG: its entropy coding is already optimised (see compress.repack_jpegs)."""
     protected: bool = False
     near_bilevel: bool = False
     rungs: list[Rung] = field(default_factory=list)
@@ -169,7 +174,8 @@ class ImageInfo:
         else:
             q0 = self.source_quality if self.source_quality is not None else 100.0
             rel = _interp(_JPEG_SIZE, rung.quality) / _interp(_JPEG_SIZE, q0)
-            nbytes = int(self.raw_bytes * min(1.0, rel) * _REPACK * s**_SCALE_POWER)
+            repack = 1.0 if self.packed else _REPACK
+            nbytes = int(self.raw_bytes * min(1.0, rel) * repack * s**_SCALE_POWER)
             if self.source_quality is None:
                 # A lossless source: size from pixels (about 1.2 bits a pixel at q75 in colour).
                 bpp = 1.2 if self.components == 3 else 0.7
@@ -255,19 +261,24 @@ def _plain_decode(d: Dictionary, components: int) -> bool:
     return isinstance(decode, Array) and [float(x) for x in decode] == [0.0, 1.0] * components
 
 
-def _jpeg_quality(raw: bytes) -> float | None:
+def _jpeg_quality(raw: bytes) -> tuple[float, bool] | None:
+    """Estimated quality of a JPEG and whether it is progressive; None if the ladder skips it."""
     try:
         with Image.open(io.BytesIO(raw)) as im:
             tables = getattr(im, "quantization", None)
             if not tables or im.mode not in ("RGB", "L"):
                 return None
-            if im.info.get("adobe") is not None or im.info.get("progression"):
-                return None  # transforms and scan scripts the ladder does not reproduce
+            if im.info.get("adobe") is not None:
+                return None  # a colour transform the ladder does not reproduce
+            # Progressive scans are what the lossless step makes of every JPEG; Pillow
+            # decodes them (and their DCT-scaled drafts) like baseline ones.
+            progressive = bool(im.info.get("progression") or im.info.get("progressive"))
             lum = tables[0]
     except (OSError, ValueError, SyntaxError):
         return None
     scale = sum(lum) / len(lum) / 57.625 * 100  # libjpeg's base table averages 57.6
-    return float(max(1.0, min(100.0, 100 - scale / 2 if scale <= 100 else 5000 / scale)))
+    quality = max(1.0, min(100.0, 100 - scale / 2 if scale <= 100 else 5000 / scale))
+    return float(quality), progressive
 
 
 def _candidate(obj: Stream) -> ImageInfo | None:
@@ -286,11 +297,12 @@ def _candidate(obj: Stream) -> ImageInfo | None:
     if filters == ["/DCTDecode"]:
         if "/DecodeParms" in d:
             return None
-        quality = _jpeg_quality(raw)
-        if quality is None:
+        judged = _jpeg_quality(raw)
+        if judged is None:
             return None
+        quality, packed = judged
     elif all(f in ("/FlateDecode", "/LZWDecode", "/RunLengthDecode") for f in filters):
-        quality = None
+        quality, packed = None, False
     else:
         return None
     w, h = int(d.get("/Width", 0)), int(d.get("/Height", 0))
@@ -299,7 +311,7 @@ def _candidate(obj: Stream) -> ImageInfo | None:
     smask = d.get("/SMask")
     if smask is not None and not isinstance(smask, Stream):
         return None
-    return ImageInfo(obj, w, h, comps, quality, len(raw))
+    return ImageInfo(obj, w, h, comps, quality, len(raw), packed=packed)
 
 
 def _placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[Placement]]:
@@ -666,6 +678,24 @@ def _execute(
     return out
 
 
+def _learn(images: list[ImageInfo]) -> None:
+    """Give images not yet encoded the median correction measured on those that were.
+
+    The size tables are averages; scans and photographs of one review tend to miss them in
+    the same direction, so a plan made with the measured ratio needs fewer rounds (each of
+    which re-encodes every image it moves).
+    """
+    for lossless in (True, False):
+        same = [i for i in images if (i.source_quality is None) == lossless]
+        seen = sorted(i.correction for i in same if i.in_file > 0 and i.rungs)
+        if not seen:
+            continue
+        median = seen[len(seen) // 2]
+        for info in same:
+            if info.in_file == 0:
+                info.correction = median
+
+
 def _describe_image(info: ImageInfo, page_parts: Sequence[str]) -> str:
     page = info.pages[0]
     return f"{page_parts[page]} page {page + 1} ({info.width}x{info.height} px)"
@@ -725,15 +755,36 @@ def fit_images(
             moves = _plan(images, size - target, allow_protected)
         if not moves:
             break
+        share = _BULK_SHARE
+        if rounds == 1 and len({k for k, _, _ in moves}) > 4 * max(1, workers):
+            # A large cut: measure the tables on the images the plan moves first, then plan
+            # again with what was learnt, rather than encode the bulk on a guess.
+            sample: dict[int, int] = {}
+            for k, _level, _ in moves:
+                if len(sample) >= max(1, workers):
+                    break
+                if k not in sample:
+                    sample[k] = max(lv for kk, lv, _ in moves if kk == k)
+            for before, after in _execute(images, sample, originals, workers).values():
+                size -= before - after
+            _learn(images)
+            for info in images:
+                info.level = info.in_file
+            moves = _plan(images, size - target, allow_protected)
+            if not moves:
+                size = save()
+                continue
+            share = _BULK_SHARE_MEASURED
         # The plan is a prediction: carry it out in its order, a few images at a time, and
         # stop at the first point where the measured streams fit. The bulk of a large cut
-        # (all but its last quarter) goes at once, each image straight to the deepest rung
+        # (all but its last quarter, or its last 8% once the tables were measured on a
+        # sample) goes at once, each image straight to the deepest rung
         # planned for it there, so no image is encoded once per rung on the way down.
         estimate = size
         done = 0
         bulk: dict[int, int] = {}
         planned_saving = 0
-        while done < len(moves) and planned_saving + moves[done][2] <= 0.75 * (size - target):
+        while done < len(moves) and planned_saving + moves[done][2] <= share * (size - target):
             k, level, saving = moves[done]
             bulk[k] = max(level, bulk.get(k, 0))
             planned_saving += saving
@@ -741,6 +792,7 @@ def fit_images(
         if bulk:
             for before, after in _execute(images, bulk, originals, workers).values():
                 estimate -= before - after
+            _learn(images)
         while done < len(moves) and estimate > target:
             # A batch predicted to save no more than is still needed, so a small cut stays
             # small; at least one move, at most one per worker.

@@ -349,12 +349,16 @@ def textless_pages(pdf: pikepdf.Pdf, render_source: bytes | Path) -> list[int]:
             except pdfium.PdfiumError:
                 continue
             try:
+                # Most pages of a long report draw no image: that test is cheaper than
+                # laying out the page's text, so it goes first.
+                if not _has_image(page):
+                    continue
                 text = page.get_textpage()
                 try:
                     chars = int(text.count_chars())
                 finally:
                     text.close()
-                if chars <= 0 and _has_image(page):
+                if chars <= 0:
                     out.append(index)
             except pdfium.PdfiumError:
                 pass

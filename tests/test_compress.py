@@ -218,3 +218,81 @@ def test_never_larger_than_qpdf_best_lossless(three_parts, tmp_path):
         compress.save(pdf, ours)
     assert ours.stat().st_size <= best.stat().st_size
     assert _render(ours) == _render(best)
+
+
+def _photo(mode: str, size: tuple[int, int] = (240, 160)) -> bytes:
+    """A noisy gradient saved as a baseline JPEG without optimised Huffman tables."""
+    from PIL import Image
+
+    w, h = size
+    base = Image.linear_gradient("L").resize(size)
+    noise = Image.effect_noise(size, 40)
+    grey = Image.blend(base, noise, 0.3)
+    im = grey if mode == "L" else Image.merge("RGB", (grey, noise, base)).convert(mode)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=88, optimize=False, progressive=False)
+    return buf.getvalue()
+
+
+def _jpeg_pdf(jpegs: list[tuple[bytes, str]]) -> pikepdf.Pdf:
+    pdf = pikepdf.new()
+    for data, space in jpegs:
+        n = 4 if space == "/DeviceCMYK" else 3 if space == "/DeviceRGB" else 1
+        image = pikepdf.Stream(pdf, data)
+        image.stream_dict = Dictionary(
+            Type=Name.XObject,
+            Subtype=Name.Image,
+            Width=240,
+            Height=160,
+            ColorSpace=Name(space),
+            BitsPerComponent=8,
+            Filter=Name.DCTDecode,
+            **({"Decode": pikepdf.Array([1, 0] * n)} if n == 4 else {}),
+        )
+        _page_drawing(pdf, image)
+    return pdf
+
+
+@pytest.mark.skipif(shutil.which("jpegtran") is None, reason="jpegtran is not installed")
+def test_jpegs_are_repacked_smaller_with_identical_pixels(tmp_path):
+    from PIL import Image
+
+    originals = [(_photo("L"), "/DeviceGray"), (_photo("RGB"), "/DeviceRGB")]
+    originals.append((_photo("CMYK"), "/DeviceCMYK"))
+    pdf = _jpeg_pdf(originals)
+    saved = compress.repack_jpegs(pdf)
+    assert saved > 0
+    streams = [p.Resources.XObject["/Im0"] for p in pdf.pages]
+    for (before, _), stream in zip(originals, streams, strict=True):
+        after = stream.read_raw_bytes()
+        assert len(after) < len(before)
+        with Image.open(io.BytesIO(before)) as a, Image.open(io.BytesIO(after)) as b:
+            assert b.info.get("progressive") or b.info.get("progression")
+            assert a.mode == b.mode
+            assert a.tobytes() == b.tobytes()  # decoded samples, bit for bit
+    assert sum(len(o) for o, _ in originals) - sum(len(s.read_raw_bytes()) for s in streams) == (
+        saved
+    )
+    # The pages render exactly as before.
+    first, second = tmp_path / "before.pdf", tmp_path / "after.pdf"
+    compress.save(_jpeg_pdf(originals), first)
+    compress.save(pdf, second)
+    assert _render(first) == _render(second)
+    # Deterministic: the same inputs give the same bytes.
+    again = _jpeg_pdf(originals)
+    compress.repack_jpegs(again, workers=1)
+    third = tmp_path / "again.pdf"
+    compress.save(again, third)
+    assert third.read_bytes() == second.read_bytes()
+
+
+def test_a_damaged_jpeg_or_no_jpegtran_leaves_the_jpeg_as_it_is(monkeypatch):
+    damaged = _photo("RGB")[:-400]  # truncated: jpegtran warns (exit status 2)
+    pdf = _jpeg_pdf([(damaged, "/DeviceRGB")])
+    assert compress.repack_jpegs(pdf) == 0
+    assert pdf.pages[0].Resources.XObject["/Im0"].read_raw_bytes() == damaged
+    monkeypatch.setattr(compress, "_jpegtran", lambda: None)
+    whole = _photo("RGB")
+    pdf = _jpeg_pdf([(whole, "/DeviceRGB")])
+    assert compress.repack_jpegs(pdf) == 0
+    assert pdf.pages[0].Resources.XObject["/Im0"].read_raw_bytes() == whole

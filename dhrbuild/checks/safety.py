@@ -38,6 +38,7 @@ _DASHES = re.compile(r"[\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _QUOTES = re.compile(r"[\u2018\u2019\u201b\u2032\u02bc`\u00b4]")
 _SPACE = re.compile(r"\s+")
 _ALNUM_RUN = re.compile(r"[^\W_]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 def _fold(text: str) -> str:
@@ -61,18 +62,33 @@ class _Squashed:
     """
 
     text: str
-    boundary: list[bool]
+    boundary: bytearray
+    """One byte per letter of ``text``, non-zero where a word starts (a byte, not a bool
+    object: a 1,000-page report has millions of letters)."""
 
     @classmethod
     def of(cls, text: str) -> _Squashed:
-        out: list[str] = []
-        boundary: list[bool] = []
-        for run in _ALNUM_RUN.finditer(_fold(text)):
-            s = run.group()
-            out.append(s)
-            boundary.append(True)
-            boundary.extend([False] * (len(s) - 1))
-        return cls("".join(out), boundary)
+        folded = _fold(text)
+        pieces: list[str] = []
+        boundary = bytearray()
+        start, n = 0, len(folded)
+        # A chunk at a time, each ending where no run of letters continues: a whole report's
+        # text at once makes a list of every word in ``re.sub`` (tens of megabytes).
+        while start < n:
+            end = min(n, start + 65536)
+            if end < n and (tail := _ALNUM_RUN.match(folded, end)):
+                end = tail.end()
+            chunk = folded[start:end]
+            squashed = _NOT_ALNUM.sub("", chunk)
+            flags = bytearray(len(squashed))
+            at = 0
+            for run in _ALNUM_RUN.finditer(chunk):
+                flags[at] = 1
+                at += run.end() - run.start()
+            pieces.append(squashed)
+            boundary += flags
+            start = end
+        return cls("".join(pieces), boundary)
 
     def contains(self, needle: str) -> bool:
         if not needle:
@@ -849,9 +865,10 @@ def _hidden_runs(
 
 
 #: A text object counts as plainly drawn only in a colour at least this far from white (of 255)
-#: in some channel, and at least this tall (points): pale or tiny text gets the render check.
+#: in some channel, and in a font at least this size (points): pale or tiny text gets the
+#: render check.
 _PLAIN_CONTRAST = 96
-_PLAIN_MIN_HEIGHT = 3.0
+_PLAIN_MIN_SIZE = 3.0
 #: A page with more objects than this gets the render check (the overlap test is quadratic).
 _PLAIN_MAX_OBJECTS = 1500
 #: Paths stroked thinner than this (points) drawn under text leave its background white.
@@ -886,29 +903,79 @@ def _clip_box(obj: Any, matrix: np.ndarray) -> tuple[float, float, float, float]
     return (box[0], box[1], box[2], box[3])
 
 
+_BOUNDS = tuple(ctypes.c_float() for _ in range(4))
+
+
 def _page_box(obj: Any, matrix: np.ndarray) -> tuple[float, float, float, float] | None:
-    l_, b_, r_, t_ = (ctypes.c_float() for _ in range(4))
+    """An object's bounding box in page space (its holder's transform applied)."""
+    l_, b_, r_, t_ = _BOUNDS
     if not pdfium_c.FPDFPageObj_GetBounds(obj, l_, b_, r_, t_):
         return None
     x0, y0, x1, y1 = l_.value, b_.value, r_.value, t_.value
-    pts = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]]) @ matrix
-    return (
-        float(pts[:, 0].min()),
-        float(pts[:, 1].min()),
-        float(pts[:, 0].max()),
-        float(pts[:, 1].max()),
+    # Plain floats: this runs for every object of every page, and numpy is slow at 4 points.
+    (a, b, _), (c, d, _), (e, f, _) = matrix.tolist()
+    xs = (a * x0 + c * y0 + e, a * x1 + c * y0 + e, a * x0 + c * y1 + e, a * x1 + c * y1 + e)
+    ys = (b * x0 + d * y0 + f, b * x1 + d * y0 + f, b * x0 + d * y1 + f, b * x1 + d * y1 + f)
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _font_size(obj: Any, matrix: np.ndarray) -> float:
+    """A text object's font size in page space (its text matrix and holder's transform)."""
+    size, fs = ctypes.c_float(), pdfium_c.FS_MATRIX()
+    if not pdfium_c.FPDFTextObj_GetFontSize(obj, size) or not pdfium_c.FPDFPageObj_GetMatrix(
+        obj, fs
+    ):
+        return 0.0
+    own = abs(fs.a * fs.d - fs.b * fs.c)
+    holder = abs(float(matrix[0, 0] * matrix[1, 1] - matrix[0, 1] * matrix[1, 0]))
+    return float(size.value * np.sqrt(own * holder))
+
+
+def _object_text(obj: Any, textpage: Any) -> str:
+    n = pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0)
+    if n <= 2:
+        return ""
+    buf = ctypes.create_string_buffer(n)
+    pdfium_c.FPDFTextObj_GetText(
+        obj, textpage.raw, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), n
     )
+    return buf.raw[: n - 2].decode("utf-16-le", errors="replace")
 
 
-def _plainly_drawn(page: Any) -> bool:
+def _glyphs_drawn(obj: Any, textpage: Any, cache: dict[tuple[int, str], bool]) -> bool:
+    """Whether the font draws an outline for each visible character of a text object.
+
+    A font can map a glyph with no outline to a letter: it extracts but draws nothing.
+    pdfium finds the glyph from the Unicode value; one it cannot find counts as blank.
+    """
+    font = pdfium_c.FPDFTextObj_GetFont(obj)
+    if not font:
+        return False
+    key = ctypes.cast(font, ctypes.c_void_p).value or 0
+    for ch in set(_object_text(obj, textpage)):
+        if ch.isspace() or not ch.isprintable():
+            continue
+        known = cache.get((key, ch))
+        if known is None:
+            path = pdfium_c.FPDFFont_GetGlyphPath(font, ord(ch), 12.0)
+            known = bool(path) and pdfium_c.FPDFGlyphPath_CountGlyphSegments(path) > 0
+            cache[(key, ch)] = known
+        if not known:
+            return False
+    return True
+
+
+def _plainly_drawn(page: Any, textpage: Any, glyphs: dict[tuple[int, str], bool]) -> bool:
     """Whether every text object on the page is certainly drawn where it extracts.
 
     True only when each text object is filled (render mode 0), opaque, dark against the
-    white page, not tiny, inside the crop box and any clip, with nothing but white under it
-    (no image, shading, filled or thick stroked path drawn before it there) and nothing
-    drawn over it afterwards (no path, image, shading or other text overlapping it). Then
-    none of its characters can be hidden, so the page needs no render; anything else, or
-    anything this cannot read, goes to the render check (:func:`_hidden_runs`).
+    white page, in a font of a readable size whose glyphs for its characters have outlines,
+    inside the crop box and any clip, with nothing but white under it (no image, shading,
+    filled or thick stroked path drawn before it there) and nothing drawn over it
+    afterwards (no path, image, shading or other text overlapping it). Then none of its
+    characters can be hidden, so the page needs no render; anything else, or anything this
+    cannot read, goes to the render check (:func:`_hidden_runs`), which decides as before.
+    ``glyphs`` caches the outline lookups of one page.
     """
     crop = page.get_cropbox()
     boxes: list[tuple[float, float, float, float]] = []
@@ -944,17 +1011,14 @@ def _plainly_drawn(page: Any) -> bool:
                 return False
             if not pdfium_c.FPDFPageObj_GetFillColor(obj, *fill):
                 return False
-            r, g, b, a = (c.value for c in fill)
-            if a < 255 or 255 - min(r, g, b) < _PLAIN_CONTRAST:
+            red, green, blue, alpha = (c.value for c in fill)
+            if alpha < 255 or 255 - min(red, green, blue) < _PLAIN_CONTRAST:
                 return False
-            if box[3] - box[1] < _PLAIN_MIN_HEIGHT:
+            if _font_size(obj, matrix) < _PLAIN_MIN_SIZE:
                 return False
-            if (
-                box[0] < crop[0]
-                or box[1] < crop[1]
-                or box[2] > crop[2]
-                or box[3] > crop[3]
-            ):
+            if not _glyphs_drawn(obj, textpage, glyphs):
+                return False
+            if box[0] < crop[0] or box[1] < crop[1] or box[2] > crop[2] or box[3] > crop[3]:
                 return False
             clip = _clip_box(obj, matrix)
             if clip is not None and (
@@ -1000,9 +1064,21 @@ def _plainly_drawn(page: Any) -> bool:
     return not bool((touch & earlier & (k[None, :] == 2)).any())
 
 
-def _read_pages(
-    path: Path, *, hidden: bool, chars_for: Iterable[int] | None = None
-) -> list[_Page]:
+#: Pages read before the written file is opened again, so pdfium's memory stays bounded.
+_REOPEN_EVERY = 200
+
+
+def _open_written(path: Path) -> Any:
+    try:
+        return pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        raise CheckFailedError(
+            f"the written PDF cannot be read back to check it ({exc}); nothing was written; "
+            "please report this with the inputs"
+        ) from None
+
+
+def _read_pages(path: Path, *, hidden: bool, chars_for: Iterable[int] | None = None) -> list[_Page]:
     """Text of every page and, with ``hidden``, its runs of hidden text.
 
     Renders are made and dropped one page at a time: a long report never holds more than
@@ -1011,16 +1087,14 @@ def _read_pages(
     (all pages when it is ``None``): a 1,000-page report has millions of them.
     """
     keep = None if chars_for is None else set(chars_for)
-    try:
-        doc = pdfium.PdfDocument(path)
-    except pdfium.PdfiumError as exc:
-        raise CheckFailedError(
-            f"the written PDF cannot be read back to check it ({exc}); nothing was written; "
-            "please report this with the inputs"
-        ) from None
+    doc = _open_written(path)
     pages: list[_Page] = []
     try:
         for i in range(len(doc)):
+            if i and i % _REOPEN_EVERY == 0:
+                # pdfium keeps every object it has parsed until the document is closed.
+                doc.close()
+                doc = _open_written(path)
             try:
                 page = doc[i]
             except pdfium.PdfiumError:
@@ -1031,7 +1105,9 @@ def _read_pages(
                 try:
                     info = _Page(i, textpage.get_text_range())
                     wanted = keep is None or i in keep
-                    if hidden and (wanted or not _plainly_drawn(page)):
+                    # Glyphs are looked up per page: pdfium may free a font between pages
+                    # and reuse its address for another.
+                    if hidden and (wanted or not _plainly_drawn(page, textpage, {})):
                         info.chars = _chars(textpage, info.text)
                     if info.chars:
                         render = _render(page)
