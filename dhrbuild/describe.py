@@ -11,6 +11,7 @@ import pikepdf
 import pypdfium2 as pdfium
 
 from dhrbuild.errors import InputError
+from dhrbuild.geometry import concat
 from dhrbuild.manifest import DEFAULT_MAX_BYTES
 from dhrbuild.sources import open_pdf
 
@@ -258,15 +259,7 @@ def _placements(page: pikepdf.Page) -> list[ImageInfo]:
             ctm = stack.pop() if stack else [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
         elif op == "cm" and len(operands) == 6:
             a, b, c, d, e, f = (float(v) for v in operands)
-            m0 = ctm
-            ctm = [
-                a * m0[0] + b * m0[2],
-                a * m0[1] + b * m0[3],
-                c * m0[0] + d * m0[2],
-                c * m0[1] + d * m0[3],
-                e * m0[0] + f * m0[2] + m0[4],
-                e * m0[1] + f * m0[3] + m0[5],
-            ]
+            ctm = list(concat((a, b, c, d, e, f), (ctm[0], ctm[1], ctm[2], ctm[3], ctm[4], ctm[5])))
         elif op == "Do" and operands:
             xobj = xobjects.get(str(operands[0]))
             if not isinstance(xobj, pikepdf.Stream) or xobj.get("/Subtype") != "/Image":

@@ -14,7 +14,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 from PIL import Image
 
-Matrix = tuple[float, float, float, float, float, float]
+from dhrbuild.geometry import Matrix, concat
 
 DEFAULT_MIN_DPI = 150.0
 """No image is downsampled below this effective resolution."""
@@ -64,20 +64,6 @@ def _interp(table: Sequence[tuple[int, float]], q: float) -> float:
         if q <= q1:
             return v0 + (v1 - v0) * (q - q0) / (q1 - q0)
     return table[-1][1]
-
-
-def _mul(m: Matrix, n: Matrix) -> Matrix:
-    """``m`` then ``n``: the matrix of drawing in ``m``'s space onto ``n``'s."""
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (
-        a * a2 + b * c2,
-        a * b2 + b * d2,
-        c * a2 + d * c2,
-        c * b2 + d * d2,
-        e * a2 + f * c2 + e2,
-        e * b2 + f * d2 + f2,
-    )
 
 
 @dataclass
@@ -340,7 +326,7 @@ def _placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[Placement]]:
                 cur = stack.pop() if stack else ctm
             elif op == "cm" and len(inst.operands) == 6:
                 m = tuple(float(x) for x in inst.operands)
-                cur = _mul(m, cur)  # type: ignore[arg-type]
+                cur = concat(m, cur)  # type: ignore[arg-type]
             elif op == "Do" and inst.operands:
                 xo = xobjects.get(str(inst.operands[0]))
                 if not isinstance(xo, Stream):
@@ -363,7 +349,9 @@ def _placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[Placement]]:
                         else (1, 0, 0, 1, 0, 0)
                     )
                     own = xo.stream_dict.get("/Resources")
-                    walk(xo, own if own is not None else res, _mul(mat, cur), page, depth + 1, unit)
+                    walk(
+                        xo, own if own is not None else res, concat(mat, cur), page, depth + 1, unit
+                    )
 
     for i, page in enumerate(pdf.pages):
         unit = float(page.obj.get("/UserUnit", 1))

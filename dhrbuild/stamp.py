@@ -18,12 +18,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from dhrbuild.errors import InputError
+from dhrbuild.geometry import Matrix, concat
 from dhrbuild.render.fonts import BOLD, register_fonts
 
 Box = tuple[float, float, float, float]
 """A rectangle as ``(x0, y0, x1, y1)`` with ``x0 <= x1`` and ``y0 <= y1``."""
-Matrix = tuple[float, float, float, float, float, float]
-"""A PDF matrix ``(a, b, c, d, e, f)``: ``x' = a x + c y + e``, ``y' = b x + d y + f``."""
 
 FONT_SIZE = 11.0
 """Size of the heading on an ordinary page, in points."""
@@ -206,12 +205,12 @@ def stamp_headings(
                 if form is None:
                     form = forms[(line, size)] = _heading_form(pdf, line, size)
                 origin = (plan.band[0] - size * _BELOW, plan.baseline - size * _BELOW)
-                matrix = _concat((1.0, 0.0, 0.0, 1.0, *origin), view.to_user)
+                matrix = concat((1.0, 0.0, 0.0, 1.0, *origin), view.to_user)
                 resource = _add_xobject(page, form)
                 stamp = _stamp_operators(plan.position, matrix, resource)
             shrink = None
             if plan.shrink is not None:
-                shrink = _concat(_concat(view.from_user, plan.shrink), view.to_user)
+                shrink = concat(concat(view.from_user, plan.shrink), view.to_user)
                 _transform_annotations(page.obj, shrink, done_annotations)
             _wrap_contents(page, shrink, view.box, stamp)
             placements.append(StampPlacement(index, plan.position, plan.scale, plan.band))
@@ -664,20 +663,6 @@ def _clip(box: Box, width: float, height: float) -> Box | None:
     """``box`` clipped to the page ``(0, 0, width, height)``, or ``None`` if outside it."""
     clipped = (max(box[0], 0.0), max(box[1], 0.0), min(box[2], width), min(box[3], height))
     return None if _empty(clipped) else clipped
-
-
-def _concat(first: Matrix, then: Matrix) -> Matrix:
-    """The matrix that applies ``first`` and then ``then``."""
-    a1, b1, c1, d1, e1, f1 = first
-    a2, b2, c2, d2, e2, f2 = then
-    return (
-        a1 * a2 + b1 * c2,
-        a1 * b2 + b1 * d2,
-        c1 * a2 + d1 * c2,
-        c1 * b2 + d1 * d2,
-        e1 * a2 + f1 * c2 + e2,
-        e1 * b2 + f1 * d2 + f2,
-    )
 
 
 def _invert(m: Matrix) -> Matrix:
