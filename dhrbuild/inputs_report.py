@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ import pypdfium2.raw as pdfium_c
 from pikepdf import Array, Dictionary, Name
 
 from dhrbuild.errors import InputError
+from dhrbuild.rendering import open_matching
 
 OUTLINE_MAX_DEPTH = 14
 """Bookmark levels of a part that survive nesting under the part's own bookmark.
@@ -338,7 +338,7 @@ def textless_pages(pdf: pikepdf.Pdf, render_source: bytes | Path) -> list[int]:
     Returns:
         The indexes, ascending.
     """
-    document = _pdfium_document(pdf, render_source)
+    document = open_matching(pdf, render_source)
     if document is None:
         return []
     out: list[int] = []
@@ -372,29 +372,6 @@ def textless_pages(pdf: pikepdf.Pdf, render_source: bytes | Path) -> list[int]:
 def _has_image(page: Any) -> bool:
     images = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=_IMAGE_SEARCH_DEPTH)
     return next(iter(images), None) is not None
-
-
-def _pdfium_document(pdf: pikepdf.Pdf, source: bytes | Path) -> Any:
-    """Open ``source`` with pdfium, or a copy of ``pdf`` if pdfium sees other pages."""
-    try:
-        document = pdfium.PdfDocument(source)
-        if len(document) == len(pdf.pages):
-            return document
-        document.close()
-    except (pdfium.PdfiumError, OSError):
-        pass
-    # Password-protected, or damaged so that pdfium and qpdf repair it differently:
-    # read the pages that qpdf sees, which are the ones that go into the output.
-    buf = io.BytesIO()
-    try:
-        pdf.save(buf, fix_metadata_version=False)
-        document = pdfium.PdfDocument(buf.getvalue())
-    except (pikepdf.PdfError, pdfium.PdfiumError):
-        return None
-    if len(document) != len(pdf.pages):
-        document.close()
-        return None
-    return document
 
 
 def save_warnings(pdf: pikepdf.Pdf, parts: Sequence[tuple[str, range]]) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import unicodedata
 from collections.abc import Sequence
@@ -13,13 +12,13 @@ from typing import Any, Literal
 
 import pikepdf
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
 from dhrbuild.errors import InputError
 from dhrbuild.geometry import Matrix, concat
 from dhrbuild.render.fonts import BOLD, register_fonts
+from dhrbuild.rendering import open_matching
 
 Box = tuple[float, float, float, float]
 """A rectangle as ``(x0, y0, x1, y1)`` with ``x0 <= x1`` and ``y0 <= y1``."""
@@ -60,7 +59,6 @@ _SHARED_CHARACTERS = (
     "".join(map(chr, range(32, 127))) + "\u2018\u2019\u201c\u201d\u2013\u2014\u2026"
 )
 _MAX_TREE_DEPTH = 64
-_XFA_FORM_TYPES = (pdfium_c.FORMTYPE_XFA_FULL, pdfium_c.FORMTYPE_XFA_FOREGROUND)
 _MARGIN_POSITIONS = {"top": b"/Top", "bottom": b"/Bottom", "shrunk": b"/Top"}
 
 
@@ -473,44 +471,14 @@ def _transform_annotations(
 
 
 def _open_renderer(pdf: pikepdf.Pdf, source: bytes | Path, name: str) -> Any:
-    """Open ``source`` with pdfium; fall back to a copy of ``pdf`` if it does not match."""
-    try:
-        document = _pdfium_document(source)
-        if len(document) == len(pdf.pages):
-            return document
-        document.close()
-    except (pdfium.PdfiumError, OSError):
-        pass
-    # The source is unreadable to pdfium, or pdfium sees another page tree than qpdf
-    # (a damaged file that each repairs in its own way): render what qpdf sees.
-    buf = io.BytesIO()
-    try:
-        pdf.save(buf)
-        document = _pdfium_document(buf.getvalue())
-    except (pikepdf.PdfError, pdfium.PdfiumError) as exc:
-        raise InputError(
-            name,
-            f"cannot be rendered to find where the annex heading can go ({exc}); "
-            "re-save the PDF from the program that made it, or print it to a new PDF, "
-            "and build again",
-        ) from exc
-    if len(document) != len(pdf.pages):
-        document.close()
+    """Open the part with pdfium, forms drawn, on the pages that qpdf sees."""
+    document = open_matching(pdf, source, forms=True)
+    if document is None:
         raise InputError(
             name,
             "its pages cannot be rendered to find where the annex heading can go; re-save "
             "the PDF from the program that made it, or print it to a new PDF, and build again",
         )
-    return document
-
-
-def _pdfium_document(source: bytes | Path) -> Any:
-    document = pdfium.PdfDocument(source)
-    # Without a form environment, fields show their appearance streams, which is all that
-    # an XFA form gets from a pdfium built without XFA (it would only log a complaint).
-    if document.get_formtype() not in _XFA_FORM_TYPES:
-        with contextlib.suppress(pdfium.PdfiumError):
-            document.init_forms()
     return document
 
 

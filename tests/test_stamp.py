@@ -16,7 +16,7 @@ from PIL import Image, ImageChops
 from reportlab.lib.pagesizes import A4, A6, landscape, letter
 from reportlab.pdfgen import canvas
 
-from dhrbuild import stamp
+from dhrbuild import rendering
 from dhrbuild.errors import InputError
 from dhrbuild.stamp import StampPlacement, stamp_headings
 
@@ -560,10 +560,10 @@ def test_mismatched_render_source_falls_back_to_the_pdf(tmp_path: Path) -> None:
 def test_render_failure_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     src = make(tmp_path / "in.pdf", [(A4, empty)])
 
-    def broken(source: object) -> object:
+    def broken(source: object, forms: bool) -> object:
         raise pdfium.PdfiumError("no renderer")
 
-    monkeypatch.setattr(stamp, "_pdfium_document", broken)
+    monkeypatch.setattr(rendering, "_open", broken)
     with pikepdf.open(src) as pdf, pytest.raises(InputError) as caught:
         stamp_headings(pdf, HEADING, render_source=src)
     assert str(src) in str(caught.value) and "print it to a new PDF" in str(caught.value)
