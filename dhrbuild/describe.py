@@ -13,6 +13,7 @@ import pypdfium2 as pdfium
 from dhrbuild.errors import InputError
 from dhrbuild.geometry import concat
 from dhrbuild.manifest import DEFAULT_MAX_BYTES
+from dhrbuild.rendering import page_texts
 from dhrbuild.sources import open_pdf
 
 _MAX_OUTLINE_ITEMS = 10_000
@@ -286,22 +287,6 @@ def _placements(page: pikepdf.Page) -> list[ImageInfo]:
     return out
 
 
-def _pages_without_text(path: Path) -> list[int]:
-    doc = pdfium.PdfDocument(path)
-    try:
-        empty = []
-        for i in range(len(doc)):
-            page = doc[i]
-            textpage = page.get_textpage()
-            if not textpage.get_text_range().strip():
-                empty.append(i + 1)
-            textpage.close()
-            page.close()
-        return empty
-    finally:
-        doc.close()
-
-
 def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Description:
     """Describe a PDF: parts, pages, size, fonts, images, metadata, tagging and scanned pages.
 
@@ -347,7 +332,9 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
             images=len(images),
             largest_images=sorted(images, key=lambda im: -im.bytes)[:5],
             lowest_image_dpi=min(dpis) if dpis else None,
-            pages_without_text=_pages_without_text(path),
+            pages_without_text=[
+                i + 1 for i, text in enumerate(page_texts(path)) if not text.strip()
+            ],
             metadata=meta,
         )
     return description

@@ -55,3 +55,27 @@ def open_matching(pdf: pikepdf.Pdf, source: bytes | Path, *, forms: bool = False
         document.close()
         return None
     return document
+
+
+def page_texts(source: bytes | Path, pages: range | None = None) -> list[str]:
+    """Return the extractable text of each page (all pages, or those in ``pages``), by pdfium.
+
+    Args:
+        source: The PDF as a file or bytes.
+        pages: Zero-based page indexes; ``None`` for every page.
+
+    Returns:
+        One string per page, in order.
+    """
+    document = pdfium.PdfDocument(source)
+    try:
+        out = []
+        for i in pages if pages is not None else range(len(document)):
+            page = document[i]
+            textpage = page.get_textpage()
+            out.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return out
+    finally:
+        document.close()

@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pikepdf
-import pypdfium2 as pdfium
 
 from dhrbuild.compress import save
 from dhrbuild.describe import describe
@@ -21,6 +20,7 @@ from dhrbuild.navigation import set_metadata
 from dhrbuild.order import PartKind
 from dhrbuild.pipeline import BuildResult, assemble
 from dhrbuild.render.action_plan import LIVE_STATEMENT
+from dhrbuild.rendering import page_texts
 
 _HOST = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?$")
 
@@ -69,21 +69,6 @@ def check_url(url: str) -> str:
     return url
 
 
-def _texts(path: Path, pages: range) -> list[str]:
-    doc = pdfium.PdfDocument(path)
-    try:
-        out = []
-        for i in pages:
-            page = doc[i]
-            textpage = page.get_textpage()
-            out.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-        return out
-    finally:
-        doc.close()
-
-
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
@@ -119,7 +104,9 @@ def _verify(manifest: Manifest, result: BuildResult, letter_copy: Path) -> list[
         )
     )
     plan = by_kind[PartKind.ACTION_PLAN]
-    plan_text = _squash(" ".join(_texts(result.output, range(plan.first_page - 1, plan.last_page))))
+    plan_text = _squash(
+        " ".join(page_texts(result.output, range(plan.first_page - 1, plan.last_page)))
+    )
     drawn = manifest.action_plan.source.suffix.lower() != ".pdf"
     no_missing = not any("no dated implementation update" in w for w in result.warnings)
     statement = _squash(LIVE_STATEMENT) in plan_text
@@ -156,8 +143,8 @@ def _verify(manifest: Manifest, result: BuildResult, letter_copy: Path) -> list[
             f"{letter.heading}, pages {letter.first_page}-{letter.last_page} of {found.pages}",
         )
     )
-    standalone = _texts(letter_copy, range(letter.pages))
-    tail = _texts(result.output, range(letter.first_page - 1, letter.last_page))
+    standalone = page_texts(letter_copy, range(letter.pages))
+    tail = page_texts(result.output, range(letter.first_page - 1, letter.last_page))
     items.append(
         CheckItem(
             "The QA Panel letter is exported on its own, to publish alongside the report",

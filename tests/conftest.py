@@ -44,6 +44,23 @@ ACTION_PLAN: dict[str, Any] = {
 }
 
 
+def base_manifest() -> dict[str, Any]:
+    """The manifest of the small test review: parts es.pdf, report.pdf, plan.yaml, letter.pdf."""
+    return {
+        "version": 1,
+        "review": {
+            "title": "Domestic Homicide Review: the death of Sam",
+            "pseudonym": "Sam",
+            "partnership": "Testshire Community Safety Partnership",
+        },
+        "executive_summary": "es.pdf",
+        "report": "report.pdf",
+        "action_plan": {"source": "plan.yaml", "as_at": "2026-10-01"},
+        "qa_letter": "letter.pdf",
+        "output": {"path": "out.pdf"},
+    }
+
+
 @pytest.fixture
 def corpus() -> Path:
     if not (CORPUS / "MANIFEST.tsv").is_file():
@@ -64,17 +81,8 @@ def review(tmp_path: Path) -> Callable[..., Path]:
         make_pdf(d / "letter.pdf", "letter", 2)
         (d / "plan.yaml").write_text(yaml.safe_dump(ACTION_PLAN), encoding="utf-8")
         data: dict[str, Any] = {
-            "version": 1,
-            "review": {
-                "title": "Domestic Homicide Review: the death of Sam",
-                "pseudonym": "Sam",
-                "partnership": "Testshire Community Safety Partnership",
-            },
-            "executive_summary": "es.pdf",
-            "report": "report.pdf",
-            "action_plan": {"source": "plan.yaml", "as_at": "2026-10-01"},
+            **base_manifest(),
             "annexes": [{"title": "Glossary", "file": "glossary.pdf"}],
-            "qa_letter": "letter.pdf",
             "output": {"path": "dist/out.pdf"},
         }
         for key, value in overrides.items():

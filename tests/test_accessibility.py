@@ -27,7 +27,7 @@ from dhrbuild.checks.accessibility import (
 )
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode
-from tests.conftest import ACTION_PLAN
+from tests.conftest import ACTION_PLAN, base_manifest
 from tests.pdfgen import _font
 
 _DOMAIN_RULE_IDS = (
@@ -499,19 +499,7 @@ def test_fully_tagged_build_claims_pdfua(tmp_path: Path, corpus: Path) -> None:
     }.items():
         shutil.copyfile(tagged / source, d / name)
     (d / "plan.yaml").write_text(yaml.safe_dump(ACTION_PLAN), encoding="utf-8")
-    manifest = {
-        "version": 1,
-        "review": {
-            "title": "Domestic Homicide Review: the death of Sam",
-            "pseudonym": "Sam",
-            "partnership": "Testshire Community Safety Partnership",
-        },
-        "executive_summary": "es.pdf",
-        "report": "report.pdf",
-        "action_plan": {"source": "plan.yaml", "as_at": "2026-10-01"},
-        "qa_letter": "letter.pdf",
-        "output": {"path": "out.pdf"},
-    }
+    manifest = base_manifest()
     (d / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
     result = dhrbuild.assemble(dhrbuild.load_manifest(d / "manifest.yaml"))
     assert result.accessibility is not None

@@ -27,7 +27,7 @@ from dhrbuild.actionplan import load_action_plan
 from dhrbuild.checks.accessibility import check_accessibility
 from dhrbuild.render.action_plan import COLUMNS, LIVE_STATEMENT, render_action_plan
 from dhrbuild.structure import StructurePart, form_fields, merge_structure, prune_structure
-from tests.conftest import ACTION_PLAN
+from tests.conftest import ACTION_PLAN, base_manifest
 from tests.pdfgen import _font, make_pdf
 
 # --- independent readers ---------------------------------------------------------------------
@@ -552,21 +552,12 @@ def tagged_review(tmp_path: Path, corpus: Path) -> Path:
         shutil.copyfile(tagged / source, d / name)
     (d / "plan.yaml").write_text(yaml.safe_dump(ACTION_PLAN), encoding="utf-8")
     manifest = {
-        "version": 1,
-        "review": {
-            "title": "Domestic Homicide Review: the death of Sam",
-            "pseudonym": "Sam",
-            "partnership": "Testshire Community Safety Partnership",
-        },
-        "executive_summary": "es.pdf",
-        "report": "report.pdf",
-        "action_plan": {"source": "plan.yaml", "as_at": "2026-10-01"},
+        **base_manifest(),
         "annexes": [
             {"title": "Tables", "file": "table.pdf"},
             {"title": "Lists", "file": "pdf2.pdf"},
             {"title": "Note", "file": "french.pdf"},
         ],
-        "qa_letter": "letter.pdf",
         "output": {"path": "dist/out.pdf"},
     }
     (d / "manifest.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
