@@ -245,7 +245,8 @@ def assemble_cmd(
     comp = result.compression
     if comp is not None and comp.lossy:
         typer.echo(
-            f"Images reduced to fit: lossless {comp.lossless_bytes:,} -> {comp.final_bytes:,} bytes"
+            f"Images reduced to fit: lossless {'about ' if comp.lossless_estimated else ''}"
+            f"{comp.lossless_bytes:,} -> {comp.final_bytes:,} bytes"
             + (" (the QA letter's images too)" if comp.letter_changed else "")
         )
         for line in iter_steps(comp):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import math
 import re
 import shutil
 import subprocess
@@ -149,7 +150,7 @@ def dedupe(pdf: pikepdf.Pdf) -> DedupeStats:
             digests[obj.objgen] = ("raw", hashlib.sha256(raw).digest())
             if _only_generalized(obj):
                 shapes.setdefault(_shape(obj), []).append(obj)
-    for group in shapes.values():
+    for group in _split_by_prefix(shapes.values()):
         if len(group) < 2 or len({digests[s.objgen] for s in group}) == 1:
             continue
         for s in group:
@@ -183,6 +184,39 @@ def dedupe(pdf: pikepdf.Pdf) -> DedupeStats:
     if mapping:
         _rewrite_references(pdf, mapping)
     return DedupeStats(objects=len(mapping), stream_bytes=saved_bytes)
+
+
+#: Flate streams of the same shape are first told apart by this many decoded bytes.
+_PREFIX_BYTES = 65536
+
+
+def _prefix(obj: Stream) -> bytes | None:
+    """The first decoded bytes of a plain Flate stream (no predictor), or None."""
+    if _filters(obj) not in (["/FlateDecode"], ["/Fl"]) or "/DecodeParms" in obj.stream_dict:
+        return None
+    try:
+        return zlib.decompressobj().decompress(obj.read_raw_bytes(), _PREFIX_BYTES)
+    except zlib.error:
+        return None
+
+
+def _split_by_prefix(groups: Iterable[list[Stream]]) -> Iterator[list[Stream]]:
+    """Split groups of same-shape streams by their decoded prefix, before decoding them whole.
+
+    Twelve scanned pages of the same size share a shape; decoding each in full to learn
+    that they differ costs more than the rest of the lossless step.
+    """
+    for group in groups:
+        if len(group) < 2:
+            continue
+        split: dict[bytes, list[Stream]] = {}
+        for obj in group:
+            head = _prefix(obj)
+            if head is None:  # LZW or a predictor: compared whole with the rest
+                split = {b"": group}
+                break
+            split.setdefault(hashlib.sha256(head).digest(), []).append(obj)
+        yield from split.values()
 
 
 def _shape(obj: Stream) -> object:
@@ -548,7 +582,9 @@ def _deflate_job(item: tuple[bytes, bool]) -> bytes | None:
     return out if len(out) < len(raw) else None
 
 
-def recompress_flate(pdf: pikepdf.Pdf, *, workers: int = 2) -> int:
+def recompress_flate(
+    pdf: pikepdf.Pdf, *, workers: int = 2, streams: Iterable[Stream] | None = None
+) -> int:
     """Deflate every Flate stream again at the best level, keeping whichever is smaller.
 
     Streams whose zlib header already declares the best level are left as they are (a
@@ -563,12 +599,13 @@ def recompress_flate(pdf: pikepdf.Pdf, *, workers: int = 2) -> int:
     Args:
         pdf: The document, changed in place.
         workers: Threads to deflate with.
+        streams: Only these streams of ``pdf`` (default: every stream).
 
     Returns:
         How many raw stream bytes were saved.
     """
     jobs: list[tuple[Stream, bytes, bool, bool]] = []
-    for obj in _streams(pdf):
+    for obj in _streams(pdf) if streams is None else streams:
         filters = _filters(obj)
         if filters in (["/FlateDecode"], ["/Fl"]):
             raw = obj.read_raw_bytes()
@@ -631,7 +668,9 @@ def _repack_job(item: tuple[str, bytes]) -> bytes | None:
     return proc.stdout if len(proc.stdout) < len(data) else None
 
 
-def repack_jpegs(pdf: pikepdf.Pdf, *, workers: int = 2) -> int:
+def repack_jpegs(
+    pdf: pikepdf.Pdf, *, workers: int = 2, streams: Iterable[Stream] | None = None
+) -> int:
     """Rewrite every JPEG losslessly as progressive with optimised Huffman tables.
 
     ``jpegtran`` (libjpeg-turbo) transcodes the entropy coding only: the DCT coefficients,
@@ -643,6 +682,7 @@ def repack_jpegs(pdf: pikepdf.Pdf, *, workers: int = 2) -> int:
     Args:
         pdf: The document, changed in place.
         workers: Parallel ``jpegtran`` processes.
+        streams: Only these streams of ``pdf`` (default: every stream).
 
     Returns:
         How many raw stream bytes were saved.
@@ -651,7 +691,7 @@ def repack_jpegs(pdf: pikepdf.Pdf, *, workers: int = 2) -> int:
     if exe is None:
         return 0
     jobs: list[tuple[Stream, bytes]] = []
-    for obj in _streams(pdf):
+    for obj in _streams(pdf) if streams is None else streams:
         if _filters(obj) in (["/DCTDecode"], ["/DCT"]):
             jobs.append((obj, obj.read_raw_bytes()))
     saved = 0
@@ -682,7 +722,7 @@ class LosslessReport:
     jpeg_bytes_saved: int = 0
 
 
-def optimise_lossless(pdf: pikepdf.Pdf, *, workers: int = 2) -> LosslessReport:
+def optimise_lossless(pdf: pikepdf.Pdf, *, workers: int = 2, images: bool = True) -> LosslessReport:
     """Make ``pdf`` smaller without changing any rendered pixel.
 
     One-item filter arrays become names, ASCII layers go, unused resources are dropped,
@@ -693,6 +733,9 @@ def optimise_lossless(pdf: pikepdf.Pdf, *, workers: int = 2) -> LosslessReport:
     Args:
         pdf: The document, changed in place.
         workers: Threads used to deflate, and ``jpegtran`` processes run at once.
+        images: Also deflate and repack image XObjects. ``False`` leaves them to
+            :func:`save_within` (``images_done=False``), which skips the images that the fit
+            ladder re-encodes from their samples anyway.
 
     Returns:
         What each step did.
@@ -702,9 +745,83 @@ def optimise_lossless(pdf: pikepdf.Pdf, *, workers: int = 2) -> LosslessReport:
     report.ascii_bytes_removed = strip_ascii_layers(pdf)
     report.resources_pruned = prune_unused_resources(pdf)
     report.dedupe = dedupe(pdf)
-    report.flate_bytes_saved = recompress_flate(pdf, workers=workers)
-    report.jpeg_bytes_saved = repack_jpegs(pdf, workers=workers)
+    if images:
+        report.flate_bytes_saved = recompress_flate(pdf, workers=workers)
+        report.jpeg_bytes_saved = repack_jpegs(pdf, workers=workers)
+    else:
+        others = [s for s in _streams(pdf) if not _is_image(s)]
+        report.flate_bytes_saved = recompress_flate(pdf, workers=workers, streams=others)
     return report
+
+
+def _is_image(obj: Stream) -> bool:
+    return obj.stream_dict.get("/Subtype") == Name.Image
+
+
+def image_streams(pdf: pikepdf.Pdf) -> list[Stream]:
+    """Every image XObject stream of ``pdf``, each once.
+
+    Args:
+        pdf: The document.
+
+    Returns:
+        The streams, in object-number order.
+    """
+    return [s for s in _streams(pdf) if _is_image(s)]
+
+
+def optimise_images(pdf: pikepdf.Pdf, streams: Iterable[Stream], *, workers: int = 2) -> int:
+    """The lossless image pass of :func:`optimise_lossless` on some streams only.
+
+    Args:
+        pdf: The document, changed in place.
+        streams: Image streams of ``pdf``.
+        workers: Threads used to deflate, and ``jpegtran`` processes run at once.
+
+    Returns:
+        How many raw stream bytes were saved.
+    """
+    chosen = list(streams)
+    if not chosen:
+        return 0
+    saved = recompress_flate(pdf, workers=workers, streams=chosen)
+    return saved + repack_jpegs(pdf, workers=workers, streams=chosen)
+
+
+#: Before deciding that the ladder must run without the lossless image pass, that pass is
+#: tried on this share of the images (at least one per worker), spread over the range of sizes.
+_PROBE_SHARE = 0.1
+#: The pass is assumed to save at most this many times, on the other images, the share it
+#: saved on the probe.
+_PROBE_FACTOR = 2.0
+
+
+def _stream_bytes(pdf: pikepdf.Pdf) -> int:
+    return sum(len(s.read_raw_bytes()) for s in _streams(pdf))
+
+
+def _ladder_certain(
+    pdf: pikepdf.Pdf, size: int, limit: int, pending: list[Stream], workers: int
+) -> tuple[bool, int, float]:
+    """Whether a file of ``size`` bytes stays at or over ``limit`` after the image pass.
+
+    The pass runs on a sample of the pending images, every k-th by size so that scans and
+    photographs are both in it (they stay optimised and leave ``pending``); the rest is
+    bounded by twice the share it saved there. When that bound still leaves the file over
+    the limit, the ladder must run, and the pass is done only on the images it leaves
+    alone. Returns the answer, the bytes the probe saved and the share of its bytes.
+    """
+    ranked = sorted(pending, key=lambda s: (-len(s.read_raw_bytes()), s.objgen))
+    total = sum(len(s.read_raw_bytes()) for s in ranked)
+    count = max(workers, math.ceil(_PROBE_SHARE * len(ranked)))
+    probe = ranked[:: max(1, len(ranked) // count)][:count]
+    probed = sum(len(s.read_raw_bytes()) for s in probe)
+    saved = optimise_images(pdf, probe, workers=workers)
+    for obj in probe:
+        pending.remove(obj)
+    share = saved / probed if probed else 0.0
+    bound = saved + _PROBE_FACTOR * share * (total - probed)
+    return size - bound >= limit, saved, share
 
 
 @contextlib.contextmanager
@@ -752,6 +869,8 @@ def save_within(
     min_dpi: float = 150.0,
     page_parts: list[str] | None = None,
     protected_pages: set[int] | None = None,
+    images_done: bool = True,
+    workers: int = 2,
 ) -> CompressionReport:
     """Save ``pdf`` to ``path`` losslessly and, under the ``fit`` policy, fit it to ``limit``.
 
@@ -759,6 +878,12 @@ def save_within(
     is ``"fit"`` does the image ladder run (:func:`dhrbuild.images.fit_images`), saving
     again after each round. Under ``"lossless"`` no image is ever changed; the caller sees
     the size in the report and fails the build.
+
+    With ``images_done=False`` the lossless image pass (:func:`optimise_images`) has not
+    run yet. It runs on every image before the first save, unless the ladder is certain to
+    be needed even after it (the file is far over the limit): then it runs only on the
+    images that the ladder leaves unchanged, since the others are encoded again from their
+    samples, and repacking a 300-dpi scan first would be wasted.
 
     Args:
         pdf: The document (images may be changed in place under ``fit``).
@@ -768,6 +893,8 @@ def save_within(
         min_dpi: The ladder's resolution floor.
         page_parts: The part name of each page, for the report.
         protected_pages: Zero-based pages (the QA letter) kept lossless unless nothing else fits.
+        images_done: Whether :func:`optimise_lossless` ran with ``images=True``.
+        workers: Threads (and ``jpegtran`` processes) for the image pass and the ladder.
 
     Returns:
         The sizes and, when the ladder ran, its steps.
@@ -780,10 +907,32 @@ def save_within(
         save(pdf, path)
         return path.stat().st_size
 
-    size = write()
+    pending = [] if images_done else image_streams(pdf)
+    deferred = False
+    share = 0.0
+    size: int | None = None
+    if pending:
+        # Stream bytes are most of a file with images: well under the limit, no save is needed
+        # to know that the ladder will not run.
+        if policy == "fit" and _stream_bytes(pdf) >= limit * 0.9:
+            size = write()
+            if size >= limit:
+                deferred, probe_saved, share = _ladder_certain(pdf, size, limit, pending, workers)
+                size -= probe_saved  # stored as they are: the file shrinks by as much
+        if not deferred:
+            optimise_images(pdf, pending, workers=workers)
+            pending, size = [], None
+    if size is None:
+        size = write()
     if size < limit or policy != "fit":
         return CompressionReport(policy, size, size, [], [])
     parts = page_parts if page_parts is not None else ["document"] * len(pdf.pages)
+    settle = None
+    if deferred:
+
+        def settle(streams: list[Stream]) -> int:
+            return optimise_images(pdf, streams, workers=workers)
+
     report = fit_images(
         pdf,
         limit=limit,
@@ -792,6 +941,10 @@ def save_within(
         page_parts=parts,
         protected_pages=protected_pages or set(),
         min_dpi=min_dpi,
+        workers=workers,
+        settle=settle,
+        unsettled=pending if deferred else None,
+        settle_share=share,
     )
     return report
 
@@ -801,7 +954,9 @@ __all__ = [
     "DedupeStats",
     "LosslessReport",
     "dedupe",
+    "image_streams",
     "normalise_filters",
+    "optimise_images",
     "optimise_lossless",
     "prune_unused_resources",
     "recompress_flate",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import io
 import math
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 from PIL import Image
@@ -53,6 +55,10 @@ _JPEG_QUALITIES = (85, 75, 65, 50, 40)
 # Share of a round's planned cut encoded at once; the rest goes a few images at a time.
 _BULK_SHARE = 0.75
 _BULK_SHARE_MEASURED = 0.92
+# After the bulk, batches of up to this many images per worker, predicted to save at most
+# this share of what is still needed (predictions are within about a tenth once measured).
+_TAIL_BATCH = 4
+_TAIL_SHARE = 0.8
 # Colour spaces whose samples JPEG can carry unchanged (one or three components).
 _JPEG_SPACES = {"/DeviceRGB": 3, "/DeviceGray": 1, "/CalRGB": 3, "/CalGray": 1}
 
@@ -208,6 +214,9 @@ class CompressionReport:
     steps: list[LadderStep]
     parts: list[PartImages]
     letter_changed: bool = False
+    lossless_estimated: bool = False
+    """``lossless_bytes`` is estimated: the lossless image pass ran only on images kept as they
+    were (see :func:`dhrbuild.compress.save_within`)."""
 
     @property
     def lossy(self) -> bool:
@@ -359,16 +368,18 @@ def _placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[Placement]]:
     return found
 
 
-def _near_bilevel(obj: Stream) -> bool:
+def _near_bilevel(info: ImageInfo) -> bool:
+    """Whether a lossless 8-bit grey image is nearly all black and white (a scanned page)."""
     try:
-        im = pikepdf.PdfImage(obj).as_pil_image()
-    except (pikepdf.PdfError, RuntimeError, NotImplementedError, ValueError, OSError):
+        data = info.obj.read_bytes()
+    except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
         return False
-    if im.mode != "L":
+    count = info.width * info.height
+    if len(data) < count:
         return False
-    hist = im.histogram()
-    extreme = sum(hist[:48]) + sum(hist[208:])
-    return extreme >= 0.97 * im.width * im.height
+    hist = np.bincount(np.frombuffer(data, np.uint8, count), minlength=256)
+    extreme = int(hist[:48].sum() + hist[208:].sum())
+    return extreme >= 0.97 * count
 
 
 def inventory(
@@ -400,7 +411,7 @@ def inventory(
         info.placements = where
         info.protected = any(p.page in protected_pages for p in where)
         if info.components == 1 and info.source_quality is None:
-            info.near_bilevel = _near_bilevel(obj)
+            info.near_bilevel = _near_bilevel(info)
         info.rungs = _rungs(info, min_dpi)
         if info.rungs:
             out.append(info)
@@ -514,7 +525,8 @@ def _encode(info: ImageInfo, rung: Rung, src: _Source) -> _Encoded | None:
         entries.Filter = Name.FlateDecode
     else:
         buf = io.BytesIO()
-        im.save(buf, "JPEG", quality=rung.quality, optimize=True, progressive=True)
+        # Optimised Huffman tables; not progressive, which saves ~2% more at twice the time.
+        im.save(buf, "JPEG", quality=rung.quality, optimize=True)
         data = buf.getvalue()
         entries.Filter = Name.DCTDecode
     alpha = None
@@ -684,6 +696,64 @@ def _learn(images: list[ImageInfo]) -> None:
                 info.correction = median
 
 
+class _Owed:
+    """The lossless image pass still owed to some streams, run on those left unchanged."""
+
+    def __init__(
+        self,
+        run: Callable[[list[Stream]], int] | None,
+        streams: Sequence[Stream],
+        images: list[ImageInfo],
+        originals: dict[int, _Original],
+        share: float,
+    ) -> None:
+        self.run = run
+        self.share = share
+        self.streams = {s.objgen: s for s in streams} if run is not None else {}
+        # Owed streams are not changed until they are settled or encoded by the ladder.
+        self.sizes = {og: len(s.read_raw_bytes()) for og, s in self.streams.items()}
+        self.originals = originals
+        self.by_objgen = {i.obj.objgen: i for i in images}
+
+    def _changed(self, og: tuple[int, int]) -> bool:
+        info = self.by_objgen.get(og)
+        return info is not None and info.in_file > 0 and info.kept
+
+    def expected(self) -> int:
+        """Bytes the pass is expected to save on the owed streams the ladder has not changed."""
+        owed = sum(
+            n for og, n in self.sizes.items() if og in self.streams and not self._changed(og)
+        )
+        return int(self.share * owed)
+
+    def settle(self, images: list[ImageInfo], *, candidates: bool = True) -> int:
+        """Run the pass on owed streams the ladder has not changed; return the bytes saved.
+
+        With ``candidates=False`` only on images the ladder never changes.
+        """
+        if self.run is None or not self.streams:
+            return 0
+        chosen: list[Stream] = []
+        for og, stream in list(self.streams.items()):
+            if og in self.by_objgen and (not candidates or self._changed(og)):
+                continue
+            chosen.append(stream)
+            del self.streams[og]
+        if not chosen:
+            return 0
+        saved = self.run(chosen)
+        for stream in chosen:
+            info = self.by_objgen.get(stream.objgen)
+            if info is None:
+                continue
+            # Now the original: later rungs start from the same samples, smaller bytes.
+            self.originals[id(info)] = _snapshot(info)
+            info.raw_bytes = len(self.originals[id(info)].data)
+            info.packed = info.packed or info.source_quality is not None
+            info.estimates = {}
+        return saved
+
+
 def _describe_image(info: ImageInfo, page_parts: Sequence[str]) -> str:
     page = info.pages[0]
     return f"{page_parts[page]} page {page + 1} ({info.width}x{info.height} px)"
@@ -700,6 +770,9 @@ def fit_images(
     min_dpi: float = DEFAULT_MIN_DPI,
     margin: int | None = None,
     workers: int = 2,
+    settle: Callable[[list[Stream]], int] | None = None,
+    unsettled: Sequence[Stream] | None = None,
+    settle_share: float = 0.0,
 ) -> CompressionReport:
     """Change images, least loss per byte first, until the saved file is under ``limit``.
 
@@ -721,6 +794,12 @@ def fit_images(
         min_dpi: The resolution floor.
         margin: Bytes to aim under the limit (default 0.5% of it, at least 16 KB).
         workers: Threads that encode images.
+        settle: The lossless image pass, still owed to ``unsettled``: it runs on those the
+            ladder leaves unchanged (once the bulk of a round is encoded, and at the end),
+            not on those it encodes again from their samples. Returns the bytes saved.
+        unsettled: Image streams of ``pdf`` that ``settle`` has not run on.
+        settle_share: The share of its bytes ``settle`` is expected to save on a stream: the
+            ladder aims at the size the file will have once it has run.
 
     Returns:
         The steps taken and what each part's images were brought down to.
@@ -731,16 +810,19 @@ def fit_images(
     margin = margin if margin is not None else max(16_384, limit // 200)
     images = inventory(pdf, protected_pages=protected_pages, min_dpi=min_dpi)
     originals = {id(i): _snapshot(i) for i in images}
-    size = lossless_size
+    owed = _Owed(settle, unsettled or [], images, originals, settle_share)
+    estimated = bool(owed.streams)
+    lossless_size -= owed.expected()
+    size = lossless_size + owed.expected() - owed.settle(images, candidates=False)
     allow_protected = False
     rounds = 0
     while size >= limit and rounds < 8:
         rounds += 1
         target = limit - margin
-        moves = _plan(images, size - target, allow_protected)
+        moves = _plan(images, size - owed.expected() - target, allow_protected)
         if not moves and not allow_protected and any(i.protected for i in images):
             allow_protected = True  # nothing else is left: the QA letter's images too
-            moves = _plan(images, size - target, allow_protected)
+            moves = _plan(images, size - owed.expected() - target, allow_protected)
         if not moves:
             break
         share = _BULK_SHARE
@@ -758,7 +840,7 @@ def fit_images(
             _learn(images)
             for info in images:
                 info.level = info.in_file
-            moves = _plan(images, size - target, allow_protected)
+            moves = _plan(images, size - owed.expected() - target, allow_protected)
             if not moves:
                 size = save()
                 continue
@@ -772,7 +854,9 @@ def fit_images(
         done = 0
         bulk: dict[int, int] = {}
         planned_saving = 0
-        while done < len(moves) and planned_saving + moves[done][2] <= share * (size - target):
+        while done < len(moves) and planned_saving + moves[done][2] <= share * (
+            size - owed.expected() - target
+        ):
             k, level, saving = moves[done]
             bulk[k] = max(level, bulk.get(k, 0))
             planned_saving += saving
@@ -781,17 +865,19 @@ def fit_images(
             for before, after in _execute(images, bulk, originals, workers).values():
                 estimate -= before - after
             _learn(images)
-        while done < len(moves) and estimate > target:
-            # A batch predicted to save no more than is still needed, so a small cut stays
-            # small; at least one move, at most one per worker.
+        estimate -= owed.settle(images)
+        while done < len(moves) and estimate - owed.expected() > target:
+            # A batch predicted to save no more than most of what is still needed, so a small
+            # cut stays small and a long tail goes in few rounds; at least one move.
             batch: dict[int, int] = {}
             predicted = 0
-            while done < len(moves) and len(batch) < max(1, workers):
+            need = estimate - owed.expected() - target
+            while done < len(moves) and len(batch) < _TAIL_BATCH * max(1, workers):
                 k, level, saving = moves[done]
                 if level > len(images[k].rungs):  # an earlier rung showed it cannot change
                     done += 1
                     continue
-                if k in batch or (batch and predicted + saving > estimate - target):
+                if k in batch or (batch and predicted + saving > _TAIL_SHARE * need):
                     break
                 batch[k] = level
                 predicted += saving
@@ -800,6 +886,9 @@ def fit_images(
                 estimate -= before - after
         for k, _, _ in moves[done:]:
             images[k].level = images[k].in_file  # planned, but not needed after all
+        owed.settle(images)
+        size = save()
+    if owed.settle(images):
         size = save()
     if size >= limit:
         largest = sorted(images, key=lambda i: -len(i.obj.read_raw_bytes()))[:5]
@@ -811,7 +900,8 @@ def fit_images(
             f"{size:,} bytes",
         )
     applied = {k: i.in_file for k, i in enumerate(images) if i.in_file > 0 and i.kept}
-    return _report(images, applied, originals, lossless_size, size, page_parts, protected_pages)
+    report = _report(images, applied, originals, lossless_size, size, page_parts, protected_pages)
+    return dataclasses.replace(report, lossless_estimated=estimated)
 
 
 def _report(

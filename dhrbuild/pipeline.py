@@ -282,7 +282,8 @@ def assemble(
             _clean(build)
             prune_structure(build.pdf, fields=fields)
             step("compressing")
-            build.lossless = compress.optimise_lossless(build.pdf)
+            # Images are left to save_within: under ``fit`` the ladder may encode them again.
+            build.lossless = compress.optimise_lossless(build.pdf, images=False)
             _declare_accessibility(build)
             step("writing")
             with _signed_letter_copy(build) as publish_copy:
@@ -431,6 +432,7 @@ def _write_checked(build: _Build) -> BuildResult:
                 min_dpi=build.manifest.output.min_dpi,
                 page_parts=[m.slot.bookmark for m in merged for _ in range(m.pages.count)],
                 protected_pages=set(range(merged[-1].pages.start, merged[-1].pages.stop)),
+                images_done=False,
             )
         except FitError as exc:
             fit_error = exc
