@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pikepdf
+import simplejpeg
 from pikepdf import Array, Dictionary, Name, Stream
 from PIL import Image
 
@@ -368,10 +369,26 @@ def _placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[Placement]]:
     return found
 
 
+def _samples(obj: Stream) -> bytes:
+    """The decoded samples of a losslessly compressed image.
+
+    Raises:
+        pikepdf.PdfError, RuntimeError: The stream cannot be decoded.
+    """
+    d = obj.stream_dict
+    if d.get("/Filter") == Name.FlateDecode and "/DecodeParms" not in d:
+        # zlib directly: qpdf's decoder pipeline takes several times as long on a page scan.
+        try:
+            return zlib.decompress(obj.read_raw_bytes())
+        except zlib.error:
+            pass  # qpdf recovers what it can from a damaged stream
+    return obj.read_bytes()
+
+
 def _near_bilevel(info: ImageInfo) -> bool:
     """Whether a lossless 8-bit grey image is nearly all black and white (a scanned page)."""
     try:
-        data = info.obj.read_bytes()
+        data = _samples(info.obj)
     except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
         return False
     count = info.width * info.height
@@ -469,7 +486,7 @@ def _source(info: ImageInfo, need_alpha: bool) -> _Source | None:
         if info.source_quality is not None:
             src = _Source(info.obj.read_raw_bytes(), None, None)
         else:
-            src = _Source(None, info.obj.read_bytes(), None)
+            src = _Source(None, _samples(info.obj), None)
         smask = d.get("/SMask")
         if need_alpha and isinstance(smask, Stream):
             sd = smask.stream_dict
@@ -479,7 +496,7 @@ def _source(info: ImageInfo, need_alpha: bool) -> _Source | None:
                 and int(sd.get("/BitsPerComponent", 0)) == 8
                 and _plain_decode(sd, 1)
             ):
-                src.alpha = smask.read_bytes()
+                src.alpha = _samples(smask)
     except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
         return None
     return src
@@ -501,11 +518,7 @@ def _encode(info: ImageInfo, rung: Rung, src: _Source) -> _Encoded | None:
     im: Image.Image
     try:
         if src.jpeg is not None:
-            jpeg = Image.open(io.BytesIO(src.jpeg))
-            if size != jpeg.size:
-                jpeg.draft(want, size)  # DCT scaling: decode only the resolution needed
-            im = jpeg
-            im = im.convert(want) if im.mode != want else im
+            im = _decode_jpeg(src.jpeg, want, size)
         elif src.samples is not None:
             im = Image.frombytes(want, (info.width, info.height), src.samples)
         else:
@@ -536,6 +549,28 @@ def _encode(info: ImageInfo, rung: Rung, src: _Source) -> _Encoded | None:
         mask = Image.frombytes("L", (info.width, info.height), src.alpha)
         alpha = zlib.compress(mask.resize(size, Image.Resampling.LANCZOS).tobytes(), 9)
     return data, entries, alpha, size
+
+
+def _decode_jpeg(data: bytes, mode: str, size: tuple[int, int]) -> Image.Image:
+    """Decode a JPEG at the smallest DCT scale (M/8) that is at least ``size``.
+
+    libjpeg-turbo scales while it decodes: the 3/4 rung costs less than decoding the whole
+    image, and needs no resampling after. Pillow (powers of two only) reads what
+    simplejpeg cannot.
+    """
+    try:
+        arr = simplejpeg.decode_jpeg(
+            data,
+            colorspace="RGB" if mode == "RGB" else "GRAY",
+            min_width=size[0],
+            min_height=size[1],
+        )
+    except ValueError:
+        jpeg = Image.open(io.BytesIO(data))
+        if size != jpeg.size:
+            jpeg.draft(mode, size)
+        return jpeg.convert(mode) if jpeg.mode != mode else jpeg
+    return Image.fromarray(arr if mode == "RGB" else arr[:, :, 0], mode)
 
 
 def _apply(info: ImageInfo, encoded: _Encoded) -> None:
@@ -861,6 +896,13 @@ def fit_images(
             bulk[k] = max(level, bulk.get(k, 0))
             planned_saving += saving
             done += 1
+        if share == _BULK_SHARE_MEASURED:
+            # Measured tables make the plan close: an image in the bulk goes to the deepest
+            # rung planned for it at all, since a later move on it would encode it again;
+            # what the bulk holds back is moves on images not yet encoded.
+            for k, level, _ in moves[done:]:
+                if k in bulk:
+                    bulk[k] = max(level, bulk[k])
         if bulk:
             for before, after in _execute(images, bulk, originals, workers).values():
                 estimate -= before - after
@@ -874,7 +916,8 @@ def fit_images(
             need = estimate - owed.expected() - target
             while done < len(moves) and len(batch) < _TAIL_BATCH * max(1, workers):
                 k, level, saving = moves[done]
-                if level > len(images[k].rungs):  # an earlier rung showed it cannot change
+                if level > len(images[k].rungs) or images[k].in_file >= level:
+                    # An earlier rung showed it cannot change, or the bulk took it there.
                     done += 1
                     continue
                 if k in batch or (batch and predicted + saving > _TAIL_SHARE * need):

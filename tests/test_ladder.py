@@ -346,3 +346,25 @@ def test_near_bilevel_grey_scans_become_one_bit_and_grey_photographs_do_not(revi
     for i in range(chronology.first_page - 1, chronology.last_page):
         a, b = before[i].astype(int), after[i].astype(int)
         assert np.mean(np.abs(a - b)) < 12, "the 1-bit page does not look like the scan"
+
+
+def test_jpeg_rungs_decode_at_the_dct_scale_and_match_resampling():
+    from dhrbuild.images import _decode_jpeg
+
+    data = _photo(800, 600, 5)
+    original = Image.open(io.BytesIO(data)).convert("RGB")
+    for size in ((600, 450), (400, 300), (379, 284)):
+        im = _decode_jpeg(data, "RGB", size)
+        # At least the size asked for (the encoder resamples the rest), never the whole image
+        # when a DCT scale is enough.
+        assert im.size[0] >= size[0] and im.size[1] >= size[1]
+        assert im.size[0] < 800
+        resized = original.resize(im.size, Image.Resampling.LANCZOS)
+        diff = np.abs(np.asarray(im, dtype=float) - np.asarray(resized, dtype=float))
+        assert diff.mean() < 3
+    grey = _decode_jpeg(data, "L", (600, 450))
+    assert grey.mode == "L" and grey.size == (600, 450)
+    # Not a JPEG simplejpeg reads: Pillow's decoder takes over (here, a CMYK one).
+    buf = io.BytesIO()
+    original.convert("CMYK").save(buf, "JPEG")
+    assert _decode_jpeg(buf.getvalue(), "RGB", (400, 300)).mode == "RGB"
