@@ -284,7 +284,23 @@ def bench_review(
     return runs_out, inputs
 
 
-def bench_scale(work: Path, pages: int) -> dict[str, float]:
+def _median_measure(cmd: list[str], runs: int) -> tuple[float, float, int]:
+    """``_measure`` ``runs`` times: median seconds and peak MB, the worst exit status."""
+    results = [_measure(cmd) for _ in range(max(1, runs))]
+    return (
+        statistics.median(r[0] for r in results),
+        statistics.median(r[1] for r in results),
+        max(r[2] for r in results),
+    )
+
+
+def startup_floor(runs: int) -> tuple[float, float]:
+    """Seconds and peak MB of ``dhrbuild --version``: the interpreter and the imports."""
+    seconds, peak, _ = _median_measure([*DHRBUILD, "--version"], runs)
+    return seconds, peak
+
+
+def bench_scale(work: Path, pages: int, runs: int = 1) -> dict[str, float]:
     """A report of ``pages`` text pages (plus the other parts): dhrbuild vs qpdf --pages."""
     from make_review import FONT, _register, _rng, _text_page
     from reportlab.lib.pagesizes import A4
@@ -319,8 +335,10 @@ def bench_scale(work: Path, pages: int) -> dict[str, float]:
         data["action_plan"]["source"],
         data["qa_letter"],
     ]
-    t_d, m_d, s_d = _measure([*DHRBUILD, "assemble", str(manifest), "-q"])
-    t_q, m_q, s_q = _measure(["qpdf", "--empty", "--pages", *parts, "--", str(d / "qpdf.pdf")])
+    t_d, m_d, s_d = _median_measure([*DHRBUILD, "assemble", str(manifest), "-q"], runs)
+    t_q, m_q, s_q = _median_measure(
+        ["qpdf", "--empty", "--pages", *parts, "--", str(d / "qpdf.pdf")], runs
+    )
     inputs = sum(Path(p).stat().st_size for p in parts)
     return {
         "pages": pages,
@@ -384,7 +402,7 @@ def main() -> None:
     )
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--sizes", default="28mb,100mb")
-    ap.add_argument("--scale", default="250,1000", help="page counts for the scale run")
+    ap.add_argument("--scale", default="250,1000,2000", help="page counts for the scale run")
     ap.add_argument("--no-readme", action="store_true")
     ap.add_argument(
         "--quick",
@@ -426,22 +444,33 @@ def main() -> None:
         print("\n".join(lines), flush=True)
         md += lines
     scale_rows = []
-    for n in [int(x) for x in args.scale.split(",") if x]:
-        print(f"== scale {n} pages ==", flush=True)
-        s = bench_scale(args.cache, n)
+    scales = [
+        bench_scale(args.cache, n, args.runs) for n in (int(x) for x in args.scale.split(",") if x)
+    ]
+    for prev, s in zip([None, *scales], scales, strict=False):
+        grow = ["-", "-", "-"]
+        if prev is not None:
+            k = 1000 / (s["pages"] - prev["pages"])
+            grow = [
+                f"{(s['input MB'] - prev['input MB']) * k:.1f}",
+                f"{(s['dhrbuild peak MB'] - prev['dhrbuild peak MB']) * k:.1f}",
+                f"{(s['qpdf peak MB'] - prev['qpdf peak MB']) * k:.1f}",
+            ]
         scale_rows.append(
             [
-                str(n),
+                f"{s['pages']:.0f}",
                 f"{s['input MB']:.1f}",
                 f"{s['dhrbuild s']:.2f}",
                 f"{s['qpdf s']:.2f}",
                 f"{s['dhrbuild s'] / s['qpdf s']:.2f}",
                 f"{s['dhrbuild peak MB']:.0f}",
                 f"{s['qpdf peak MB']:.0f}",
+                *grow,
                 "yes" if s["ok"] else "no",
             ]
         )
     if scale_rows:
+        floor_s, floor_mb = startup_floor(args.runs)
         lines = ["### Scale: a long text report with the other parts", ""]
         lines += _table(
             scale_rows,
@@ -453,9 +482,17 @@ def main() -> None:
                 "time ratio",
                 "dhrbuild peak MB",
                 "qpdf peak MB",
+                "inputs MB per 1,000 more pages",
+                "dhrbuild peak MB per 1,000 more pages",
+                "qpdf peak MB per 1,000 more pages",
                 "both ok",
             ],
         )
+        lines += [
+            "",
+            f"Start-up floor (`dhrbuild --version`: the interpreter and the imports, no work): "
+            f"{floor_s:.2f} s, {floor_mb:.0f} MB.",
+        ]
         print("\n".join(lines), flush=True)
         md += ["", *lines, ""]
     if not args.no_readme:

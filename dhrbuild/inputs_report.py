@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -338,12 +339,15 @@ def textless_pages(pdf: pikepdf.Pdf, render_source: bytes | Path) -> list[int]:
     Returns:
         The indexes, ascending.
     """
+    # Opened even when no page needs it: when pdfium sees other pages it reads a copy of
+    # ``pdf``, and writing that copy is what reports some damage in ``pdf`` (as before).
     document = open_matching(pdf, render_source)
     if document is None:
         return []
+    candidates = _pages_that_may_draw_images(render_source, len(pdf.pages))
     out: list[int] = []
     try:
-        for index in range(len(document)):
+        for index in candidates if candidates is not None else range(len(document)):
             try:
                 page = document[index]
             except pdfium.PdfiumError:
@@ -369,9 +373,100 @@ def textless_pages(pdf: pikepdf.Pdf, render_source: bytes | Path) -> list[int]:
     return out
 
 
+# What ends a PDF token: whitespace or a delimiter (and the stream's ends).
+_TOKEN_END = frozenset(b"\x00\t\n\x0c\r ()<>[]{}/%")
+
+
+def _has_inline_image(data: bytes) -> bool:
+    """Whether ``data`` has a token ``BI`` (begin inline image), or one inside a string."""
+    at = data.find(b"BI")
+    while at >= 0:
+        before = data[at - 1] if at else 0
+        after = data[at + 2] if at + 2 < len(data) else 0
+        if before in _TOKEN_END and after in _TOKEN_END:
+            return True
+        at = data.find(b"BI", at + 1)
+    return False
+
+
+def _pages_that_may_draw_images(render_source: bytes | Path, pages: int) -> list[int] | None:
+    """The pages that may draw an image, found without pdfium; ``None`` to ask pdfium of all.
+
+    pdfium finds an image only through an XObject in the page's resources (forms reach
+    theirs through the same dictionary) or an inline image (``BI``) in its content, so a
+    page with neither cannot be a scan: a long report is answered without laying out its
+    pages. The file is opened again, on its own, so that reading it leaves no qpdf warning
+    on the caller's document; a file that qpdf repairs, or that needs a password, goes to
+    pdfium whole, since pdfium may read a damaged file differently.
+    """
+    try:
+        own = pikepdf.open(
+            io.BytesIO(render_source) if isinstance(render_source, bytes) else render_source
+        )
+    except Exception:  # noqa: BLE001 - whatever fails here, pdfium decides as before
+        return None
+    try:
+        with own:
+            if len(own.pages) != pages:
+                return None
+            out = [i for i, page in enumerate(own.pages) if _may_draw_image(page.obj)]
+            if own.get_warnings():
+                return None
+            return out
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _may_draw_image(page: pikepdf.Dictionary) -> bool:
+    resources = page.get(Name.Resources)
+    if not isinstance(resources, Dictionary):
+        return True  # inherited, or unreadable: let pdfium decide
+    xobjects = resources.get(Name.XObject)
+    if xobjects is not None and not (isinstance(xobjects, Dictionary) and not xobjects.keys()):
+        return True
+    contents = page.get(Name.Contents)
+    if contents is None:
+        return False
+    streams = list(contents) if isinstance(contents, Array) else [contents]
+    if not all(isinstance(s, pikepdf.Stream) for s in streams):
+        return True
+    data = [s.read_bytes() for s in streams]
+    # Each stream alone, and joined as a reader may join them.
+    joined = [b"".join(data)] if len(data) > 1 else []
+    return any(_has_inline_image(d) for d in (*data, *joined))
+
+
 def _has_image(page: Any) -> bool:
-    images = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=_IMAGE_SEARCH_DEPTH)
-    return next(iter(images), None) is not None
+    return _holds_image(page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, 0)
+
+
+def _holds_image(holder: Any, count: Any, get: Any, level: int) -> bool:
+    """Whether a page or form draws an image, depth first as pypdfium2's ``get_objects`` does.
+
+    Raw calls: a long report has tens of thousands of objects, and a Python object for each
+    costs more than the page load. A failure raises as ``get_objects`` would.
+    """
+    n = count(holder)
+    if n < 0:
+        raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+    for i in range(n):
+        obj = get(holder, i)
+        if not obj:
+            raise pdfium.PdfiumError("Failed to get pageobject.")
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_UNKNOWN:
+            raise pdfium.PdfiumError("Failed to determine pageobject type.")
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            return True
+        if (
+            kind == pdfium_c.FPDF_PAGEOBJ_FORM
+            and level < _IMAGE_SEARCH_DEPTH - 1
+            and _holds_image(
+                obj, pdfium_c.FPDFFormObj_CountObjects, pdfium_c.FPDFFormObj_GetObject, level + 1
+            )
+        ):
+            return True
+    return False
 
 
 def save_warnings(pdf: pikepdf.Pdf, parts: Sequence[tuple[str, range]]) -> list[str]:

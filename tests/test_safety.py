@@ -17,6 +17,7 @@ from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode, ManifestError
 from tests import safetygen as gen
 from tests.inspect_pdf import page_texts
+from tests.test_fast_checks import _add_type3_line, _text_page
 
 runner = CliRunner()
 
@@ -386,3 +387,21 @@ def test_any_date_of_birth_is_flagged(review, tmp_path):
     result = build(review(report="dob.pdf"))
     assert any(w.startswith("page 3 (Overview report, page 1): 1 date(s) of birth")
                for w in result.warnings)  # fmt: skip
+
+
+def test_text_in_a_type3_font_that_paints_nothing_fails(case):
+    # pdfium reports an outline for a Type 3 glyph whatever its procedure draws, so the page
+    # must not pass as plainly drawn: the render shows that "xxxx" leaves no ink.
+    def report(path: Path) -> None:
+        _add_type3_line(_text_page(path), b"0078", b"")
+
+    exc = failure(case(report=report))
+    (message,) = hidden_findings(exc)
+    assert message.startswith("page 3 (Overview report, page 1): ")
+
+
+def test_text_in_a_type3_font_that_paints_its_glyphs_passes(case):
+    def report(path: Path) -> None:
+        _add_type3_line(_text_page(path), b"0078", b"0 0 600 700 re f")
+
+    assert hidden_findings(build(case(report=report))) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -153,8 +154,8 @@ class _Findings:
         self.first: dict[str, str] = {}
         self.count: Counter[str] = Counter()
 
-    def fail(self, rule: str, where: str) -> None:
-        self.count[rule] += 1
+    def fail(self, rule: str, where: str, times: int = 1) -> None:
+        self.count[rule] += times
         self.first.setdefault(rule, where)
 
     def report(self) -> AccessibilityReport:
@@ -557,6 +558,31 @@ class _Mark:
     lang: bool
 
 
+@dataclass
+class _Font:
+    obj: pikepdf.Dictionary
+    embedded: bool | None = None
+    """Whether the font is embedded, once a text has been shown with it."""
+
+
+# What the content walk does with each operator; every other operator is passed over.
+_SHOW, _INK, _MARK, _END_MARK, _SET_FONT, _RENDER_MODE, _SAVE, _RESTORE, _DRAW_XOBJECT = range(9)
+_ACTIONS: dict[str, int] = {
+    **dict.fromkeys(_TEXT_SHOW, _SHOW),
+    **dict.fromkeys(_PAINT, _INK),
+    "BMC": _MARK,
+    "BDC": _MARK,
+    "EMC": _END_MARK,
+    "Tf": _SET_FONT,
+    "Tr": _RENDER_MODE,
+    "q": _SAVE,
+    "Q": _RESTORE,
+    "Do": _DRAW_XOBJECT,
+    # pikepdf's name for an inline image (BI ... ID ... EI); no operator has a space.
+    "INLINE IMAGE": _INK,
+}
+
+
 class _ContentChecker:
     """Walk every page's content for 7.1-1, 7.1-2, 7.1-3, 7.2-34 and 7.21.4.1-1."""
 
@@ -574,7 +600,7 @@ class _ContentChecker:
             where = f"page {number}"
             struct_parents = _int(page.obj.get("/StructParents"))
             try:
-                instructions = pikepdf.parse_content_stream(page)
+                instructions = _parse(page, page.obj.get("/Contents"))
             except (pikepdf.PdfError, ValueError, TypeError):
                 self.findings.fail("7.1-3", f"{where} (its content cannot be read)")
                 continue
@@ -590,40 +616,90 @@ class _ContentChecker:
         where: str,
         depth: int,
     ) -> None:
-        fail = self.findings.fail
+        # Runs for every operator of every page: the marks' verdicts are kept up to date as
+        # they change, each font name is looked up once per stream, not at every use, and
+        # untagged content is counted here and recorded in one go (before a form's content,
+        # which may fail the same rules elsewhere, so that the first place stays the first).
+        untagged = unlabelled = 0
         marks = list(marks)
-        font: object = None
+        covered, lang = self._verdicts(marks)
+        font: _Font | None = None
         render_mode = 0
-        saved: list[tuple[object, int]] = []
+        saved: list[tuple[_Font | None, int]] = []
+        fonts: dict[str, _Font | None] = {}
         for instruction in instructions:
-            if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-                self._content(marks, where)
+            action = _ACTIONS.get(str(instruction.operator))
+            if action is None:
                 continue
-            op = str(instruction.operator)
-            operands = instruction.operands
-            if op in ("BMC", "BDC"):
+            if action == _SHOW:
+                if not covered:
+                    untagged += 1
+                if render_mode != 3 and font is not None and not self._font_embedded(font):
+                    self._unembedded(font.obj, where)
+                if not lang:
+                    unlabelled += 1
+            elif action == _INK:
+                if not covered:
+                    untagged += 1
+            elif action == _MARK:
+                op = str(instruction.operator)
+                operands = instruction.operands
                 marks.append(self._mark(op, operands, resources, struct_parents, marks, where))
-            elif op == "EMC":
+                covered, lang = self._verdicts(marks)
+            elif action == _END_MARK:
                 if marks:
                     marks.pop()
-            elif op in _TEXT_SHOW:
-                self._content(marks, where)
-                if render_mode != 3 and isinstance(font, Dictionary) and not self._embedded(font):
-                    self._unembedded(font, where)
-                if not self.catalog_lang and not any(m.lang for m in marks):
-                    fail("7.2-34", where)
-            elif op in _PAINT:
-                self._content(marks, where)
-            elif op == "Tf" and operands:
-                font = _resource(resources, "/Font", operands[0])
-            elif op == "Tr" and operands:
-                render_mode = _int(operands[0]) or 0
-            elif op == "q":
+                    covered, lang = self._verdicts(marks)
+            elif action == _SET_FONT:
+                operands = instruction.operands
+                if operands:
+                    font = self._font(fonts, resources, operands[0])
+            elif action == _RENDER_MODE:
+                operands = instruction.operands
+                if operands:
+                    render_mode = _int(operands[0]) or 0
+            elif action == _SAVE:
                 saved.append((font, render_mode))
-            elif op == "Q" and saved:
-                font, render_mode = saved.pop()
-            elif op == "Do" and operands:
-                self._xobject(operands[0], resources, struct_parents, marks, where, depth)
+            elif action == _RESTORE:
+                if saved:
+                    font, render_mode = saved.pop()
+            elif action == _DRAW_XOBJECT:
+                operands = instruction.operands
+                if operands:
+                    if untagged or unlabelled:
+                        self._record(where, untagged, unlabelled)
+                        untagged = unlabelled = 0
+                    self._xobject(operands[0], resources, struct_parents, marks, where, depth)
+        self._record(where, untagged, unlabelled)
+
+    def _record(self, where: str, untagged: int, unlabelled: int) -> None:
+        """Record untagged content (7.1-3) and text without a language (7.2-34) at ``where``."""
+        if untagged:
+            self.findings.fail("7.1-3", where, untagged)
+        if unlabelled:
+            self.findings.fail("7.2-34", where, unlabelled)
+
+    def _verdicts(self, marks: list[_Mark]) -> tuple[bool, bool]:
+        """Whether content inside ``marks`` is tagged or an artifact, and has a language."""
+        covered = any(m.kind in ("artifact", "tagged") for m in marks)
+        return covered, self.catalog_lang or any(m.lang for m in marks)
+
+    @staticmethod
+    def _font(fonts: dict[str, _Font | None], resources: object, name: object) -> _Font | None:
+        """The font resource ``name`` (``None`` unless it is a dictionary), cached in ``fonts``."""
+        key = str(name) if isinstance(name, Name) else None
+        if key is not None and key in fonts:
+            return fonts[key]
+        found = _resource(resources, "/Font", name)
+        font = _Font(found) if isinstance(found, Dictionary) else None
+        if key is not None:
+            fonts[key] = font
+        return font
+
+    def _font_embedded(self, font: _Font) -> bool:
+        if font.embedded is None:
+            font.embedded = self._embedded(font.obj)
+        return font.embedded
 
     def _mark(
         self,
@@ -691,7 +767,7 @@ class _ContentChecker:
                 return
             self.forms_done.add(key)
         try:
-            instructions = pikepdf.parse_content_stream(xobject)
+            instructions = _parse(xobject, xobject)
         except (pikepdf.PdfError, ValueError, TypeError):
             return
         inner = xobject.get("/Resources")
@@ -719,6 +795,61 @@ class _ContentChecker:
         if font.is_indirect:
             self.embedded[key] = result
         return result
+
+
+# The operators the content walk acts on (``BI ID EI`` keep inline images whole).
+_WALKED = "BMC BDC EMC Tj TJ ' \" S s f F f* B B* b b* sh Tf Tr q Q Do BI ID EI"
+
+
+def _parse(target: pikepdf.Page | Stream, contents: object) -> list[Any]:
+    """Parse a page's or a form's content, keeping only the walked operators when that is safe.
+
+    pikepdf refuses an instruction whose array or dictionary operand holds an operator
+    token, and then the page's content "cannot be read" (7.1-3). That refusal must not
+    depend on which instructions are kept, so the other operators are dropped only from
+    content that has no ``[`` and no ``<<`` at all: it cannot hold an array or a dictionary.
+    Dropping them spares building tens of thousands of instructions on a long report.
+    """
+    operators = _WALKED if _no_arrays(contents) else ""
+    return pikepdf.parse_content_stream(target, operators)
+
+
+def _no_arrays(contents: object) -> bool:
+    """Whether the content streams certainly hold no ``[`` and no ``<<`` once decoded.
+
+    Read raw and inflated here, so that a damaged stream adds no qpdf warning to the
+    document (it is simply parsed in full); any filter but Flate is parsed in full too.
+    """
+    streams = list(contents) if isinstance(contents, Array) else [contents]
+    decoded: list[bytes] = []
+    for stream in streams:
+        data = _inflated(stream)
+        if data is None or b"[" in data or b"<<" in data:
+            return False
+        decoded.append(data)
+    return len(decoded) < 2 or b"<<" not in b"".join(decoded)
+
+
+def _inflated(stream: object) -> bytes | None:
+    if not isinstance(stream, Stream):
+        return None
+    filters = stream.get("/Filter")
+    if isinstance(filters, Array) and len(filters) == 1:
+        filters = filters[0]
+    try:
+        raw = stream.read_raw_bytes()
+    except pikepdf.PdfError:
+        return None
+    if filters is None:
+        return raw
+    if filters != Name.FlateDecode or "/DecodeParms" in stream:
+        return None
+    inflate = zlib.decompressobj()
+    try:
+        data = inflate.decompress(raw)
+    except zlib.error:
+        return None
+    return data if inflate.eof and not inflate.unused_data else None
 
 
 def _font_embedded(font: pikepdf.Dictionary) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import html
+import math
 import os
 import re
 import unicodedata
@@ -875,14 +876,12 @@ _PLAIN_MAX_OBJECTS = 1500
 _THIN_STROKE = 1.5
 
 
-def _clip_box(obj: Any, matrix: np.ndarray) -> tuple[float, float, float, float] | None:
+def _clip_box(clip: Any, matrix: np.ndarray) -> tuple[float, float, float, float]:
     """The bounding box, in page space, of the intersection of an object's clip paths.
 
-    ``None`` when the object is not clipped; an empty box when the clip cannot be read.
+    ``clip`` is the object's clip (``FPDFPageObj_GetClipPath``, not null); the box is
+    empty when the clip cannot be read.
     """
-    clip = pdfium_c.FPDFPageObj_GetClipPath(obj)
-    if not clip:
-        return None
     box = [-np.inf, -np.inf, np.inf, np.inf]
     x, y = ctypes.c_float(), ctypes.c_float()
     for p in range(pdfium_c.FPDFClipPath_CountPaths(clip)):
@@ -904,68 +903,116 @@ def _clip_box(obj: Any, matrix: np.ndarray) -> tuple[float, float, float, float]
 
 
 _BOUNDS = tuple(ctypes.c_float() for _ in range(4))
+_IDENTITY = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
 
 
-def _page_box(obj: Any, matrix: np.ndarray) -> tuple[float, float, float, float] | None:
-    """An object's bounding box in page space (its holder's transform applied)."""
+def _page_box(obj: Any, m: Sequence[Sequence[float]]) -> tuple[float, float, float, float] | None:
+    """An object's bounding box in page space; ``m`` is its holder's transform as lists."""
     l_, b_, r_, t_ = _BOUNDS
     if not pdfium_c.FPDFPageObj_GetBounds(obj, l_, b_, r_, t_):
         return None
     x0, y0, x1, y1 = l_.value, b_.value, r_.value, t_.value
     # Plain floats: this runs for every object of every page, and numpy is slow at 4 points.
-    (a, b, _), (c, d, _), (e, f, _) = matrix.tolist()
+    (a, b, _), (c, d, _), (e, f, _) = m
     xs = (a * x0 + c * y0 + e, a * x1 + c * y0 + e, a * x0 + c * y1 + e, a * x1 + c * y1 + e)
     ys = (b * x0 + d * y0 + f, b * x1 + d * y0 + f, b * x0 + d * y1 + f, b * x1 + d * y1 + f)
     return (min(xs), min(ys), max(xs), max(ys))
 
 
-def _font_size(obj: Any, matrix: np.ndarray) -> float:
-    """A text object's font size in page space (its text matrix and holder's transform)."""
-    size, fs = ctypes.c_float(), pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFTextObj_GetFontSize(obj, size) or not pdfium_c.FPDFPageObj_GetMatrix(
-        obj, fs
-    ):
-        return 0.0
-    own = abs(fs.a * fs.d - fs.b * fs.c)
-    holder = abs(float(matrix[0, 0] * matrix[1, 1] - matrix[0, 1] * matrix[1, 0]))
-    return float(size.value * np.sqrt(own * holder))
+class _Glyphs:
+    """Whether each font draws an outline for a character, remembered from page to page.
+
+    The cache is keyed by the font's address. pdfium frees a font once no open page uses it
+    and may give its address to another font, so what is known about a font is carried to
+    the next page only when the page before, which stays open while the next is read, used
+    that font too (so it stayed loaded throughout).
+    """
+
+    def __init__(self) -> None:
+        self._before: dict[int, dict[str, bool]] = {}
+        self._now: dict[int, dict[str, bool]] = {}
+
+    def of(self, address: int) -> dict[str, bool]:
+        """What is known about the font at ``address`` on the current page."""
+        known = self._now.get(address)
+        if known is None:
+            known = self._before.get(address)
+            if known is None:
+                known = {}
+            self._now[address] = known
+        return known
+
+    def next_page(self) -> None:
+        """Move on: the page just read stays open, the one before it has been closed."""
+        self._before, self._now = self._now, {}
 
 
-def _object_text(obj: Any, textpage: Any) -> str:
-    n = pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, None, 0)
+def _drawn(font: Any, ch: str, known: dict[str, bool]) -> bool:
+    """Whether ``font`` has a glyph with an outline for ``ch`` (pdfium finds it by Unicode)."""
+    drawn = known.get(ch)
+    if drawn is None:
+        path = pdfium_c.FPDFFont_GetGlyphPath(font, ord(ch), 12.0)
+        drawn = bool(path) and pdfium_c.FPDFGlyphPath_CountGlyphSegments(path) > 0
+        known[ch] = drawn
+    return drawn
+
+
+def _object_text(obj: Any, textpage: Any, scratch: list[Any]) -> str:
+    """A text object's text; ``scratch`` holds a buffer and its pointer, reused between calls."""
+    buf, ptr = scratch if scratch else (None, None)
+    size = ctypes.sizeof(buf) if buf is not None else 0
+    # pdfium scans the page's whole character list for each call: ask once when it fits.
+    n = pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, ptr, size)
     if n <= 2:
         return ""
-    buf = ctypes.create_string_buffer(n)
-    pdfium_c.FPDFTextObj_GetText(
-        obj, textpage.raw, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)), n
-    )
-    return buf.raw[: n - 2].decode("utf-16-le", errors="replace")
+    if buf is None or n > size:
+        buf = ctypes.create_string_buffer(max(n, 8192))
+        ptr = ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort))
+        scratch[:] = [buf, ptr]
+        pdfium_c.FPDFTextObj_GetText(obj, textpage.raw, ptr, n)
+    return ctypes.string_at(buf, n - 2).decode("utf-16-le", errors="replace")
 
 
-def _glyphs_drawn(obj: Any, textpage: Any, cache: dict[tuple[int, str], bool]) -> bool:
-    """Whether the font draws an outline for each visible character of a text object.
+def _glyphs_drawn(
+    obj: Any, textpage: Any, font: Any, known: dict[str, bool], scratch: list[Any]
+) -> bool:
+    """Whether ``font`` draws an outline for each visible character of a text object.
 
     A font can map a glyph with no outline to a letter: it extracts but draws nothing.
-    pdfium finds the glyph from the Unicode value; one it cannot find counts as blank.
     """
-    font = pdfium_c.FPDFTextObj_GetFont(obj)
-    if not font:
-        return False
-    key = ctypes.cast(font, ctypes.c_void_p).value or 0
-    for ch in set(_object_text(obj, textpage)):
+    for ch in set(_object_text(obj, textpage, scratch)):
         if ch.isspace() or not ch.isprintable():
             continue
-        known = cache.get((key, ch))
-        if known is None:
-            path = pdfium_c.FPDFFont_GetGlyphPath(font, ord(ch), 12.0)
-            known = bool(path) and pdfium_c.FPDFGlyphPath_CountGlyphSegments(path) > 0
-            cache[(key, ch)] = known
-        if not known:
+        if not _drawn(font, ch, known):
             return False
     return True
 
 
-def _plainly_drawn(page: Any, textpage: Any, glyphs: dict[tuple[int, str], bool]) -> bool:
+def _all_glyphs_drawn(
+    fonts: Mapping[int, tuple[Any, list[Any]]], textpage: Any, text: str | None, glyphs: _Glyphs
+) -> bool:
+    """Whether each text object's font draws an outline for each of its visible characters.
+
+    Every character a text object extracts is in the page's text, so a font that draws all
+    of the page's characters draws those of each of its objects; only the objects of a font
+    that lacks one of them are read one by one. ``text`` is ``None`` when the page's text
+    may have dropped a character (an unpaired surrogate), so that every object is read.
+    """
+    chars = (
+        None if text is None else [ch for ch in set(text) if not ch.isspace() and ch.isprintable()]
+    )
+    scratch: list[Any] = []
+    for address, (font, objects) in fonts.items():
+        known = glyphs.of(address)
+        if chars is not None and all(_drawn(font, ch, known) for ch in chars):
+            continue
+        for obj in objects:
+            if not _glyphs_drawn(obj, textpage, font, known, scratch):
+                return False
+    return True
+
+
+def _plainly_drawn(page: Any, textpage: Any, text: str | None, glyphs: _Glyphs) -> bool:
     """Whether every text object on the page is certainly drawn where it extracts.
 
     True only when each text object is filled (render mode 0), opaque, dark against the
@@ -975,26 +1022,63 @@ def _plainly_drawn(page: Any, textpage: Any, glyphs: dict[tuple[int, str], bool]
     afterwards (no path, image, shading or other text overlapping it). Then none of its
     characters can be hidden, so the page needs no render; anything else, or anything this
     cannot read, goes to the render check (:func:`_hidden_runs`), which decides as before.
-    ``glyphs`` caches the outline lookups of one page.
+    ``text`` is the page's text (see :func:`_all_glyphs_drawn`); ``glyphs`` caches the
+    outline lookups.
     """
     crop = page.get_cropbox()
     boxes: list[tuple[float, float, float, float]] = []
     kinds: list[int] = []  # 0 text, 1 under-text-harmless (thin stroke), 2 other ink
-    fill = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
+    fonts: dict[int, tuple[Any, list[Any]]] = {}
+    red, green, blue, alpha = fill = tuple(ctypes.c_uint() for _ in range(4))
     fillmode, stroke = ctypes.c_int(), ctypes.c_int()
-    width = ctypes.c_float()
+    width, size = ctypes.c_float(), ctypes.c_float()
+    left, bottom, right, top = (
+        ctypes.c_float(),
+        ctypes.c_float(),
+        ctypes.c_float(),
+        ctypes.c_float(),
+    )
+    fs = pdfium_c.FS_MATRIX()
+    # This loop runs for every object of every page: the pdfium calls are bound once.
+    has_transparency = pdfium_c.FPDFPageObj_HasTransparency
+    get_bounds = pdfium_c.FPDFPageObj_GetBounds
+    render_mode = pdfium_c.FPDFTextObj_GetTextRenderMode
+    get_fill = pdfium_c.FPDFPageObj_GetFillColor
+    font_size = pdfium_c.FPDFTextObj_GetFontSize
+    get_matrix = pdfium_c.FPDFPageObj_GetMatrix
+    get_font = pdfium_c.FPDFTextObj_GetFont
+    get_clip = pdfium_c.FPDFPageObj_GetClipPath
+    count_paths = pdfium_c.FPDFClipPath_CountPaths
+    text_kind, form_kind, path_kind = (
+        pdfium_c.FPDF_PAGEOBJ_TEXT,
+        pdfium_c.FPDF_PAGEOBJ_FORM,
+        pdfium_c.FPDF_PAGEOBJ_PATH,
+    )
+    fill_mode = pdfium_c.FPDF_TEXTRENDERMODE_FILL
+    holder_matrix: np.ndarray | None = None
+    m: list[list[float]] = []
+    holder = 0.0
+    identity = True
     for obj, kind, matrix in _walk_objects(
         page.raw, pdfium_c.FPDFPage_CountObjects, pdfium_c.FPDFPage_GetObject, np.eye(3), 0
     ):
         if len(boxes) > _PLAIN_MAX_OBJECTS:
             return False
-        if pdfium_c.FPDFPageObj_HasTransparency(obj):
+        if has_transparency(obj):
             # Soft masks, blend modes and partial opacity can hide what is under or in them.
             return False
-        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-            clip = _clip_box(obj, matrix)
-            outer = _page_box(obj, matrix)
-            if clip is not None and (
+        if matrix is not holder_matrix:
+            # One transform per page or form: read it once, not for each of its objects.
+            holder_matrix, m = matrix, matrix.tolist()
+            holder = abs(m[0][0] * m[1][1] - m[0][1] * m[1][0])
+            identity = m == _IDENTITY
+        if kind == form_kind:
+            clip_path = get_clip(obj)
+            if not clip_path:
+                continue
+            clip = _clip_box(clip_path, matrix)
+            outer = _page_box(obj, m)
+            if (
                 outer is None
                 or outer[0] < clip[0]
                 or outer[1] < clip[1]
@@ -1003,30 +1087,53 @@ def _plainly_drawn(page: Any, textpage: Any, glyphs: dict[tuple[int, str], bool]
             ):
                 return False
             continue
-        box = _page_box(obj, matrix)
-        if box is None:
+        if not get_bounds(obj, left, bottom, right, top):
             return False
-        if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            if pdfium_c.FPDFTextObj_GetTextRenderMode(obj) != pdfium_c.FPDF_TEXTRENDERMODE_FILL:
+        x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+        if identity and math.isfinite(x0 + y0 + x1 + y1):
+            # What _page_box gives under the identity, where every product is exact.
+            box = (
+                x1 if x1 < x0 else x0,
+                y1 if y1 < y0 else y0,
+                x1 if x1 > x0 else x0,
+                y1 if y1 > y0 else y0,
+            )
+        else:
+            page_box = _page_box(obj, m)
+            if page_box is None:
                 return False
-            if not pdfium_c.FPDFPageObj_GetFillColor(obj, *fill):
+            box = page_box
+        if kind == text_kind:
+            if render_mode(obj) != fill_mode:
                 return False
-            red, green, blue, alpha = (c.value for c in fill)
-            if alpha < 255 or 255 - min(red, green, blue) < _PLAIN_CONTRAST:
+            if not get_fill(obj, *fill):
                 return False
-            if _font_size(obj, matrix) < _PLAIN_MIN_SIZE:
+            if alpha.value < 255 or 255 - min(red.value, green.value, blue.value) < _PLAIN_CONTRAST:
                 return False
-            if not _glyphs_drawn(obj, textpage, glyphs):
+            # The font size in page space: text matrix and holder's transform.
+            if not font_size(obj, size) or not get_matrix(obj, fs):
                 return False
+            if size.value * math.sqrt(abs(fs.a * fs.d - fs.b * fs.c) * holder) < _PLAIN_MIN_SIZE:
+                return False
+            font = get_font(obj)
+            if not font:
+                return False
+            address = ctypes.addressof(font.contents)
+            same_font = fonts.get(address)
+            if same_font is None:
+                fonts[address] = (font, [obj])
+            else:
+                same_font[1].append(obj)
             if box[0] < crop[0] or box[1] < crop[1] or box[2] > crop[2] or box[3] > crop[3]:
                 return False
-            clip = _clip_box(obj, matrix)
-            if clip is not None and (
-                box[0] < clip[0] or box[1] < clip[1] or box[2] > clip[2] or box[3] > clip[3]
-            ):
-                return False
+            clip_path = get_clip(obj)
+            # pdfium gives every object a clip; one without paths bounds nothing.
+            if clip_path and count_paths(clip_path) > 0:
+                clip = _clip_box(clip_path, matrix)
+                if box[0] < clip[0] or box[1] < clip[1] or box[2] > clip[2] or box[3] > clip[3]:
+                    return False
             kinds.append(0)
-        elif kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+        elif kind == path_kind:
             thin = False
             if pdfium_c.FPDFPath_GetDrawMode(obj, fillmode, stroke) and fillmode.value == 0:
                 thin = bool(
@@ -1038,26 +1145,28 @@ def _plainly_drawn(page: Any, textpage: Any, glyphs: dict[tuple[int, str], bool]
         boxes.append(box)
     if not boxes:
         return True
+    if fonts and not _all_glyphs_drawn(fonts, textpage, text, glyphs):
+        return False
     b = np.array(boxes)
     k = np.array(kinds)
-    text = np.flatnonzero(k == 0)
-    if not len(text):
+    text_at = np.flatnonzero(k == 0)
+    if not len(text_at):
         return True
-    tb = b[text]
+    tb = b[text_at]
     # Intersection of every text box with every object box.
     ix = np.minimum(tb[:, None, 2], b[None, :, 2]) - np.maximum(tb[:, None, 0], b[None, :, 0])
     iy = np.minimum(tb[:, None, 3], b[None, :, 3]) - np.maximum(tb[:, None, 1], b[None, :, 1])
     inter = np.clip(ix, 0, None) * np.clip(iy, 0, None)
     touch = (ix > 0) & (iy > 0)
     order = np.arange(len(b))
-    later = order[None, :] > text[:, None]
-    earlier = order[None, :] < text[:, None]
+    later = order[None, :] > text_at[:, None]
+    earlier = order[None, :] < text_at[:, None]
     # Anything drawn later over a text object may cover it; a thin line may strike it out.
     if (touch & later & (k[None, :] != 0)).any():
         return False
     # Later text overlapping much of either box (a row of block glyphs over a name, say).
     area = np.maximum((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]), 1e-6)
-    smaller = np.minimum(area[text][:, None], area[None, :])
+    smaller = np.minimum(area[text_at][:, None], area[None, :])
     if ((inter > 0.25 * smaller) & later & (k[None, :] == 0)).any():
         return False
     # Ink under a text object: its colour may match the text's.
@@ -1066,6 +1175,7 @@ def _plainly_drawn(page: Any, textpage: Any, glyphs: dict[tuple[int, str], bool]
 
 #: Pages read before the written file is opened again, so pdfium's memory stays bounded.
 _REOPEN_EVERY = 200
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _open_written(path: Path) -> Any:
@@ -1078,6 +1188,87 @@ def _open_written(path: Path) -> Any:
         ) from None
 
 
+def _read_page(
+    index: int, page: Any, *, hidden: bool, wanted: bool, glyphs: _Glyphs, type3: bool = False
+) -> _Page:
+    """One page's text and, with ``hidden``, its runs of hidden text (see :func:`_read_pages`)."""
+    textpage = page.get_textpage()
+    try:
+        # Decoded keeping unpaired surrogates, which the plain test must see; where there
+        # are none, this is the same text as pypdfium2's default decoding gives.
+        text = textpage.get_text_range(errors="surrogatepass")
+        complete = text.isascii() or not _SURROGATE.search(text)
+        if not complete:
+            text = textpage.get_text_range()
+        info = _Page(index, text)
+        if hidden and (
+            wanted
+            or type3
+            or not _plainly_drawn(page, textpage, text if complete else None, glyphs)
+        ):
+            info.chars = _chars(textpage, info.text)
+        if info.chars:
+            render = _render(page)
+            info.to_device = render.to_device.copy()
+            info.to_device[:, :2] /= render.scale
+            info.hidden = _hidden_runs(info, page, textpage, render)
+            del render
+            if not wanted:
+                info.chars = []
+    finally:
+        textpage.close()
+    return info
+
+
+#: Form XObjects nested deeper than this are not looked into for Type 3 fonts (the page is
+#: then treated as having one).
+_TYPE3_DEPTH = 8
+
+
+def _type3_pages(path: Path) -> set[int]:
+    """Zero-based pages that use a Type 3 font, directly or in a form XObject.
+
+    A page whose resources cannot be read, or nest too deeply, counts as one.
+    """
+    found: set[int] = set()
+    try:
+        pdf = pikepdf.open(path)
+    except (pikepdf.PdfError, OSError):
+        return found  # the text read fails on its own and says so
+    with pdf:
+        for i, page in enumerate(pdf.pages):
+            try:
+                if _uses_type3(page.obj.get("/Resources"), 0, set()):
+                    found.add(i)
+            except (pikepdf.PdfError, RuntimeError, RecursionError):
+                found.add(i)
+    return found
+
+
+def _uses_type3(resources: object, depth: int, seen: set[tuple[int, int]]) -> bool:
+    if not isinstance(resources, pikepdf.Dictionary):
+        return False
+    if depth > _TYPE3_DEPTH:
+        return True
+    fonts = resources.get("/Font")
+    if isinstance(fonts, pikepdf.Dictionary):
+        for font in fonts.values():
+            if isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == pikepdf.Name.Type3:
+                return True
+    xobjects = resources.get("/XObject")
+    if isinstance(xobjects, pikepdf.Dictionary):
+        for xo in xobjects.values():
+            if not isinstance(xo, pikepdf.Stream) or xo.stream_dict.get("/Subtype") != "/Form":
+                continue
+            if xo.is_indirect:
+                if xo.objgen in seen:
+                    continue
+                seen.add(xo.objgen)
+            if _uses_type3(xo.stream_dict.get("/Resources"), depth + 1, seen):
+                return True
+    return False
+
+
 def _read_pages(path: Path, *, hidden: bool, chars_for: Iterable[int] | None = None) -> list[_Page]:
     """Text of every page and, with ``hidden``, its runs of hidden text.
 
@@ -1087,42 +1278,47 @@ def _read_pages(path: Path, *, hidden: bool, chars_for: Iterable[int] | None = N
     (all pages when it is ``None``): a 1,000-page report has millions of them.
     """
     keep = None if chars_for is None else set(chars_for)
+    # pdfium gives a Type 3 glyph that paints nothing an outline all the same: such text
+    # could pass as plainly drawn, so those pages are always rendered.
+    type3 = _type3_pages(path) if hidden else set()
     doc = _open_written(path)
+    glyphs = _Glyphs()
+    # The page before stays open while the next is read, so the fonts they share stay
+    # loaded: the glyph cache is keyed by font address (see _Glyphs).
+    before: Any = None
     pages: list[_Page] = []
     try:
         for i in range(len(doc)):
             if i and i % _REOPEN_EVERY == 0:
                 # pdfium keeps every object it has parsed until the document is closed.
+                if before is not None:
+                    before.close()
+                    before = None
                 doc.close()
                 doc = _open_written(path)
+                glyphs = _Glyphs()
             try:
                 page = doc[i]
             except pdfium.PdfiumError:
                 pages.append(_Page(i, "", readable=False))
                 continue
             try:
-                textpage = page.get_textpage()
-                try:
-                    info = _Page(i, textpage.get_text_range())
-                    wanted = keep is None or i in keep
-                    # Glyphs are looked up per page: pdfium may free a font between pages
-                    # and reuse its address for another.
-                    if hidden and (wanted or not _plainly_drawn(page, textpage, {})):
-                        info.chars = _chars(textpage, info.text)
-                    if info.chars:
-                        render = _render(page)
-                        info.to_device = render.to_device.copy()
-                        info.to_device[:, :2] /= render.scale
-                        info.hidden = _hidden_runs(info, page, textpage, render)
-                        del render
-                        if not wanted:
-                            info.chars = []
-                finally:
-                    textpage.close()
-            finally:
+                wanted = keep is None or i in keep
+                pages.append(
+                    _read_page(
+                        i, page, hidden=hidden, wanted=wanted, glyphs=glyphs, type3=i in type3
+                    )
+                )
+            except BaseException:
                 page.close()
-            pages.append(info)
+                raise
+            if before is not None:
+                before.close()
+            before = page
+            glyphs.next_page()
     finally:
+        if before is not None:
+            before.close()
         doc.close()
     return pages
 
@@ -1353,9 +1549,21 @@ _DOB = re.compile(
 )
 
 
+#: Every match of :data:`_DOB` holds one of these, unchanged by :func:`_plain`'s substitutions
+#: (which make only dashes, apostrophes and spaces), so a page without any has no match.
+_DOB_HINT = re.compile(r"born|birth|d\.?o\.?b")
+
+
+def _folded(text: str) -> str:
+    """:func:`_fold` of ``text``; for ASCII text (most pages) that is its lower case."""
+    return text.lower() if text.isascii() else _fold(text)
+
+
 def _dates_of_birth(pages: Sequence[_Page], parts: Sequence[PartPages]) -> CheckResult:
     result = CheckResult("dates-of-birth", "Dates of birth")
     for page in pages:
+        if not _DOB_HINT.search(_folded(page.text)):
+            continue
         n = len(_DOB.findall(_plain(page.text)))
         if n:
             result.warn(
@@ -1395,6 +1603,39 @@ def _names_someone_else(text: str, pseudonym: str, partnership: str = "") -> boo
 
 
 _TEXT_PARTS = (PartKind.EXECUTIVE_SUMMARY, PartKind.REPORT, PartKind.QA_LETTER)
+_NEVER = re.compile(r"(?!)")
+
+
+def _alnum_count(folded: str, enough: int) -> int:
+    """How many letters and digits ``folded`` has (its squashed length), counting to ``enough``."""
+    n = 0
+    for run in _ALNUM_RUN.finditer(folded):
+        n += run.end() - run.start()
+        if n >= enough:
+            break
+    return n
+
+
+def _whole_words(squashed: str) -> re.Pattern[str]:
+    """A pattern that finds ``squashed`` in folded text as :meth:`_Squashed.contains` does.
+
+    Its letters in order, anything but letters and digits between them, starting where a
+    word starts and ending where one ends: searching the folded text of a long part this
+    way is much cheaper than squashing it.
+    """
+    if not squashed:
+        return _NEVER
+    first = re.escape(squashed[0])
+    between = r"[\W_]*"
+    # The first letter leads, so that the search skips ahead to it; the lookbehind after it
+    # then asks that no letter or digit precede it.
+    return re.compile(
+        first
+        + rf"(?<![^\W_]{first})"
+        + between
+        + between.join(re.escape(ch) for ch in squashed[1:])
+        + r"(?![^\W_])"
+    )
 
 
 def _pseudonym(
@@ -1413,11 +1654,10 @@ def _pseudonym(
     for part in parts:
         if part.kind not in _TEXT_PARTS:
             continue
-        text = " ".join(p.text for p in pages[part.start : part.start + part.count])
-        squashed = _Squashed.of(text)
-        if len(squashed.text) < 50:
+        text = _folded(" ".join(p.text for p in pages[part.start : part.start + part.count]))
+        if _alnum_count(text, 50) < 50:
             continue  # a scan without a text layer: nothing to read
-        if not squashed.contains(target):
+        if not _whole_words(target).search(text):
             result.warn(
                 f"{part.name}: the pseudonym {shown} appears nowhere in its text; check that "
                 "the part is the anonymised version and uses the manifest's pseudonym"
