@@ -26,6 +26,11 @@ from pydantic import (
 
 from dhrbuild.errors import ActionPlanError
 
+LIVE_STATEMENT = (
+    "This action plan is a live document and is subject to change as outcomes are delivered."
+)
+"""The statement printed on every page of the action plan."""
+
 Scope = Literal["local", "regional", "national"]
 Status = Literal["not started", "in progress", "complete"]
 Rag = Literal["red", "amber", "green", "blue"]

@@ -34,7 +34,6 @@ from dhrbuild.navigation import (
     set_tab_order,
 )
 from dhrbuild.order import PartKind, PartSlot, plan_slots
-from dhrbuild.render.action_plan import render_action_plan
 from dhrbuild.sources import open_part, open_pdf
 from dhrbuild.stamp import stamp_headings
 from dhrbuild.structure import (
@@ -130,6 +129,9 @@ def _open_action_plan(manifest: Manifest, warnings: list[str]) -> tuple[pikepdf.
         return open_pdf(spec.source, warnings=warnings), spec.source
     plan = load_action_plan(spec.source, sheet=spec.sheet, warnings=warnings)
     warnings += check_updates(plan, str(spec.source), spec.missing_updates)
+    # reportlab's layout engine loads only for a plan that has to be drawn.
+    from dhrbuild.render.action_plan import render_action_plan
+
     data = render_action_plan(plan, as_at=spec.as_at, review_title=manifest.review.title)
     return pikepdf.open(io.BytesIO(data)), data
 

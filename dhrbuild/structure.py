@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild.tagging import STANDARD_ROLES
+from dhrbuild.roles import STANDARD_ROLES
 
 _OBJGEN = tuple[int, int]
 _MAX_ELEMENTS = 2_000_000

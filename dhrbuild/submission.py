@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pikepdf
 
+from dhrbuild.actionplan import LIVE_STATEMENT
 from dhrbuild.compress import save
 from dhrbuild.describe import describe
 from dhrbuild.errors import OutputError, UsageError
@@ -19,7 +20,6 @@ from dhrbuild.manifest import Manifest
 from dhrbuild.navigation import set_metadata
 from dhrbuild.order import PartKind
 from dhrbuild.pipeline import BuildResult, assemble
-from dhrbuild.render.action_plan import LIVE_STATEMENT
 from dhrbuild.rendering import page_texts
 
 _HOST = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?$")

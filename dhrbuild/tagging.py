@@ -15,14 +15,7 @@ from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph
 from reportlab.platypus.flowables import LIIndenter
 
 from dhrbuild import compress
-
-_STANDARD_ROLES_NAMES = (
-    "Document Part Art Sect Div BlockQuote Caption TOC TOCI Index NonStruct Private P H H1 "
-    "H2 H3 H4 H5 H6 L LI Lbl LBody Table TR TH TD THead TBody TFoot Span Quote Note "
-    "Reference BibEntry Code Link Annot Ruby RB RT RP Warichu WT WP Figure Formula Form"
-)
-STANDARD_ROLES = frozenset(_STANDARD_ROLES_NAMES.split())
-"""The standard structure types of ISO 32000-1 (PDF 1.7), 14.8.4."""
+from dhrbuild.roles import STANDARD_ROLES
 
 Content = tuple[int, int]
 """One marked-content sequence: ``(page number from 1, MCID)``."""

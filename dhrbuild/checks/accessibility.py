@@ -15,7 +15,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 from dhrbuild.errors import EncryptedInputError, InputError
-from dhrbuild.tagging import STANDARD_ROLES
+from dhrbuild.roles import STANDARD_ROLES
 
 RULES: dict[str, str] = {
     "5-1": "The XMP metadata has the PDF/UA identification (pdfuaid:part)",

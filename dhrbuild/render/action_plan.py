@@ -23,15 +23,10 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import LayoutError
 
-from dhrbuild.actionplan import Action, ActionPlan, uk_date, uk_long_date
+from dhrbuild.actionplan import LIVE_STATEMENT, Action, ActionPlan, uk_date, uk_long_date
 from dhrbuild.errors import ActionPlanError
 from dhrbuild.render.fonts import BOLD, REGULAR, register_fonts
 from dhrbuild.tagging import Tagger
-
-LIVE_STATEMENT = (
-    "This action plan is a live document and is subject to change as outcomes are delivered."
-)
-"""The statement printed on every page of the action plan."""
 
 LANGUAGE = "en-GB"
 """The language of the drawn text, for the PDF's ``/Lang``."""
