@@ -761,7 +761,7 @@ class _Owed:
         )
         return int(self.share * owed)
 
-    def settle(self, images: list[ImageInfo], *, candidates: bool = True) -> int:
+    def settle(self, *, candidates: bool = True) -> int:
         """Run the pass on owed streams the ladder has not changed; return the bytes saved.
 
         With ``candidates=False`` only on images the ladder never changes.
@@ -847,8 +847,10 @@ def fit_images(
     originals = {id(i): _snapshot(i) for i in images}
     owed = _Owed(settle, unsettled or [], images, originals, settle_share)
     estimated = bool(owed.streams)
+    size = lossless_size
+    # Reported: the size the file would have had with the pass done on every image.
     lossless_size -= owed.expected()
-    size = lossless_size + owed.expected() - owed.settle(images, candidates=False)
+    size -= owed.settle(candidates=False)
     allow_protected = False
     rounds = 0
     while size >= limit and rounds < 8:
@@ -907,7 +909,7 @@ def fit_images(
             for before, after in _execute(images, bulk, originals, workers).values():
                 estimate -= before - after
             _learn(images)
-        estimate -= owed.settle(images)
+        estimate -= owed.settle()
         while done < len(moves) and estimate - owed.expected() > target:
             # A batch predicted to save no more than most of what is still needed, so a small
             # cut stays small and a long tail goes in few rounds; at least one move.
@@ -929,9 +931,9 @@ def fit_images(
                 estimate -= before - after
         for k, _, _ in moves[done:]:
             images[k].level = images[k].in_file  # planned, but not needed after all
-        owed.settle(images)
+        owed.settle()
         size = save()
-    if owed.settle(images):
+    if owed.settle():
         size = save()
     if size >= limit:
         largest = sorted(images, key=lambda i: -len(i.obj.read_raw_bytes()))[:5]
