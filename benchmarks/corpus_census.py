@@ -1,6 +1,11 @@
 """Count how each corpus file fares as a part: built, failed cleanly (by exit code), or neither.
 
 Run: .venv/bin/python benchmarks/corpus_census.py [--corpus DIR] [--hidden-text error|warn]
+     [--squeeze SHARE]
+
+With ``--squeeze``, every file that builds is built again with ``max_bytes`` set to that share
+of its output's size, which runs the fit ladder (and its deferred lossless image pass) on real
+images: the second build must fit with the same pages, or fail cleanly with exit 7.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--hidden-text", choices=["error", "warn"], default="error")
+    parser.add_argument("--squeeze", type=float, default=None, metavar="SHARE")
     args = parser.parse_args()
     rows = list(
         csv.DictReader((args.corpus / "MANIFEST.tsv").open(encoding="utf-8"), delimiter="\t")
@@ -58,6 +64,8 @@ def main() -> int:
                 m = dhrbuild.manifest_from_dict(data, d)
                 result = dhrbuild.assemble(m)
                 outcome = "built" + (" with warnings" if result.warnings else "")
+                if args.squeeze is not None:
+                    outcome = _squeeze(m, result, args.squeeze, details, row["path"])
             except DhrbuildError as exc:
                 outcome = f"failed cleanly, exit {int(exc.exit_code)}"
                 details.append(f"{row['path']}: exit {int(exc.exit_code)}: {exc.lines()[0][:160]}")
@@ -74,6 +82,36 @@ def main() -> int:
     for line in details:
         print("  " + line)
     return 0
+
+
+def _squeeze(
+    manifest: dhrbuild.Manifest,
+    built: dhrbuild.BuildResult,
+    share: float,
+    details: list[str],
+    name: str,
+) -> str:
+    """Build again under ``share`` of the size: the outcome, checked with pikepdf."""
+    import pikepdf
+
+    limit = int(built.bytes * share)
+    out = built.output.with_name("squeezed.pdf")
+    out.unlink(missing_ok=True)
+    try:
+        result = dhrbuild.assemble(manifest, output=out, max_bytes=limit)
+    except DhrbuildError as exc:
+        if int(exc.exit_code) == 7 and not out.exists():
+            return "squeeze: too large, exit 7"
+        details.append(f"{name}: squeeze exit {int(exc.exit_code)}: {exc.lines()[0][:160]}")
+        return f"squeeze: failed, exit {int(exc.exit_code)}"
+    with pikepdf.open(built.output) as a, pikepdf.open(out) as b:
+        same_pages = len(a.pages) == len(b.pages)
+    size = out.stat().st_size
+    if not same_pages or size >= limit or size != result.bytes:
+        details.append(f"{name}: squeezed output wrong: {size:,} bytes for {limit:,}")
+        return "squeeze: WRONG OUTPUT"
+    lossy = result.compression is not None and result.compression.lossy
+    return "squeeze: fitted by the ladder" if lossy else "squeeze: fitted losslessly"
 
 
 if __name__ == "__main__":
