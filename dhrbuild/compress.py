@@ -582,6 +582,12 @@ def _deflate_job(item: tuple[bytes, bool]) -> bytes | None:
     return out if len(out) < len(raw) else None
 
 
+def _rewrite(obj: Stream, data: bytes, filt: Name) -> None:
+    """Replace a stream's encoded bytes with ``data`` in the same encoding (parameters kept)."""
+    parms = obj.stream_dict.get("/DecodeParms")
+    obj.write(data, filter=filt, decode_parms=parms if isinstance(parms, Dictionary) else None)
+
+
 def recompress_flate(
     pdf: pikepdf.Pdf, *, workers: int = 2, streams: Iterable[Stream] | None = None
 ) -> int:
@@ -628,12 +634,7 @@ def recompress_flate(
             if out is None:
                 continue
             if keep_parms:
-                parms = obj.stream_dict.get("/DecodeParms")
-                obj.write(
-                    out,
-                    filter=Name.FlateDecode,
-                    decode_parms=parms if isinstance(parms, Dictionary) else None,
-                )
+                _rewrite(obj, out, Name.FlateDecode)
                 saved += len(raw) - len(out)
             else:
                 before = len(obj.read_raw_bytes())
@@ -700,12 +701,7 @@ def repack_jpegs(
         for (obj, raw), out in zip(jobs, results, strict=True):
             if out is None:
                 continue
-            parms = obj.stream_dict.get("/DecodeParms")
-            obj.write(
-                out,
-                filter=Name.DCTDecode,
-                decode_parms=parms if isinstance(parms, Dictionary) else None,
-            )
+            _rewrite(obj, out, Name.DCTDecode)
             saved += len(raw) - len(out)
     return saved
 
@@ -811,14 +807,15 @@ def _ladder_certain(
     the limit, the ladder must run, and the pass is done only on the images it leaves
     alone. Returns the answer, the bytes the probe saved and the share of its bytes.
     """
-    ranked = sorted(pending, key=lambda s: (-len(s.read_raw_bytes()), s.objgen))
-    total = sum(len(s.read_raw_bytes()) for s in ranked)
+    sizes = {s.objgen: len(s.read_raw_bytes()) for s in pending}
+    ranked = sorted(pending, key=lambda s: (-sizes[s.objgen], s.objgen))
+    total = sum(sizes.values())
     count = max(workers, math.ceil(_PROBE_SHARE * len(ranked)))
     probe = ranked[:: max(1, len(ranked) // count)][:count]
-    probed = sum(len(s.read_raw_bytes()) for s in probe)
+    probed = sum(sizes[s.objgen] for s in probe)
     saved = optimise_images(pdf, probe, workers=workers)
-    for obj in probe:
-        pending.remove(obj)
+    taken = {s.objgen for s in probe}
+    pending[:] = [s for s in pending if s.objgen not in taken]
     share = saved / probed if probed else 0.0
     bound = saved + _PROBE_FACTOR * share * (total - probed)
     return size - bound >= limit, saved, share

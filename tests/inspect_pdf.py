@@ -100,14 +100,18 @@ def link_targets(pdf: pikepdf.Pdf, page_index: int) -> list[int]:
 
 
 def all_bytes(pdf: pikepdf.Pdf) -> bytes:
-    """Every object of the document, unparsed, with streams decoded where possible."""
+    """Every object of the document, unparsed, with streams decoded where possible.
+
+    Indirect numbers and booleans, which ``pdf.objects`` yields as Python scalars, are skipped.
+    """
     chunks = [pdf.trailer.unparse(resolved=True)]
     for obj in pdf.objects:
-        chunks.append(obj.unparse(resolved=True) if not isinstance(obj, pikepdf.Stream) else b"")
         if isinstance(obj, pikepdf.Stream):
             chunks.append(obj.stream_dict.unparse(resolved=True))
             try:
                 chunks.append(obj.read_bytes())
             except pikepdf.PdfError:
                 chunks.append(obj.read_raw_bytes())
+        elif isinstance(obj, pikepdf.Object):
+            chunks.append(obj.unparse(resolved=True))
     return b"\n".join(chunks)

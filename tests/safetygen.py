@@ -189,16 +189,55 @@ def active_pdf(path: Path) -> Path:
     return path
 
 
-def raw_bytes(pdf: pikepdf.Pdf) -> bytes:
-    """Every object unparsed, streams decoded where possible (scalar objects skipped)."""
-    chunks = [pdf.trailer.unparse(resolved=True)]
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Stream):
-            chunks.append(obj.stream_dict.unparse(resolved=True))
-            try:
-                chunks.append(obj.read_bytes())
-            except pikepdf.PdfError:
-                chunks.append(obj.read_raw_bytes())
-        elif isinstance(obj, pikepdf.Object):
-            chunks.append(obj.unparse(resolved=True))
-    return b"\n".join(chunks)
+def text_page(path: Path, pages: int = 1, *, hidden_on: tuple[int, ...] = ()) -> Path:
+    """Lines of body text; on the pages in ``hidden_on`` a white line as well."""
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    for n in range(pages):
+        c.setFont(_font(), 11)
+        for i in range(20):
+            c.drawString(72, 740 - 16 * i, f"quick quiet jumpy wizard {n}.{i}: zebra vexed quiz")
+        if n in hidden_on:
+            c.setFillColorRGB(1, 1, 1)
+            c.drawString(72, 300, "Notes the author meant to delete")
+            c.setFillColorRGB(0, 0, 0)
+        c.showPage()
+    c.save()
+    return path
+
+
+def type3_font(pdf: pikepdf.Pdf, to_unicode: bytes, glyph: bytes) -> pikepdf.Object:
+    """A Type 3 font with one glyph, code ``a``, extracting as ``to_unicode`` (hex)."""
+    cmap = (
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        b"/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+        b"1 begincodespacerange <00> <FF> endcodespacerange\n"
+        b"1 beginbfchar <61> <" + to_unicode + b"> endbfchar\n"
+        b"endcmap CMapName currentdict /CMap defineresource pop end end"
+    )
+    return pdf.make_indirect(
+        Dictionary(
+            Type=Name.Font,
+            Subtype=Name.Type3,
+            FontBBox=[0, 0, 600, 700],
+            FontMatrix=[0.001, 0, 0, 0.001, 0, 0],
+            CharProcs=Dictionary(a=pikepdf.Stream(pdf, b"600 0 0 0 600 700 d1 " + glyph)),
+            Encoding=Dictionary(Type=Name.Encoding, Differences=[97, Name.a]),
+            FirstChar=97,
+            LastChar=97,
+            Widths=[600],
+            ToUnicode=pikepdf.Stream(pdf, cmap),
+            Resources=Dictionary(),
+        )
+    )
+
+
+def add_type3_line(path: Path, to_unicode: bytes, glyph: bytes) -> Path:
+    """Add a line ``aaaa`` in a Type 3 font to the first page of ``path``, in place."""
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        fonts = page.obj.Resources.Font
+        fonts[Name.T3] = type3_font(pdf, to_unicode, glyph)
+        page.contents_add(pikepdf.Stream(pdf, b"BT /T3 12 Tf 72 200 Td (aaaa) Tj ET"))
+        pdf.save(path)
+    return path

@@ -13,7 +13,7 @@ from pikepdf import Array, Dictionary, Name
 import dhrbuild
 from dhrbuild.clean import clean, unsafe_action
 from tests import safetygen as gen
-from tests.inspect_pdf import link_targets, page_texts
+from tests.inspect_pdf import all_bytes, link_targets, page_texts
 
 
 def _dicts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
@@ -44,7 +44,7 @@ def assert_clean(pdf: pikepdf.Pdf) -> None:
         assert d.get("/S") not in (Name.Launch, Name.GoToR)
         assert d.get("/Type") != Name.EmbeddedFile and "/EF" not in d
         assert "/PieceInfo" not in d
-    raw = gen.raw_bytes(pdf)
+    raw = all_bytes(pdf)
     assert b"app.alert" not in raw
     assert b"private notes" not in raw
     assert b"calc.exe" not in raw and b"file:///" not in raw

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import random
 import re
-from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -14,11 +13,11 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from pikepdf import Dictionary, Name
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 
 from dhrbuild import inputs_report
 from dhrbuild.checks import accessibility, safety
-from tests.pdfgen import _font, make_pdf
+from tests import safetygen as gen
+from tests.pdfgen import make_pdf
 
 # --- text searches ----------------------------------------------------------------------------
 
@@ -104,60 +103,6 @@ def test_the_glyph_cache_carries_a_font_only_from_the_page_before():
     assert glyphs.of(1) is not first
 
 
-def _text_page(path: Path, pages: int = 1, *, hidden_on: tuple[int, ...] = ()) -> Path:
-    """Lines of body text; on the pages in ``hidden_on`` a white line as well."""
-    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
-    for n in range(pages):
-        c.setFont(_font(), 11)
-        for i in range(20):
-            c.drawString(72, 740 - 16 * i, f"quick quiet jumpy wizard {n}.{i}: zebra vexed quiz")
-        if n in hidden_on:
-            c.setFillColorRGB(1, 1, 1)
-            c.drawString(72, 300, "Notes the author meant to delete")
-            c.setFillColorRGB(0, 0, 0)
-        c.showPage()
-    c.save()
-    return path
-
-
-def _type3_font(pdf: pikepdf.Pdf, to_unicode: bytes, glyph: bytes) -> pikepdf.Object:
-    """A Type 3 font with one glyph, code ``a``, extracting as ``to_unicode`` (hex)."""
-    cmap = (
-        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
-        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-        b"/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
-        b"1 begincodespacerange <00> <FF> endcodespacerange\n"
-        b"1 beginbfchar <61> <" + to_unicode + b"> endbfchar\n"
-        b"endcmap CMapName currentdict /CMap defineresource pop end end"
-    )
-    return pdf.make_indirect(
-        Dictionary(
-            Type=Name.Font,
-            Subtype=Name.Type3,
-            FontBBox=[0, 0, 600, 700],
-            FontMatrix=[0.001, 0, 0, 0.001, 0, 0],
-            CharProcs=Dictionary(a=pikepdf.Stream(pdf, b"600 0 0 0 600 700 d1 " + glyph)),
-            Encoding=Dictionary(Type=Name.Encoding, Differences=[97, Name.a]),
-            FirstChar=97,
-            LastChar=97,
-            Widths=[600],
-            ToUnicode=pikepdf.Stream(pdf, cmap),
-            Resources=Dictionary(),
-        )
-    )
-
-
-def _add_type3_line(path: Path, to_unicode: bytes, glyph: bytes) -> Path:
-    """Add a line ``aaaa`` in a Type 3 font to the first page of ``path``, in place."""
-    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        page = pdf.pages[0]
-        fonts = page.obj.Resources.Font
-        fonts[Name.T3] = _type3_font(pdf, to_unicode, glyph)
-        page.contents_add(pikepdf.Stream(pdf, b"BT /T3 12 Tf 72 200 Td (aaaa) Tj ET"))
-        pdf.save(path)
-    return path
-
-
 def _text_objects(page: Any) -> list[Any]:
     raw = page.raw
     objects = (
@@ -189,7 +134,9 @@ def test_a_font_lacking_letters_used_only_in_another_font_leaves_the_page_plain(
 ):
     # The Type 3 font draws its one glyph (a filled box) and has no other: the page's other
     # letters are missing from it, so its objects are read one by one, and they pass.
-    path = _add_type3_line(_text_page(tmp_path / "two-fonts.pdf"), b"0078", b"0 0 600 700 re f")
+    path = gen.add_type3_line(
+        gen.text_page(tmp_path / "two-fonts.pdf"), b"0078", b"0 0 600 700 re f"
+    )
     calls: list[int] = []
     real = safety._glyphs_drawn
 
@@ -218,7 +165,7 @@ def test_a_character_the_page_text_drops_is_still_looked_up(tmp_path, monkeypatc
     # pypdfium2 does) drops them, but the object's own text shows them, and no font draws them.
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=A4)
-    font = _type3_font(pdf, b"D800", b"0 0 600 700 re f")
+    font = gen.type3_font(pdf, b"D800", b"0 0 600 700 re f")
     pdf.pages[0].obj.Resources = Dictionary(Font=Dictionary(T3=font))
     pdf.pages[0].obj.Contents = pikepdf.Stream(pdf, b"BT /T3 12 Tf 72 700 Td (aaaa) Tj ET")
     path = tmp_path / "surrogate.pdf"
@@ -251,7 +198,7 @@ def test_a_character_the_page_text_drops_is_still_looked_up(tmp_path, monkeypatc
 
 
 def test_reading_pages_gives_the_same_answers_whenever_the_file_is_reopened(tmp_path, monkeypatch):
-    path = _text_page(tmp_path / "long.pdf", pages=7, hidden_on=(2, 5))
+    path = gen.text_page(tmp_path / "long.pdf", pages=7, hidden_on=(2, 5))
     whole = safety._read_pages(path, hidden=True, chars_for=[])
     monkeypatch.setattr(safety, "_REOPEN_EVERY", 2)
     reopened = safety._read_pages(path, hidden=True, chars_for=[])

@@ -16,8 +16,7 @@ from dhrbuild.checks.safety import DenyList, PublicationCheckError, load_deny_li
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode, ManifestError
 from tests import safetygen as gen
-from tests.inspect_pdf import page_texts
-from tests.test_fast_checks import _add_type3_line, _text_page
+from tests.inspect_pdf import all_bytes, page_texts
 
 runner = CliRunner()
 
@@ -211,7 +210,7 @@ def test_author_metadata_and_comments_in_an_input_warn_and_do_not_reach_the_outp
     for w in result.warnings:
         assert_not_quoted(w)
     with pikepdf.open(result.output) as pdf:
-        assert_not_quoted(gen.raw_bytes(pdf).decode("latin-1"))
+        assert_not_quoted(all_bytes(pdf).decode("latin-1"))
     (check,) = [c for c in result.checks if c.name == "input-metadata"]
     assert check.status == "warn"
     assert {c.name: c.status for c in result.checks}["deny-list"] == "pass"
@@ -393,7 +392,7 @@ def test_text_in_a_type3_font_that_paints_nothing_fails(case):
     # pdfium reports an outline for a Type 3 glyph whatever its procedure draws, so the page
     # must not pass as plainly drawn: the render shows that "xxxx" leaves no ink.
     def report(path: Path) -> None:
-        _add_type3_line(_text_page(path), b"0078", b"")
+        gen.add_type3_line(gen.text_page(path), b"0078", b"")
 
     exc = failure(case(report=report))
     (message,) = hidden_findings(exc)
@@ -402,6 +401,6 @@ def test_text_in_a_type3_font_that_paints_nothing_fails(case):
 
 def test_text_in_a_type3_font_that_paints_its_glyphs_passes(case):
     def report(path: Path) -> None:
-        _add_type3_line(_text_page(path), b"0078", b"0 0 600 700 re f")
+        gen.add_type3_line(gen.text_page(path), b"0078", b"0 0 600 700 re f")
 
     assert hidden_findings(build(case(report=report))) == []
