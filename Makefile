@@ -4,10 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXAMPLE := examples/northshire-alex
-APT_PACKAGES := poppler-utils qpdf ghostscript pngquant libreoffice-writer-nogui libjpeg-turbo-progs
+APT_PACKAGES := poppler-utils qpdf ghostscript pngquant libreoffice-writer-nogui libjpeg-turbo-progs jbig2dec
 SRC := $(wildcard dhrbuild tests examples benchmarks)
 
-.PHONY: install system-deps demo example test lint typecheck format bench clean docs
+.PHONY: install system-deps demo example test lint typecheck format bench clean docs fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,16 @@ bench: install
 	  $(PYTHON) -m venv $(BENCH_CACHE)/venv-ocrmypdf && \
 	  $(BENCH_CACHE)/venv-ocrmypdf/bin/pip install --quiet ocrmypdf; } || echo "note: OCRmyPDF not installed; skipped"
 	$(PY) benchmarks/bench_merge.py --cache $(BENCH_CACHE) --slow-runs 1
+
+# A time-bounded fuzzing campaign over the shared corpora (tests/fuzzing): mutated PDFs fed to a
+# whole build, `dhrbuild check` and `dhrbuild inspect`. Each defect's input and details land in
+# $(FUZZ_FINDINGS)/seed-$(FUZZ_SEED)/; exits non-zero if any defect was found.
+FUZZ_SECONDS ?= 600
+FUZZ_SEED ?= 1
+FUZZ_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_FINDINGS ?= fuzz-findings
+fuzz: install
+	$(PY) -m tests.fuzzing --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) --workers $(FUZZ_WORKERS) --findings $(FUZZ_FINDINGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage $(EXAMPLE)/dist

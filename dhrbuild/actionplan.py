@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from dhrbuild.errors import ActionPlanError
+from dhrbuild.placeholders import is_placeholder, placeholder_problem
 
 LIVE_STATEMENT = (
     "This action plan is a live document and is subject to change as outcomes are delivered."
@@ -395,6 +396,35 @@ def _duplicates(data: Any, where: Callable[[tuple[str | int, ...]], str]) -> lis
     return problems
 
 
+_FILL_IN = {
+    "recommendation": "write the recommendation as the report words it",
+    "scope": "write local, regional or national",
+    "action": "write the action that enacts the recommendation",
+    "lead_agency": "write the agency that leads the action",
+    "key_milestones": "write the milestones achieved, or leave it empty",
+    "target_date": "write the target date (e.g. 31/03/2027), or leave it empty",
+    "completion": "write the date of completion and the outcome, or leave it empty",
+    "status": "write not started, in progress or complete",
+    "date": "write the update's date, e.g. 15/01/2027",
+    "note": "write what has been done by that date",
+}
+
+
+def _placeholders(data: Any, loc: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+    """Where ``data`` still holds the placeholder that ``dhrbuild init`` wrote."""
+    if is_placeholder(data):
+        return [loc]
+    found: list[tuple[str | int, ...]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                found += _placeholders(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found += _placeholders(value, (*loc, i))
+    return found
+
+
 def _validate(
     data: Any,
     source: str,
@@ -405,12 +435,19 @@ def _validate(
     duplicates: bool = True,
 ) -> ActionPlan:
     problems = list(extra)
+    filled = _placeholders(data, ())
+    problems += [
+        f"{where(loc)}: {placeholder_problem(_FILL_IN.get(str(loc[-1]), 'write your own'))}"
+        for loc in filled
+    ]
     plan: ActionPlan | None = None
     try:
         plan = ActionPlan.model_validate(data, context=context)
     except ValidationError as exc:
         seen: set[str] = set()
         for err in exc.errors():
+            if any(_plain_loc(err)[: len(loc)] == loc for loc in filled):
+                continue  # already said: the placeholder from dhrbuild init
             line = f"{where(_plain_loc(err))}: {_message(err)}"
             if line not in seen:
                 seen.add(line)
@@ -462,11 +499,15 @@ def _yaml_where(loc: tuple[str | int, ...]) -> str:
     return ".".join(str(p + 1) if isinstance(p, int) else p for p in loc) or "(top level)"
 
 
-class _Loader(yaml.SafeLoader):
-    """A safe loader that leaves dates as text, so a date such as 2026-02-31 is reported."""
+class TextDateLoader(yaml.SafeLoader):
+    """A safe loader that leaves dates as text, for :func:`parse_date` to read and report.
+
+    YAML's own reading of ``2026-02-31`` fails without saying where, and it does not know
+    ``01/10/2026``: every date form goes through one parser instead.
+    """
 
 
-_Loader.yaml_implicit_resolvers = {
+TextDateLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -476,7 +517,7 @@ def _load_yaml(path: Path) -> ActionPlan:
     source = str(path)
     text = _read_text(path, "YAML")
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=TextDateLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -1537,11 +1578,44 @@ def check_updates(plan: ActionPlan, source: str, mode: Literal["error", "warn"])
         if source.lower().endswith(".xlsx")
         else "add one under updates"
     )
+    # In warn mode it is already set: the line says what the build did instead.
+    fix = (
+        f"{where}, or set action_plan.missing_updates: warn in the manifest"
+        if mode == "error"
+        else f"published without one (action_plan.missing_updates is warn); {where}"
+    )
     lines = [
-        f"action {number}: not complete and has no dated implementation update; {where}, "
-        "or set action_plan.missing_updates: warn in the manifest"
+        f"action {number}: not complete and has no dated implementation update; {fix}"
         for number in missing_updates(plan)
     ]
     if lines and mode == "error":
         raise ActionPlanError(source, lines)
     return lines
+
+
+def load_checked_plan(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    missing: Literal["error", "warn"] = "error",
+    warnings: list[str] | None = None,
+) -> ActionPlan:
+    """Read an action plan and check that every open action has a dated update.
+
+    Args:
+        path: The ``.yaml``/``.yml``, ``.csv`` or ``.xlsx`` plan.
+        sheet: The worksheet of an ``.xlsx`` plan.
+        missing: What an open action without a dated update is (``action_plan.missing_updates``).
+        warnings: A list that warnings are appended to (those of ``"warn"`` mode among them).
+
+    Returns:
+        The validated action plan.
+
+    Raises:
+        ActionPlanError: Every problem of the plan, one line each (see :func:`load_action_plan`
+            and :func:`check_updates`).
+    """
+    sink: list[str] = warnings if warnings is not None else []
+    plan = load_action_plan(path, sheet=sheet, warnings=sink)
+    sink += check_updates(plan, str(path), missing)
+    return plan

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
+from dhrbuild import jpeg
+from dhrbuild.geometry import number_or, numbers
+from dhrbuild.pdftext import pdf_text
+
 #: Actions a published PDF may keep: moving within the document, and opening a web page.
 _SAFE_ACTIONS = {"/GoTo", "/URI", "/Named"}
 #: The four standard named actions (ISO 32000-1 12.6.4.11); viewers map others to menu items.
@@ -40,7 +44,7 @@ class Removal:
 
     kind: str
     """A stable key: ``annotation``, ``form``, ``attachment``, ``javascript``, ``action``,
-    ``open-action``, ``thumbnail``, ``private-data`` or ``xmp-history``."""
+    ``open-action``, ``thumbnail``, ``private-data``, ``xmp-history`` or ``image-metadata``."""
     where: str
     """``document``, ``page 3`` or ``bookmark 2.1`` (output numbering)."""
     detail: str
@@ -84,8 +88,11 @@ def clean(pdf: pikepdf.Pdf) -> CleanResult:
     are flattened to their appearance and the interactive form removed; JavaScript,
     launch and file actions, additional actions and non-navigation open actions go; link
     annotations to web pages or other pages of the document stay. Embedded files,
-    thumbnails, application private data (``/PieceInfo``), per-object XMP packets and XMP
-    history are dropped. The catalog's own XMP (written by dhrbuild) is kept.
+    wherever they hang (associated files ``/AF`` of any object, file specifications with
+    ``/EF``: see :func:`embedded_files`), thumbnails, application private data
+    (``/PieceInfo``), per-object XMP packets and XMP history are dropped, and so is the
+    metadata inside JPEG images (EXIF, XMP, IPTC, comments: :func:`dhrbuild.jpeg.strip_metadata`),
+    losslessly. The catalog's own XMP (written by dhrbuild) is kept.
 
     Args:
         pdf: The merged document, changed in place.
@@ -104,6 +111,11 @@ def clean(pdf: pikepdf.Pdf) -> CleanResult:
     strip_private_data(pdf, out)
     _strip_xmp_history(pdf, out)
     _drop_struct_refs(pdf, removed)
+    # Last: what the passes above cut off (attachment annotations, the /EmbeddedFiles tree)
+    # is no longer reachable, so only what would still be written is found and listed.
+    scan = _scan(pdf)
+    _remove_embedded_files(scan.files, out)
+    _strip_image_metadata(scan.jpegs, out)
     return out
 
 
@@ -123,17 +135,14 @@ def _subtype(annot: object) -> str:
     if isinstance(annot, Dictionary):
         sub = annot.get("/Subtype")
         if isinstance(sub, Name):
-            return str(sub)[1:]
+            return pdf_text(sub)[1:]
     return "unknown"
 
 
 def _numbers(value: object, n: int) -> list[float] | None:
     if not isinstance(value, Array) or len(value) < n:
         return None
-    try:
-        return [float(v) for v in list(value)[:n]]
-    except (TypeError, ValueError):
-        return None
+    return numbers(list(value)[:n])
 
 
 def _colour(value: object) -> tuple[float, float, float] | None:
@@ -163,10 +172,7 @@ def _geometry(index: int, annot: Dictionary) -> RemovedAnnotation | None:
     colour = _colour(annot.get("/IC")) if "/IC" in annot else None
     if colour is None and subtype not in {"Square", "Circle", "Polygon"}:
         colour = _colour(annot.get("/C"))
-    try:
-        opacity = float(annot.get("/CA", 1.0))
-    except (TypeError, ValueError):
-        opacity = 1.0
+    opacity = number_or(annot.get("/CA"), 1.0)
     return RemovedAnnotation(
         index,
         subtype,
@@ -249,13 +255,17 @@ def _give_resources(page: pikepdf.Page, before: set[str], defaults: object) -> N
         form = xobjects[name]
         if not isinstance(form, Stream) or "/Resources" in form.stream_dict:
             continue
-        own = Dictionary({k: v for k, v in res.items() if k != "/XObject"})
+        # qpdf's shallow copy: no key or value passes through Python (a key need not be
+        # UTF-8; a huge real would come back as digits no reader can parse).
+        own = res.copy()
+        if Name.XObject in own:
+            del own[Name.XObject]
         default_fonts = defaults.get("/Font") if isinstance(defaults, Dictionary) else None
         if isinstance(default_fonts, Dictionary):
-            fonts = Dictionary(dict(default_fonts.items()))
+            fonts = Dictionary()
             page_fonts = res.get("/Font")
-            if isinstance(page_fonts, Dictionary):
-                for key, value in page_fonts.items():
+            for source in (default_fonts, page_fonts):
+                for key, value in source.items() if isinstance(source, Dictionary) else ():
                     fonts[key] = value
             own.Font = fonts
         form.stream_dict.Resources = own
@@ -283,7 +293,7 @@ def _flatten_forms(pdf: pikepdf.Pdf, out: CleanResult, removed: set[tuple[int, i
     if widgets_before:
         if isinstance(acro, Dictionary) and bool(acro.get("/NeedAppearances", False)):
             # qpdf leaves such widgets alone; LibreOffice and pdfTeX forms rely on the viewer.
-            with contextlib.suppress(pikepdf.PdfError):
+            with contextlib.suppress(pikepdf.PikepdfError):
                 pdf.generate_appearance_streams()
             if isinstance(pdf.Root.get("/AcroForm"), Dictionary):
                 pdf.Root.AcroForm.NeedAppearances = False
@@ -342,11 +352,11 @@ def unsafe_action(action: object, depth: int = 0) -> str | None:
     kind = action.get("/S")
     if "/JS" in action or kind == Name.JavaScript:
         return "JavaScript action"
-    if not isinstance(kind, Name) or str(kind) not in _SAFE_ACTIONS:
-        return f"{str(kind)[1:] if isinstance(kind, Name) else 'unknown'} action"
+    if not isinstance(kind, Name) or pdf_text(kind) not in _SAFE_ACTIONS:
+        return f"{pdf_text(kind)[1:] if isinstance(kind, Name) else 'unknown'} action"
     if kind == Name.URI and not _uri_safe(action):
         return "link to a local file or non-web address"
-    if kind == Name.Named and str(action.get("/N")) not in _SAFE_NAMED:
+    if kind == Name.Named and pdf_text(action.get("/N")) not in _SAFE_NAMED:
         return "non-standard named action"
     following = action.get("/Next")
     items = list(following) if isinstance(following, Array) else [following]
@@ -390,7 +400,7 @@ def _name_tree_size(tree: object) -> int:
         return 0
     try:
         return len(pikepdf.NameTree(tree))
-    except (pikepdf.PdfError, TypeError, ValueError):
+    except (pikepdf.PikepdfError, TypeError, ValueError):
         return 1
 
 
@@ -412,20 +422,19 @@ def _clean_document(pdf: pikepdf.Pdf, out: CleanResult) -> None:
         if why:
             out.add("open-action", "document", f"open action ({why}) removed")
             del root["/OpenAction"]
+    # /AF (associated files) of the catalog, pages and every other object: _scan.
     for key, what in (
         ("/AA", "document additional actions (JavaScript triggers)"),
-        ("/AF", "associated files"),
         ("/Collection", "portfolio collection"),
     ):
         if key in root:
-            kind = {"/AA": "javascript", "/AF": "attachment"}.get(key, "action")
+            kind = {"/AA": "javascript"}.get(key, "action")
             out.add(kind, "document", f"{what} removed")
             del root[key]
     for index, page in enumerate(pdf.pages):
         obj = page.obj
         for key, kind, what in (
             ("/AA", "javascript", "page additional actions (JavaScript triggers) removed"),
-            ("/AF", "attachment", "associated files removed"),
             ("/Thumb", "thumbnail", "thumbnail image removed"),
         ):
             if key in obj:
@@ -587,11 +596,259 @@ def _drop_struct_refs(pdf: pikepdf.Pdf, removed: set[tuple[int, int]]) -> None:
     walk(tree, 0)
 
 
+# ---------------------------------------------------------------------------------------------
+# Embedded and associated files, wherever they hang; metadata inside JPEG images
+# ---------------------------------------------------------------------------------------------
+
+#: Keys whose value holds an embedded file: ``/AF``, the associated files of any object
+#: (ISO 32000-2 14.13: catalog, pages, annotations, XObjects, structure elements, marked-content
+#: property lists), and a file specification's ``/EF`` and ``/RF`` (7.11.3, 7.11.4).
+_FILE_KEYS = ("/AF", "/EF", "/RF")
+#: The order in which the removals of :func:`_remove_embedded_files` are listed.
+_HOLDERS = (
+    "annotation",
+    "form XObject",
+    "image",
+    "structure element",
+    "marked-content property list",
+    "other object",
+)
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A place where a document still carries an embedded file (see :func:`embedded_files`)."""
+
+    where: str
+    """``document`` or ``page 3``."""
+    holder: str
+    """``catalog``, ``page``, ``annotation``, ``form XObject``, ``image``, ``structure
+    element``, ``marked-content property list``, ``file specification`` or ``other object``."""
+    key: str | int
+    """``/AF``, ``/EF`` or ``/RF``; another key or an array index whose value is an embedded
+    file stream."""
+    container: pikepdf.Object = field(compare=False, repr=False)
+    """The dictionary (or array) that holds ``key``."""
+
+
+@dataclass
+class _Scan:
+    files: list[EmbeddedFile] = field(default_factory=list)
+    jpegs: list[Stream] = field(default_factory=list)
+    """Every JPEG image stream that would be written, each once."""
+
+
+def _is_file_stream(value: object) -> bool:
+    return isinstance(value, Stream) and value.stream_dict.get("/Type") == Name.EmbeddedFile
+
+
+def _filter_list(d: Dictionary) -> list[pikepdf.Object]:
+    f = d.get("/Filter")
+    return list(f) if isinstance(f, Array) else [f] if isinstance(f, Name) else []
+
+
+def _is_jpeg(d: Dictionary) -> bool:
+    filters = _filter_list(d)
+    return bool(filters) and filters[-1] in (Name.DCTDecode, Name.DCT)
+
+
+def jpeg_data(stream: Stream) -> bytes | None:
+    """Return the JPEG inside a ``/DCTDecode`` stream, with any outer filters undone.
+
+    qpdf decodes no stream whose chain ends in ``/DCTDecode`` (it cannot decode that last
+    one losslessly), so outer layers such as ``[/ASCII85Decode /DCTDecode]`` are undone on a
+    scratch copy of the stream.
+
+    Args:
+        stream: Any stream.
+
+    Returns:
+        The JPEG's bytes; ``None`` if the stream is not a JPEG or its outer layers are damaged.
+    """
+    d = stream.stream_dict
+    filters = _filter_list(d)
+    if not filters or filters[-1] not in (Name.DCTDecode, Name.DCT):
+        return None
+    raw = stream.read_raw_bytes()
+    if len(filters) == 1:
+        return raw
+    parms = d.get("/DecodeParms")
+    try:
+        with pikepdf.new() as scratch:
+            outer = scratch.make_stream(raw)
+            outer.stream_dict.Filter = Array(filters[:-1])
+            if isinstance(parms, Array) and len(parms) == len(filters):
+                outer.stream_dict.DecodeParms = Array(list(parms)[:-1])
+            return outer.read_bytes()
+    except (pikepdf.PikepdfError, pikepdf.ForeignObjectError, TypeError, ValueError):
+        return None
+
+
+def _holder(obj: pikepdf.Object, d: Dictionary, via: str, parent_via: str) -> str:
+    """What kind of object ``d`` is, for the report; ``via`` is the key that led to it."""
+    if parent_via == "/Properties":
+        return "marked-content property list"
+    if isinstance(obj, Stream):
+        return {"/Form": "form XObject", "/Image": "image"}.get(
+            pdf_text(d.get("/Subtype")), "other object"
+        )
+    if d.get("/Type") == Name.Annot or via == "/Annots" or ("/Rect" in d and "/Subtype" in d):
+        return "annotation"
+    if d.get("/Type") == Name.StructElem or ("/S" in d and "/P" in d):
+        return "structure element"
+    return "other object"
+
+
+def _scan(pdf: pikepdf.Pdf) -> _Scan:
+    """Walk everything a save would write (all that is reachable from the trailer) once.
+
+    Each indirect object is visited once, so reference cycles end; the walk keeps its own
+    stack, so no depth of direct nesting can overflow it, and its cost is the size of the
+    object graph. Holders of embedded files are not followed into them: what hangs only
+    from an ``/AF`` array goes when the array goes.
+    """
+    root = pdf.Root.objgen
+    pages = {p.obj.objgen: i for i, p in enumerate(pdf.pages) if p.obj.is_indirect}
+    out = _Scan()
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[pikepdf.Object, str, str]] = [(pdf.trailer, "", "")]
+    while stack:
+        obj, via, parent_via = stack.pop()
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, Array):
+            for i, item in enumerate(obj):
+                if _is_file_stream(item):
+                    out.files.append(EmbeddedFile("document", "other object", i, obj))
+                elif isinstance(item, Dictionary | Array | Stream):
+                    stack.append((item, via, parent_via))
+            continue
+        if isinstance(obj, Stream):
+            d = obj.stream_dict
+            if _is_jpeg(d):
+                out.jpegs.append(obj)
+        elif isinstance(obj, Dictionary):
+            d = obj
+        else:
+            continue
+        for key, value in d.items():
+            if key in _FILE_KEYS or _is_file_stream(value):
+                if key == "/RF" and "/EF" in d:
+                    continue  # goes with /EF, which it needs (7.11.4)
+                if obj.is_indirect and obj.objgen == root:
+                    where, holder = "document", "catalog"
+                elif obj.is_indirect and obj.objgen in pages:
+                    where, holder = f"page {pages[obj.objgen] + 1}", "page"
+                elif key in ("/EF", "/RF"):
+                    where, holder = "document", "file specification"
+                else:
+                    where, holder = "document", _holder(obj, d, via, parent_via)
+                out.files.append(EmbeddedFile(where, holder, key, d))
+            elif isinstance(value, Dictionary | Array | Stream):
+                stack.append((value, key, via))
+    return out
+
+
+def embedded_files(pdf: pikepdf.Pdf) -> list[EmbeddedFile]:
+    """Find every embedded file a save of ``pdf`` would still write, wherever it hangs.
+
+    An embedded file is reached through a file specification's ``/EF`` (or ``/RF``), an
+    ``/AF`` array of associated files on any object (ISO 32000-2 14.13), or a stream of
+    type ``/EmbeddedFile`` under any other key. The clean step removes each place this
+    finds, and the check of the written file fails on any it still finds: the two share
+    this one definition, so they cannot disagree.
+
+    Args:
+        pdf: The document (not changed).
+
+    Returns:
+        Each place, in a fixed order; empty when the document carries no embedded file.
+    """
+    return _scan(pdf).files
+
+
+def _remove_embedded_files(found: list[EmbeddedFile], out: CleanResult) -> None:
+    holders: Counter[str] = Counter()
+    catalog = False
+    pages: set[int] = set()
+    for f in found:
+        if isinstance(f.key, int):
+            f.container[f.key] = None  # keep the other items where they are
+        else:
+            del f.container[f.key]
+            if f.key == "/EF" and "/RF" in f.container:
+                del f.container["/RF"]
+        if f.holder == "catalog":
+            catalog = True
+        elif f.holder == "page":
+            pages.add(int(f.where.removeprefix("page ")))
+        else:
+            holders[f.holder] += 1
+    if catalog:
+        out.add("attachment", "document", "associated files removed")
+    for number in sorted(pages):
+        out.add("attachment", f"page {number}", "associated files removed")
+    for holder in _HOLDERS:
+        out.add(
+            "attachment",
+            "document",
+            f"associated files removed from {_n(holders[holder], holder)}",
+            holders[holder],
+        )
+    n = holders["file specification"]
+    out.add("attachment", "document", f"{_n(n, 'other embedded file')} removed", n)
+
+
+def _strip_image_metadata(jpegs: list[Stream], out: CleanResult) -> None:
+    """Remove the photo metadata inside every JPEG image, without decoding it.
+
+    The DCT data is copied as it is, so every pixel stays the same; see
+    :func:`dhrbuild.jpeg.strip_metadata`. A JPEG that cannot be read is left as it is, and
+    its metadata is still checked against the deny list.
+    """
+    kinds: set[str] = set()
+    changed = 0
+    for obj in jpegs:
+        d = obj.stream_dict
+        f = d.get("/Filter")
+        parms = d.get("/DecodeParms")
+        if isinstance(f, Array):
+            # Outer layers (ASCII85, Flate) are decoded; the JPEG goes back without them.
+            parms = parms[len(f) - 1] if isinstance(parms, Array) and len(parms) == len(f) else None
+        data = jpeg_data(obj)
+        stripped = jpeg.strip_metadata(data) if data is not None else None
+        if stripped is None:
+            continue
+        obj.write(
+            stripped.data,
+            filter=Name.DCTDecode,
+            decode_parms=parms if isinstance(parms, Dictionary) else None,
+        )
+        if not isinstance(parms, Dictionary) and "/DecodeParms" in d:
+            del d["/DecodeParms"]
+        kinds.update(stripped.removed)
+        changed += 1
+    if changed:
+        what = [k for k in jpeg.KINDS if k in kinds]
+        listed = ", ".join(what[:-1]) + (" and " if len(what) > 1 else "") + what[-1]
+        out.add(
+            "image-metadata",
+            "document",
+            f"photo metadata ({listed}) removed from {_n(changed, 'JPEG image')}",
+            changed,
+        )
+
+
 __all__ = [
     "CleanResult",
+    "EmbeddedFile",
     "Removal",
     "RemovedAnnotation",
     "clean",
+    "embedded_files",
+    "jpeg_data",
     "outline_items",
     "strip_private_data",
     "unsafe_action",

@@ -3,28 +3,39 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
+import shlex
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
+import yaml
+from pydantic import ValidationError
 
 from dhrbuild._version import __version__
+from dhrbuild.actionplan import uk_long_date
+from dhrbuild.atomic import reason
 from dhrbuild.checks.accessibility import check_file
+from dhrbuild.checks.safety import DenyList, load_deny_list, scrub_data
 from dhrbuild.describe import describe
-from dhrbuild.errors import DhrbuildError, ExitCode
+from dhrbuild.errors import DhrbuildError, ExitCode, Stopped
 from dhrbuild.images import iter_steps
-from dhrbuild.manifest import load_manifest
+from dhrbuild.manifest import Checks, Manifest, find_manifest, load_manifest
 from dhrbuild.pipeline import BuildResult, PartResult, assemble, validate
 from dhrbuild.preview import render_preview
 from dhrbuild.report import build_report, write_report
+from dhrbuild.scaffold import FILES as SCAFFOLD_FILES
 from dhrbuild.scaffold import init_review
 from dhrbuild.schema import schema_text
 from dhrbuild.submission import make_submission
+from dhrbuild.words import count
 
 app = typer.Typer(
     name="dhrbuild",
@@ -32,37 +43,220 @@ app = typer.Typer(
     no_args_is_help=True,
     epilog="Exit codes: 0 written, 1 internal error, 2 usage, 3 invalid manifest, "
     "4 unusable input, 5 password needed, 6 invalid action plan, 7 too large, 8 cannot write, "
-    "9 check failed, 10 missing program. See README.md.",
+    "9 check failed, 10 missing program, 130 stopped by Ctrl-C, 143 stopped by SIGTERM. "
+    "Several problems at once: the smallest of their codes. See README.md.",
     add_completion=True,
     pretty_exceptions_enable=False,
 )
 
 T = TypeVar("T")
-_state = {"verbose": False}
+F = TypeVar("F", bound=Callable[..., None])
+_state = {"verbose": False, "quiet": False}
+
+
+@dataclass
+class _Output:
+    """What every line the command prints goes through: the deny list it is scrubbed with."""
+
+    deny: DenyList | None = None
+
+
+_output = _Output()
+
+
+def _scrubbed(text: str) -> str:
+    """``text`` with every deny-list entry withheld (the one scrubbing of all output)."""
+    deny = _output.deny
+    return deny.scrub(text) if deny is not None and len(deny) else text
+
+
+def _emit(text: str, *, err: bool = False, nl: bool = True, scrubbed: bool = False) -> None:
+    """Print ``text``, scrubbed: the one way any line leaves the command.
+
+    ``scrubbed`` says the caller scrubbed it already, piece by piece (JSON, see
+    :func:`_emit_json`).
+    """
+    typer.echo(text if scrubbed else _scrubbed(text), err=err, nl=nl)
+
+
+def _emit_json(data: Any, *, ensure_ascii: bool = False) -> None:
+    """Print JSON data, every string in it scrubbed one by one so the shape stays valid."""
+    # Its strings are scrubbed one by one; scrubbing the text again could withhold a run
+    # across JSON syntax and leave invalid JSON.
+    text = json.dumps(scrub_data(data, _output.deny), indent=2, ensure_ascii=ensure_ascii)
+    _emit(text, scrubbed=True)
 
 
 def _err(line: str) -> None:
-    typer.echo(line, err=True)
+    """Print a warning or error line on stderr."""
+    _emit(line, err=True)
+
+
+def _say(line: str = "") -> None:
+    """Print an informational line, unless --quiet."""
+    if not _state["quiet"]:
+        _emit(line)
+
+
+class _LogLines(logging.Handler):
+    """Log records (``--verbose``) go out through :func:`_emit` like every other line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            _emit(self.format(record), err=True)
+        except Exception:  # noqa: BLE001 - logging must never break the command
+            self.handleError(record)
+
+
+def _deny_list_of_invalid(path: Path) -> DenyList | None:
+    """The deny list a manifest that does not validate names, or DHRBUILD_DENY_LIST's.
+
+    Its errors quote paths and titles (``annexes.1.file: …``), so they are
+    scrubbed with the list the manifest would have given, when it can be read at all.
+    """
+    named: Path | None = None
+    with contextlib.suppress(
+        OSError,
+        UnicodeDecodeError,
+        yaml.YAMLError,
+        ValidationError,
+        AttributeError,
+        TypeError,
+        ValueError,  # a date YAML cannot construct (2026-02-31)
+    ):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        context = {"base_dir": path.parent.resolve()}
+        named = Checks.model_validate(data.get("checks") or {}, context=context).deny_list
+    try:
+        return load_deny_list(named)
+    except DhrbuildError:
+        return None
+
+
+def _load(path: Path) -> Manifest:
+    """Load the manifest, and the deny list every later line of the command is scrubbed with.
+
+    ``path`` may be the review's folder: its ``manifest.yaml`` is read, and one line on
+    stderr says so (as git or make would).
+
+    Raises:
+        ManifestError: The manifest is invalid, or the deny list it names cannot be read.
+    """
+    given = path
+    try:
+        path = find_manifest(path)
+        manifest = load_manifest(path)
+    except DhrbuildError:
+        _output.deny = _deny_list_of_invalid(path)
+        _using(given, path)
+        raise
+    _output.deny = load_deny_list(manifest.checks.deny_list)
+    _using(given, path)
+    return manifest
+
+
+def _using(given: Path, path: Path) -> None:
+    """Say which manifest a folder given on the command line stood for."""
+    if path != given and not _state["quiet"]:
+        _emit(f"using {path}", err=True)
+
+
+def _again_verbose() -> str:
+    """The command the user ran, with --verbose: the hint an internal error gives."""
+    args = [a for a in sys.argv[1:] if a not in ("--verbose", "-v")]
+    return shlex.join(["dhrbuild", *args, "--verbose"])
 
 
 def _run(fn: Callable[[], T]) -> T:
     """Run a library call: expected errors become one line each and their exit code."""
     try:
         return fn()
+    except (typer.Exit, typer.Abort):
+        raise
     except DhrbuildError as exc:
         for line in exc.lines():
             _err(f"error: {line}")
         raise typer.Exit(int(exc.exit_code)) from None
-    except KeyboardInterrupt:
-        _err("error: interrupted; nothing was written")
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        _err("error: stopped before the end; no file was left half-written")
+        raise typer.Exit(128 + int(signum)) from None
+    except OSError as exc:
+        # Whatever the file system refuses (a full disk, no permission) is not a defect.
+        where = f"{exc.filename}: " if exc.filename else ""
+        _err(f"error: {where}{reason(exc)}")
+        raise typer.Exit(int(ExitCode.OUTPUT_ERROR)) from None
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are caught
         _err(f"internal error: {type(exc).__name__}: {exc}")
         if _state["verbose"]:
-            traceback.print_exc(file=sys.stderr)
+            _err(traceback.format_exc().rstrip("\n"))
         else:
-            _err("run again with --verbose for details, and please report it")
+            _err(f"for the details run: {_again_verbose()}")
+            _err("and please report it")
         raise typer.Exit(int(ExitCode.INTERNAL_ERROR)) from None
+
+
+def _command(name: str, *, deny_list_from_env: bool = False) -> Callable[[F], F]:
+    """Register a command whose whole body runs under :func:`_run`'s one error handler.
+
+    A command without a manifest (``deny_list_from_env``) scrubs what it prints with the
+    list ``DHRBUILD_DENY_LIST`` names; one with a manifest reads it in :func:`_load`.
+    """
+
+    def register(fn: F) -> F:
+        @functools.wraps(fn)
+        def guarded(*args: object, **kwargs: object) -> None:
+            def body() -> None:
+                if deny_list_from_env:
+                    _output.deny = load_deny_list(None)
+                fn(*args, **kwargs)
+
+            _output.deny = None
+            try:
+                _run(body)
+            finally:
+                _output.deny = None
+
+        app.command(name)(guarded)
+        return fn
+
+    return register
+
+
+def _flag(key: str, *, first: bool) -> Callable[[bool], None]:
+    """The callback of --verbose or --quiet; before the command it sets, after it only turns on."""
+
+    def set_flag(value: bool) -> None:
+        if first or value:
+            _state[key] = value
+        if key == "verbose" and _state[key]:
+            logging.getLogger().setLevel(logging.DEBUG)
+
+    return set_flag
+
+
+def _flags(*, first: bool) -> tuple[Any, Any]:
+    verbose = typer.Option(
+        "--verbose",
+        "-v",
+        help="Show details of unexpected errors (before or after the command).",
+        callback=_flag("verbose", first=first),
+        is_eager=True,
+    )
+    quiet = typer.Option(
+        "--quiet",
+        "-q",
+        help="Print only warnings and errors (before or after the command).",
+        callback=_flag("quiet", first=first),
+        is_eager=True,
+    )
+    return verbose, quiet
+
+
+_GLOBAL_VERBOSE, _GLOBAL_QUIET = _flags(first=True)
+_VERBOSE, _QUIET = _flags(first=False)
+VerboseOpt = Annotated[bool, _VERBOSE]
+QuietOpt = Annotated[bool, _QUIET]
 
 
 def _table(parts: list[PartResult], *, bytes_header: str) -> list[str]:
@@ -70,7 +264,7 @@ def _table(parts: list[PartResult], *, bytes_header: str) -> list[str]:
     for p in parts:
         rows.append(
             (
-                p.heading or p.title,
+                _scrubbed(p.heading or p.title),  # before the widths, so the columns line up
                 str(p.pages),
                 f"{p.first_page}-{p.last_page}",
                 f"{p.bytes:,}",
@@ -105,15 +299,14 @@ def _checks_table(result: BuildResult) -> list[str]:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"dhrbuild {__version__}")
+        _emit(f"dhrbuild {__version__}")
         raise typer.Exit()
 
 
 @app.callback()
 def main_options(
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show details of unexpected errors.")
-    ] = False,
+    verbose: Annotated[bool, _GLOBAL_VERBOSE] = False,
+    quiet: Annotated[bool, _GLOBAL_QUIET] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -123,14 +316,24 @@ def main_options(
 
     Exit codes: 0 success, 1 internal error, 2 usage, 3 invalid manifest, 4 unusable input,
     5 password-protected input, 6 invalid action plan, 7 output too large, 8 output cannot
-    be written, 9 publication check failed, 10 missing program.
+    be written, 9 publication check failed, 10 missing program, 130/143 stopped (Ctrl-C,
+    SIGTERM).
     """
-    _state["verbose"] = verbose
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING)
+    logging.basicConfig(
+        level=logging.DEBUG if _state["verbose"] else logging.WARNING, handlers=[_LogLines()]
+    )
+    # pdfium's wrapper reports, as it shuts down after Ctrl-C, the pages it closed itself:
+    # bookkeeping for a developer, not something an officer can act on.
+    if not _state["verbose"]:
+        logging.getLogger("pypdfium2").setLevel(logging.ERROR)
 
 
 ManifestArg = Annotated[
-    Path, typer.Argument(help="The review's manifest.yaml.", show_default=False)
+    Path,
+    typer.Argument(
+        help="The review's manifest.yaml, or its folder (the manifest.yaml in it is read).",
+        show_default=False,
+    ),
 ]
 
 
@@ -151,13 +354,10 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], None]]:
         transient=True,
     ) as bar:
         task = bar.add_task("starting", total=None)
-        yield lambda msg: bar.update(task, description=msg)
+        yield lambda msg: bar.update(task, description=_scrubbed(msg))
 
 
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")]
-
-
-@app.command("assemble")
+@_command("assemble")
 def assemble_cmd(
     manifest: ManifestArg,
     output: Annotated[
@@ -182,28 +382,30 @@ def assemble_cmd(
             "JSON; it is written for a failed build too, to say why.",
         ),
     ] = None,
-    quiet: QuietOpt = False,
     as_json: Annotated[
         bool,
         typer.Option(
             "--json", help="Print the build report as JSON on stdout instead of the table."
         ),
     ] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Build the publication PDF.
 
     Example: dhrbuild assemble examples/northshire-alex/manifest.yaml -o alex.pdf
     """
-    m = _run(lambda: load_manifest(manifest))
+    m = _load(manifest)
+    quiet = _state["quiet"]
 
     def build(step: Callable[[str], None]) -> BuildResult:
         try:
             return assemble(m, output=output, max_bytes=max_bytes, progress=step)
         except DhrbuildError as exc:
             if report is not None or as_json:
-                data = build_report(m, error=exc, output=output)
+                data = build_report(m, error=exc, output=output, deny=_output.deny)
                 if as_json:
-                    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+                    _emit_json(data)
                 if report is not None:
                     try:
                         write_report(report, data, protect=m.input_paths())
@@ -212,144 +414,203 @@ def assemble_cmd(
             raise
 
     with _progress(not quiet and not as_json) as step:
-        result: BuildResult = _run(lambda: build(step))
+        result = build(step)
     for w in result.warnings:
         _err(f"warning: {w}")
-    data = build_report(m, result=result) if report is not None or as_json else {}
+    data = (
+        build_report(m, result=result, deny=_output.deny) if report is not None or as_json else {}
+    )
     if report is not None:
         protect = [*m.input_paths(), result.output]
-        _run(lambda: write_report(report, data, protect=protect))
+        write_report(report, data, protect=protect)
     if preview is not None:
-        sheets = _run(lambda: render_preview(result.output, preview)).sheets
+        sheets = render_preview(result.output, preview).sheets
         data["preview"] = [str(p) for p in sheets]
     if as_json:
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        _emit_json(data)
         return
     if quiet:
         return
     for line in _table(result.parts, bytes_header="Bytes"):
-        typer.echo(line)
-    typer.echo(
-        f"\nWrote {result.output}: {result.pages} pages, {result.bytes:,} bytes "
+        _emit(line)
+    _emit(
+        f"\nWrote {result.output}: {count(result.pages, 'page')}, {result.bytes:,} bytes "
         f"(limit {result.max_bytes:,}, under by {result.max_bytes - result.bytes:,})."
     )
-    typer.echo(f"SHA-256 {result.sha256}")
+    _emit(f"SHA-256 {result.sha256}")
     for extra in result.extra_files:
-        typer.echo(f"Also wrote {extra} (the signed QA letter as received, to publish alongside)")
+        _emit(f"Also wrote {extra} (the signed QA letter as received, to publish alongside)")
     for line in _checks_table(result):
-        typer.echo(line)
+        _emit(line)
     if result.accessibility is not None:
-        typer.echo(f"Accessibility: {result.accessibility.summary()} (dhrbuild check for details)")
+        details = shlex.join(["dhrbuild", "check", str(result.output)])
+        _emit(f"Accessibility: {result.accessibility.summary()} (details: {details})")
     if report is not None:
-        typer.echo(f"Report: {report}")
+        _emit(f"Report: {report}")
     comp = result.compression
     if comp is not None and comp.lossy:
-        typer.echo(
+        _emit(
             f"Images reduced to fit: lossless {'about ' if comp.lossless_estimated else ''}"
             f"{comp.lossless_bytes:,} -> {comp.final_bytes:,} bytes"
             + (" (the QA letter's images too)" if comp.letter_changed else "")
         )
         for line in iter_steps(comp):
-            typer.echo(f"  {line}")
+            _emit(f"  {line}")
     if preview is not None:
-        typer.echo("Preview: " + ", ".join(str(p) for p in sheets))
+        _emit("Preview: " + ", ".join(str(p) for p in sheets))
 
 
-@app.command("validate")
-def validate_cmd(manifest: ManifestArg) -> None:
+@_command("validate")
+def validate_cmd(
+    manifest: ManifestArg, verbose: VerboseOpt = False, quiet: QuietOpt = False
+) -> None:
     """Check the manifest and open every input, without writing anything.
 
     Example: dhrbuild validate examples/northshire-alex/manifest.yaml
     """
-    m = _run(lambda: load_manifest(manifest))
+    m = _load(manifest)
     found: list[str] = []
-    parts = _run(lambda: validate(m, warnings=found))
+    parts = validate(m, warnings=found)
     for w in found:
         _err(f"warning: {w}")
     for line in _table(parts, bytes_header="Input bytes"):
-        typer.echo(line)
-    typer.echo(f"\n{manifest}: valid; {sum(p.pages for p in parts)} pages in {len(parts)} parts.")
+        _say(line)
+    dates = f"action plan as at {uk_long_date(m.action_plan.as_at)}"
+    if m.review.date is not None:
+        dates += f", dated {uk_long_date(m.review.date)}"
+    pages = count(sum(p.pages for p in parts), "page")
+    _say(f"\n{manifest}: valid; {pages} in {count(len(parts), 'part')}; {dates}.")
 
 
-@app.command("init")
+@_command("init", deny_list_from_env=True)
 def init_cmd(
     folder: Annotated[Path, typer.Argument(help="The new review's folder.", show_default=False)],
-    pseudonym: Annotated[str, typer.Option(help="The victim's pseudonym.")] = "Alex",
+    pseudonym: Annotated[
+        str | None,
+        typer.Option(
+            help="The victim's pseudonym, as the family agreed. Asked for on a terminal; "
+            "otherwise written as FILL IN, which validate refuses until it is replaced.",
+            show_default=False,
+        ),
+    ] = None,
     partnership: Annotated[
-        str, typer.Option(help="The Community Safety Partnership.")
-    ] = "Northshire Community Safety Partnership",
+        str | None,
+        typer.Option(
+            help="The Community Safety Partnership (the PDF's author). Asked for on a "
+            "terminal; otherwise written as FILL IN, which validate refuses until replaced.",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Start a review folder: a commented manifest.yaml and an action-plan.yaml to fill in.
 
-    Example: dhrbuild init reviews/alex --pseudonym Alex
+    Nothing is invented: what only you know (and was not given or typed in) is written as
+    FILL IN, and validate names each one until it is filled in.
+
+    Example: dhrbuild init reviews/kim --pseudonym Kim --partnership "Westshire CSP"
     """
-    made = _run(lambda: init_review(folder, pseudonym=pseudonym, partnership=partnership))
+    # Asked only when init will write (it never overwrites): no questions before a refusal.
+    if _interactive() and not any((folder / name).exists() for name in SCAFFOLD_FILES):
+        if pseudonym is None:
+            pseudonym = _ask("The victim's pseudonym, as the family agreed")
+        if partnership is None:
+            partnership = _ask("The Community Safety Partnership (the PDF's author)")
+    made = init_review(folder, pseudonym=pseudonym, partnership=partnership)
     for path in made.written:
-        typer.echo(f"wrote {path}")
+        _say(f"wrote {path}")
+    _say(
+        "now replace every FILL IN in "
+        + " and ".join(path.name for path in made.written)
+        + " (validate lists each one)"
+    )
     if made.still_needed:
-        typer.echo(f"now put these in {folder}: " + ", ".join(made.still_needed))
-    typer.echo(f"then run: dhrbuild validate {folder / 'manifest.yaml'}")
+        _say(f"put these in {folder}: " + ", ".join(made.still_needed))
+    _say(f"then run: {shlex.join(['dhrbuild', 'validate', str(folder)])}")
 
 
-@app.command("schema")
-def schema_cmd() -> None:
+def _interactive() -> bool:
+    """Whether a person is typing: stdin is a terminal (not a pipe, a file or a CI job)."""
+    return sys.stdin.isatty()
+
+
+def _ask(question: str) -> str | None:
+    """Ask on the terminal; an empty answer leaves the placeholder."""
+    answer = str(
+        typer.prompt(f"{question} (Enter to fill in later)", default="", show_default=False)
+    )
+    return answer.strip() or None
+
+
+@_command("schema")
+def schema_cmd(verbose: VerboseOpt = False, quiet: QuietOpt = False) -> None:
     """Print the manifest's JSON Schema, for editors and other tools.
 
     Example: dhrbuild schema > manifest.schema.json
     """
-    typer.echo(schema_text(), nl=False)
+    _emit(schema_text(), nl=False)
 
 
 PdfArg = Annotated[Path, typer.Argument(help="A PDF file.", show_default=False)]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
-@app.command("inspect")
-def inspect_cmd(pdf: PdfArg, as_json: JsonOpt = False) -> None:
+@_command("inspect", deny_list_from_env=True)
+def inspect_cmd(
+    pdf: PdfArg, as_json: JsonOpt = False, verbose: VerboseOpt = False, quiet: QuietOpt = False
+) -> None:
     """Describe any PDF: parts, pages, size, fonts, images, metadata, tagging, scanned pages.
 
     Example: dhrbuild inspect dist/alex-publication.pdf --json
     """
-    d = _run(lambda: describe(pdf))
+    d = describe(pdf)
     if as_json:
-        typer.echo(json.dumps(d.to_dict(), indent=2, ensure_ascii=False))
+        _emit_json(d.to_dict())
         return
     gate = "passes" if d.passes_size_gate else "FAILS"
-    typer.echo(
-        f"{d.path}: {d.pages} pages, {d.bytes:,} bytes ({gate} the {d.max_bytes:,}-byte gate)"
+    _emit(
+        f"{d.path}: {count(d.pages, 'page')}, {d.bytes:,} bytes "
+        f"({gate} the {d.max_bytes:,}-byte gate)"
     )
-    typer.echo(
+    _emit(
         f"title: {d.title or '(none)'}; author: {d.author or '(none)'}; "
         f"language: {d.language or '(none)'}; tagged: {'yes' if d.tagged else 'no'}"
     )
     if d.parts:
         rows = [
-            (p.title, str(p.pages), f"{p.first_page}-{p.last_page}", p.first_label) for p in d.parts
+            (p.title, count(p.pages, "page"), f"{p.first_page}-{p.last_page}", p.first_label)
+            for p in d.parts
         ]
         width = max(len(r[0]) for r in rows)
         for r in rows:
-            typer.echo(f"  {r[0]:<{width}}  {r[1]:>4} pages  {r[2]:>9}  label {r[3]}")
+            _emit(f"  {r[0]:<{width}}  {r[1]:>10}  {r[2]:>9}  label {r[3]}")
     else:
-        typer.echo("  no parts found (no top-level bookmarks)")
+        _emit("  no parts found (no top-level bookmarks)")
     embedded = sum(1 for f in d.fonts if f.embedded)
-    typer.echo(
+    _emit(
         f"fonts: {len(d.fonts)} ({embedded} embedded)"
         + (f"; NOT embedded: {', '.join(d.fonts_not_embedded)}" if d.fonts_not_embedded else "")
     )
     if d.images:
         big = d.largest_images[0]
-        typer.echo(
+        _emit(
             f"images: {d.images}; largest {big.bytes:,} bytes on page {big.page}; "
             f"lowest effective resolution {d.lowest_image_dpi} dpi"
         )
     else:
-        typer.echo("images: none")
+        _emit("images: none")
     if d.pages_without_text:
-        typer.echo("pages without text (scanned?): " + ", ".join(map(str, d.pages_without_text)))
+        word = "page" if len(d.pages_without_text) == 1 else "pages"
+        _emit(f"{word} without text (scanned?): " + ", ".join(map(str, d.pages_without_text)))
+    for line in d.warnings:
+        _err(f"warning: {line}")
 
 
-@app.command("check")
-def check_cmd(pdf: PdfArg, as_json: JsonOpt = False) -> None:
+@_command("check", deny_list_from_env=True)
+def check_cmd(
+    pdf: PdfArg, as_json: JsonOpt = False, verbose: VerboseOpt = False, quiet: QuietOpt = False
+) -> None:
     """Check a PDF against the machine-checkable PDF/UA-1 rules, by veraPDF rule id.
 
     Exits 0 when every rule passes, 9 when any fails. Passing is not a certificate: the
@@ -357,34 +618,43 @@ def check_cmd(pdf: PdfArg, as_json: JsonOpt = False) -> None:
 
     Example: dhrbuild check dist/alex-publication.pdf --json
     """
-    report = _run(lambda: check_file(pdf))
+    report = check_file(pdf)
     if as_json:
-        typer.echo(json.dumps({"file": str(pdf), **report.to_dict()}, indent=2))
+        _emit_json({"file": str(pdf), **report.to_dict()}, ensure_ascii=True)
     else:
-        typer.echo(f"{pdf}: PDF/UA-1 machine-checkable rules (veraPDF rule ids)")
+        _emit(f"{pdf}: PDF/UA-1 machine-checkable rules (veraPDF rule ids)")
         for line in report.lines():
-            typer.echo(line)
+            _emit(line)
     if not report.passed:
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
 
 
-@app.command("preview")
+@_command("preview", deny_list_from_env=True)
 def preview_cmd(
     pdf: PdfArg,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="The contact sheet to write (.png).")
-    ] = Path("preview.png"),
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The contact sheet to write (.png); default preview.png in the current folder.",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Draw a contact sheet: every page as a thumbnail, parts marked, page labels underneath.
 
     Example: dhrbuild preview dist/alex-publication.pdf -o sheet.png
     """
-    made = _run(lambda: render_preview(pdf, output))
+    # Without -o the sheet goes into the current folder: the line below gives its full path.
+    made = render_preview(pdf, output if output is not None else Path.cwd() / "preview.png")
     for path in made.sheets:
-        typer.echo(f"wrote {path}")
+        _say(f"wrote {path}")
 
 
-@app.command("submission")
+@_command("submission")
 def submission_cmd(
     manifest: ManifestArg,
     url: Annotated[
@@ -392,11 +662,15 @@ def submission_cmd(
     ],
     folder: Annotated[
         Path | None,
-        typer.Option("--out", help="Where to write the pack; default: submission/ beside the PDF."),
+        typer.Option(
+            "--out", "-o", help="Where to write the pack; default: submission/ beside the PDF."
+        ),
     ] = None,
     attach: Annotated[
         bool, typer.Option("--attach", help="Attach the PDF to the email drafts.")
     ] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Build, then write the submission pack: PDF, letter on its own, email drafts, checklist.
 
@@ -404,17 +678,26 @@ def submission_cmd(
 
     Example: dhrbuild submission manifest.yaml --url https://example.gov.uk/dhr/alex.pdf
     """
-    m = _run(lambda: load_manifest(manifest))
-    pack = _run(lambda: make_submission(m, url=url, folder=folder, attach=attach))
-    typer.echo(f"wrote {pack.folder}:")
+    m = _load(manifest)
+    pack = make_submission(m, url=url, folder=folder, attach=attach)
+    for w in pack.warnings:
+        _err(f"warning: {w}")
+    _say(f"wrote {pack.folder}:")
     for path in [pack.pdf, pack.letter, *pack.emails, pack.checklist]:
-        typer.echo(f"  {path.name}")
+        _say(f"  {path.name}")
     for item in pack.items:
-        typer.echo(f"  [{'x' if item.done else ' '}] {item.text}")
-    if not all(item.done for item in pack.items):
+        _say(f"  [{'x' if item.done else ' '}] {item.text}")
+    if pack.warnings or not all(item.done for item in pack.items):
         _err("warning: some requirements could not be verified; see checklist.md")
 
 
-def main() -> None:
-    """Run the command line (the ``dhrbuild`` console script)."""
+def run() -> None:
+    """Run the typer application; :func:`dhrbuild.__main__.main` wraps it with signal handling."""
     app()
+
+
+def main() -> None:
+    """Run the command line (the ``dhrbuild`` console script), stopping cleanly on signals."""
+    from dhrbuild.__main__ import main as entry
+
+    entry()

@@ -21,7 +21,18 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, ObjectStreamMode, Stream, StreamDecodeLevel
 
 from dhrbuild import clean
+from dhrbuild.atomic import GuardedWriter
+from dhrbuild.decoding import (
+    DECODE_ERRORS,
+    MAX_STREAM_BYTES,
+    TooLarge,
+    image_bytes,
+    image_problem,
+    inflate,
+    jpeg_problem,
+)
 from dhrbuild.images import CompressionReport, fit_images
+from dhrbuild.pdftext import pdf_text
 
 # Dictionaries whose identity matters (a page, an annotation, a bookmark, a structure element)
 # are never merged even when equal; these types are safe to share.
@@ -91,16 +102,16 @@ def _is_candidate(obj: pikepdf.Object) -> bool:
         # A page's content stream may be shared too: identical bytes draw identical marks.
         return True
     if isinstance(obj, Dictionary):
-        return str(obj.get("/Type", "")) in _SHAREABLE_TYPES
+        return pdf_text(obj.get("/Type", "")) in _SHAREABLE_TYPES
     return isinstance(obj, Array)
 
 
 def _filters(stream: Stream) -> list[str]:
     f = stream.stream_dict.get("/Filter")
     if isinstance(f, Name):
-        return [str(f)]
+        return [pdf_text(f)]
     if isinstance(f, Array):
-        return [str(x) for x in f]
+        return [pdf_text(x) for x in f]
     return []
 
 
@@ -109,9 +120,11 @@ def _only_generalized(stream: Stream) -> bool:
 
 
 def _decoded_digest(stream: Stream) -> bytes | None:
+    if _is_image(stream) and image_problem(stream) is not None:
+        return None  # a decompression bomb is compared by its raw bytes only
     try:
         return hashlib.sha256(stream.read_bytes(StreamDecodeLevel.generalized)).digest()
-    except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
+    except DECODE_ERRORS:
         return None
 
 
@@ -418,14 +431,15 @@ _RESOURCE_KINDS = (
 def _names_in(stream: Stream) -> set[str] | None:
     try:
         data = stream.read_bytes()
-    except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
+    except DECODE_ERRORS:
         return None
     names = set()
     for m in _NAME_TOKEN.finditer(data):
         raw = m.group(1)
         if b"#" in raw:
             raw = re.sub(rb"#([0-9A-Fa-f]{2})", lambda h: bytes([int(h.group(1), 16)]), raw)
-        names.add("/" + raw.decode("latin-1"))
+        # Spelt like pikepdf spells a dictionary's keys, which need not be UTF-8.
+        names.add("/" + raw.decode("utf-8", "surrogateescape"))
     return names
 
 
@@ -570,13 +584,13 @@ def _worth_deflating(raw: bytes) -> bool:
     return len(zlib.compress(sample, FLATE_LEVEL)) < consumed * (1 - _SAMPLE_MIN_GAIN)
 
 
-def _deflate_job(item: tuple[bytes, bool]) -> bytes | None:
-    raw, is_zlib = item
+def _deflate_job(item: tuple[bytes, bool, int]) -> bytes | None:
+    raw, is_zlib, limit = item
     if is_zlib and not _worth_deflating(raw):
         return None
     try:
-        data = zlib.decompress(raw) if is_zlib else raw
-    except zlib.error:
+        data = inflate(raw, limit) if is_zlib else raw
+    except (zlib.error, TooLarge):  # damaged, or a decompression bomb: kept as it is
         return None
     out = zlib.compress(data, FLATE_LEVEL)
     return out if len(out) < len(raw) else None
@@ -613,6 +627,8 @@ def recompress_flate(
     jobs: list[tuple[Stream, bytes, bool, bool]] = []
     for obj in _streams(pdf) if streams is None else streams:
         filters = _filters(obj)
+        if _is_image(obj) and image_problem(obj) is not None:
+            continue  # too large to decode (a bomb): kept as it is
         if filters in (["/FlateDecode"], ["/Fl"]):
             raw = obj.read_raw_bytes()
             if _flevel(raw) != 3:
@@ -620,12 +636,17 @@ def recompress_flate(
         elif filters and all(f in _GENERALIZED for f in filters):
             try:
                 jobs.append((obj, obj.read_bytes(), False, False))
-            except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
+            except DECODE_ERRORS:
                 continue
     saved = 0
 
-    def items() -> Iterable[tuple[bytes, bool]]:
-        return ((raw, is_zlib) for _, raw, is_zlib, _ in jobs)
+    def items() -> Iterable[tuple[bytes, bool, int]]:
+        # An image holds at most what its size says (four 16-bit components a pixel); more
+        # is never drawn, and a stream that inflates beyond it is kept as it is.
+        return (
+            (raw, is_zlib, image_bytes(obj) if _is_image(obj) else MAX_STREAM_BYTES)
+            for obj, raw, is_zlib, _ in jobs
+        )
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for (obj, raw, _is_zlib, keep_parms), out in zip(
@@ -647,8 +668,15 @@ def recompress_flate(
     return saved
 
 
-_JPEGTRAN_ARGS = ("-copy", "all", "-progressive")
-"""Progressive scans with optimised Huffman tables: the same coefficients, so the same pixels."""
+_JPEGTRAN_ARGS = ("-copy", "icc", "-progressive")
+"""Progressive scans with optimised Huffman tables: the same coefficients, so the same pixels.
+
+``-copy icc`` keeps only the ICC profile among the markers: the clean step has already
+removed a photo's metadata (EXIF, XMP, comments), and a JPEG it had to leave as it is does
+not get any copied either. libjpeg writes the JFIF and Adobe markers (colour space and
+transform) itself from the source's. A jpegtran older than libjpeg-turbo 2.1 does not know
+``icc`` and fails: every JPEG is then kept as it was.
+"""
 
 
 def _jpegtran() -> str | None:
@@ -675,8 +703,9 @@ def repack_jpegs(
     """Rewrite every JPEG losslessly as progressive with optimised Huffman tables.
 
     ``jpegtran`` (libjpeg-turbo) transcodes the entropy coding only: the DCT coefficients,
-    and so every decoded pixel, stay the same; markers (ICC profiles, the Adobe colour
-    transform) are copied. A result is kept only when it is smaller. Without ``jpegtran``
+    and so every decoded pixel, stay the same; ICC profiles are copied, the JFIF and Adobe
+    (colour transform) markers written anew, and no other marker is. A result is kept only
+    when it is smaller. Without ``jpegtran``
     on the PATH nothing changes. Each JPEG runs in its own process, ``workers`` at a time;
     the result does not depend on their number.
 
@@ -694,7 +723,10 @@ def repack_jpegs(
     jobs: list[tuple[Stream, bytes]] = []
     for obj in _streams(pdf) if streams is None else streams:
         if _filters(obj) in (["/DCTDecode"], ["/DCT"]):
-            jobs.append((obj, obj.read_raw_bytes()))
+            raw = obj.read_raw_bytes()
+            # jpegtran would take a minute over a JPEG that claims 60,000 x 60,000 pixels.
+            if jpeg_problem(raw) is None and not (_is_image(obj) and image_problem(obj)):
+                jobs.append((obj, raw))
     saved = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         results = pool.map(_repack_job, ((exe, raw) for _, raw in jobs))
@@ -845,6 +877,14 @@ def save(pdf: pikepdf.Pdf, target: Path | BinaryIO) -> None:
         pdf: The document.
         target: A path or a writable binary file.
     """
+    if isinstance(target, Path):
+        # Never a path to qpdf: its own file output aborts the process on a full disk.
+        with target.open("wb") as fh:
+            guard = GuardedWriter(fh)
+            save(pdf, guard)  # type: ignore[arg-type]
+            guard.flush()
+            guard.check()
+        return
     with _flate_level():
         pdf.save(
             target,

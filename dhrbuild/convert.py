@@ -20,7 +20,13 @@ from pathlib import Path
 
 import pikepdf
 
-from dhrbuild.errors import EncryptedInputError, InputError, MissingDependencyError
+from dhrbuild.atomic import reason, write_file
+from dhrbuild.errors import (
+    EncryptedInputError,
+    InputError,
+    MissingDependencyError,
+    OutputError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -367,6 +373,17 @@ def _check_pdf(path: Path | bytes) -> int:
 
 
 def _run_conversion(document: Path, data: bytes, exe: Path, timeout: float) -> bytes:
+    try:
+        return _convert_in_temp(document, data, exe, timeout)
+    except OSError as exc:  # the temporary folder: a full disk, no permission
+        raise OutputError(
+            tempfile.gettempdir(),
+            f"cannot convert {document.name} in the temporary folder ({reason(exc)}); "
+            "free some space there, or point TMPDIR at another folder",
+        ) from None
+
+
+def _convert_in_temp(document: Path, data: bytes, exe: Path, timeout: float) -> bytes:
     with tempfile.TemporaryDirectory(prefix="dhrbuild-convert-") as tmp:
         work = Path(tmp)
         # A private profile per run: parallel builds, and a LibreOffice the user has open,
@@ -417,7 +434,7 @@ def _run_conversion(document: Path, data: bytes, exe: Path, timeout: float) -> b
         pdf = result.read_bytes()
     try:
         pages = _check_pdf(pdf)
-    except pikepdf.PdfError as exc:
+    except pikepdf.PikepdfError as exc:
         raise InputError(
             document, f"LibreOffice wrote a PDF that cannot be read ({exc}); {_RESAVE}"
         ) from None
@@ -475,7 +492,7 @@ def _lookup(folder: Path, key: str) -> Path | None:
             try:
                 if _check_pdf(entry) > 0:
                     return entry
-            except pikepdf.PdfError:
+            except pikepdf.PikepdfError:
                 pass
         log.warning("ignoring a damaged cache entry %s; converting again", entry)
         with contextlib.suppress(OSError):
@@ -484,19 +501,8 @@ def _lookup(folder: Path, key: str) -> Path | None:
 
 
 def _store(folder: Path, key: str, pdf: bytes) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / _entry_name(key, pdf)
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pdf)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_file(target, pdf, what="the conversion cache entry")
     return target
 
 
@@ -545,7 +551,7 @@ def convert_to_pdf(
     pdf = _run_conversion(document, data, exe, limit)
     try:
         return Conversion(document, _store(folder, key, pdf), from_cache=False)
-    except OSError as exc:
+    except OutputError as exc:
         log.warning("cannot cache the conversion of %s in %s (%s)", document, folder, exc)
         return Conversion(document, pdf, from_cache=False)
 
@@ -570,7 +576,7 @@ def open_converted(
     source: Path | io.BytesIO = done.pdf if isinstance(done.pdf, Path) else io.BytesIO(done.pdf)
     try:
         return pikepdf.open(source), done.pdf
-    except (pikepdf.PdfError, OSError) as exc:
+    except (pikepdf.PikepdfError, OSError) as exc:
         raise InputError(
             document, f"its converted PDF cannot be opened ({exc}); {_RESAVE}"
         ) from None

@@ -10,9 +10,18 @@ from typing import Any
 import pikepdf
 import pypdfium2 as pdfium
 
+from dhrbuild.decoding import (
+    PARSE_ERRORS,
+    bounded,
+    image_size,
+    oversized_content,
+    unrenderable,
+)
 from dhrbuild.errors import InputError
-from dhrbuild.geometry import concat
+from dhrbuild.geometry import concat, matrix, page_boxes
+from dhrbuild.inputs_report import image_warnings, page_list
 from dhrbuild.manifest import DEFAULT_MAX_BYTES
+from dhrbuild.pdftext import pdf_text
 from dhrbuild.rendering import page_texts
 from dhrbuild.sources import open_pdf
 
@@ -80,6 +89,15 @@ class Description:
     lowest_image_dpi: float | None = None
     pages_without_text: list[int] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+    unreadable_pages: list[int] = field(default_factory=list)
+    """One-based pages whose content was not read: pdfium cannot load them, or their content
+    decodes to more than :data:`dhrbuild.decoding.MAX_STREAM_BYTES`."""
+    unrenderable_pages: list[int] = field(default_factory=list)
+    """One-based pages not to render: an image on them is a decompression bomb (see
+    :func:`dhrbuild.decoding.unrenderable`)."""
+    warnings: list[str] = field(default_factory=list)
+    """What could not be read or looks wrong: pages pdfium cannot load, content too large
+    to decode, images not decoded, page boxes that viewers show differently."""
 
     @property
     def fonts_not_embedded(self) -> list[str]:
@@ -98,6 +116,8 @@ class Description:
 def _text(value: object) -> str | None:
     if value is None:
         return None
+    if isinstance(value, pikepdf.Name | pikepdf.String):
+        return pdf_text(value)
     try:
         return str(value)
     except (ValueError, UnicodeDecodeError):
@@ -115,7 +135,7 @@ def _parts(pdf: pikepdf.Pdf, labels: list[str]) -> list[FoundPart]:
                 index = _dest_index(pdf, dest)
                 if index is not None:
                     starts.append((str(item.title), index))
-    except (pikepdf.PdfError, pikepdf.OutlineStructureError, ValueError, KeyError, TypeError):
+    except (pikepdf.PikepdfError, pikepdf.OutlineStructureError, ValueError, KeyError, TypeError):
         return []
     starts.sort(key=lambda s: s[1])
     found = []
@@ -151,48 +171,50 @@ def _dest_index(pdf: pikepdf.Pdf, dest: object) -> int | None:
 
 
 def _named_dest(pdf: pikepdf.Pdf, name: object) -> object:
-    key = str(name).lstrip("/") if isinstance(name, pikepdf.Name) else str(name)
+    key = pdf_text(name).lstrip("/") if isinstance(name, pikepdf.Name) else pdf_text(name)
     names = pdf.Root.get("/Names")
     if isinstance(names, pikepdf.Dictionary) and "/Dests" in names:
         tree = pikepdf.NameTree(names.Dests)
         if key in tree:
             return tree[key]
     old = pdf.Root.get("/Dests")
-    if isinstance(old, pikepdf.Dictionary) and f"/{key}" in old:
-        return old[f"/{key}"]
+    entry = name if isinstance(name, pikepdf.Name) else f"/{key}"  # a name need not be UTF-8
+    if isinstance(old, pikepdf.Dictionary) and entry in old:
+        return old[entry]
     return None
 
 
 def _fonts(pdf: pikepdf.Pdf) -> list[FontInfo]:
-    seen: dict[tuple[int, int] | str, tuple[str, str, bool, set[int]]] = {}
+    seen: dict[tuple[int, int] | bytes, tuple[str, str, bool, set[int]]] = {}
 
     def add(font: pikepdf.Object, page: int) -> None:
         if not isinstance(font, pikepdf.Dictionary):
             return
-        key: tuple[int, int] | str = font.objgen if font.is_indirect else repr(font)
+        key: tuple[int, int] | bytes = font.objgen if font.is_indirect else font.unparse()
         if key not in seen:
-            subtype = str(font.get("/Subtype", "/Unknown")).lstrip("/")
-            name = str(font.get("/BaseFont", "/(unnamed)")).lstrip("/")
+            subtype = pdf_text(font.get("/Subtype", "/Unknown")).lstrip("/")
+            name = pdf_text(font.get("/BaseFont", "/(unnamed)")).lstrip("/")
             seen[key] = (name, subtype, _embedded(font), set())
         seen[key][3].add(page)
 
-    def used_names(content: pikepdf.Object | pikepdf.Page) -> set[str]:
+    def used_names(content: pikepdf.Object | pikepdf.Page) -> list[pikepdf.Name]:
         # A font counts when it shows text: producers select fonts (Tf) they never draw with.
         try:
             ops = pikepdf.parse_content_stream(content, "Tf Tj TJ ' \"")
-        except (pikepdf.PdfError, TypeError, ValueError):
-            return set()
-        used: set[str] = set()
+        except PARSE_ERRORS:
+            return []
+        # Operators and font names by their bytes: neither need be UTF-8.
+        used: dict[bytes, pikepdf.Name] = {}
         current = None
         for i in ops:
             if isinstance(i, pikepdf.ContentStreamInlineImage):
                 continue
-            op = str(i.operator)
-            if op == "Tf" and i.operands:
-                current = str(i.operands[0])
-            elif current is not None and op != "Tf":
-                used.add(current)
-        return used
+            op = bytes(i.operator)
+            if op == b"Tf" and i.operands:
+                current = i.operands[0] if isinstance(i.operands[0], pikepdf.Name) else None
+            elif current is not None and op != b"Tf":
+                used[bytes(current)] = current
+        return list(used.values())
 
     def walk(
         content: pikepdf.Object | pikepdf.Page, resources: object, page: int, depth: int
@@ -226,6 +248,8 @@ def _embedded(font: pikepdf.Dictionary) -> bool:
     descendants = font.get("/DescendantFonts")
     if isinstance(descendants, pikepdf.Array) and len(descendants) > 0:
         target = descendants[0]
+        if not isinstance(target, pikepdf.Dictionary):  # [null]: a damaged Type 0 font
+            return False
     descriptor = target.get("/FontDescriptor")
     if not isinstance(descriptor, pikepdf.Dictionary):
         return False
@@ -237,7 +261,7 @@ def _placements(page: pikepdf.Page) -> list[ImageInfo]:
     index = 0
     try:
         index = page.index
-    except (pikepdf.PdfError, ValueError):
+    except (pikepdf.PikepdfError, ValueError):
         index = 0
     resources = page.obj.get("/Resources")
     xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
@@ -248,24 +272,24 @@ def _placements(page: pikepdf.Page) -> list[ImageInfo]:
     ctm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
     try:
         ops = pikepdf.parse_content_stream(page, "q Q cm Do")
-    except pikepdf.PdfError:
+    except PARSE_ERRORS:
         return []
     for instruction in ops:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             continue
-        operands, op = instruction.operands, str(instruction.operator)
-        if op == "q":
+        operands, op = instruction.operands, bytes(instruction.operator)
+        if op == b"q":
             stack.append(ctm)
-        elif op == "Q":
+        elif op == b"Q":
             ctm = stack.pop() if stack else [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
-        elif op == "cm" and len(operands) == 6:
-            a, b, c, d, e, f = (float(v) for v in operands)
-            ctm = list(concat((a, b, c, d, e, f), (ctm[0], ctm[1], ctm[2], ctm[3], ctm[4], ctm[5])))
-        elif op == "Do" and operands:
-            xobj = xobjects.get(str(operands[0]))
+        elif op == b"cm" and (cm := matrix(operands)) is not None:
+            ctm = list(concat(cm, (ctm[0], ctm[1], ctm[2], ctm[3], ctm[4], ctm[5])))
+        elif op == b"Do" and operands:
+            shown = operands[0]
+            xobj = xobjects.get(shown) if isinstance(shown, pikepdf.Name) else None
             if not isinstance(xobj, pikepdf.Stream) or xobj.get("/Subtype") != "/Image":
                 continue
-            w, h = int(xobj.get("/Width", 0)), int(xobj.get("/Height", 0))
+            w, h = image_size(xobj) or (0, 0)
             shown_w = (ctm[0] ** 2 + ctm[1] ** 2) ** 0.5
             shown_h = (ctm[2] ** 2 + ctm[3] ** 2) ** 0.5
             dpi = None
@@ -280,7 +304,7 @@ def _placements(page: pikepdf.Page) -> list[ImageInfo]:
                     w,
                     h,
                     len(xobj.read_raw_bytes()),
-                    str(filt).lstrip("/") if filt is not None else "none",
+                    pdf_text(filt).lstrip("/") if filt is not None else "none",
                     dpi,
                 )
             )
@@ -305,14 +329,20 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
-    with open_pdf(path) as pdf:
+    with bounded(), open_pdf(path) as pdf:
         labels = _labels(path, len(pdf.pages))
         info = pdf.docinfo
+        # pdfium decodes a page's content whole and without a limit: a page whose content
+        # is a decompression bomb is not given to it.
+        bombs = {i for i, page in enumerate(pdf.pages) if oversized_content(page.obj)}
+        unreadable: list[int] = []
+        texts = page_texts(path, range(len(pdf.pages)), skip=bombs, unreadable=unreadable)
         images = []
-        for page in pdf.pages:
-            images += _placements(page)
+        for i, page in enumerate(pdf.pages):
+            if i not in bombs:
+                images += _placements(page)
         dpis = [img.dpi for img in images if img.dpi is not None]
-        meta = {str(k).lstrip("/"): t for k, v in info.items() if (t := _text(v)) is not None}
+        meta = {pdf_text(k).lstrip("/"): t for k, v in info.items() if (t := _text(v)) is not None}
         description = Description(
             path=str(path),
             bytes=len(data),
@@ -333,16 +363,51 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
             largest_images=sorted(images, key=lambda im: -im.bytes)[:5],
             lowest_image_dpi=min(dpis) if dpis else None,
             pages_without_text=[
-                i + 1 for i, text in enumerate(page_texts(path)) if not text.strip()
+                i + 1
+                for i, text in enumerate(texts)
+                if not text.strip() and i not in unreadable and i not in bombs
             ],
             metadata=meta,
+            unreadable_pages=[i + 1 for i in sorted(bombs.union(unreadable))],
+            unrenderable_pages=[
+                i + 1 for i, page in enumerate(pdf.pages) if unrenderable(page.obj) is not None
+            ],
+            warnings=_warnings(pdf, path.name, sorted(bombs), unreadable),
         )
     return description
 
 
+def _warnings(pdf: pikepdf.Pdf, name: str, bombs: list[int], unreadable: list[int]) -> list[str]:
+    """What ``inspect`` could not read, and what viewers may show differently."""
+    out: list[str] = []
+    if bombs:
+        out.append(
+            f"{name} page(s) {page_list(bombs)}: the content decodes to more than can be "
+            "read safely (a decompression bomb, or damage); not read"
+        )
+    unread = [i for i in unreadable if i not in bombs]
+    if unread:
+        out.append(f"{name} page(s) {page_list(unread)}: pdfium cannot load them; not read")
+    boxes: dict[str, list[int]] = {}
+    for i, page in enumerate(pdf.pages):
+        for problem in page_boxes(page.obj).problems:
+            boxes.setdefault(problem, []).append(i)
+    out += [f"{name} page(s) {page_list(pages)}: {problem}" for problem, pages in boxes.items()]
+    return out + image_warnings(pdf, name)
+
+
 def _labels(path: Path, n: int) -> list[str]:
-    doc = pdfium.PdfDocument(path)
     try:
-        return [doc.get_page_label(i) or str(i + 1) for i in range(n)]
+        doc = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError:
+        return [str(i + 1) for i in range(n)]
+    try:
+        out = []
+        for i in range(n):
+            try:
+                out.append(doc.get_page_label(i) or str(i + 1))
+            except (pdfium.PdfiumError, ValueError):
+                out.append(str(i + 1))
+        return out
     finally:
         doc.close()

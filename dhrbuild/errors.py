@@ -78,6 +78,49 @@ class ActionPlanError(DhrbuildError):
         super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
 
 
+class ProblemsError(DhrbuildError):
+    """Several problems found in one run (the manifest's, the inputs', the action plan's).
+
+    Its lines are every error's lines, in the order found; its exit code is the most fundamental
+    of theirs, which is the smallest: an invalid manifest (3) before an unusable input (4) or a
+    password (5), before an invalid action plan (6), before a missing program (10).
+    """
+
+    errors: list[DhrbuildError]
+    """The errors, in the order found (a combined error's own are listed in its place)."""
+
+    def __init__(self, errors: list[DhrbuildError]) -> None:
+        flat: list[DhrbuildError] = []
+        for error in errors:
+            flat += error.errors if isinstance(error, ProblemsError) else [error]
+        if not flat:
+            raise ValueError("ProblemsError needs at least one error")
+        self.errors = flat
+        self.exit_code = min(e.exit_code for e in flat)
+        super().__init__("\n".join(line for e in flat for line in e.lines()))
+
+    def lines(self) -> list[str]:
+        """Return every error's lines, in the order the errors were found."""
+        return [line for e in self.errors for line in e.lines()]
+
+
+def combine(errors: list[DhrbuildError]) -> DhrbuildError | None:
+    """Return one error that reports every one of ``errors``.
+
+    Args:
+        errors: The errors found in one run, in the order found.
+
+    Returns:
+        ``None`` when there are none, the error itself when there is one, else a
+        :class:`ProblemsError` listing them all with the most fundamental exit code.
+    """
+    if not errors:
+        return None
+    if len(errors) == 1:
+        return errors[0]
+    return ProblemsError(errors)
+
+
 class OutputTooLargeError(DhrbuildError):
     """The finished PDF is at or over the size limit; nothing was written."""
 
@@ -91,24 +134,36 @@ class OutputTooLargeError(DhrbuildError):
         *,
         images: list[tuple[str, int]] | None = None,
         tried: str = "",
+        kinds: list[tuple[str, int]] | None = None,
+        advice: str = "for example re-export scanned pages at a lower resolution",
+        path: object = None,
     ) -> None:
         self.size = size
         self.limit = limit
         self.largest = list(largest)
         self.images = list(images or [])
+        self.kinds = list(kinds or [])
+        """What the file's bytes are spent on, largest first (``dhrbuild.composition``)."""
         parts = ", ".join(f"{name} {nbytes:,} bytes" for name, nbytes in self.largest)
-        detail = f" {tried}." if tried else ""
+        detail = f" {tried[:1].upper()}{tried[1:]}." if tried else ""
+        if self.kinds:
+            detail += (
+                " Most of it is "
+                + ", then ".join(f"{kind} {nbytes:,} bytes" for kind, nbytes in self.kinds[:3])
+                + "."
+            )
         if self.images:
             detail += (
                 " Largest images: "
                 + "; ".join(f"{where} {nbytes:,} bytes" for where, nbytes in self.images)
                 + "."
             )
+        where = f"{path}: " if path is not None else ""
         super().__init__(
-            f"the output would be {size:,} bytes, which is not under the limit of {limit:,} bytes; "
-            f"largest parts: {parts}.{detail} Reduce the size of the largest parts (for example "
-            "re-export scanned pages at a lower resolution) or raise output.max_bytes if the "
-            "limit allows."
+            f"{where}the output would be {size:,} bytes, which is not under the limit of "
+            f"{limit:,} bytes; "
+            f"largest parts: {parts}.{detail} Reduce the size of the largest parts ({advice}) "
+            "or raise output.max_bytes if the limit allows."
         )
 
 
@@ -139,3 +194,15 @@ class UsageError(DhrbuildError):
     """A command-line value is not acceptable (for example a web address that is not https)."""
 
     exit_code = ExitCode.USAGE
+
+
+class Stopped(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM, SIGHUP) while it worked.
+
+    It unwinds like Ctrl-C's :class:`KeyboardInterrupt`, so that every temporary file is
+    removed on the way out; the command line exits with 128 plus the signal's number.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

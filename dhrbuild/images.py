@@ -16,7 +16,25 @@ import simplejpeg
 from pikepdf import Array, Dictionary, Name, Stream
 from PIL import Image
 
-from dhrbuild.geometry import Matrix, concat
+from dhrbuild.decoding import (
+    DECODE_ERRORS,
+    PARSE_ERRORS,
+    image_problem,
+    image_size,
+    inflate,
+    jpeg_problem,
+)
+from dhrbuild.geometry import (
+    IDENTITY,
+    Matrix,
+    concat,
+    matrix,
+    matrix_or_identity,
+    numbers,
+    user_unit,
+    whole_number,
+)
+from dhrbuild.pdftext import pdf_text
 
 DEFAULT_MIN_DPI = 150.0
 """No image is downsampled below this effective resolution."""
@@ -237,11 +255,11 @@ class FitError(Exception):
 def _color_components(obj: Stream) -> int | None:
     cs = obj.stream_dict.get("/ColorSpace")
     if isinstance(cs, Name):
-        return _JPEG_SPACES.get(str(cs))
+        return _JPEG_SPACES.get(pdf_text(cs))
     if isinstance(cs, Array) and len(cs) >= 2:
-        family = str(cs[0])
+        family = pdf_text(cs[0])
         if family == "/ICCBased" and isinstance(cs[1], Stream):
-            n = int(cs[1].stream_dict.get("/N", 0))
+            n = whole_number(cs[1].stream_dict.get("/N"))
             return n if n in (1, 3) else None
         if family in ("/CalRGB", "/CalGray"):
             return _JPEG_SPACES[family]
@@ -253,11 +271,13 @@ def _plain_decode(d: Dictionary, components: int) -> bool:
     decode = d.get("/Decode")
     if decode is None:
         return True
-    return isinstance(decode, Array) and [float(x) for x in decode] == [0.0, 1.0] * components
+    return numbers(decode) == [0.0, 1.0] * components
 
 
 def _jpeg_quality(raw: bytes) -> tuple[float, bool] | None:
     """Estimated quality of a JPEG and whether it is progressive; None if the ladder skips it."""
+    if jpeg_problem(raw) is not None:
+        return None  # never opened: Pillow would warn about a bomb, and the ladder decode it
     try:
         with Image.open(io.BytesIO(raw)) as im:
             tables = getattr(im, "quantization", None)
@@ -269,7 +289,7 @@ def _jpeg_quality(raw: bytes) -> tuple[float, bool] | None:
             # decodes them (and their DCT-scaled drafts) like baseline ones.
             progressive = bool(im.info.get("progression") or im.info.get("progressive"))
             lum = tables[0]
-    except (OSError, ValueError, SyntaxError):
+    except DECODE_ERRORS:
         return None
     scale = sum(lum) / len(lum) / 57.625 * 100  # libjpeg's base table averages 57.6
     quality = max(1.0, min(100.0, 100 - scale / 2 if scale <= 100 else 5000 / scale))
@@ -281,13 +301,13 @@ def _candidate(obj: Stream) -> ImageInfo | None:
     d = obj.stream_dict
     if d.get("/ImageMask") or "/Mask" in d:
         return None  # stencils and colour-key masks need exact samples
-    if int(d.get("/BitsPerComponent", 0)) != 8:
-        return None
+    if whole_number(d.get("/BitsPerComponent")) != 8 or image_problem(obj) is not None:
+        return None  # not 8-bit, or too large to decode (a bomb): left as it is
     comps = _color_components(obj)
     if comps is None or not _plain_decode(d, comps):
         return None
     filt = d.get("/Filter")
-    filters = [str(filt)] if isinstance(filt, Name) else [str(f) for f in filt or []]
+    filters = [pdf_text(filt)] if isinstance(filt, Name) else [pdf_text(f) for f in filt or []]
     raw = obj.read_raw_bytes()
     if filters == ["/DCTDecode"]:
         if "/DecodeParms" in d:
@@ -300,7 +320,7 @@ def _candidate(obj: Stream) -> ImageInfo | None:
         quality, packed = None, False
     else:
         return None
-    w, h = int(d.get("/Width", 0)), int(d.get("/Height", 0))
+    w, h = image_size(obj) or (0, 0)
     if w < 16 or h < 16:
         return None
     smask = d.get("/SMask")
@@ -323,21 +343,21 @@ def _placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[Placement]]:
         xobjects = res.XObject
         try:
             ops = pikepdf.parse_content_stream(target, "q Q cm Do")  # type: ignore[arg-type]
-        except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
+        except PARSE_ERRORS:
             return
         stack: list[Matrix] = []
         cur = ctm
         for inst in ops:
-            op = str(inst.operator)
-            if op == "q":
+            op = bytes(inst.operator)  # an operator's bytes need not be UTF-8
+            if op == b"q":
                 stack.append(cur)
-            elif op == "Q":
+            elif op == b"Q":
                 cur = stack.pop() if stack else ctm
-            elif op == "cm" and len(inst.operands) == 6:
-                m = tuple(float(x) for x in inst.operands)
-                cur = concat(m, cur)  # type: ignore[arg-type]
-            elif op == "Do" and inst.operands:
-                xo = xobjects.get(str(inst.operands[0]))
+            elif op == b"cm" and (m := matrix(inst.operands)) is not None:
+                cur = concat(m, cur)
+            elif op == b"Do" and inst.operands:
+                shown = inst.operands[0]
+                xo = xobjects.get(shown) if isinstance(shown, Name) else None
                 if not isinstance(xo, Stream):
                     continue
                 sub = xo.stream_dict.get("/Subtype")
@@ -351,25 +371,23 @@ def _placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[Placement]]:
                         )
                     )
                 elif sub == Name.Form:
-                    fm = xo.stream_dict.get("/Matrix")
-                    mat: Matrix = (
-                        tuple(float(x) for x in fm)  # type: ignore[assignment]
-                        if isinstance(fm, Array) and len(fm) == 6
-                        else (1, 0, 0, 1, 0, 0)
-                    )
+                    mat = matrix_or_identity(xo.stream_dict.get("/Matrix"))
                     own = xo.stream_dict.get("/Resources")
                     walk(
                         xo, own if own is not None else res, concat(mat, cur), page, depth + 1, unit
                     )
 
     for i, page in enumerate(pdf.pages):
-        unit = float(page.obj.get("/UserUnit", 1))
-        walk(page, page.obj.get("/Resources"), (1, 0, 0, 1, 0, 0), i, 0, unit)
+        unit = user_unit(page.obj)
+        walk(page, page.obj.get("/Resources"), IDENTITY, i, 0, unit)
     return found
 
 
-def _samples(obj: Stream) -> bytes:
-    """The decoded samples of a losslessly compressed image.
+def _samples(obj: Stream, size: int) -> bytes:
+    """The decoded samples of a losslessly compressed image, at most ``size`` bytes of them.
+
+    ``size`` is what the image's dictionary says it holds: samples beyond it are never
+    drawn, and are not inflated (a stream of zeros can inflate a thousandfold).
 
     Raises:
         pikepdf.PdfError, RuntimeError: The stream cannot be decoded.
@@ -378,19 +396,19 @@ def _samples(obj: Stream) -> bytes:
     if d.get("/Filter") == Name.FlateDecode and "/DecodeParms" not in d:
         # zlib directly: qpdf's decoder pipeline takes several times as long on a page scan.
         try:
-            return zlib.decompress(obj.read_raw_bytes())
+            return inflate(obj.read_raw_bytes(), size, truncate=True)
         except zlib.error:
             pass  # qpdf recovers what it can from a damaged stream
-    return obj.read_bytes()
+    return obj.read_bytes()[:size]
 
 
 def _near_bilevel(info: ImageInfo) -> bool:
     """Whether a lossless 8-bit grey image is nearly all black and white (a scanned page)."""
-    try:
-        data = _samples(info.obj)
-    except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
-        return False
     count = info.width * info.height
+    try:
+        data = _samples(info.obj, count)
+    except DECODE_ERRORS:
+        return False
     if len(data) < count:
         return False
     # Pillow's histogram is a single C pass; numpy's bincount widens every byte to 64 bits.
@@ -486,18 +504,19 @@ def _source(info: ImageInfo, need_alpha: bool) -> _Source | None:
         if info.source_quality is not None:
             src = _Source(info.obj.read_raw_bytes(), None, None)
         else:
-            src = _Source(None, _samples(info.obj), None)
+            src = _Source(
+                None, _samples(info.obj, info.width * info.height * info.components), None
+            )
         smask = d.get("/SMask")
         if need_alpha and isinstance(smask, Stream):
             sd = smask.stream_dict
             if (
-                int(sd.get("/Width", 0)) == info.width
-                and int(sd.get("/Height", 0)) == info.height
-                and int(sd.get("/BitsPerComponent", 0)) == 8
+                image_size(smask) == (info.width, info.height)
+                and whole_number(sd.get("/BitsPerComponent")) == 8
                 and _plain_decode(sd, 1)
             ):
-                src.alpha = _samples(smask)
-    except (pikepdf.PdfError, RuntimeError):  # RuntimeError: qpdf decoder errors
+                src.alpha = _samples(smask, info.width * info.height)
+    except DECODE_ERRORS:
         return None
     return src
 
@@ -510,11 +529,21 @@ def _encode_job(job: tuple[ImageInfo, Rung, _Source | None]) -> _Encoded | None:
     return _encode(info, rung, src) if src is not None else None
 
 
+def _pixels_for(pixels: int, scale: float) -> int:
+    """Pixels along a side scaled by ``scale``, rounded up: never below the dpi asked for.
+
+    Rounding to the nearest would put an image drawn 2.996 in wide at 449 px for 150 dpi:
+    149.9 dpi, under ``output.min_dpi``. The tolerance absorbs floating-point error, so an
+    exact 450.0000000001 stays 450.
+    """
+    return max(1, min(pixels, math.ceil(pixels * scale - 1e-9)))
+
+
 def _encode(info: ImageInfo, rung: Rung, src: _Source) -> _Encoded | None:
     """Encode the original samples at ``rung``: data, new dict entries, new SMask samples."""
     want = "RGB" if info.components == 3 else "L"
     s = info.scale_for(rung.dpi)
-    size = (max(1, round(info.width * s)), max(1, round(info.height * s)))
+    size = (_pixels_for(info.width, s), _pixels_for(info.height, s))
     im: Image.Image
     try:
         if src.jpeg is not None:
@@ -525,7 +554,7 @@ def _encode(info: ImageInfo, rung: Rung, src: _Source) -> _Encoded | None:
             return None
         if size != im.size:
             im = im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    except (OSError, ValueError):
+    except DECODE_ERRORS:
         return None
     entries = Dictionary(Width=size[0], Height=size[1], BitsPerComponent=8)
     if rung.bilevel:
@@ -539,11 +568,16 @@ def _encode(info: ImageInfo, rung: Rung, src: _Source) -> _Encoded | None:
     else:
         buf = io.BytesIO()
         # Optimised Huffman tables; not progressive, which saves ~2% more at twice the time.
-        im.save(buf, "JPEG", quality=rung.quality, optimize=True)
+        # An empty comment: Pillow (9.4+) would otherwise write the source JPEG's COM again.
+        im.save(buf, "JPEG", quality=rung.quality, optimize=True, comment=b"")
         data = buf.getvalue()
         entries.Filter = Name.DCTDecode
     alpha = None
-    if size != (info.width, info.height) and src.alpha is not None:
+    if (
+        size != (info.width, info.height)
+        and src.alpha is not None
+        and len(src.alpha) >= info.width * info.height  # a short mask cannot follow
+    ):
         # The soft mask is resampled the same way, losslessly, so transparency and edges
         # stay where they were.
         mask = Image.frombytes("L", (info.width, info.height), src.alpha)
@@ -790,8 +824,13 @@ class _Owed:
 
 
 def _describe_image(info: ImageInfo, page_parts: Sequence[str]) -> str:
+    """Where an image is and its size as it is now in the file (the ladder may have shrunk it)."""
     page = info.pages[0]
-    return f"{page_parts[page]} page {page + 1} ({info.width}x{info.height} px)"
+    first = page
+    while first > 0 and page_parts[first - 1] == page_parts[page]:
+        first -= 1
+    width, height = image_size(info.obj) or (info.width, info.height)
+    return f"page {page + 1} ({page_parts[page]}, page {page - first + 1}; {width}x{height} px)"
 
 
 def fit_images(
@@ -937,12 +976,18 @@ def fit_images(
         size = save()
     if size >= limit:
         largest = sorted(images, key=lambda i: -len(i.obj.read_raw_bytes()))[:5]
+        tried = (
+            f"every image the ladder can change was brought down to its floor "
+            f"({min_dpi:.0f} dpi, JPEG quality {_JPEG_QUALITIES[-1]}) and the output was still "
+            f"{size:,} bytes"
+            if images
+            else "the file has no image that the 'fit' ladder can re-encode, so no image "
+            "was changed"
+        )
         raise FitError(
             size,
             [(_describe_image(i, page_parts), len(i.obj.read_raw_bytes())) for i in largest],
-            f"every image the ladder can change was brought down to its floor "
-            f"({min_dpi:.0f} dpi, JPEG quality {_JPEG_QUALITIES[-1]}) and the output was still "
-            f"{size:,} bytes",
+            tried,
         )
     applied = {k: i.in_file for k, i in enumerate(images) if i.in_file > 0 and i.kept}
     report = _report(images, applied, originals, lossless_size, size, page_parts, protected_pages)

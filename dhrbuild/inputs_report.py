@@ -15,8 +15,17 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pikepdf import Array, Dictionary, Name
 
+from dhrbuild.decoding import (
+    MAX_STREAM_BYTES,
+    image_problem,
+    oversized_content,
+    page_images,
+    too_large,
+)
 from dhrbuild.errors import InputError
-from dhrbuild.rendering import open_matching
+from dhrbuild.geometry import normalise_page_boxes
+from dhrbuild.pdftext import pdf_text
+from dhrbuild.rendering import PageUnavailable, PartRenderer, load_page
 
 OUTLINE_MAX_DEPTH = 14
 """Bookmark levels of a part that survive nesting under the part's own bookmark.
@@ -66,7 +75,8 @@ def inspect_part(pdf: pikepdf.Pdf, *, name: str, render_source: bytes | Path) ->
     Pages without a text layer are listed in one warning; bookmarks that cannot be read
     are removed from ``pdf`` (in memory only) so that the merge does not trip on them;
     signed signature fields are found so that the build can say that the signature no
-    longer validates and keep the signed original.
+    longer validates and keep the signed original. Images too large to decode are named
+    (they are kept as they are), and so are pages pdfium cannot load.
 
     Args:
         pdf: The input, opened with pikepdf; its outline may be removed.
@@ -75,16 +85,107 @@ def inspect_part(pdf: pikepdf.Pdf, *, name: str, render_source: bytes | Path) ->
 
     Returns:
         The findings, with their warnings.
+
+    Raises:
+        InputError: A page's content decodes to more than
+            :data:`dhrbuild.decoding.MAX_STREAM_BYTES` (a decompression bomb).
     """
+    _refuse_content_bombs(pdf, name)
     warnings = check_outline(pdf, name)
-    textless = tuple(textless_pages(pdf, render_source))
+    warnings += image_warnings(pdf, name)
+    unreadable: list[int] = []
+    textless = tuple(textless_pages(pdf, render_source, unreadable=unreadable))
     if textless:
         warnings.append(
             f"{name}: {_pages_phrase(textless)} no text layer (scanned?): "
             f"{'it is' if len(textless) == 1 else 'they are'} inaccessible to screen readers "
             "and usually large; run OCR (e.g. ocrmypdf) before building"
         )
+    if unreadable:
+        warnings.append(
+            f"{name}: {_pages_word(unreadable)} cannot be loaded by pdfium, so "
+            f"{'it was' if len(unreadable) == 1 else 'they were'} not checked for a text "
+            "layer; check them in the output, or export the part again"
+        )
     return InputFindings(textless, tuple(signed_fields(pdf)), warnings)
+
+
+def _pages_word(indexes: Sequence[int]) -> str:
+    text = page_list(indexes)
+    return f"page {text}" if len(indexes) == 1 else f"pages {text}"
+
+
+def fix_page_boxes(pdf: pikepdf.Pdf, name: str) -> tuple[list[str], bool]:
+    """Correct every page's boxes and /Rotate as viewers read them, and say what was wrong.
+
+    See :func:`dhrbuild.geometry.normalise_page_boxes`: a MediaBox that is not a rectangle
+    becomes US Letter, a CropBox is clipped to the MediaBox (ISO 32000-1 14.11.2) or, if
+    unusable, dropped, and /Rotate becomes a multiple of 90, so that every viewer (and
+    every step of the build) shows the page the same way.
+
+    Args:
+        pdf: The input, opened with pikepdf; its pages are changed in memory.
+        name: How to name the input in warnings (its file name).
+
+    Returns:
+        One warning per kind of problem, naming the pages; and whether pdfium reading the
+        file as it is could see other boxes than the corrected ones (then it must read a
+        copy written from ``pdf``).
+    """
+    found: dict[str, list[int]] = {}
+    for index, page in enumerate(pdf.pages):
+        for problem in normalise_page_boxes(page.obj):
+            found.setdefault(problem, []).append(index)
+    warnings = [
+        f"{name} {_pages_word(indexes)}: {problem}; check how "
+        f"{'it looks' if len(indexes) == 1 else 'they look'} in the output"
+        for problem, indexes in found.items()
+    ]
+    return warnings, bool(found)
+
+
+def image_warnings(pdf: pikepdf.Pdf, name: str) -> list[str]:
+    """Name the images dhrbuild will not decode (:func:`dhrbuild.decoding.image_problem`).
+
+    Such an image (a decompression bomb, or one without a usable size) is kept as it is:
+    neither compressed nor resized, nor looked into by the checks.
+
+    Args:
+        pdf: The input.
+        name: How to name the input in warnings (its file name).
+
+    Returns:
+        One warning per page with such images.
+    """
+    out: list[str] = []
+    for index, page in enumerate(pdf.pages):
+        problems: list[str] = []
+        for image in page_images(page.obj, _IMAGE_SEARCH_DEPTH):
+            problem = image_problem(image) or too_large(image)  # a JPEG's own header too
+            if problem is not None and problem not in problems:
+                problems.append(problem)
+        if problems:
+            out.append(
+                f"{name}: page {index + 1} has {'; '.join(problems[:MAX_NOTES])}: kept as it "
+                "is, not decoded, compressed or resized; check that it shows in the output"
+            )
+    return out
+
+
+def _refuse_content_bombs(pdf: pikepdf.Pdf, name: str) -> None:
+    """Refuse a part with a page whose content decodes to more than anyone should read.
+
+    pdfium inflates a page's content whole, without a limit (a 2 GiB stream costs it 3 GB
+    and seconds per load), and every step of the build loads the page.
+    """
+    for index, page in enumerate(pdf.pages):
+        if oversized_content(page.obj):
+            raise InputError(
+                name,
+                f"page {index + 1}: its content decodes to more than "
+                f"{MAX_STREAM_BYTES // (1 << 20)} MiB (a decompression bomb, or damage); export "
+                "the part again from the program that made it, or print it to a new PDF",
+            )
 
 
 def signature_warning(name: str, fields: Sequence[str], kept_as: Path | None) -> str:
@@ -211,7 +312,7 @@ def check_outline(pdf: pikepdf.Pdf, name: str) -> list[str]:
     else:
         try:
             pikepdf.Outline(pdf, max_depth=OUTLINE_MAX_DEPTH + 1).root  # noqa: B018 - reads it
-        except (pikepdf.OutlineStructureError, pikepdf.PdfError) as exc:
+        except (pikepdf.OutlineStructureError, pikepdf.PikepdfError) as exc:
             problem = _first_line(exc)
         except (AttributeError, TypeError, ValueError, RecursionError) as exc:
             problem = f"{type(exc).__name__}: {_first_line(exc)}"
@@ -318,14 +419,16 @@ def signed_fields(pdf: pikepdf.Pdf) -> list[str]:
         kind = node.get(Name.FT, inherited)
         if kind == Name.Sig and isinstance(node.get(Name.V), Dictionary):
             title = node.get(Name.T)
-            names.append(str(title) if isinstance(title, pikepdf.String) else "")
+            names.append(pdf_text(title) if isinstance(title, pikepdf.String) else "")
         kids = node.get(Name.Kids)
         if isinstance(kids, Array):
             stack += [(kid, kind, depth + 1) for kid in reversed(list(kids))]
     return names
 
 
-def textless_pages(pdf: pikepdf.Pdf, render_source: bytes | Path) -> list[int]:
+def textless_pages(
+    pdf: pikepdf.Pdf, render_source: bytes | Path, *, unreadable: list[int] | None = None
+) -> list[int]:
     """Return the zero-based indexes of pages that show images but have no text (scans).
 
     pdfium reads each page's text; a page with no characters that draws at least one
@@ -335,22 +438,23 @@ def textless_pages(pdf: pikepdf.Pdf, render_source: bytes | Path) -> list[int]:
     Args:
         pdf: The input, opened with pikepdf (read only, unless pdfium needs a copy).
         render_source: The same document as a path or bytes.
+        unreadable: If given, the indexes of pages pdfium cannot load are appended.
 
     Returns:
         The indexes, ascending.
     """
     # Opened even when no page needs it: when pdfium sees other pages it reads a copy of
     # ``pdf``, and writing that copy is what reports some damage in ``pdf`` (as before).
-    document = open_matching(pdf, render_source)
-    if document is None:
-        return []
+    document = PartRenderer(pdf, render_source)
     candidates = _pages_that_may_draw_images(render_source, len(pdf.pages))
     out: list[int] = []
     try:
         for index in candidates if candidates is not None else range(len(document)):
             try:
-                page = document[index]
-            except pdfium.PdfiumError:
+                page = load_page(document, index)
+            except PageUnavailable:
+                if unreadable is not None:
+                    unreadable.append(index)
                 continue
             try:
                 # Most pages of a long report draw no image: that test is cheaper than
@@ -555,7 +659,7 @@ def input_step(source: Path, doing: str) -> Iterator[None]:
     """
     try:
         yield
-    except (pikepdf.PdfError, pdfium.PdfiumError) as exc:
+    except (pikepdf.PikepdfError, pdfium.PdfiumError) as exc:
         raise InputError(
             source,
             f"its pages cannot be {doing} ({_first_line(exc)}); re-save the PDF from the "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shlex
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,12 +15,16 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from dhrbuild.errors import ManifestError
+from dhrbuild.actionplan import TextDateLoader, load_checked_plan, parse_date
+from dhrbuild.errors import DhrbuildError, InputError, ManifestError, combine
 from dhrbuild.order import AnnexStyle
+from dhrbuild.placeholders import is_placeholder, placeholder_problem
 
 DEFAULT_MAX_BYTES = 20_000_000
 """The Home Office limit: strictly under 20 MB, read as 20,000,000 bytes (the stricter reading)."""
@@ -39,19 +44,59 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
     return path.resolve()
 
 
-def _input_file(value: Path, info: ValidationInfo) -> Path:
+_MISSING = "input_missing"
+"""The pydantic error type of an input file that is not there: an input problem, not the
+manifest's (exit code 4, and the other inputs are still checked)."""
+
+
+def _input_file(value: Path, info: ValidationInfo, *, part: bool = True) -> Path:
     path = _resolve(value, info)
     if (info.context or {}).get("check_files", True):
+        problem = None
         if not path.exists():
-            raise ValueError(
-                f"file not found: {path} (paths are relative to the manifest's folder)"
-            )
-        if not path.is_file():
-            raise ValueError(f"not a file: {path}")
+            problem = "file not found"
+        elif not path.is_file():
+            problem = "is a folder, not a file"
+        if problem is not None:
+            if part:
+                raise PydanticCustomError(
+                    _MISSING, "{problem}", {"path": str(path), "problem": problem}
+                )
+            raise ValueError(f"{problem}: {path} (paths are relative to the manifest's folder)")
     return path
 
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+Date = Annotated[
+    dt.date,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "dhrbuild-date",
+            "examples": ["2026-10-01", "01/10/2026", "1 October 2026"],
+        }
+    ),
+]
+"""A date as the action plan takes it: ``2026-10-01``, ``01/10/2026``, ``1 October 2026``…
+(read by :func:`dhrbuild.actionplan.parse_date`, the one home of the date forms)."""
+
+
+def _date(value: object) -> object:
+    return None if value is None else parse_date(value)
+
+
+def _filled_in(value: object, fix: str) -> object:
+    if is_placeholder(value):
+        raise ValueError(placeholder_problem(fix))
+    return value
+
+
+_REVIEW_FILL_IN = {
+    "title": "write the title readers will see, naming the victim by the pseudonym only",
+    "pseudonym": "write the pseudonym the family agreed",
+    "partnership": "write the Community Safety Partnership's name (it becomes the PDF's author)",
+}
 
 
 class Review(_Strict):
@@ -74,11 +119,22 @@ class Review(_Strict):
         description="Domestic Homicide Review (DHR) or Domestic Abuse Related Death Review "
         "(DARDR).",
     )
-    date: dt.date | None = Field(
+    date: Date | None = Field(
         default=None,
-        description="Publication date, written as the PDF's creation and modification date. "
-        "Left out, the PDF carries no date (the build stays reproducible either way).",
+        description="Publication date, written as the PDF's creation and modification date "
+        "(2026-11-02, 02/11/2026 or 2 November 2026). Left out, the PDF carries no date (the "
+        "build stays reproducible either way).",
     )
+
+    @field_validator("title", "pseudonym", "partnership", mode="before")
+    @classmethod
+    def _not_placeholder(cls, value: object, info: ValidationInfo) -> object:
+        return _filled_in(value, _REVIEW_FILL_IN[str(info.field_name)])
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _uk_date(cls, value: object) -> object:
+        return _date(value)
 
     @field_validator("language")
     @classmethod
@@ -101,24 +157,33 @@ class ActionPlanSource(_Strict):
         "names the plan's columns.",
         examples=["Action plan"],
     )
-    as_at: dt.date = Field(description="The date the implementation updates are current to.")
+    as_at: Date = Field(
+        description="The date the implementation updates are current to (2026-10-01, "
+        "01/10/2026 or 1 October 2026)."
+    )
     missing_updates: Literal["error", "warn"] = Field(
         default="error",
         description="What an action that is not complete and has no dated update is: "
         "an error (default) or a warning.",
     )
 
+    @field_validator("as_at", mode="before")
+    @classmethod
+    def _as_at(cls, value: object) -> object:
+        fix = "write the date the implementation updates are current to, e.g. 01/10/2026"
+        return _date(_filled_in(value, fix))
+
     @field_validator("source")
     @classmethod
     def _source(cls, value: Path, info: ValidationInfo) -> Path:
-        path = _input_file(value, info)
+        path = _resolve(value, info)
         if path.suffix.lower() == ".xls":
             raise ValueError(f"{path.name}: an old .xls workbook cannot be read; save it as .xlsx")
         if path.suffix.lower() not in {".yaml", ".yml", ".csv", ".xlsx", ".pdf"}:
             raise ValueError(
                 f"{path.name}: the action plan must be a .yaml, .yml, .csv, .xlsx or .pdf file"
             )
-        return path
+        return _input_file(value, info)
 
     @model_validator(mode="after")
     def _sheet_only_for_xlsx(self) -> ActionPlanSource:
@@ -157,12 +222,12 @@ class PartFile(_Strict):
     @field_validator("file")
     @classmethod
     def _file(cls, value: Path, info: ValidationInfo) -> Path:
-        path = _input_file(value, info)
+        path = _resolve(value, info)
         if path.suffix.lower() not in PART_SUFFIXES:
             raise ValueError(
                 f"{path.name}: expected a .pdf file (or .docx, .doc, .odt or .rtf to convert)"
             )
-        return path
+        return _input_file(value, info)
 
     @field_validator("password_env")
     @classmethod
@@ -183,6 +248,32 @@ class Annex(_Strict):
         examples=["Glossary"],
     )
     file: PartFile = Field(description="The annex document (a path or {file, password_env}).")
+    password_env: str | None = Field(
+        default=None,
+        description="The same as file.password_env, written beside title and file: the name "
+        "of the environment variable holding the PDF's password.",
+        examples=["GLOSSARY_PASSWORD"],
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _password_beside_file(cls, data: Any) -> Any:
+        # {title, file: x.pdf, password_env: NAME} is how people write it: the password
+        # belongs to the file, so it moves there.
+        if not isinstance(data, dict) or data.get("password_env") is None:
+            return data
+        file = data.get("file")
+        if isinstance(file, dict):
+            if file.get("password_env") is not None:
+                raise ValueError(
+                    "password_env is given twice, beside file and under it; keep the one under file"
+                )
+            file = {**file, "password_env": data["password_env"]}
+        elif isinstance(file, str | Path):
+            file = {"file": file, "password_env": data["password_env"]}
+        else:
+            return data
+        return {**data, "file": file, "password_env": None}
 
 
 class Output(_Strict):
@@ -254,7 +345,7 @@ class Recipients(_Strict):
 
 
 class Checks(_Strict):
-    """Publication safety checks run on the finished PDF before it is written."""
+    """Publication checks of the inputs as they are opened and of the PDF before it is written."""
 
     deny_list: Path | None = Field(
         default=None,
@@ -268,6 +359,17 @@ class Checks(_Strict):
         description="What extractable text that cannot be seen (under a box, white on white, "
         "invisible) is: an error (default) or a warning.",
     )
+    letter: Literal["error", "warn"] = Field(
+        default="error",
+        description="What a qa_letter that does not read as the Home Office QA Panel's letter, "
+        "or another part that does, is: an error (default) or a warning, for a letter in an "
+        "unusual form. A letter with no text to read (a scan) is only ever a warning.",
+    )
+    duplicates: Literal["error", "warn"] = Field(
+        default="error",
+        description="What two parts that are the same document (the same path, or "
+        "byte-identical files) are: an error (default) or a warning, for a deliberate repeat.",
+    )
 
     @field_validator("deny_list")
     @classmethod
@@ -275,7 +377,7 @@ class Checks(_Strict):
         if value is None:
             return None
         # Only the path is checked here; the contents are private and never quoted.
-        return _input_file(value, info)
+        return _input_file(value, info, part=False)
 
 
 class Manifest(_Strict):
@@ -301,7 +403,8 @@ class Manifest(_Strict):
     )
     checks: Checks = Field(
         default_factory=Checks,
-        description="Publication safety checks: the private deny list and hidden-text severity.",
+        description="Publication safety checks: the private deny list, and how severe hidden "
+        "text, a letter that does not read as one and a repeated part are.",
     )
     base_dir: Path | None = Field(default=None, exclude=True, description="Set by load_manifest.")
 
@@ -334,9 +437,9 @@ class Manifest(_Strict):
 _FRIENDLY = {
     "extra_forbidden": "unknown key; check its spelling and indentation",
     "missing": "required key is missing",
-    "date_from_datetime_parsing": "not a date; write it as YYYY-MM-DD",
-    "date_parsing": "not a date; write it as YYYY-MM-DD",
-    "date_type": "not a date; write it as YYYY-MM-DD",
+    "date_from_datetime_parsing": "not a date; write it as YYYY-MM-DD or DD/MM/YYYY",
+    "date_parsing": "not a date; write it as YYYY-MM-DD or DD/MM/YYYY",
+    "date_type": "not a date; write it as YYYY-MM-DD or DD/MM/YYYY",
     "string_too_short": "must not be empty",
 }
 
@@ -350,11 +453,16 @@ def _at(data: Any, loc: tuple[Any, ...]) -> Any:
     return data
 
 
-def _describe(err: Any, data: Any) -> str:
+def _key(err: Any, data: Any) -> str:
+    """The key path of an error as the user reads it: lists counted from 1, as the plan's are."""
     parts = tuple(err["loc"])
     if parts and parts[-1] == "file" and isinstance(_at(data, parts[:-1]), str):
         parts = parts[:-1]  # a part given as a bare path: name it as the user wrote it
-    loc = ".".join(str(p) for p in parts) or "(top level)"
+    return ".".join(str(p + 1) if isinstance(p, int) else str(p) for p in parts) or "(top level)"
+
+
+def _describe(err: Any, data: Any) -> str:
+    loc = _key(err, data)
     kind = err["type"]
     if loc == "version" and kind == "literal_error":
         msg = f"unsupported manifest version {err.get('input')!r}; this dhrbuild reads version: 1"
@@ -374,51 +482,184 @@ def manifest_from_dict(
         data: The parsed manifest (a mapping).
         base_dir: The folder relative paths resolve against.
         source: How to name the manifest in error messages.
-        check_files: Whether input files must exist.
+        check_files: Whether to look for the input files, so that the error of an invalid
+            manifest lists the missing ones too. A missing input in an otherwise valid
+            manifest is not the manifest's problem: :func:`dhrbuild.validate` and
+            :func:`dhrbuild.assemble` report it (exit code 4) with every other input's.
 
     Returns:
         The validated manifest.
 
     Raises:
-        ManifestError: Listing every problem at once, one line each with its key path.
+        DhrbuildError: A :class:`ManifestError` listing every problem at once, one line each
+            with its key path (lists counted from 1); or, with missing input files or action
+            plan problems found as well, a :class:`~dhrbuild.errors.ProblemsError` listing
+            them all, with the manifest's exit code 3.
     """
     if not isinstance(data, dict):
         raise ManifestError(source, ["the manifest must be a mapping of keys (version, review, …)"])
     base = Path(base_dir).resolve()
-    try:
-        manifest = Manifest.model_validate(
-            data, context={"base_dir": base, "check_files": check_files}
-        )
-    except ValidationError as exc:
-        raise ManifestError(source, [_describe(e, data) for e in exc.errors()]) from None
+    problems: list[str] = []
+    missing: list[DhrbuildError] = []
+    manifest: Manifest | None = None
+    for check in (check_files, False) if check_files else (False,):
+        try:
+            manifest = Manifest.model_validate(
+                data, context={"base_dir": base, "check_files": check}
+            )
+            break
+        except ValidationError as exc:
+            for e in exc.errors():
+                if e["type"] == _MISSING:
+                    missing.append(_missing_input(e, data, source))
+                elif (line := _describe(e, data)) not in problems:
+                    problems.append(line)
+        if problems:
+            break
+        # Only input files are missing: the manifest itself is valid, and validate() and
+        # assemble() report the missing files with every other input's problems.
+    if problems or manifest is None:
+        errors: list[DhrbuildError] = [ManifestError(source, problems)] if problems else []
+        errors += [*missing, *_plan_problems(data, base)]
+        raise combine(errors) or ManifestError(source, ["not a valid manifest"])
     return manifest.model_copy(update={"base_dir": base})
+
+
+def _missing_input(err: Any, data: Any, source: str) -> InputError:
+    """A part's file is not there: one line naming the file, its key and the fix."""
+    ctx = err.get("ctx") or {}
+    return missing_input(ctx.get("path", "?"), _key(err, data), source, ctx.get("problem", ""))
+
+
+def missing_input(
+    path: object, key: str, source: str, problem: str = "file not found"
+) -> InputError:
+    """Return the error for an input file that is not there, naming its manifest key.
+
+    Args:
+        path: The file, resolved against the manifest's folder.
+        key: Its key path in the manifest (``annexes.1.file``).
+        source: How to name the manifest (its path).
+        problem: What is wrong: ``file not found`` or ``is a folder, not a file``.
+
+    Returns:
+        An :class:`InputError` (exit code 4).
+    """
+    return InputError(
+        path,
+        f"{problem or 'file not found'} ({key} in {source}); put the file there, or correct "
+        "the path, which is relative to the manifest's folder",
+    )
+
+
+def _plan_problems(data: dict[str, Any], base: Path) -> list[DhrbuildError]:
+    """The action plan's own problems, read even when the manifest is invalid (one run, both)."""
+    spec = data.get("action_plan")
+    if not isinstance(spec, dict) or not isinstance(spec.get("source"), str):
+        return []
+    path = (base / Path(spec["source"]).expanduser()).resolve()
+    if path.suffix.lower() not in {".yaml", ".yml", ".csv", ".xlsx"} or not path.is_file():
+        return []
+    # A sheet named for another kind of file is the manifest's problem, said once there.
+    sheet = spec.get("sheet") if path.suffix.lower() == ".xlsx" else None
+    sheet = sheet if isinstance(sheet, str) else None
+    mode: Literal["error", "warn"] = "warn" if spec.get("missing_updates") == "warn" else "error"
+    try:
+        load_checked_plan(path, sheet=sheet, missing=mode)
+    except DhrbuildError as exc:
+        return [exc]
+    return []
+
+
+MANIFEST_NAMES = ("manifest.yaml", "manifest.yml")
+"""The names a review folder's manifest may have: given a folder, the commands read it."""
+
+
+def find_manifest(path: str | Path) -> Path:
+    """Return the manifest ``path`` names: itself, or the ``manifest.yaml`` in a folder.
+
+    Args:
+        path: A manifest file, or a review folder holding ``manifest.yaml``.
+
+    Returns:
+        The manifest file's path (not checked further: :func:`load_manifest` reads it).
+
+    Raises:
+        ManifestError: ``path`` is a folder without a manifest.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return path
+    for name in MANIFEST_NAMES:
+        if (path / name).is_file():
+            return path / name
+    raise ManifestError(
+        str(path),
+        [
+            "is a folder with no manifest.yaml in it; give the manifest's path, or start one "
+            f"with: dhrbuild init {shlex.quote(str(path))}"
+        ],
+    )
+
+
+def _tab_lines(text: str) -> list[int]:
+    """One-based numbers of the lines indented with a tab."""
+    return [
+        n
+        for n, line in enumerate(text.splitlines(), 1)
+        if "\t" in line[: len(line) - len(line.lstrip(" \t"))]
+    ]
 
 
 def load_manifest(path: str | Path) -> Manifest:
     """Read and validate a YAML manifest; relative paths resolve against its folder.
 
+    Input files are not opened here: a missing one is reported by :func:`dhrbuild.validate`
+    and :func:`dhrbuild.assemble` together with every other input's problems (or here, with
+    the manifest's own problems, when it has any).
+
     Args:
-        path: The manifest file.
+        path: The manifest file, or a review folder holding ``manifest.yaml``.
 
     Returns:
         The validated manifest.
 
     Raises:
-        ManifestError: The file is missing or not YAML, or any key is invalid (every problem
-            is reported at once, one line each with its key path).
+        DhrbuildError: A :class:`ManifestError` when the file is missing, empty or not YAML,
+            or any key is invalid (every problem is reported at once, one line each with its
+            key path); when it is invalid, a :class:`~dhrbuild.errors.ProblemsError` also
+            listing the missing input files and the action plan's problems.
     """
-    path = Path(path)
+    path = find_manifest(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ManifestError(str(path), ["file not found; give the path to manifest.yaml"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(str(path), [f"cannot be read ({exc})"]) from None
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            str(path), [f"byte {exc.start + 1} is not UTF-8 text; save the file as UTF-8"]
+        ) from None
+    except OSError as exc:
+        raise ManifestError(str(path), [f"cannot be read ({exc.strerror or exc})"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=TextDateLoader)
     except yaml.YAMLError as exc:
+        tabs = _tab_lines(text)
+        if tabs:
+            where = "line" if len(tabs) == 1 else "lines"
+            shown = ", ".join(map(str, tabs[:8])) + (", …" if len(tabs) > 8 else "")
+            problem = f"{where} {shown}: indent with spaces, not tabs"
+            raise ManifestError(str(path), [problem]) from None
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ManifestError(str(path), [f"{where}not valid YAML ({problem})"]) from None
+    except (ValueError, RecursionError) as exc:
+        raise ManifestError(str(path), [f"not valid YAML ({exc})"]) from None
+    if data is None:
+        init = shlex.join(["dhrbuild", "init", str(path.parent)])
+        raise ManifestError(
+            str(path),
+            [f"the file is empty; delete it and run {init} for a commented manifest to fill in"],
+        )
     return manifest_from_dict(data, path.parent, source=str(path))

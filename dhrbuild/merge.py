@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import pikepdf
+from pikepdf import Array, Dictionary, Name
 
 from dhrbuild.errors import InputError
 from dhrbuild.inputs_report import qpdf_notes
 from dhrbuild.order import PartSlot
+from dhrbuild.pdftext import pdf_text
+
+_MAX_WALK = 100_000
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,9 @@ def merge_parts(
         start = len(out.pages)
         before = _top_level_count(out)
         try:
+            _decodable_names(src)
             result = out.add_pages_from(src)
-        except (pikepdf.PdfError, RuntimeError, ValueError, TypeError, KeyError) as exc:
+        except (pikepdf.PikepdfError, RuntimeError, ValueError, TypeError, KeyError) as exc:
             text = str(exc).strip().splitlines()
             raise InputError(
                 src.filename,
@@ -96,3 +101,79 @@ def merge_parts(
             )
         )
     return out, merged
+
+
+def _decodable_names(src: pikepdf.Pdf) -> None:
+    """Respell, in memory, the names ``Pdf.add_pages_from`` would fail to read as text.
+
+    pikepdf reads each link's and bookmark's named destination and each form field's name
+    as UTF-8 text while it copies pages, and raises on one that is not (a name with a
+    stray byte, a string marked UTF-8 that is not). Each such value becomes its
+    :func:`~dhrbuild.pdftext.pdf_text` spelling; a renamed name keeps its entry in the
+    catalog's ``/Dests``. A renamed string is no longer found in the ``/Dests`` name tree:
+    its link is dropped, with a warning, like any other broken destination. The input file
+    itself is not changed.
+    """
+    dests = src.Root.get("/Dests")
+
+    def respell(owner: object, key: str) -> None:
+        if not isinstance(owner, Dictionary):
+            return
+        value = owner.get(key)
+        if not isinstance(value, Name | pikepdf.String):
+            return
+        try:
+            str(value)
+            return
+        except UnicodeDecodeError:
+            text = pdf_text(value)
+        if isinstance(value, pikepdf.String):
+            owner[key] = pikepdf.String(text)
+            return
+        owner[key] = Name(text)
+        if isinstance(dests, Dictionary) and value in dests and text not in dests:
+            dests[text] = dests[value]
+
+    def goto(action: object) -> None:
+        for step in _chain(action, "/Next"):
+            if step.get("/S") == Name.GoTo:
+                respell(step, "/D")
+
+    for page in src.pages:
+        annots = page.obj.get("/Annots")
+        for annot in annots if isinstance(annots, Array) else []:
+            if not isinstance(annot, Dictionary):
+                continue
+            respell(annot, "/Dest")
+            goto(annot.get("/A"))
+            triggers = annot.get("/AA")
+            for action in triggers.values() if isinstance(triggers, Dictionary) else []:
+                goto(action)
+    outlines = src.Root.get("/Outlines")
+    if isinstance(outlines, Dictionary):
+        for item in _chain(outlines.get("/First"), "/Next", "/First"):
+            respell(item, "/Dest")
+            goto(item.get("/A"))
+    form = src.Root.get("/AcroForm")
+    if isinstance(form, Dictionary):
+        for field in _chain(form.get("/Fields"), "/Kids"):
+            respell(field, "/T")
+
+
+def _chain(first: object, *links: str) -> Iterator[pikepdf.Dictionary]:
+    """Every dictionary reachable from ``first`` through the ``links`` keys, each once."""
+    seen: set[tuple[int, int]] = set()
+    stack = [first]
+    while stack and len(seen) < _MAX_WALK:
+        node = stack.pop()
+        if not isinstance(node, Array | Dictionary):
+            continue
+        if node.is_indirect:
+            if node.objgen in seen:
+                continue
+            seen.add(node.objgen)
+        if isinstance(node, Array):
+            stack.extend(reversed(list(node)))
+            continue
+        yield node
+        stack.extend(node.get(link) for link in reversed(links))

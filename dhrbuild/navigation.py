@@ -14,7 +14,10 @@ import pypdfium2 as pdfium
 from pikepdf import Dictionary, Name, OutlineItem
 
 from dhrbuild._version import __version__
+from dhrbuild.geometry import rect as pdf_rect
 from dhrbuild.merge import MergedPart
+from dhrbuild.pdftext import pdf_text
+from dhrbuild.rendering import PageUnavailable, load_page
 
 
 def nest_outline(pdf: pikepdf.Pdf, parts: Sequence[MergedPart]) -> None:
@@ -184,7 +187,7 @@ def _links(page: Dictionary) -> list[Dictionary]:
 
 def _has_contents(annot: Dictionary) -> bool:
     contents = annot.get("/Contents")
-    return isinstance(contents, pikepdf.String) and bool(str(contents).strip())
+    return isinstance(contents, pikepdf.String) and bool(pdf_text(contents).strip())
 
 
 def _target(pdf: pikepdf.Pdf, annot: Dictionary, page_numbers: dict[Any, int]) -> str:
@@ -193,7 +196,7 @@ def _target(pdf: pikepdf.Pdf, annot: Dictionary, page_numbers: dict[Any, int]) -
     dest: Any = annot.get("/Dest")
     if isinstance(action, Dictionary):
         if action.get("/S") == Name.URI and isinstance(action.get("/URI"), pikepdf.String):
-            return str(action.URI)[:_MAX_LINK_TEXT]
+            return pdf_text(action.URI)[:_MAX_LINK_TEXT]
         if action.get("/S") == Name.GoTo:
             dest = action.get("/D")
     for _ in range(4):
@@ -214,11 +217,12 @@ def _target(pdf: pikepdf.Pdf, annot: Dictionary, page_numbers: dict[Any, int]) -
 def _named_destination(pdf: pikepdf.Pdf, name: Any) -> Any:
     names = pdf.Root.get("/Names")
     if isinstance(name, pikepdf.String) and isinstance(names, Dictionary) and "/Dests" in names:
-        with contextlib.suppress(KeyError, pikepdf.PdfError, TypeError, ValueError):
-            return pikepdf.NameTree(names.Dests)[str(name)]
+        with contextlib.suppress(KeyError, pikepdf.PikepdfError, TypeError, ValueError):
+            return pikepdf.NameTree(names.Dests)[pdf_text(name)]
     old = pdf.Root.get("/Dests")
     if isinstance(old, Dictionary):
-        return old.get("/" + str(name).lstrip("/"))
+        # A name is looked up as it is: it need not be UTF-8.
+        return old.get(name if isinstance(name, Name) else "/" + pdf_text(name).lstrip("/"))
     return None
 
 
@@ -235,7 +239,7 @@ class _LinkTexts:
             data = self.source if isinstance(self.source, bytes) else self.source.read_bytes()
             self.pdf = pikepdf.open(io.BytesIO(data))
             self.document = pdfium.PdfDocument(data)
-        except (OSError, pikepdf.PdfError, pikepdf.PasswordError, pdfium.PdfiumError):
+        except (OSError, pikepdf.PikepdfError, pikepdf.PasswordError, pdfium.PdfiumError):
             # An encrypted or damaged source: the links are described by their targets.
             self.close()
         return self
@@ -260,17 +264,19 @@ class _LinkTexts:
         links = _links(self.pdf.pages[index].obj)
         if len(links) != expected:
             return []
-        page = self.document[index]
+        try:
+            page = load_page(self.document, index)
+        except PageUnavailable:
+            return []  # the links are described by their targets
         textpage = page.get_textpage()
         try:
             out = []
             for annot in links:
-                rect = [float(v) for v in annot.get("/Rect", [0, 0, 0, 0])][:4]
-                if len(rect) < 4:
+                rect = pdf_rect(annot.get("/Rect"))
+                if rect is None:  # not a rectangle: no text lies under it
                     out.append("")
                     continue
-                left, right = sorted((rect[0], rect[2]))
-                bottom, top = sorted((rect[1], rect[3]))
+                left, bottom, right, top = rect
                 text = textpage.get_text_bounded(left, bottom, right, top)
                 out.append(" ".join(text.split())[:_MAX_LINK_TEXT])
             return out

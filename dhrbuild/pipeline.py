@@ -9,7 +9,6 @@ import io
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +16,25 @@ from pathlib import Path
 import pikepdf
 
 from dhrbuild import compress
-from dhrbuild.actionplan import check_updates, load_action_plan
+from dhrbuild.actionplan import load_checked_plan
+from dhrbuild.atomic import atomic_file, reason
 from dhrbuild.checks import safety
 from dhrbuild.checks.accessibility import AccessibilityReport, check_accessibility, declare_pdfua
+from dhrbuild.checks.duplicates import check_distinct, part_keys
+from dhrbuild.checks.letter import MAX_LETTER_PAGES, PartReading, check_letter_parts, read_part
 from dhrbuild.clean import CleanResult, Removal, clean
-from dhrbuild.errors import DhrbuildError, OutputError, OutputTooLargeError
+from dhrbuild.composition import IMAGES, Composition, size_by_kind
+from dhrbuild.decoding import bounded
+from dhrbuild.errors import DhrbuildError, OutputError, OutputTooLargeError, combine
 from dhrbuild.images import CompressionReport, FitError
-from dhrbuild.inputs_report import input_step, inspect_part, save_warnings, signature_warning
-from dhrbuild.manifest import ActionPlanSource, Manifest
+from dhrbuild.inputs_report import (
+    fix_page_boxes,
+    input_step,
+    inspect_part,
+    save_warnings,
+    signature_warning,
+)
+from dhrbuild.manifest import ActionPlanSource, Manifest, missing_input
 from dhrbuild.merge import MergedPart, merge_parts
 from dhrbuild.navigation import (
     describe_links,
@@ -127,8 +137,9 @@ def _open_action_plan(manifest: Manifest, warnings: list[str]) -> tuple[pikepdf.
     spec = manifest.action_plan
     if spec.source.suffix.lower() == ".pdf":
         return open_pdf(spec.source, warnings=warnings), spec.source
-    plan = load_action_plan(spec.source, sheet=spec.sheet, warnings=warnings)
-    warnings += check_updates(plan, str(spec.source), spec.missing_updates)
+    plan = load_checked_plan(
+        spec.source, sheet=spec.sheet, missing=spec.missing_updates, warnings=warnings
+    )
     # reportlab's layout engine loads only for a plan that has to be drawn.
     from dhrbuild.render.action_plan import render_action_plan
 
@@ -139,29 +150,73 @@ def _open_action_plan(manifest: Manifest, warnings: list[str]) -> tuple[pikepdf.
 @contextlib.contextmanager
 def _open_parts(manifest: Manifest, warnings: list[str]) -> Iterator[list[_Part]]:
     slots = _slots(manifest)
+    # Every problem the inputs have is reported in one run: each part is opened even when
+    # an earlier one failed, and the errors are raised together at the end.
+    errors: list[DhrbuildError] = []
+    # The same document twice is refused before anything is opened or converted.
+    try:
+        check_distinct(manifest, warnings)
+    except DhrbuildError as exc:
+        errors.append(exc)
+    keys = part_keys(manifest)
+    readings: list[PartReading] = []
     with contextlib.ExitStack() as stack:
+        # Every stream qpdf decodes from here to the end of the build is capped (a bomb in
+        # an input raises like damage instead of exhausting memory).
+        stack.enter_context(bounded())
         parts: list[_Part] = []
-        for slot, spec in zip(slots, manifest.part_files(), strict=True):
-            if isinstance(spec, ActionPlanSource):
-                src = spec.source
-                pdf, render = _open_action_plan(manifest, warnings)
-                drawn = src.suffix.lower() != ".pdf"
-            else:
-                src = spec.file
-                pdf, render = open_part(spec, warnings=warnings)
-                drawn = False
-            stack.callback(pdf.close)
-            signatures: tuple[str, ...] = ()
-            if not drawn:  # what dhrbuild draws itself needs no inspection
-                findings = inspect_part(pdf, name=src.name, render_source=render)
-                warnings += findings.warnings
-                signatures = findings.signatures
+        for slot, spec, key in zip(slots, manifest.part_files(), keys, strict=True):
+            src = spec.source if isinstance(spec, ActionPlanSource) else spec.file
+            if not src.is_file():
+                problem = "is a folder, not a file" if src.is_dir() else "file not found"
+                errors.append(missing_input(src, key, "the manifest", problem))
+                continue
+            try:
+                if isinstance(spec, ActionPlanSource):
+                    pdf, render = _open_action_plan(manifest, warnings)
+                    drawn = src.suffix.lower() != ".pdf"
+                else:
+                    pdf, render = open_part(spec, warnings=warnings)
+                    drawn = False
+                stack.callback(pdf.close)
+                fixed, differs = fix_page_boxes(pdf, src.name)
+                warnings += fixed
+                if differs:
+                    # pdfium must see the boxes as corrected, not as the file has them.
+                    render = _resaved(pdf, src)
+                signatures: tuple[str, ...] = ()
+                if not drawn:  # what dhrbuild draws itself needs no inspection
+                    findings = inspect_part(pdf, name=src.name, render_source=render)
+                    warnings += findings.warnings
+                    signatures = findings.signatures
+                    # A part longer than any letter cannot read as one; only the letter's own
+                    # slot needs reading whatever its length (to say what it reads as).
+                    if key == "qa_letter" or len(pdf.pages) <= MAX_LETTER_PAGES:
+                        readings.append(PartReading(key, src.name, read_part(pdf, render)))
+            except DhrbuildError as exc:
+                errors.append(exc)
+                continue
             parts.append(_Part(slot, src, pdf, render, signatures))
+        error = combine(errors)
+        if error is not None:
+            raise error
+        warnings += check_letter_parts(readings, manifest.checks.letter)
         yield parts
+
+
+def _resaved(pdf: pikepdf.Pdf, source: Path) -> bytes:
+    """``pdf`` as qpdf writes it, for pdfium to render what the build has in memory."""
+    buf = io.BytesIO()
+    with input_step(source, "read"):
+        pdf.save(buf, fix_metadata_version=False)
+    return buf.getvalue()
 
 
 def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[PartResult]:
     """Open every input of the build and check the action plan, without writing anything.
+
+    The deny list is read too, as a build reads it, and no warning quotes one of its
+    entries (a file name that does is replaced by a note naming the list line).
 
     Args:
         manifest: The validated manifest.
@@ -171,26 +226,33 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
         Each part with its source and page count (``bytes`` is the input file's size).
 
     Raises:
-        DhrbuildError: The first input that cannot be used.
+        DhrbuildError: Every input that cannot be used and every problem of the action plan,
+            together (a :class:`~dhrbuild.errors.ProblemsError` when there are several, with
+            the most fundamental exit code).
     """
     found: list[str] = warnings if warnings is not None else []
     results: list[PartResult] = []
-    with _open_parts(manifest, found) as parts:
-        first = 1
-        for part in parts:
-            n = len(part.pdf.pages)
-            results.append(
-                PartResult(
-                    part.slot.kind,
-                    part.slot.title,
-                    part.slot.heading,
-                    part.source,
-                    first,
-                    n,
-                    part.source.stat().st_size,
+    deny = safety.load_deny_list(manifest.checks.deny_list, warnings=found)
+    try:
+        with _open_parts(manifest, found) as parts:
+            first = 1
+            for part in parts:
+                n = len(part.pdf.pages)
+                results.append(
+                    PartResult(
+                        part.slot.kind,
+                        part.slot.title,
+                        part.slot.heading,
+                        part.source,
+                        first,
+                        n,
+                        part.source.stat().st_size,
+                    )
                 )
-            )
-            first += n
+                first += n
+    finally:
+        if deny is not None:
+            found[:] = [deny.scrub(w) for w in found]
     return results
 
 
@@ -322,7 +384,14 @@ def _stamp(build: _Build) -> None:
                 part.pdf, part.slot.heading, render_source=part.render_source
             )
         for placed in placements:
-            if placed.position == "shrunk":
+            if not placed.rendered:
+                build.warnings.append(
+                    f"{part.source.name} page {placed.page_index + 1}: it cannot be rendered "
+                    f"to find its content, so the heading '{part.slot.heading}' went at the "
+                    f"top and the page was scaled to {placed.scale:.0%} below it; check the "
+                    "page in the output, or export the part again"
+                )
+            elif placed.position == "shrunk":
                 build.warnings.append(
                     f"{part.source.name} page {placed.page_index + 1}: content scaled to "
                     f"{placed.scale:.0%} to make room for the heading '{part.slot.heading}'"
@@ -361,8 +430,10 @@ def _check_safety(build: _Build, written: Path) -> None:
     review = build.manifest.review
     options = safety.OutputChecks(
         parts=[
-            safety.PartPages(m.slot.bookmark, m.slot.kind, m.pages.start, m.pages.count)
-            for m in build.merged
+            safety.PartPages(
+                m.slot.bookmark, m.slot.kind, m.pages.start, m.pages.count, source=p.source.name
+            )
+            for m, p in zip(build.merged, build.parts, strict=True)
         ],
         output_name=build.out_path.name,
         pseudonym=review.pseudonym,
@@ -414,16 +485,8 @@ def _declare_accessibility(build: _Build) -> None:
 def _write_checked(build: _Build) -> BuildResult:
     pdf, merged, out_path, limit = build.pdf, build.merged, build.out_path, build.limit
     expected_pages = sum(len(p.pdf.pages) for p in build.parts)
-    try:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise OutputError(out_path, f"cannot write here ({exc.strerror or exc})") from None
-    tmp = Path(tmp_name)
-    try:
-        os.close(fd)
+    with atomic_file(out_path, what="the output") as temp:
+        tmp = temp.path
         fit_error: FitError | None = None
         try:
             build.compression = compress.save_within(
@@ -455,33 +518,41 @@ def _write_checked(build: _Build) -> BuildResult:
                 )
             part_bytes = _part_bytes(written, merged)
             accessibility = check_accessibility(written)
+            # Too large: what the bytes are spent on says what to reduce (not always images).
+            made_of = size_by_kind(written, size) if size >= limit else Composition([])
         _check_safety(build, tmp)
         if size >= limit:
             ranked = sorted(
-                zip((m.slot.bookmark for m in merged), part_bytes, strict=True),
+                zip(
+                    (
+                        f"{m.slot.bookmark} ({p.source.name})"
+                        for m, p in zip(merged, build.parts, strict=True)
+                    ),
+                    part_bytes,
+                    strict=True,
+                ),
                 key=lambda x: -x[1],
             )
+            has_images = any(kind == IMAGES for kind, _ in made_of.kinds)
             raise OutputTooLargeError(
                 size,
                 limit,
                 ranked[:3],
+                path=out_path,
                 images=fit_error.largest if fit_error else None,
                 tried=fit_error.tried
                 if fit_error
                 else "output.compression is lossless, so no image was changed; "
-                "'fit' would re-encode images to fit",
+                "'fit' would re-encode images to fit"
+                if has_images
+                else "the file has no images, so no setting of output.compression can help",
+                kinds=made_of.kinds,
+                advice=made_of.advice(),
             )
-        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
-        tmp.replace(out_path)
-    except DhrbuildError:
-        tmp.unlink(missing_ok=True)
-        raise
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(out_path, f"cannot write the output ({exc.strerror or exc})") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        with tmp.open("rb+") as fh:
+            digest = hashlib.sha256(fh.read()).hexdigest()
+            os.fsync(fh.fileno())
+        temp.commit()
     results = [
         PartResult(
             m.slot.kind,
@@ -575,29 +646,18 @@ def _signed_letter_copy(build: _Build) -> Iterator[Callable[[], list[Path]]]:
                 target,
                 "the signed QA letter would be copied over an input; choose another output.path",
             )
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        os.close(fd)
-        shutil.copyfile(source, tmp_name)
-    except OSError as exc:
-        raise OutputError(
-            target, f"cannot write the signed QA letter beside the output ({exc.strerror or exc})"
-        ) from None
-    tmp = Path(tmp_name)
+    with atomic_file(target, what="the signed QA letter beside the output") as temp:
+        shutil.copyfile(source, temp.path)
 
-    def publish() -> list[Path]:
-        try:
-            tmp.replace(target)
-        except OSError as exc:
-            raise OutputError(
-                target,
-                f"the publication was written, but the signed QA letter could not be put "
-                f"beside it ({exc.strerror or exc}); copy the letter there by hand",
-            ) from None
-        return [target]
+        def publish() -> list[Path]:
+            try:
+                temp.commit()
+            except OSError as exc:
+                raise OutputError(
+                    target,
+                    f"the publication was written, but the signed QA letter could not be put "
+                    f"beside it ({reason(exc)}); copy the letter there by hand",
+                ) from None
+            return [target]
 
-    try:
         yield publish
-    finally:
-        tmp.unlink(missing_ok=True)

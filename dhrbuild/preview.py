@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
+from dhrbuild.atomic import reason, write_file
 from dhrbuild.describe import FoundPart, describe
 from dhrbuild.errors import OutputError
 from dhrbuild.render.fonts import FONT_DIR
+from dhrbuild.rendering import PageUnavailable, load_page, render
 
 TILE_HEIGHT = 180
 """Thumbnail height in pixels; widths follow each page's shape."""
@@ -47,6 +50,38 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.I
         return ImageFont.truetype(str(Path(FONT_DIR) / name), size)
     except OSError:
         return ImageFont.load_default()
+
+
+def _thumbnail(
+    doc: pdfium.PdfDocument | None, index: int, tile_height: int, skip: bool
+) -> Image.Image:
+    """Page ``index`` drawn ``tile_height`` pixels high (at most four times as wide).
+
+    A page that cannot be drawn (pdfium cannot load it, it has no area, or its content or
+    an image on it is too large to decode: see :func:`dhrbuild.describe.describe`) gets a
+    crossed-out tile.
+    """
+    if not skip:
+        try:
+            page = load_page(doc, index)
+        except PageUnavailable:
+            page = None
+        if page is not None:
+            try:
+                width, height = (max(float(v), 1e-3) for v in page.get_size())
+                scale = min(tile_height / height, 4 * tile_height / width)
+                bitmap = render(page, scale=scale, may_draw_forms=True)
+                drawn: Image.Image = bitmap.to_pil().convert("RGB")
+                return drawn
+            except PageUnavailable:
+                pass
+            finally:
+                page.close()
+    tile = Image.new("RGB", (round(tile_height / 2**0.5), tile_height), "#ffffff")
+    draw = ImageDraw.Draw(tile)
+    draw.line((0, 0, *tile.size), fill="#9a9a9a")
+    draw.line((0, tile.height, tile.width, 0), fill="#9a9a9a")
+    return tile
 
 
 def _sheet_paths(output: Path, count: int) -> list[Path]:
@@ -94,17 +129,18 @@ def render_preview(
         raise OutputError(output, "the preview must be a .png file")
     info = describe(pdf_path)
     parts = info.parts
-    doc = pdfium.PdfDocument(pdf_path)
+    try:
+        doc: pdfium.PdfDocument | None = pdfium.PdfDocument(pdf_path)
+    except pdfium.PdfiumError:  # a file qpdf reads and pdfium cannot: every tile crossed out
+        doc = None
     try:
         thumbs: list[Image.Image] = []
-        for i in range(len(doc)):
-            page = doc[i]
-            scale = tile_height / max(page.get_height(), 1)
-            bitmap = page.render(scale=scale, may_draw_forms=True)
-            thumbs.append(bitmap.to_pil().convert("RGB"))
-            page.close()
+        for i in range(len(doc) if doc is not None else info.pages):
+            skip = i + 1 in info.unreadable_pages or i + 1 in info.unrenderable_pages
+            thumbs.append(_thumbnail(doc, i, tile_height, skip or doc is None))
     finally:
-        doc.close()
+        if doc is not None:
+            doc.close()
     n_sheets = max(1, -(-len(thumbs) // pages_per_sheet))
     paths = _sheet_paths(output, n_sheets)
     tiles: list[Tile] = []
@@ -112,7 +148,7 @@ def render_preview(
     cell_w = max((t.width for t in thumbs), default=tile_height) + _GAP
     cell_h = tile_height + _LABEL + _BAND + _GAP
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
+        # write_file creates the folder, and removes it again if it cannot write the sheet.
         for s, path in enumerate(paths):
             chunk = range(s * pages_per_sheet, min(len(thumbs), (s + 1) * pages_per_sheet))
             rows = max(1, -(-len(chunk) // columns))
@@ -150,7 +186,9 @@ def render_preview(
                         part.title if part else None,
                     )
                 )
-            sheet.save(path, format="PNG", optimize=True)
+            png = io.BytesIO()
+            sheet.save(png, format="PNG", optimize=True)
+            write_file(path, png.getvalue(), what="the preview")
     except OSError as exc:
-        raise OutputError(output, f"cannot write the preview ({exc.strerror or exc})") from None
+        raise OutputError(output, f"cannot write the preview ({reason(exc)})") from None
     return Preview(paths, tiles)

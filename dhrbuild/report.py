@@ -7,14 +7,19 @@ import datetime as dt
 import enum
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from dhrbuild._version import __version__
-from dhrbuild.checks.safety import CheckResult, DenyList, PublicationCheckError, load_deny_list
+from dhrbuild.atomic import write_file
+from dhrbuild.checks.safety import (
+    CheckResult,
+    DenyList,
+    PublicationCheckError,
+    load_deny_list,
+    scrub_data,
+)
 from dhrbuild.clean import Removal
 from dhrbuild.errors import DhrbuildError, OutputError
 from dhrbuild.manifest import Manifest
@@ -97,19 +102,6 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _scrub(value: Any, deny: DenyList | None) -> Any:
-    """Replace every string that quotes a deny-list entry (file names, titles, warnings)."""
-    if deny is None:
-        return value
-    if isinstance(value, str):
-        return deny.scrub(value)
-    if isinstance(value, dict):
-        return {k: _scrub(v, deny) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, deny) for v in value]
-    return value
-
-
 def build_report(
     manifest: Manifest,
     *,
@@ -188,7 +180,8 @@ def build_report(
             report["checks"] = _checks(error.results)
         if error is not None:
             report["error"] = {"exit_code": int(error.exit_code), "lines": error.lines()}
-    scrubbed: dict[str, Any] = _scrub(report, deny)
+    # File names, titles, warnings and error lines: none may quote a deny-list entry.
+    scrubbed: dict[str, Any] = scrub_data(report, deny)
     return scrubbed
 
 
@@ -214,21 +207,7 @@ def write_report(path: str | Path, report: dict[str, Any], *, protect: Sequence[
             "another file name, such as build-report.json",
         )
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-    tmp: Path | None = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        tmp = Path(name)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        tmp.replace(target)
-    except OSError as exc:
-        raise OutputError(
-            target, f"cannot write the build report ({exc.strerror or exc}); choose another path"
-        ) from None
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
+    write_file(target, text.encode("utf-8"), what="the build report")
     return target
 
 

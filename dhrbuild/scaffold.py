@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from dhrbuild.atomic import reason, write_file
 from dhrbuild.errors import OutputError
+from dhrbuild.placeholders import PLACEHOLDER
 from dhrbuild.schema import schema_comment
 
 MANIFEST_TEMPLATE = """\
@@ -15,17 +18,19 @@ MANIFEST_TEMPLATE = """\
 #   dhrbuild validate manifest.yaml     (checks everything, writes nothing)
 #   dhrbuild assemble manifest.yaml     (writes output.path)
 # Paths are relative to this folder. Every key is explained by `dhrbuild schema`.
+# Replace every FILL IN: validate refuses the manifest until no FILL IN is left.
+# Dates may be written 2026-10-01, 01/10/2026 or 1 October 2026.
 version: 1
 
 review:
-  # The PDF's title. Use the pseudonym only: never a real name.
-  title: "Domestic Homicide Review: the death of {pseudonym}"
-  pseudonym: {pseudonym}
-  # The Community Safety Partnership: becomes the PDF's author (never a person).
+  # The PDF's title, as readers will see it. Use the pseudonym only: never a real name.
+  title: {title}
+  pseudonym: {pseudonym}          # the pseudonym the family agreed
+  # The Community Safety Partnership: becomes the PDF's author and signs the emails.
   partnership: {partnership}
   language: en-GB          # BCP 47 tag, e.g. en-GB or cy-GB
   kind: DHR                # DHR, or DARDR (Domestic Abuse Related Death Review)
-  # date: {today}         # optional publication date, written into the PDF
+  # date: {today_uk}       # optional publication date, written into the PDF
 
 # The parts, in any order here: dhrbuild always publishes them in the mandated order
 # (executive summary, overview report, Annex A action plan, further annexes, QA letter last).
@@ -36,7 +41,7 @@ report: overview-report.pdf
 
 action_plan:
   source: action-plan.yaml   # or .csv/.xlsx, or a finished .pdf used as it is
-  as_at: {today}             # the date the implementation updates are current to
+  as_at: FILL IN             # the date the implementation updates are current to, e.g. {today_uk}
   missing_updates: error     # an open action without a dated update stops the build; or warn
 
 # Further annexes, after the action plan and before the letter (delete if none).
@@ -55,20 +60,22 @@ output:
 
 ACTION_PLAN_TEMPLATE = """\
 # The action plan, drawn by dhrbuild as Annex A. One entry per recommendation.
+# Replace every FILL IN: validate refuses the plan until no FILL IN is left.
 # Every action that is not complete needs at least one dated update under `updates`.
+# Dates may be written 2026-10-01, 01/10/2026 or 1 October 2026.
 actions:
   - number: 1
-    recommendation: "Write the recommendation here."
-    scope: local               # local, regional or national
-    action: "What will be done to meet it."
-    lead_agency: "The agency that leads"
-    key_milestones: "Milestones achieved in enacting the recommendation."
-    target_date: {target}
-    # completion: "{today}: date of completion and outcome"
-    status: in progress        # not started, in progress or complete
+    recommendation: FILL IN    # the recommendation, as the report words it
+    scope: FILL IN             # local, regional or national
+    action: FILL IN            # what will be done to enact it
+    lead_agency: FILL IN       # the agency that leads
+    key_milestones: FILL IN    # milestones achieved in enacting the recommendation (or "")
+    target_date: FILL IN       # the date it should be complete by, e.g. {target_uk} (or empty)
+    # completion: "{today_uk}: date of completion and outcome"
+    status: FILL IN            # not started, in progress or complete
     updates:
-      - date: {today}
-        note: "What has happened since the review was approved."
+      - date: FILL IN          # the date of the update, e.g. {today_uk}
+        note: FILL IN          # what has happened since the review was approved
 """
 
 FILES = ("manifest.yaml", "action-plan.yaml")
@@ -83,20 +90,29 @@ class Scaffold:
     still_needed: list[str]
 
 
+def _yaml_text(value: str | None) -> str:
+    """``value`` as a YAML scalar (quoted, so any text is safe), or the placeholder."""
+    return PLACEHOLDER if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def init_review(
     folder: str | Path,
     *,
-    pseudonym: str = "Alex",
-    partnership: str = "Northshire Community Safety Partnership",
+    pseudonym: str | None = None,
+    partnership: str | None = None,
     today: dt.date | None = None,
 ) -> Scaffold:
     """Create a review folder with a commented ``manifest.yaml`` and ``action-plan.yaml``.
 
+    What only the user can know is never invented: a value not given, the ``as_at`` date and
+    the action plan's contents are written as ``FILL IN``, which :func:`dhrbuild.load_manifest`
+    and the action plan's reader refuse, naming each key, until it is replaced.
+
     Args:
         folder: The folder to create or fill; existing files are never overwritten.
-        pseudonym: The victim's pseudonym for the title.
-        partnership: The Community Safety Partnership's name.
-        today: The date written as ``as_at`` and in the example update; default today.
+        pseudonym: The victim's pseudonym, for the title; ``None`` writes the placeholder.
+        partnership: The Community Safety Partnership's name; ``None`` writes the placeholder.
+        today: The date the comments give as an example; default today.
 
     Returns:
         The files written and the documents the manifest still expects.
@@ -114,28 +130,29 @@ def init_review(
             folder / clashes[0],
             "already exists; init never overwrites files: choose an empty folder or move it",
         )
-    slug = "".join(c if c.isalnum() else "-" for c in pseudonym.lower()).strip("-") or "review"
+    slug = "".join(c if c.isalnum() else "-" for c in (pseudonym or "").lower()).strip("-")
+    title = None if pseudonym is None else f"Domestic Homicide Review: the death of {pseudonym}"
+    target = day.replace(year=day.year + 1, day=28 if (day.month, day.day) == (2, 29) else day.day)
     fields = {
         "schema": schema_comment(),
-        "pseudonym": pseudonym,
-        "partnership": partnership,
-        "today": day.isoformat(),
-        "slug": slug,
-        "target": day.replace(year=day.year + 1).isoformat()
-        if day.month != 2 or day.day != 29
-        else day.replace(year=day.year + 1, day=28).isoformat(),
+        "title": _yaml_text(title),
+        "pseudonym": _yaml_text(pseudonym),
+        "partnership": _yaml_text(partnership),
+        "today_uk": day.strftime("%d/%m/%Y"),
+        "target_uk": target.strftime("%d/%m/%Y"),
+        "slug": slug or "review",
     }
     try:
         folder.mkdir(parents=True, exist_ok=True)
         written = []
         for name, template in zip(FILES, (MANIFEST_TEMPLATE, ACTION_PLAN_TEMPLATE), strict=True):
             path = folder / name
-            with path.open("x", encoding="utf-8") as fh:  # "x": never overwrite
-                fh.write(template.format(**fields))
+            text = template.format(**fields)
+            write_file(path, text.encode("utf-8"), what=name, overwrite=False)
             written.append(path)
     except FileExistsError as exc:
         raise OutputError(exc.filename, "already exists; init never overwrites files") from None
     except OSError as exc:
-        raise OutputError(folder, f"cannot write here ({exc.strerror or exc})") from None
+        raise OutputError(folder, f"cannot write here ({reason(exc)})") from None
     needed = ["executive-summary.pdf", "overview-report.pdf", "glossary.pdf", "qa-letter.pdf"]
     return Scaffold(folder, written, [n for n in needed if not (folder / n).exists()])

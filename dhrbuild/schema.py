@@ -74,6 +74,8 @@ def _type(prop: dict[str, Any], defs: dict[str, Any]) -> str:
         return f"list of {_type(prop.get('items', {}), defs)}"
     if fmt == "date":
         return "date (YYYY-MM-DD)"
+    if fmt == "dhrbuild-date":
+        return "date (YYYY-MM-DD or DD/MM/YYYY)"
     if fmt == "path":
         return "path"
     return str(kind)

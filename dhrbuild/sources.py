@@ -65,7 +65,7 @@ def open_pdf(
         ) from None
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
-    except (pikepdf.PdfError, RuntimeError, ValueError) as exc:
+    except (pikepdf.PikepdfError, RuntimeError, ValueError) as exc:
         raise InputError(
             path,
             f"not a readable PDF ({_first_line(exc, path)}); export it again as PDF from the "
@@ -78,7 +78,7 @@ def open_pdf(
         if 0 < n <= MAX_PAGES:
             for _ in pdf.objects:  # reading each object makes qpdf repair it now
                 pass
-    except (pikepdf.PdfError, RuntimeError, ValueError) as exc:
+    except (pikepdf.PikepdfError, RuntimeError, ValueError) as exc:
         pdf.close()
         raise InputError(
             path,

@@ -8,22 +8,28 @@ import math
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pikepdf
-import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
-from dhrbuild.errors import InputError
+from dhrbuild import geometry
+from dhrbuild.decoding import (
+    DECODE_ERRORS,
+    PARSE_ERRORS,
+    jpeg_problem,
+    jpeg_size,
+    unrenderable,
+)
 from dhrbuild.geometry import Matrix, concat
+from dhrbuild.pdftext import pdf_text
 from dhrbuild.render.fonts import BOLD, register_fonts
-from dhrbuild.rendering import open_matching
+from dhrbuild.rendering import PageUnavailable, PartRenderer, load_page, render
 
 Box = tuple[float, float, float, float]
 """A rectangle as ``(x0, y0, x1, y1)`` with ``x0 <= x1`` and ``y0 <= y1``."""
@@ -101,6 +107,10 @@ class StampPlacement:
     """The factor the page's content was scaled by; 1.0 unless ``shrunk``."""
     band: tuple[float, float, float, float]
     """``(x0, y0, x1, y1)`` of the band the heading is drawn in; all zero if nothing was drawn."""
+    rendered: bool = True
+    """False when the page could not be rendered (pdfium cannot, or an image on it is too
+    large to decode): its whole area was taken for content, so the heading went at the top
+    with the content shrunk below it."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +181,10 @@ def stamp_headings(
     changed. The heading is drawn in embedded bold TrueType, shrunk down to
     ``MIN_FONT_SIZE`` and then truncated with an ellipsis if it is too long for the page,
     and marked as a pagination artifact. A page whose visible area is empty gets nothing.
+    A page that cannot be rendered (pdfium cannot load or draw it, or an image on it is a
+    decompression bomb) is taken to be all content: the heading goes at the top and the
+    content is shrunk below it, and its placement says ``rendered=False``. The visible area
+    is read as :func:`dhrbuild.geometry.page_boxes` reads it (CropBox within MediaBox).
 
     Args:
         pdf: The part, opened with pikepdf; changed in place.
@@ -187,7 +201,6 @@ def stamp_headings(
     Raises:
         ValueError: ``heading`` is blank.
         IndexError: A page index is out of range.
-        InputError: The pages cannot be rendered to find their content.
     """
     text = " ".join(heading.split())
     if not text:
@@ -206,7 +219,7 @@ def stamp_headings(
     register_fonts()
     text = _drawable(text)
     name = str(render_source) if isinstance(render_source, Path) else "<part>"
-    document = _open_renderer(pdf, render_source, name)
+    document = PartRenderer(pdf, render_source, forms=True)
     forms: dict[tuple[str, float], pikepdf.Stream] = {}
     done_annotations: set[tuple[int, int]] = set()
     placements: list[StampPlacement] = []
@@ -218,7 +231,16 @@ def stamp_headings(
             if width < 1 or height < 1:
                 placements.append(StampPlacement(index, "top", 1.0, (0.0, 0.0, 0.0, 0.0)))
                 continue
-            plan = _content_plan(document, index, name, page, view)
+            rendered = True
+            try:
+                if unrenderable(page.obj) is not None:
+                    # pdfium decodes a JPEG bomb as its header says: 900 MB, seconds.
+                    raise PageUnavailable("an image on the page is too large to render")
+                plan = _content_plan(document, index, name, page, view)
+            except PageUnavailable:
+                # Nothing is known of where the content lies: all of the page may be
+                # content, and the heading must cover none of it.
+                plan, rendered = _plan(width, height, (0.0, 0.0, width, height)), False
             line, size = _fit(text, plan.band[2] - plan.band[0], plan.font_size, plan.min_font_size)
             stamp = b""
             if line:
@@ -234,7 +256,7 @@ def stamp_headings(
                 shrink = concat(concat(view.from_user, plan.shrink), view.to_user)
                 _transform_annotations(page.obj, shrink, done_annotations)
             _wrap_contents(page, shrink, view.box, stamp)
-            placements.append(StampPlacement(index, plan.position, plan.scale, plan.band))
+            placements.append(StampPlacement(index, plan.position, plan.scale, plan.band, rendered))
     finally:
         document.close()
     return placements
@@ -396,16 +418,13 @@ def _add_xobject(page: pikepdf.Page, form: pikepdf.Stream) -> pikepdf.Name:
     resources = obj.get(pikepdf.Name.Resources)
     if not isinstance(resources, pikepdf.Dictionary):
         resources = _inherited(obj, "/Resources")
-    # Shallow copies, so that resources shared with other pages do not change.
-    own = pikepdf.Dictionary()
-    if isinstance(resources, pikepdf.Dictionary):
-        for key, value in resources.items():
-            own[key] = value
-    xobjects = pikepdf.Dictionary()
+    # Shallow copies, so that resources shared with other pages do not change: qpdf's own
+    # copies, whose entries never pass through Python (a real such as 1e308 would come back
+    # as digits that no reader can parse), and that drop null entries, which are no entries
+    # (ISO 32000-1 7.3.7).
+    own = resources.copy() if isinstance(resources, pikepdf.Dictionary) else pikepdf.Dictionary()
     old = own.get(pikepdf.Name.XObject)
-    if isinstance(old, pikepdf.Dictionary):
-        for key, value in old.items():
-            xobjects[key] = value
+    xobjects = old.copy() if isinstance(old, pikepdf.Dictionary) else pikepdf.Dictionary()
     taken = {str(k) for d in own.values() if isinstance(d, pikepdf.Dictionary) for k in d}
     n = 0
     while (name := f"/DhrHeading{n or ''}") in taken:
@@ -462,24 +481,24 @@ def _balance(page: pikepdf.Page) -> tuple[int, int, bool, int]:
     in_text = False
     try:
         instructions = pikepdf.parse_content_stream(page, "q Q BT ET BMC BDC EMC")
-    except (pikepdf.PdfError, ValueError, TypeError):
+    except PARSE_ERRORS:
         return 0, 0, False, 0
     for instruction in instructions:
         if not isinstance(instruction, pikepdf.ContentStreamInstruction):
             continue
-        op = str(instruction.operator)
-        if op == "q":
+        op = bytes(instruction.operator)  # an operator's bytes need not be UTF-8
+        if op == b"q":
             depth += 1
-        elif op == "Q":
+        elif op == b"Q":
             depth -= 1
             lowest = min(lowest, depth)
-        elif op == "BT":
+        elif op == b"BT":
             in_text = True
-        elif op == "ET":
+        elif op == b"ET":
             in_text = False
-        elif op in ("BMC", "BDC"):
+        elif op in (b"BMC", b"BDC"):
             marked += 1
-        elif op == "EMC":
+        elif op == b"EMC":
             marked = max(0, marked - 1)
     return -lowest, depth, in_text, marked
 
@@ -514,18 +533,6 @@ def _transform_annotations(
                 )
 
 
-def _open_renderer(pdf: pikepdf.Pdf, source: bytes | Path, name: str) -> Any:
-    """Open the part with pdfium, forms drawn, on the pages that qpdf sees."""
-    document = open_matching(pdf, source, forms=True)
-    if document is None:
-        raise InputError(
-            name,
-            "its pages cannot be rendered to find where the annex heading can go; re-save "
-            "the PDF from the program that made it, or print it to a new PDF, and build again",
-        )
-    return document
-
-
 def _ink_bounds(
     document: Any,
     index: int,
@@ -546,7 +553,7 @@ def _ink_bounds(
     both boxes are the rendered one.
 
     Args:
-        document: The part opened with pdfium.
+        document: The part opened with pdfium (a document or a :class:`PartRenderer`).
         index: Zero-based page index.
         name: The part's name, for errors.
         source: The same page opened with pikepdf, to find the images that can be skipped.
@@ -554,21 +561,19 @@ def _ink_bounds(
 
     Returns:
         ``(within, around)``, each ``None`` for a page without ink.
+
+    Raises:
+        PageUnavailable: pdfium cannot load or render the page.
     """
-    try:
-        page = document[index]
-    except pdfium.PdfiumError as exc:
-        raise InputError(
-            name,
-            f"page {index + 1} cannot be rendered to find where the annex heading can go "
-            f"({exc}); re-save the PDF or print it to a new PDF and build again",
-        ) from exc
+    page = load_page(document, index)
     try:
         view = _View(_normal(page.get_bbox()), int(page.get_rotation()))
         width, height = view.width, view.height
         longest = max(width, height)
         if width <= 0 or height <= 0:
-            return None, None
+            # pdfium shows nothing (a CropBox outside the MediaBox), which is not what the
+            # page shows elsewhere (see geometry.page_boxes): where its content is is unknown.
+            raise PageUnavailable("pdfium sees a page of no area")
         scale = max(RENDER_DPI / 72, MIN_RENDER_PX / longest)
         scale = min(scale, MAX_RENDER_PX / longest)
         images = [] if source is None else _take_plain_jpegs(page, source, scale)
@@ -610,7 +615,8 @@ def _ink_bounds(
 
 def _render_grey(page: Any, scale: float, background: int) -> np.ndarray[Any, np.dtype[np.uint8]]:
     """Render ``page`` in grey over a ``background`` grey level, forms and annotations drawn."""
-    bitmap = page.render(
+    bitmap = render(
+        page,
         scale=scale,
         grayscale=True,
         draw_annots=True,
@@ -804,10 +810,12 @@ def _optional(obj: Any) -> bool:
 
 def _jpeg_opens(data: bytes, width: int, height: int) -> bool:
     """Whether Pillow reads the JPEG header as an image of this size in grey or colour."""
+    if jpeg_size(data) != (width, height):
+        return False  # and a JPEG bomb is never opened: Pillow would warn
     try:
         with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
             return image.size == (width, height) and image.mode in ("L", "RGB")
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except DECODE_ERRORS:
         return False
 
 
@@ -892,7 +900,7 @@ def _plain_state(state: object) -> bool:
     blend = state.get(pikepdf.Name.BM)
     if blend is not None:
         modes = list(blend) if isinstance(blend, pikepdf.Array) else [blend]
-        if any(str(mode) not in _NORMAL_BLEND for mode in modes):
+        if any(pdf_text(mode) not in _NORMAL_BLEND for mode in modes):
             return False
     return all(
         state.get(key) in (None, pikepdf.Name.Identity, pikepdf.Name.Default)
@@ -1048,13 +1056,15 @@ def _jpeg_darkness(
         An array of ``size`` (rows by columns), or ``None`` if the JPEG cannot be decoded.
     """
     across, down = (size[1], size[0]) if swap else size  # along the image's rows, columns
+    if jpeg_problem(data) is not None:
+        return None
     try:
         with Image.open(io.BytesIO(data), formats=["JPEG"]) as image:
             width, height = image.size
             reduce = next((r for r in (8, 4, 2) if width / r >= across and height / r >= down), 1)
             image.draft("L", (width // reduce, height // reduce))
             levels = np.asarray(image.convert("L"), dtype=np.float32)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except DECODE_ERRORS:
         return None
     stretched = _area_stretch(_area_stretch(levels, across).T, down).T
     if swap:
@@ -1082,91 +1092,19 @@ def _area_stretch(
     return np.asarray(np.floor(means + np.float32(0.5)), dtype=np.float32)
 
 
-def _inherited(page: pikepdf.Dictionary, key: str) -> pikepdf.Object | None:
-    """Return ``key`` from the page or the nearest ancestor in the page tree that has it."""
-    node: pikepdf.Object | None = page
-    seen: set[tuple[int, int]] = set()
-    for _ in range(_MAX_TREE_DEPTH):
-        if not isinstance(node, pikepdf.Dictionary):
-            return None
-        value = node.get(key)
-        if value is not None:
-            return value
-        if node.is_indirect:
-            if node.objgen in seen:
-                return None
-            seen.add(node.objgen)
-        node = node.get(pikepdf.Name.Parent)
-    return None
-
-
-def _rotation(page: pikepdf.Dictionary) -> int:
-    """The page's clockwise rotation as pdfium and other viewers apply it: 0, 90, 180 or 270."""
-    value = _number_value(_inherited(page, "/Rotate"))
-    if value is None or not abs(value) < 1e9:
-        return 0
-    quarter = int(int(value) / 90)  # truncates toward zero, as pdfium does
-    return (quarter % 4) * 90
+# Pages, numbers and rectangles are read as dhrbuild reads them everywhere (dhrbuild.geometry).
+_inherited = geometry.inherited
+_rotation = geometry.rotation
+_numbers = geometry.numbers
+_number_value = geometry.number
+_rect = geometry.rect
+_normal = geometry.normal
+_empty = geometry.empty
 
 
 def _visible_box(page: pikepdf.Dictionary) -> Box:
-    """The page's CropBox clipped to its MediaBox (empty if they do not meet)."""
-    media = _rect(_inherited(page, "/MediaBox"))
-    if media is None or _empty(media):
-        media = _LETTER
-    crop = _rect(_inherited(page, "/CropBox"))
-    if crop is None or _empty(crop):
-        return media
-    box = (
-        max(crop[0], media[0]),
-        max(crop[1], media[1]),
-        min(crop[2], media[2]),
-        min(crop[3], media[3]),
-    )
-    if box[0] > box[2] or box[1] > box[3]:
-        return (0.0, 0.0, 0.0, 0.0)
-    return box
-
-
-def _numbers(value: object) -> list[float] | None:
-    """The numbers in a PDF array, or ``None`` if it is not an array of numbers."""
-    if not isinstance(value, pikepdf.Array):
-        return None
-    out = []
-    for item in value:
-        number = _number_value(item)
-        if number is None:
-            return None
-        out.append(number)
-    return out
-
-
-def _number_value(value: object) -> float | None:
-    """A PDF number as a float, whichever way pikepdf converts it; ``None`` for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float, Decimal)):
-        return float(value)
-    if isinstance(value, (pikepdf.Integer, pikepdf.Real)):
-        return float(value)
-    return None
-
-
-def _rect(value: object) -> Box | None:
-    """A PDF rectangle, normalised, or ``None`` if ``value`` is not one."""
-    numbers = _numbers(value)
-    if numbers is None or len(numbers) < 4:
-        return None
-    return _normal((numbers[0], numbers[1], numbers[2], numbers[3]))
-
-
-def _normal(box: Sequence[float]) -> Box:
-    x0, y0, x1, y1 = (float(v) for v in box[:4])
-    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
-
-
-def _empty(box: Box) -> bool:
-    return box[0] >= box[2] or box[1] >= box[3]
+    """The page's CropBox clipped to its MediaBox, as :func:`geometry.page_boxes` reads them."""
+    return geometry.page_boxes(page).visible
 
 
 def _clip(box: Box, width: float, height: float) -> Box | None:

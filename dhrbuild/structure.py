@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
+from dhrbuild.decoding import PARSE_ERRORS
+from dhrbuild.pdftext import pdf_text
 from dhrbuild.roles import STANDARD_ROLES
 
 _OBJGEN = tuple[int, int]
@@ -241,26 +243,29 @@ def _retag_flattened(
         xobjects = page.obj.get("/Resources", Dictionary()).get("/XObject")
         if not isinstance(xobjects, Dictionary):
             continue
-        names = {
-            str(k): v.objgen for k, v in xobjects.items() if v.is_indirect and v.objgen in wanted
-        }
-        if not names:
+        if not any(
+            isinstance(v, pikepdf.Object) and v.is_indirect and v.objgen in wanted
+            for v in xobjects.values()
+        ):
             continue
         try:
             instructions = list(pikepdf.parse_content_stream(page))
-        except (pikepdf.PdfError, ValueError, TypeError):
+        except PARSE_ERRORS:
             continue
         mcids = [-1]
         for ins in instructions:
-            if isinstance(ins, pikepdf.ContentStreamInstruction) and str(ins.operator) == "BDC":
+            if isinstance(ins, pikepdf.ContentStreamInstruction) and bytes(ins.operator) == b"BDC":
                 props = ins.operands[1] if len(ins.operands) > 1 else None
                 if isinstance(props, Dictionary) and isinstance(props.get("/MCID"), int):
                     mcids.append(int(props.MCID))
         depth, out, added = 0, [], []
         for ins in instructions:
-            op = str(ins.operator) if isinstance(ins, pikepdf.ContentStreamInstruction) else ""
-            depth += 1 if op in ("BMC", "BDC") else -1 if op == "EMC" and depth else 0
-            drawn = names.get(str(ins.operands[0])) if op == "Do" and ins.operands else None
+            # Operators and names by their bytes: neither need be UTF-8.
+            op = bytes(ins.operator) if isinstance(ins, pikepdf.ContentStreamInstruction) else b""
+            depth += 1 if op in (b"BMC", b"BDC") else -1 if op == b"EMC" and depth else 0
+            shown = ins.operands[0] if op == b"Do" and ins.operands else None
+            target = xobjects.get(shown) if isinstance(shown, Name) else None
+            drawn = target.objgen if isinstance(target, Stream) and target.is_indirect else None
             if drawn is None or depth or not wanted.get(drawn):
                 out.append(ins)
                 continue
@@ -337,7 +342,7 @@ def _is_element(obj: object) -> bool:
 def _lang(value: object) -> str | None:
     if not isinstance(value, pikepdf.String):
         return None
-    text = str(value).strip("\x00 ").replace("_", "-")
+    text = pdf_text(value).strip("\x00 ").replace("_", "-")
     return text or None
 
 
@@ -537,7 +542,7 @@ class _PartImport:
         spaces = [n for n in _as_list(self.src_root.get("/Namespaces")) if n.is_indirect]
         fresh: list[tuple[pikepdf.Object, pikepdf.Object]] = []
         for ns in spaces:
-            uri = str(ns.get("/NS", ""))
+            uri = pdf_text(ns.get("/NS", ""))
             plain = "/RoleMapNS" not in ns and "/Schema" not in ns
             if plain and uri in self.m.namespace_by_uri:
                 self.mapped[ns.objgen] = self.m.namespace_by_uri[uri]
@@ -556,7 +561,10 @@ class _PartImport:
         role_map = self.src_root.get("/RoleMap")
         if not isinstance(role_map, Dictionary):
             return
-        entries = {str(k)[1:]: str(v)[1:] for k, v in role_map.items() if isinstance(v, Name)}
+        # As text (pdf_text), so that a type that is not UTF-8 is one valid name in the output.
+        entries = {
+            pdf_text(k)[1:]: pdf_text(v)[1:] for k, v in role_map.items() if isinstance(v, Name)
+        }
         self.src_roles = dict(entries)
         for name, target in entries.items():
             if name in STANDARD_ROLES and target == name:
@@ -582,7 +590,7 @@ class _PartImport:
         if not isinstance(class_map, Dictionary):
             return
         for key, value in class_map.items():
-            name = str(key)[1:]
+            name = pdf_text(key)[1:]
             copy = self._import(value)
             fingerprint = _fingerprint(copy)
             known = self.m.class_keys.get(name)
@@ -598,7 +606,7 @@ class _PartImport:
                 self.m.class_keys[candidate] = fingerprint
 
     def _standard(self, element: pikepdf.Object) -> str | None:
-        name = str(element.get("/S"))[1:]
+        name = pdf_text(element.get("/S"))[1:]
         seen: set[str] = set()
         while name not in STANDARD_ROLES and name in self.src_roles and name not in seen:
             seen.add(name)
@@ -665,7 +673,7 @@ class _PartImport:
         copy.Type = Name.StructElem
         copy.P = parent
         if not keep_section:
-            role = str(src.get("/S"))[1:]
+            role = pdf_text(src.get("/S"))[1:]
             copy.S = Name("/" + self.roles.get(role, role))
         own_page = self._page_of(src)
         if own_page is not None:
@@ -749,17 +757,14 @@ class _PartImport:
 
     def _renamed_classes(self, classes: pikepdf.Object) -> pikepdf.Object:
         if isinstance(classes, Name):
-            return Name("/" + self.classes.get(str(classes)[1:], str(classes)[1:]))
+            return self._renamed_class(classes)
         if isinstance(classes, Array):
-            return Array(
-                [
-                    Name("/" + self.classes.get(str(c)[1:], str(c)[1:]))
-                    if isinstance(c, Name)
-                    else c
-                    for c in classes
-                ]
-            )
+            return Array([self._renamed_class(c) if isinstance(c, Name) else c for c in classes])
         return classes
+
+    def _renamed_class(self, name: pikepdf.Object) -> pikepdf.Object:
+        text = pdf_text(name)[1:]
+        return Name("/" + self.classes.get(text, text))
 
     def _renamed_headers(self, attributes: pikepdf.Object) -> pikepdf.Object:
         """Attributes with ``/Headers`` IDs renamed like their elements' ``/ID``."""
@@ -787,10 +792,21 @@ class _PartImport:
             if value.objgen in self.mapped:
                 return self.mapped[value.objgen]
             return self.out.copy_foreign(value)
+        # qpdf's shallow copy, with only the objects in it replaced: numbers never pass
+        # through Python, where a real such as 1e308 would come back as digits that no
+        # reader can parse, and a key need not be UTF-8.
         if isinstance(value, Dictionary):
-            return Dictionary({k: self._import(v) for k, v in value.items()})
+            copy = value.copy()
+            for key, item in value.items():  # items(): a key that is not UTF-8 cannot be got
+                if isinstance(item, pikepdf.Object):
+                    copy[key] = self._import(item)
+            return copy
         if isinstance(value, Array):
-            return Array([self._import(v) for v in value])
+            items = value.copy()
+            for i, item in enumerate(items):
+                if isinstance(item, pikepdf.Object):
+                    items[i] = self._import(item)
+            return items
         return value  # type: ignore[return-value]
 
     def _tag_untagged_links(self, section: pikepdf.Object) -> None:
@@ -824,15 +840,18 @@ def _indirect_dicts(value: object) -> list[pikepdf.Object]:
     return [a for a in _as_list(value) if isinstance(a, Dictionary) and a.is_indirect]
 
 
-def _shape(annot: pikepdf.Object) -> tuple[str, str]:
-    return (str(annot.get("/Subtype", "")), repr(annot.get("/Rect")))
+def _shape(annot: pikepdf.Object) -> tuple[str, bytes]:
+    rect = annot.get("/Rect")
+    return (pdf_text(annot.get("/Subtype", "")), _fingerprint(rect) if rect is not None else b"")
 
 
-def _fingerprint(value: pikepdf.Object) -> bytes:
+def _fingerprint(value: object) -> bytes:
+    if not isinstance(value, pikepdf.Object):  # null, a number or a boolean, as Python has it
+        return repr(value).encode()
     try:
         return value.unparse(resolved=True)
-    except (pikepdf.PdfError, TypeError, ValueError):
-        return repr(value).encode()
+    except (pikepdf.PikepdfError, TypeError, ValueError):
+        return pdf_text(value).encode()
 
 
 def iter_elements(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:

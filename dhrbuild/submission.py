@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -11,16 +12,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pikepdf
+import pypdfium2 as pdfium
 
-from dhrbuild.actionplan import LIVE_STATEMENT
+from dhrbuild.actionplan import LIVE_STATEMENT, load_action_plan, uk_date, uk_long_date
+from dhrbuild.atomic import atomic_file, write_file
+from dhrbuild.checks.letter import MAX_LETTER_PAGES, read_signs
+from dhrbuild.checks.safety import DenyList, load_deny_list
 from dhrbuild.compress import save
 from dhrbuild.describe import describe
-from dhrbuild.errors import OutputError, UsageError
-from dhrbuild.manifest import Manifest
+from dhrbuild.errors import UsageError
+from dhrbuild.manifest import DEFAULT_MAX_BYTES, Manifest
 from dhrbuild.navigation import set_metadata
 from dhrbuild.order import PartKind
-from dhrbuild.pipeline import BuildResult, assemble
-from dhrbuild.rendering import page_texts
+from dhrbuild.pipeline import BuildResult, PartResult, assemble
+from dhrbuild.rendering import PageUnavailable, load_page, page_texts, render
+from dhrbuild.words import count
 
 _HOST = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?$")
 
@@ -45,6 +51,8 @@ class Submission:
     checklist: Path
     items: list[CheckItem] = field(default_factory=list)
     build: BuildResult | None = None
+    warnings: list[str] = field(default_factory=list)
+    """Every warning of the build; each is an unticked item of the checklist."""
 
 
 def check_url(url: str) -> str:
@@ -73,59 +81,146 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _verify(manifest: Manifest, result: BuildResult, letter_copy: Path) -> list[CheckItem]:
-    """Tick what the built file shows, read back independently of the build's bookkeeping."""
-    found = describe(result.output, max_bytes=result.max_bytes)
-    titles = [p.title for p in found.parts]
-    by_kind = {p.kind: p for p in result.parts}
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _renders(path: Path, pages: range) -> list[bytes]:
+    """Each page drawn small by pdfium: what two copies of a page without text must share."""
+    document = pdfium.PdfDocument(path)
+    out = []
+    try:
+        for index in pages:
+            try:
+                page = load_page(document, index)
+            except PageUnavailable:
+                out.append(b"")
+                continue
+            try:
+                out.append(bytes(render(page, scale=0.25).buffer))
+            except PageUnavailable:
+                out.append(b"")
+            finally:
+                page.close()
+    finally:
+        document.close()
+    return out
+
+
+def _updates_not_shown(manifest: Manifest, plan_text: str) -> list[str]:
+    """The open actions of the plan's source whose dated update the built plan does not show."""
+    spec = manifest.action_plan
+    plan = load_action_plan(spec.source, sheet=spec.sheet, warnings=[])
+    missing = []
+    for action in plan.actions:
+        if action.status == "complete":
+            continue
+        shown = any(f"{uk_date(u.date)}:" in plan_text for u in action.updates) or bool(
+            action.completion_dates() and _squash(action.completion or "") in plan_text
+        )
+        if not shown:
+            missing.append(action.label)
+    return missing
+
+
+def _verify(
+    manifest: Manifest, result: BuildResult, pdf: Path, letter_copy: Path
+) -> list[CheckItem]:
+    """Tick only what the pack's own PDF shows, read back with pikepdf and pdfium.
+
+    The build's bookkeeping (``result``) says what should be there; each item is ticked only
+    when the file in the pack agrees: its SHA-256, page count, bookmarks (the parts and
+    their page ranges), its size on disk and the text on the pages.
+    """
+    found = describe(pdf, max_bytes=result.max_bytes)
+    with pikepdf.open(pdf) as opened:
+        pages = len(opened.pages)
+    size = pdf.stat().st_size
+    expected = [(p.heading or p.title, p.first_page, p.pages) for p in result.parts]
+    seen = [(p.title, p.first_page, p.pages) for p in found.parts]
+    parts_as_built = seen == expected and pages == sum(p.pages for p in result.parts)
+    kinds = [p.kind for p in result.parts]
+    in_order = kinds == [
+        PartKind.EXECUTIVE_SUMMARY,
+        PartKind.REPORT,
+        PartKind.ACTION_PLAN,
+        *[PartKind.ANNEX] * (len(kinds) - 4),
+        PartKind.QA_LETTER,
+    ]
+    digest = _sha256(pdf)
     items = [
         CheckItem(
-            "The review is published as a single PDF",
-            found.pages == result.pages and len(found.parts) == len(result.parts),
-            f"{result.output.name}: {found.pages} pages in {len(found.parts)} parts",
-        ),
-        CheckItem(
-            f"The PDF is smaller than {result.max_bytes:,} bytes",
-            found.passes_size_gate,
-            f"{found.bytes:,} bytes",
-        ),
+            "The review is a single PDF with every part, in the mandated order",
+            digest == result.sha256 and parts_as_built and in_order and pages == result.pages,
+            f"{pdf.name}: {count(pages, 'page')} in {count(len(found.parts), 'part')}"
+            + ("" if parts_as_built else ", NOT the parts the build put in")
+            + ("" if in_order else ", NOT in the mandated order")
+            + ("" if digest == result.sha256 else "; NOT the file the build wrote"),
+        )
     ]
+    limit = result.max_bytes
+    over_home_office = limit > DEFAULT_MAX_BYTES
+    items.append(
+        CheckItem(
+            f"The PDF is smaller than {limit:,} bytes",
+            size < limit and not over_home_office,
+            f"{size:,} bytes"
+            + (
+                f"; output.max_bytes is above the Home Office's {DEFAULT_MAX_BYTES:,}: check "
+                "the limit your letter sets"
+                if over_home_office
+                else ""
+            ),
+        )
+    )
+
+    def text_of(part: PartResult) -> list[str]:
+        return page_texts(pdf, range(part.first_page - 1, part.last_page))
+
+    by_kind = {p.kind: p for p in result.parts}
     summary = by_kind[PartKind.EXECUTIVE_SUMMARY]
     report = by_kind[PartKind.REPORT]
+    # Neither may read as the QA Panel's letter (a part longer than a letter cannot).
+    as_letter = [
+        p
+        for p in (summary, report)
+        if p.pages <= MAX_LETTER_PAGES and read_signs(text_of(p), p.pages).is_letter
+    ]
     items.append(
         CheckItem(
             "The executive summary and the overview report are included",
-            summary.heading is None
-            and titles[:2] == [summary.title, report.title]
-            and found.parts[0].pages == summary.pages
-            and found.parts[1].pages == report.pages,
+            parts_as_built and summary.heading is None and not as_letter,
             f"pages {summary.first_page}-{summary.last_page} and "
-            f"{report.first_page}-{report.last_page}",
+            f"{report.first_page}-{report.last_page}"
+            + "".join(f"; {p.title} reads as the QA Panel letter" for p in as_letter),
         )
     )
     plan = by_kind[PartKind.ACTION_PLAN]
-    plan_text = _squash(
-        " ".join(page_texts(result.output, range(plan.first_page - 1, plan.last_page)))
-    )
+    plan_pages = [_squash(t) for t in text_of(plan)]
+    plan_text = " ".join(plan_pages)
     drawn = manifest.action_plan.source.suffix.lower() != ".pdf"
-    no_missing = not any("no dated implementation update" in w for w in result.warnings)
-    statement = _squash(LIVE_STATEMENT) in plan_text
+    statement = bool(plan_pages) and all(_squash(LIVE_STATEMENT) in t for t in plan_pages)
+    as_at = _squash(f"as at {uk_long_date(manifest.action_plan.as_at)}") in plan_text
+    not_shown = _updates_not_shown(manifest, plan_text) if drawn else []
+    if not drawn:
+        updates = "updates not verifiable from a PDF action plan: check by hand"
+    elif not_shown:
+        updates = f"no dated update shown for action(s) {', '.join(not_shown)}"
+    else:
+        updates = "every open action shows a dated update"
     items.append(
         CheckItem(
             "The action plan is annexed with its implementation updates and the statement "
             "that it is a live document",
-            plan.heading in titles and statement and drawn and no_missing,
-            (
-                f"{plan.heading}, pages {plan.first_page}-{plan.last_page}; live-document "
-                f"statement {'found' if statement else 'NOT found'}; "
-                + (
-                    "every open action has a dated update"
-                    if drawn and no_missing
-                    else "updates not verifiable from a PDF action plan: check by hand"
-                    if not drawn
-                    else "some open actions have no dated update"
-                )
-            ),
+            parts_as_built and statement and as_at and drawn and not not_shown,
+            f"{plan.heading}, pages {plan.first_page}-{plan.last_page}; live-document "
+            f"statement {'on every page' if statement else 'NOT on every page'}"
+            + ("" if as_at else "; its 'as at' date NOT found")
+            + f"; {updates}",
         )
     )
     letter = by_kind[PartKind.QA_LETTER]
@@ -133,23 +228,39 @@ def _verify(manifest: Manifest, result: BuildResult, letter_copy: Path) -> list[
     letter_last = (
         last is not None
         and last.title == letter.heading
-        and last.first_page == letter.first_page
-        and last.last_page == found.pages
+        and (last.first_page, last.pages) == (letter.first_page, letter.pages)
+        and last.last_page == pages
     )
+    reading = read_signs(text_of(letter), letter.pages, ignore=[letter.heading or ""])
+    if reading.is_letter:
+        reads = f"reads as the QA Panel letter {reading.as_letter()}"
+    elif reading.verdict == "unreadable":
+        reads = "no text to read: check by eye that it is the QA Panel letter"
+    else:
+        reads = f"does NOT read as the QA Panel letter: it reads as {reading.as_other()}"
     items.append(
         CheckItem(
             "The Home Office QA Panel letter is the final annex",
-            letter_last,
-            f"{letter.heading}, pages {letter.first_page}-{letter.last_page} of {found.pages}",
+            letter_last and reading.is_letter,
+            f"{letter.heading}, pages {letter.first_page}-{letter.last_page} of {pages}"
+            + ("" if letter_last else ", NOT the last part of the file")
+            + f"; {reads}",
         )
     )
-    standalone = page_texts(letter_copy, range(letter.pages))
-    tail = page_texts(result.output, range(letter.first_page - 1, letter.last_page))
+    span = range(letter.first_page - 1, letter.last_page)
+    with pikepdf.open(letter_copy) as copy:
+        copy_pages = len(copy.pages)
+    same = (
+        copy_pages == letter.pages
+        and [_squash(t) for t in page_texts(letter_copy)] == [_squash(t) for t in text_of(letter)]
+        and _renders(letter_copy, range(copy_pages)) == _renders(pdf, span)
+    )
     items.append(
         CheckItem(
             "The QA Panel letter is exported on its own, to publish alongside the report",
-            [_squash(t) for t in standalone] == [_squash(t) for t in tail],
-            letter_copy.name,
+            same and reading.is_letter,
+            f"{letter_copy.name}: {count(copy_pages, 'page')}"
+            + ("" if same else ", NOT the same pages as the final annex"),
         )
     )
     return items
@@ -215,15 +326,22 @@ def _email(
     return msg
 
 
-def _checklist(manifest: Manifest, items: list[CheckItem], url: str) -> str:
+def _checklist(manifest: Manifest, items: list[CheckItem], url: str, result: BuildResult) -> str:
     lines = [
         f"# Submission checklist: {manifest.review.title}",
         "",
-        "Ticked items were verified by dhrbuild from the built file. Unticked items are for you.",
+        "Ticked items were verified by dhrbuild by reading back the PDF in this folder (its "
+        "bytes, pages, bookmarks and text). Everything unticked is for you: what dhrbuild could "
+        "not verify, every warning of the build, and the steps only you can take.",
         "",
     ]
     for item in items:
         lines.append(f"- [{'x' if item.done else ' '}] {item.text} ({item.evidence})")
+    for warning in result.warnings:
+        lines.append(f"- [ ] Review this warning from the build: {' '.join(warning.split())}")
+    for check in result.checks:
+        if check.status == "skipped" and check.note:
+            lines.append(f"- [ ] {check.title}: not checked, {check.note}")
     lines += [
         f"- [ ] Publish the PDF at {url}",
         "- [ ] Publish the QA Panel letter on the same web page, alongside the report",
@@ -233,6 +351,21 @@ def _checklist(manifest: Manifest, items: list[CheckItem], url: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _withheld(msg: EmailMessage, deny: DenyList | None) -> EmailMessage:
+    """``msg`` with its subject and text scrubbed of the deny list (the PDF attached is checked)."""
+    if deny is None:
+        return msg
+    subject = msg["Subject"]
+    if subject is not None:
+        msg.replace_header("Subject", deny.scrub(str(subject)))
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain" and not part.is_attachment():
+            text = part.get_content()
+            if deny.find(text):
+                part.set_content(deny.scrub(text))
+    return msg
 
 
 def make_submission(
@@ -245,7 +378,8 @@ def make_submission(
     """Build the publication and write the submission folder for the Home Office and the DAC.
 
     The build runs first (it is reproducible, so it writes the same file as before), and every
-    ticked checklist item is read back from the built file. dhrbuild sends nothing itself.
+    ticked checklist item is read back from the PDF copied into the pack; every warning of the
+    build is an unticked item (and in ``Submission.warnings``). dhrbuild sends nothing itself.
 
     Args:
         manifest: The validated manifest.
@@ -254,38 +388,48 @@ def make_submission(
         attach: Attach the PDF to the email drafts (base64 makes it about a third larger).
 
     Returns:
-        The files written and the checklist items.
+        The files written, the checklist items and the build's warnings.
 
     Raises:
-        UsageError: The web address is not a well-formed https address.
+        UsageError: The web address is not a well-formed https address, or it quotes a
+            deny-list entry.
         DhrbuildError: The build failed (nothing is written then).
     """
     check_url(url)
+    deny = load_deny_list(manifest.checks.deny_list)
+    if deny is not None and (hits := deny.find(url)):
+        raise UsageError(
+            f"the web address quotes deny-list line {', '.join(map(str, hits))}; publish the "
+            "review at an address that uses the pseudonym only"
+        )
     result = assemble(manifest)
     target = Path(folder) if folder is not None else result.output.parent / "submission"
     stem = result.output.stem
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        pdf = target / result.output.name
-        shutil.copyfile(result.output, pdf)
-        letter = target / f"{stem}-qa-letter.pdf"
-        _extract_letter(manifest, result, letter)
-        items = _verify(manifest, result, letter)
-        emails = []
-        for name, to, role in (
-            ("home-office", manifest.recipients.home_office, "Home Office DHR team"),
-            (
-                "domestic-abuse-commissioner",
-                manifest.recipients.commissioner,
-                "Commissioner's team",
-            ),
-        ):
-            msg = _email(manifest, result, to=to, url=url, role=role, attach=attach)
-            path = target / f"email-{name}.eml"
-            path.write_bytes(msg.as_bytes())
-            emails.append(path)
-        checklist = target / "checklist.md"
-        checklist.write_text(_checklist(manifest, items, url), encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(target, f"cannot write the submission ({exc.strerror or exc})") from None
-    return Submission(target, pdf, letter, emails, checklist, items, result)
+    pdf = target / result.output.name
+    with atomic_file(pdf, what="the submission's copy of the PDF") as temp:
+        shutil.copyfile(result.output, temp.path)
+        temp.commit()
+    letter = target / f"{stem}-qa-letter.pdf"
+    with atomic_file(letter, what="the QA letter on its own") as temp:
+        _extract_letter(manifest, result, temp.path)
+        temp.commit()
+    items = _verify(manifest, result, pdf, letter)
+    emails = []
+    for name, to, role in (
+        ("home-office", manifest.recipients.home_office, "Home Office DHR team"),
+        (
+            "domestic-abuse-commissioner",
+            manifest.recipients.commissioner,
+            "Commissioner's team",
+        ),
+    ):
+        msg = _withheld(_email(manifest, result, to=to, url=url, role=role, attach=attach), deny)
+        path = target / f"email-{name}.eml"
+        write_file(path, msg.as_bytes(), what="the email draft")
+        emails.append(path)
+    checklist = target / "checklist.md"
+    text = _checklist(manifest, items, url, result)
+    if deny is not None:  # evidence quotes file names and titles: none may repeat an entry
+        text = deny.scrub(text)
+    write_file(checklist, text.encode("utf-8"), what="the checklist")
+    return Submission(target, pdf, letter, emails, checklist, items, result, list(result.warnings))

@@ -44,6 +44,26 @@ ACTION_PLAN: dict[str, Any] = {
 }
 
 
+# The fixture's QA letter: short, from the Home Office's Quality Assurance Panel, it reads as
+# the Panel's letter (dhrbuild.checks.letter). The review and the partnership are fictional.
+LETTER = (
+    (
+        "Home Office, Interpersonal Abuse Unit",
+        "2 Marsham Street, London SW1P 4DF",
+        "Dear Chair,",
+        "Domestic Homicide Review (DHR) for Sam,",
+        "Testshire Community Safety Partnership.",
+        "Thank you for submitting the report to the",
+        "Home Office Quality Assurance Panel.",
+    ),
+    (
+        "The Home Office is content that the DHR may now be published.",
+        "Yours sincerely,",
+        "Chair of the Home Office Quality Assurance Panel",
+    ),
+)
+
+
 def base_manifest() -> dict[str, Any]:
     """The manifest of the small test review: parts es.pdf, report.pdf, plan.yaml, letter.pdf."""
     return {
@@ -78,7 +98,7 @@ def review(tmp_path: Path) -> Callable[..., Path]:
         make_pdf(d / "es.pdf", "summary", 2, bookmarks=True, author="Officer Example")
         make_pdf(d / "report.pdf", "report", 4, bookmarks=True, internal_link=True)
         make_pdf(d / "glossary.pdf", "glossary", 1)
-        make_pdf(d / "letter.pdf", "letter", 2)
+        make_pdf(d / "letter.pdf", "letter", 2, body=LETTER)
         (d / "plan.yaml").write_text(yaml.safe_dump(ACTION_PLAN), encoding="utf-8")
         data: dict[str, Any] = {
             **base_manifest(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
@@ -29,11 +30,13 @@ def make_pdf(
     author: str = "",
     top_margin: float = 72,
     extra_text: str = "",
+    body: Sequence[Sequence[str]] = (),
 ) -> Path:
     """Write a PDF whose page n reads '<label> p<n>'.
 
     With ``bookmarks`` each page has a bookmark '<label> section <n>'; with ``internal_link``
-    page 1 carries a link (a named destination) to the last page.
+    page 1 carries a link (a named destination) to the last page; ``body[n - 1]`` are lines
+    of text drawn under the label of page n.
     """
     font = _font()
     c = canvas.Canvas(str(path), pagesize=size, invariant=1)
@@ -53,6 +56,10 @@ def make_pdf(
         if extra_text:
             c.setFont(font, 10)
             c.drawString(72, y - 24, extra_text)
+        if n <= len(body):
+            c.setFont(font, 10)
+            for row, line in enumerate(body[n - 1]):
+                c.drawString(72, y - 72 - 14 * row, line)
         if internal_link and n == 1 and pages > 1:
             c.setFont(font, 10)
             c.drawString(72, y - 48, "Go to the last page")

@@ -500,9 +500,10 @@ def test_check_updates_error_mode() -> None:
 
 def test_check_updates_warn_mode() -> None:
     warnings = check_updates(_update_plan(), "plan.yaml", "warn")
+    # It is already set to warn: the line says so instead of suggesting it.
     assert warnings == [
-        f"action {n}: not complete and has no dated implementation update; add one under "
-        "updates, or set action_plan.missing_updates: warn in the manifest"
+        f"action {n}: not complete and has no dated implementation update; published without "
+        "one (action_plan.missing_updates is warn); add one under updates"
         for n in ("1", "4a")
     ]
 

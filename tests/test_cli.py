@@ -34,7 +34,7 @@ def test_output_and_max_bytes_options(review, tmp_path):
     assert res.exit_code == ExitCode.OUTPUT_TOO_LARGE
     assert not target.exists()
     lines = [ln for ln in res.stderr.splitlines() if ln]
-    assert len(lines) == 1 and lines[0].startswith("error: the output would be")
+    assert len(lines) == 1 and lines[0].startswith(f"error: {target}: the output would be")
     res = runner.invoke(app, ["assemble", str(manifest), "-o", str(target)])
     assert res.exit_code == 0 and target.is_file()
 
@@ -45,7 +45,9 @@ def test_bad_manifest_gives_one_line_per_problem_and_its_exit_code(review):
     assert res.exit_code == ExitCode.MANIFEST_INVALID
     lines = res.stderr.splitlines()
     assert len(lines) == 2
-    assert all(ln.startswith(f"error: {manifest}: ") for ln in lines)
+    # The manifest's own problem first, then the missing input, which names its key.
+    assert lines[0].startswith(f"error: {manifest}: review.language: ")
+    assert lines[1].startswith(f"error: {manifest.parent / 'missing.pdf'}: file not found (report ")
     assert "Traceback" not in res.output
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,12 +12,13 @@ from typing import Any
 
 import pikepdf
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 
 import dhrbuild
 from dhrbuild.errors import DhrbuildError, EncryptedInputError, ExitCode, InputError
+from dhrbuild.order import QA_LETTER_TITLE
 from tests.conftest import CORPUS
-from tests.inspect_pdf import page_texts
 from tests.pdfgen import make_pdf
 
 Review = Callable[..., Path]
@@ -63,9 +65,23 @@ def _rows() -> list[Row]:
 
 
 ROWS = _rows()
-PARAMS = [pytest.param(row, id=row.path) for row in ROWS] or [
-    pytest.param(None, id="corpus-absent")
-]
+#: Files with a page whose own content ends inside an unterminated array (``[ /oops``) or
+#: inline image: the heading stamped after that content is read as part of it, so pdfium
+#: (like other viewers) shows no heading on that page. A known defect of the stamp, kept
+#: visible here: these fail until it is fixed, and then the strict xfail says so.
+HEADING_SWALLOWED = {
+    "labels/govdocs-367594.pdf",
+    "labels/govdocs-455746.pdf",
+    "malformed/pikepdf-content-stream-errors.pdf",
+    "outlines/govdocs-219789.pdf",
+}
+_SWALLOWED = pytest.mark.xfail(
+    strict=True, reason="the page's own content swallows the stamped heading (unclosed array)"
+)
+PARAMS = [
+    pytest.param(row, id=row.path, marks=[_SWALLOWED] if row.path in HEADING_SWALLOWED else [])
+    for row in ROWS
+] or [pytest.param(None, id="corpus-absent")]
 
 
 def _manifest(review: Review, source: Path, rel: str, *, password_env: str | None) -> Path:
@@ -73,10 +89,11 @@ def _manifest(review: Review, source: Path, rel: str, *, password_env: str | Non
         str(source) if password_env is None else {"file": str(source), "password_env": password_env}
     )
     # The action plan is a ready PDF, so that no build spends time drawing one; hidden text
-    # (OCR layers under scans) is only a warning, since this test is about reading inputs.
+    # (OCR layers under scans) is only a warning, since this test is about reading inputs, and
+    # so is a corpus file given as the letter (none of them is a QA Panel letter).
     common: dict[str, Any] = {
         "action_plan": {"source": "plan.pdf", "as_at": "2026-10-01"},
-        "checks": {"hidden_text": "warn"},
+        "checks": {"hidden_text": "warn", "letter": "warn" if rel in AS_LETTER else "error"},
     }
     if rel in AS_LETTER:
         manifest = review(annexes=[], qa_letter=part, **common)
@@ -134,27 +151,132 @@ def _check_resources_kept(output: Path, first: int, source: Path, password: str)
             assert not missing, f"page {index + 1} of the part lost {sorted(missing)}"
 
 
-def _check_built(result: dhrbuild.BuildResult, source: Path, rel: str, password: str) -> None:
-    """The output holds every page of every part once, the corpus file's in its place."""
-    counts = [p.pages if p.source == source else _count(p.source, "") for p in result.parts]
+def _texts(source: Path | bytes, password: str = "") -> list[str]:
+    """Every page's text as pypdfium2 reads it."""
+    doc = pdfium.PdfDocument(source, password=password or None)
+    try:
+        out = []
+        for i in range(len(doc)):
+            page = doc[i]
+            textpage = page.get_textpage()
+            out.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return out
+    finally:
+        doc.close()
+
+
+def _shown_texts(path: Path, password: str) -> tuple[list[str], set[int]]:
+    """What each page of an input shows as text once published, and the pages with fields.
+
+    The input is read as qpdf reads it (a damaged file as qpdf repairs it, as the build does),
+    its comments and other markup are taken off, as the clean step takes them off, and its
+    form fields are drawn into the page by pdfium's own flattening, an implementation
+    independent of the one the build uses (qpdf's).
+    """
+    fields: set[int] = set()
+    with pikepdf.open(path, password=password) as pdf:
+        for index, page in enumerate(pdf.pages):
+            annots = page.obj.get("/Annots")
+            if not isinstance(annots, pikepdf.Array):
+                continue
+            widgets = [
+                a
+                for a in annots
+                if isinstance(a, pikepdf.Dictionary) and a.get("/Subtype") == pikepdf.Name.Widget
+            ]
+            page.obj.Annots = pikepdf.Array(widgets)
+            if widgets:
+                fields.add(index)
+        buf = io.BytesIO()
+        pdf.save(buf)
+    if not fields:
+        return _texts(buf.getvalue()), fields
+    doc = pdfium.PdfDocument(buf.getvalue())
+    try:
+        doc.init_forms()
+        for index in sorted(fields):
+            page = doc[index]
+            page.flatten(pdfium_c.FLAT_NORMALDISPLAY)
+            page.close()
+        flat = io.BytesIO()
+        doc.save(flat)
+    finally:
+        doc.close()
+    return _texts(flat.getvalue()), fields
+
+
+def _in_order(needle: str, haystack: str) -> bool:
+    """Whether every character of ``needle`` is in ``haystack``, in the same order."""
+    rest = iter(haystack)
+    return all(ch in rest for ch in needle)
+
+
+def _without_heading(text: str, heading: str) -> str | None:
+    """``text`` squashed, with the stamped heading taken out once; ``None`` if it is not there.
+
+    A heading too long for its page is cut and ends in an ellipsis; its start always shows.
+    """
+    squashed = _squash(text)
+    for k in range(len(heading), len(HEADING_START) - 1, -1):
+        stamp = _squash(heading if k == len(heading) else heading[:k].rstrip() + "\u2026")
+        at = squashed.find(stamp)
+        if at >= 0:
+            return squashed[:at] + squashed[at + len(stamp) :]
+    return None
+
+
+def _check_built(
+    result: dhrbuild.BuildResult, manifest: Path, source: Path, rel: str, password: str
+) -> None:
+    """The output holds every page of every part once, in order, each annex page headed.
+
+    Where each part's pages are is worked out from the inputs' own page counts, not from the
+    result; every page's text (pypdfium2) is its input page's text, whitespace aside, plus the
+    stamped heading on every annex page and nothing else.
+    """
+    folder = manifest.parent
+    letter = QA_LETTER_TITLE
+    if rel in AS_LETTER:
+        sources = [folder / "es.pdf", folder / "report.pdf", folder / "plan.pdf", source]
+        headings = [None, None, "Annex A: Action plan", f"Annex B: {letter}"]
+    else:
+        sources = [folder / n for n in ("es.pdf", "report.pdf", "plan.pdf")]
+        sources += [source, folder / "letter.pdf"]
+        headings = [None, None, "Annex A: Action plan", f"Annex B: {ANNEX_TITLE}"]
+        headings.append(f"Annex C: {letter}")
+    counts = [_count(p, password if p == source else "") for p in sources]
     with pikepdf.open(result.output) as out:
         assert not out.is_encrypted
         assert len(out.pages) == result.pages == sum(counts)
-    part = result.parts[-1] if rel in AS_LETTER else result.parts[3]
-    assert part.source == source
-    assert part.pages == _count(source, password)  # no page dropped
-    _check_resources_kept(result.output, part.first_page - 1, source, password)
-    texts = page_texts(result.output)[part.first_page - 1 : part.last_page]
-    assert any(HEADING_START in t for t in texts), "the part's pages are not where the result says"
-    try:  # pdfium reads the source independently; it gives up on some damaged files
-        source_texts = page_texts(source) if not password else []
-    except pdfium.PdfiumError:
-        source_texts = []
-    if len(source_texts) == part.pages:
-        for index, (before, after) in enumerate(zip(source_texts, texts, strict=True)):
-            sample = _squash(before)[:24]
-            if sample:
-                assert sample in _squash(after), f"page {index + 1} of the part lost its text"
+    starts = [sum(counts[:i]) for i in range(len(counts))]
+    assert [(p.source, p.first_page - 1, p.pages) for p in result.parts] == list(
+        zip(sources, starts, counts, strict=True)
+    ), "the result says the parts are elsewhere than their page counts put them"
+    part = starts[sources.index(source)]
+    _check_resources_kept(result.output, part, source, password)
+    output_texts = _texts(result.output)
+    assert len(output_texts) == result.pages
+    for src, first, count, heading in zip(sources, starts, counts, headings, strict=True):
+        texts = output_texts[first : first + count]
+        if heading is not None:
+            for n, text in enumerate(texts, start=1):
+                assert _without_heading(text, heading) is not None, (
+                    f"{heading}: its page {n} does not show the heading"
+                )
+        before, fields = _shown_texts(src, password if src == source else "")
+        assert len(before) == count
+        for n, (was, now) in enumerate(zip(before, texts, strict=True), start=1):
+            got = _squash(now) if heading is None else _without_heading(now, heading)
+            assert got is not None
+            if got != _squash(was) and n - 1 in fields:
+                # qpdf and pdfium draw some fields differently (a check mark's glyph, a push
+                # button's caption): on a page with fields, nothing of what pdfium shows may
+                # be lost or reordered.
+                assert _in_order(_squash(was), got), f"{src.name} page {n}: text lost"
+                continue
+            assert got == _squash(was), f"{src.name} page {n}: its text changed in the output"
 
 
 @pytest.mark.timeout(PER_FILE_SECONDS)
@@ -198,7 +320,7 @@ def test_corpus_file_as_a_part(
     assert row.expect in ("ok", "repaired", "password"), "a file that cannot be opened built"
     assert row.pages != 0, "a file without pages built"
     assert not (needs_password and row.password == "unknown")
-    _check_built(result, source, row.path, row.password if needs_password else "")
+    _check_built(result, manifest, source, row.path, row.password if needs_password else "")
     if row.expect == "repaired":
         assert any(w.startswith(f"{source.name}: ") for w in result.warnings), (
             "a repaired file builds without a warning naming it"

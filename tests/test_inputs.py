@@ -18,7 +18,13 @@ from typer.testing import CliRunner
 import dhrbuild
 from dhrbuild import sources
 from dhrbuild.cli import app
-from dhrbuild.errors import EncryptedInputError, ExitCode, InputError, OutputTooLargeError
+from dhrbuild.errors import (
+    DhrbuildError,
+    EncryptedInputError,
+    ExitCode,
+    InputError,
+    OutputTooLargeError,
+)
 from dhrbuild.inputs_report import page_list, signed_fields
 from tests.inspect_pdf import outline_tree, page_texts
 from tests.pdfgen import make_pdf
@@ -183,8 +189,14 @@ def test_absurd_page_count_is_refused(review: Review, monkeypatch) -> None:
     make_pdf(_glossary(manifest), "glossary", 4)
     monkeypatch.setattr(sources, "MAX_PAGES", 3)
 
-    with pytest.raises(InputError, match="more than the 3 a part may have"):
+    # Every part over the limit is named in the one run (the report has 4 pages too).
+    with pytest.raises(DhrbuildError, match="more than the 3 a part may have") as info:
         _build(manifest)
+    assert info.value.exit_code == ExitCode.INPUT_ERROR
+    assert [line.split(":")[0].rsplit("/", 1)[-1] for line in info.value.lines()] == [
+        "report.pdf",
+        "glossary.pdf",
+    ]
 
 
 def test_a_part_whose_pages_cannot_be_copied_is_an_input_error(review: Review, monkeypatch) -> None:
@@ -684,7 +696,8 @@ def test_unsigned_signature_field_is_not_a_signature(review: Review) -> None:
 )
 def test_corpus_signed_letter(review: Review, corpus: Path, rel: str) -> None:
     source = corpus / rel
-    manifest = review(qa_letter=str(source), checks={"hidden_text": "warn"})
+    # A corpus file is no QA Panel letter: checks.letter: warn lets it stand in for one.
+    manifest = review(qa_letter=str(source), checks={"hidden_text": "warn", "letter": "warn"})
 
     result = _build(manifest)
 

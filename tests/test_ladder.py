@@ -230,8 +230,13 @@ def test_when_even_the_floor_cannot_fit_the_largest_images_are_named(photo_revie
     with pytest.raises(OutputTooLargeError) as info:
         dhrbuild.assemble(m, max_bytes=60_000)
     message = str(info.value)
-    assert "Largest images" in message and "Overview report page" in message
+    assert "Largest images" in message and "(Overview report, page 1; " in message
     assert "150 dpi" in message
+    # The message says what the bytes are, measured in the file (at the floor, the images
+    # are no longer the most; the fonts, already subsets here, are).
+    kinds = message.split("Most of it is ", 1)[1].split(".", 1)[0]
+    assert kinds.startswith("fonts ") and ", then images " in kinds, kinds
+    assert "embed 3 fonts, already cut down to the characters used" in message
     assert not m.output.path.exists()
 
 

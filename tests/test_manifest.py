@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import dhrbuild
-from dhrbuild.errors import ExitCode, ManifestError
+from dhrbuild.errors import DhrbuildError, ExitCode, ManifestError, ProblemsError
 from dhrbuild.order import AnnexStyle, plan_slots
 
 
@@ -25,10 +25,15 @@ def test_defaults_and_paths_resolve_against_the_manifest_folder(review, monkeypa
 
 
 def _problems(manifest: Path) -> list[str]:
-    with pytest.raises(ManifestError) as info:
+    """The manifest's problems (without its path), then the other errors' lines."""
+    with pytest.raises(DhrbuildError) as info:
         dhrbuild.load_manifest(manifest)
     assert info.value.exit_code == ExitCode.MANIFEST_INVALID
-    return info.value.problems
+    errors = info.value.errors if isinstance(info.value, ProblemsError) else [info.value]
+    out: list[str] = []
+    for error in errors:
+        out += error.problems if isinstance(error, ManifestError) else error.lines()
+    return out
 
 
 def test_every_problem_is_reported_at_once_with_its_key_path(review):
@@ -43,8 +48,16 @@ def test_every_problem_is_reported_at_once_with_its_key_path(review):
     assert any(p.startswith("version: unsupported manifest version 2") for p in problems)
     assert any(p.startswith("review.language: 'en_GB' is not a BCP 47") for p in problems)
     assert "review.colour: unknown key; check its spelling and indentation" in problems
-    assert any(p.startswith("annexes.0.file: file not found") for p in problems)
-    assert any(p.startswith("action_plan.as_at: not a date") for p in problems)
+    # Lists count from 1, as the action plan's do; a missing file is an input's problem,
+    # listed with the manifest's own.
+    assert any(
+        p.endswith(
+            "missing.pdf: file not found (annexes.1.file in " + str(manifest) + "); "
+            "put the file there, or correct the path, which is relative to the manifest's folder"
+        )
+        for p in problems
+    )
+    assert any(p.startswith("action_plan.as_at: '2026-13-01' is not a date") for p in problems)
     assert "report: required key is missing" in problems
     assert len(problems) == 6
     assert all("\n" not in p for p in problems)
@@ -54,7 +67,8 @@ def test_every_problem_is_reported_at_once_with_its_key_path(review):
     ("text", "expected"),
     [
         ("version: 1\nreview: [unclosed\n", "not valid YAML"),
-        ("", "must be a mapping"),
+        ("", "the file is empty; delete it and run dhrbuild init"),
+        ("# only a comment\n", "the file is empty"),
         ("- a\n- b\n", "must be a mapping"),
     ],
 )
@@ -124,5 +138,5 @@ def test_part_as_mapping_with_password_env(review):
     assert m.qa_letter.password_env == "QA_LETTER_PASSWORD"
     assert m.qa_letter.file.name == "letter.pdf"
     problems = _problems(review(qa_letter={"file": "nope.pdf", "password_env": "not a name"}))
-    assert any(p.startswith("qa_letter.file: file not found") for p in problems)
+    assert any("nope.pdf: file not found (qa_letter.file in " in p for p in problems)
     assert any(p.startswith("qa_letter.password_env: 'not a name'") for p in problems)

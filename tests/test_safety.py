@@ -139,7 +139,8 @@ def test_the_list_never_shows_its_entries(tmp_path):
 def test_a_name_in_the_text_fails_the_build_without_being_quoted(case):
     manifest = case(report=lambda p: gen.text_pdf(p, [f"The panel spoke to {gen.NAME}."]))
     exc = failure(manifest)
-    assert "deny-list line 2: found in page 3 (Overview report, page 1) text" in str(exc)
+    where = "page 3 (Overview report, page 1 of custom-report.pdf)"
+    assert f"deny-list line 2: found in {where} text" in str(exc)
     (deny,) = [r for r in exc.results if r.name == "deny-list"]
     assert deny.status == "fail"
 
@@ -260,7 +261,7 @@ def hidden_findings(result_or_exc: Any) -> list[str]:
 def test_a_fake_redaction_fails_and_says_where(case):
     exc = failure(case(report=lambda p: gen.text_pdf(p, draw=gen.fake_redaction)))
     (message,) = hidden_findings(exc)
-    assert message.startswith("page 3 (Overview report, page 1): ")
+    assert message.startswith("page 3 (Overview report, page 1 of custom-report.pdf): ")
     assert "a fake redaction" in message
     # The box starts 150 pt (53 mm) from the left, 242 pt (85 mm) from the top of A4.
     mm = [int(n) for n in re.findall(r"about (\d+) mm from the left and (\d+) mm", message)[0]]
@@ -313,7 +314,7 @@ def test_a_redaction_mark_never_applied_fails(case):
     exc = failure(case(report=part))
     (message,) = hidden_findings(exc)
     assert "redaction mark that was never applied" in message
-    assert message.startswith("page 3 (Overview report, page 1): ")
+    assert message.startswith("page 3 (Overview report, page 1 of custom-report.pdf): ")
 
 
 def test_a_black_box_comment_or_a_highlight_over_text_fails(case):
@@ -369,9 +370,16 @@ def test_a_part_that_never_names_the_pseudonym_warns(review, tmp_path, monkeypat
 def test_the_letter_must_say_the_review_may_be_published(review, tmp_path):
     folder = tmp_path / "review"
     folder.mkdir()
-    gen.text_pdf(folder / "draft-letter.pdf", ["The Panel asks for changes and resubmission."])
-    final = ["The Home Office is content that the DHR may", "be published once it is changed."]
-    gen.text_pdf(folder / "final-letter.pdf", final)
+    # Both read as letters from the Panel (dhrbuild.checks.letter); only one approves.
+    dear, signed = ["Dear Chair,", "From the Quality Assurance Panel."], ["Yours sincerely,"]
+    draft = [*dear, "The Panel asks for changes and resubmission.", *signed]
+    gen.text_pdf(folder / "draft-letter.pdf", draft)
+    final = [
+        *dear,
+        "The Home Office is content that the DHR may",
+        "be published once it is changed.",
+    ]
+    gen.text_pdf(folder / "final-letter.pdf", [*final, *signed])
     result = build(review(qa_letter="draft-letter.pdf"))
     assert any("does not say the review may be published" in w for w in result.warnings)
     result = build(review(qa_letter="final-letter.pdf"))
@@ -384,7 +392,7 @@ def test_any_date_of_birth_is_flagged(review, tmp_path):
     folder.mkdir()
     gen.text_pdf(folder / "dob.pdf", ["The subject (DOB: 03/04/1975) lived alone."])
     result = build(review(report="dob.pdf"))
-    assert any(w.startswith("page 3 (Overview report, page 1): 1 date(s) of birth")
+    assert any(w.startswith("page 3 (Overview report, page 1 of dob.pdf): 1 date(s) of birth")
                for w in result.warnings)  # fmt: skip
 
 
@@ -396,7 +404,7 @@ def test_text_in_a_type3_font_that_paints_nothing_fails(case):
 
     exc = failure(case(report=report))
     (message,) = hidden_findings(exc)
-    assert message.startswith("page 3 (Overview report, page 1): ")
+    assert message.startswith("page 3 (Overview report, page 1 of custom-report.pdf): ")
 
 
 def test_text_in_a_type3_font_that_paints_its_glyphs_passes(case):

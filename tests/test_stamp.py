@@ -17,7 +17,6 @@ from reportlab.lib.pagesizes import A4, A6, landscape, letter
 from reportlab.pdfgen import canvas
 
 from dhrbuild import rendering
-from dhrbuild.errors import InputError
 from dhrbuild.stamp import StampPlacement, stamp_headings
 
 HEADING = "Annex C: Home Office Quality Assurance Panel letter"
@@ -557,16 +556,21 @@ def test_mismatched_render_source_falls_back_to_the_pdf(tmp_path: Path) -> None:
     assert [p.position for p in placements] == ["bottom", "shrunk"]
 
 
-def test_render_failure_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_render_failure_takes_the_whole_page_for_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing is known of where the content lies: the heading must cover none of it, so the
+    # page is shrunk under the heading, and the placement says it was not rendered.
     src = make(tmp_path / "in.pdf", [(A4, empty)])
 
     def broken(source: object, forms: bool) -> object:
         raise pdfium.PdfiumError("no renderer")
 
     monkeypatch.setattr(rendering, "_open", broken)
-    with pikepdf.open(src) as pdf, pytest.raises(InputError) as caught:
-        stamp_headings(pdf, HEADING, render_source=src)
-    assert str(src) in str(caught.value) and "print it to a new PDF" in str(caught.value)
+    with pikepdf.open(src) as pdf:
+        placements = stamp_headings(pdf, HEADING, render_source=src)
+    assert [(p.position, p.rendered) for p in placements] == [("shrunk", False)]
+    assert placements[0].scale < 1
 
 
 def test_absurd_boxes_do_not_raise(tmp_path: Path) -> None:
@@ -580,7 +584,9 @@ def test_absurd_boxes_do_not_raise(tmp_path: Path) -> None:
     src = edit(make(tmp_path / "in.pdf", [(A4, body_with_margin)] * 4), boxes)
     placements, out = run(src, tmp_path / "out.pdf")
     assert [p.position for p in placements[:3]] == ["top", "top", "top"]
-    assert placements[3] == StampPlacement(3, "top", 1.0, (0.0, 0.0, 0.0, 0.0))
+    # A CropBox outside the MediaBox: pdf.js shows the MediaBox, pdfium nothing, so where the
+    # content lies is unknown, and the page is shrunk under the heading.
+    assert (placements[3].position, placements[3].rendered) == ("shrunk", False)
     assert_reads_upright(heading_chars(out, 0), 612, 792)  # an empty MediaBox shows as Letter
     big = heading_chars(out, 1)
     assert 14400 - union([b for _, b in big])[3] < 14400 * 0.05

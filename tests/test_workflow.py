@@ -22,7 +22,7 @@ from dhrbuild.errors import ExitCode, ManifestError, OutputError, UsageError
 from dhrbuild.scaffold import init_review
 from dhrbuild.schema import SCHEMA_FILE, manifest_reference, manifest_schema, schema_text
 from dhrbuild.submission import check_url, make_submission
-from tests.conftest import ROOT
+from tests.conftest import ACTION_PLAN, ROOT
 from tests.inspect_pdf import page_texts
 from tests.pdfgen import make_pdf
 
@@ -31,14 +31,21 @@ runner = CliRunner()
 
 def test_init_then_build(tmp_path):
     folder = tmp_path / "new-review"
-    res = runner.invoke(app, ["init", str(folder), "--pseudonym", "Robin"])
+    res = runner.invoke(
+        app,
+        ["init", str(folder), "--pseudonym", "Robin", "--partnership", "Testshire CSP"],
+    )
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in folder.iterdir()) == ["action-plan.yaml", "manifest.yaml"]
     text = (folder / "manifest.yaml").read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=file://")
     assert "Robin" in text
+    # What only the officer knows is left as FILL IN, which validate refuses.
+    text = text.replace("as_at: FILL IN", "as_at: 01/10/2026")
+    (folder / "manifest.yaml").write_text(text, encoding="utf-8")
+    (folder / "action-plan.yaml").write_text(yaml.safe_dump(ACTION_PLAN), encoding="utf-8")
     res = runner.invoke(app, ["validate", str(folder / "manifest.yaml")])
-    assert res.exit_code == ExitCode.MANIFEST_INVALID  # the documents are not there yet
+    assert res.exit_code == ExitCode.INPUT_ERROR  # the documents are not there yet
     for name in ("executive-summary", "overview-report", "glossary", "qa-letter"):
         make_pdf(folder / f"{name}.pdf", name.replace("-", " "), 1)
     res = runner.invoke(app, ["validate", str(folder / "manifest.yaml")])

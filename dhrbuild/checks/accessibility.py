@@ -14,7 +14,9 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
+from dhrbuild.decoding import MAX_STREAM_BYTES, PARSE_ERRORS, bounded
 from dhrbuild.errors import EncryptedInputError, InputError
+from dhrbuild.pdftext import pdf_text
 from dhrbuild.roles import STANDARD_ROLES
 
 RULES: dict[str, str] = {
@@ -58,8 +60,8 @@ _PDF2_ROLES_NAMES = (
     "Table TR TH TD THead TBody TFoot Caption Figure Formula Artifact"
 )
 _PDF2_ROLES = frozenset(_PDF2_ROLES_NAMES.split())
-_TEXT_SHOW = frozenset({"Tj", "TJ", "'", '"'})
-_PAINT = frozenset({"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh"})
+_TEXT_SHOW = frozenset({b"Tj", b"TJ", b"'", b'"'})
+_PAINT = frozenset({b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"sh"})
 _MAX_ELEMENTS = 2_000_000
 _MAX_FORM_DEPTH = 12
 _HEADING = re.compile(r"H([1-6])")
@@ -190,10 +192,10 @@ def check_file(path: str | Path) -> AccessibilityReport:
         ) from None
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
-    except (pikepdf.PdfError, OSError) as exc:
+    except (pikepdf.PikepdfError, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown damage"
         raise InputError(path, f"not a readable PDF ({first})") from None
-    with pdf:
+    with bounded(), pdf:
         return check_accessibility(pdf)
 
 
@@ -244,7 +246,7 @@ def _xmp(pdf: pikepdf.Pdf) -> ET.Element | None:
     try:
         data = stream.read_bytes()
         return ET.fromstring(data.strip().strip(b"\x00") or b"<x/>")
-    except (pikepdf.PdfError, ET.ParseError, ValueError):
+    except (pikepdf.PikepdfError, ET.ParseError, ValueError):
         return None
 
 
@@ -295,7 +297,7 @@ def _check_catalog(pdf: pikepdf.Pdf, findings: _Findings) -> None:
 
 def _catalog_lang(pdf: pikepdf.Pdf) -> bool:
     lang = pdf.Root.get("/Lang")
-    return isinstance(lang, pikepdf.String) and bool(str(lang).strip("\x00 "))
+    return isinstance(lang, pikepdf.String) and bool(pdf_text(lang).strip("\x00 "))
 
 
 def _true(value: object) -> bool:
@@ -339,7 +341,7 @@ class _StructTree:
         if isinstance(role_map, Dictionary):
             for key, value in role_map.items():
                 if isinstance(value, Name):
-                    self.role_map[str(key)[1:]] = str(value)[1:]
+                    self.role_map[pdf_text(key)[1:]] = pdf_text(value)[1:]
         self.class_map = root.get("/ClassMap")
         self._read_parent_tree(root)
         self._walk(root)
@@ -352,7 +354,7 @@ class _StructTree:
         try:
             for key, value in pikepdf.NumberTree(tree).items():
                 self.parent_tree[int(key)] = value
-        except (pikepdf.PdfError, TypeError, ValueError):
+        except (pikepdf.PikepdfError, TypeError, ValueError):
             return
 
     def _walk(self, root: pikepdf.Dictionary) -> None:
@@ -368,7 +370,7 @@ class _StructTree:
                 if obj.objgen in seen:
                     continue
                 seen.add(obj.objgen)
-            raw = str(obj.get("/S"))[1:] if isinstance(obj.get("/S"), Name) else "?"
+            raw = pdf_text(obj.get("/S"))[1:] if isinstance(obj.get("/S"), Name) else "?"
             index = len(self.elements)
             self.elements.append(_Element(obj, raw, self._standard(obj, raw), parent))
             if parent is not None:
@@ -383,7 +385,7 @@ class _StructTree:
         where = f"structure element {_objgen(obj)} (/{raw})"
         ns = obj.get("/NS")
         if isinstance(ns, Dictionary):
-            uri = str(ns.get("/NS", ""))
+            uri = pdf_text(ns.get("/NS", ""))
             if uri == _PDF2_NAMESPACE and raw in _PDF2_ROLES:
                 return raw
         if raw in STANDARD_ROLES:
@@ -400,31 +402,42 @@ class _StructTree:
                 self.findings.fail("7.1-6", where)
                 return None
             seen.add(current)
-        if isinstance(ns, Dictionary) and self._namespace_standard(ns, raw):
-            return self._namespace_standard(ns, raw)
+        standard = (
+            self._namespace_standard(ns, obj.get("/S")) if isinstance(ns, Dictionary) else None
+        )
+        if standard is not None:
+            return standard
         self.findings.fail("7.1-5", where)
         return None
 
     @staticmethod
-    def _namespace_standard(ns: pikepdf.Dictionary, raw: str) -> str | None:
-        """Follow a PDF 2.0 namespace's ``/RoleMapNS`` to a standard type, if it leads to one."""
-        current, space = raw, ns
+    def _namespace_standard(ns: pikepdf.Dictionary, role: object) -> str | None:
+        """Follow a PDF 2.0 namespace's ``/RoleMapNS`` to a standard type, if it leads to one.
+
+        The maps are looked up by name, not by text: a type need not be UTF-8.
+        """
+        current, space = role, ns
         for _ in range(16):
             role_map = space.get("/RoleMapNS")
-            target = role_map.get("/" + current) if isinstance(role_map, Dictionary) else None
+            target = (
+                role_map.get(current)
+                if isinstance(role_map, Dictionary) and isinstance(current, Name)
+                else None
+            )
             if isinstance(target, Name):
-                current = str(target)[1:]
+                current = target
             elif isinstance(target, Array) and len(target) >= 1 and isinstance(target[0], Name):
-                current = str(target[0])[1:]
+                current = target[0]
                 if len(target) > 1 and isinstance(target[1], Dictionary):
                     space = target[1]
             else:
                 return None
-            uri = str(space.get("/NS", ""))
-            if uri == _PDF2_NAMESPACE and current in _PDF2_ROLES:
-                return current
-            if current in STANDARD_ROLES and uri != _PDF2_NAMESPACE:
-                return current
+            uri = pdf_text(space.get("/NS", ""))
+            text = pdf_text(current)[1:]
+            if uri == _PDF2_NAMESPACE and text in _PDF2_ROLES:
+                return text
+            if text in STANDARD_ROLES and uri != _PDF2_NAMESPACE:
+                return text
         return None
 
     def _check(self) -> None:
@@ -436,7 +449,7 @@ class _StructTree:
                 fail("7.1-12", element.describe())
             if element.standard == "Figure":
                 alt = obj.get("/Alt")
-                if not (isinstance(alt, pikepdf.String) and str(alt).strip()) and (
+                if not (isinstance(alt, pikepdf.String) and pdf_text(alt).strip()) and (
                     "/ActualText" not in obj
                 ):
                     fail("7.3-1", element.describe())
@@ -511,7 +524,7 @@ class _StructTree:
         raw = element.get("/S")
         if not isinstance(raw, Name):
             return None
-        name = str(raw)[1:]
+        name = pdf_text(raw)[1:]
         seen = set()
         while name not in STANDARD_ROLES and name in self.role_map and name not in seen:
             seen.add(name)
@@ -532,7 +545,7 @@ class _StructTree:
                     break
                 chain.append(node.objgen)
             lang = node.get("/Lang")
-            if isinstance(lang, pikepdf.String) and str(lang).strip("\x00 "):
+            if isinstance(lang, pikepdf.String) and pdf_text(lang).strip("\x00 "):
                 found = True
                 break
             node = node.get("/P")
@@ -565,21 +578,22 @@ class _Font:
     """Whether the font is embedded, once a text has been shown with it."""
 
 
-# What the content walk does with each operator; every other operator is passed over.
+# What the content walk does with each operator (by its bytes, which need not be UTF-8);
+# every other operator is passed over.
 _SHOW, _INK, _MARK, _END_MARK, _SET_FONT, _RENDER_MODE, _SAVE, _RESTORE, _DRAW_XOBJECT = range(9)
-_ACTIONS: dict[str, int] = {
+_ACTIONS: dict[bytes, int] = {
     **dict.fromkeys(_TEXT_SHOW, _SHOW),
     **dict.fromkeys(_PAINT, _INK),
-    "BMC": _MARK,
-    "BDC": _MARK,
-    "EMC": _END_MARK,
-    "Tf": _SET_FONT,
-    "Tr": _RENDER_MODE,
-    "q": _SAVE,
-    "Q": _RESTORE,
-    "Do": _DRAW_XOBJECT,
+    b"BMC": _MARK,
+    b"BDC": _MARK,
+    b"EMC": _END_MARK,
+    b"Tf": _SET_FONT,
+    b"Tr": _RENDER_MODE,
+    b"q": _SAVE,
+    b"Q": _RESTORE,
+    b"Do": _DRAW_XOBJECT,
     # pikepdf's name for an inline image (BI ... ID ... EI); no operator has a space.
-    "INLINE IMAGE": _INK,
+    b"INLINE IMAGE": _INK,
 }
 
 
@@ -601,7 +615,7 @@ class _ContentChecker:
             struct_parents = _int(page.obj.get("/StructParents"))
             try:
                 instructions = _parse(page, page.obj.get("/Contents"))
-            except (pikepdf.PdfError, ValueError, TypeError):
+            except PARSE_ERRORS:  # damage, or more than is read safely
                 self.findings.fail("7.1-3", f"{where} (its content cannot be read)")
                 continue
             resources = page.obj.get("/Resources")
@@ -626,9 +640,9 @@ class _ContentChecker:
         font: _Font | None = None
         render_mode = 0
         saved: list[tuple[_Font | None, int]] = []
-        fonts: dict[str, _Font | None] = {}
+        fonts: dict[bytes, _Font | None] = {}
         for instruction in instructions:
-            action = _ACTIONS.get(str(instruction.operator))
+            action = _ACTIONS.get(bytes(instruction.operator))
             if action is None:
                 continue
             if action == _SHOW:
@@ -642,7 +656,7 @@ class _ContentChecker:
                 if not covered:
                     untagged += 1
             elif action == _MARK:
-                op = str(instruction.operator)
+                op = bytes(instruction.operator)
                 operands = instruction.operands
                 marks.append(self._mark(op, operands, resources, struct_parents, marks, where))
                 covered, lang = self._verdicts(marks)
@@ -685,9 +699,9 @@ class _ContentChecker:
         return covered, self.catalog_lang or any(m.lang for m in marks)
 
     @staticmethod
-    def _font(fonts: dict[str, _Font | None], resources: object, name: object) -> _Font | None:
+    def _font(fonts: dict[bytes, _Font | None], resources: object, name: object) -> _Font | None:
         """The font resource ``name`` (``None`` unless it is a dictionary), cached in ``fonts``."""
-        key = str(name) if isinstance(name, Name) else None
+        key = bytes(name) if isinstance(name, Name) else None
         if key is not None and key in fonts:
             return fonts[key]
         found = _resource(resources, "/Font", name)
@@ -703,21 +717,21 @@ class _ContentChecker:
 
     def _mark(
         self,
-        op: str,
+        op: bytes,
         operands: list[Any],
         resources: object,
         struct_parents: int | None,
         marks: list[_Mark],
         where: str,
     ) -> _Mark:
-        tag = str(operands[0]) if operands else ""
-        props: object = operands[1] if op == "BDC" and len(operands) > 1 else None
+        artifact = bool(operands) and operands[0] == Name.Artifact
+        props: object = operands[1] if op == b"BDC" and len(operands) > 1 else None
         if isinstance(props, Name):
             props = _resource(resources, "/Properties", props)
         lang = isinstance(props, Dictionary) and isinstance(props.get("/Lang"), pikepdf.String)
         inside_artifact = any(m.kind == "artifact" for m in marks)
         inside_tagged = any(m.kind == "tagged" for m in marks)
-        if tag == "/Artifact":
+        if artifact:
             if inside_tagged:
                 self.findings.fail("7.1-1", where)
             return _Mark("artifact", lang)
@@ -768,7 +782,7 @@ class _ContentChecker:
             self.forms_done.add(key)
         try:
             instructions = _parse(xobject, xobject)
-        except (pikepdf.PdfError, ValueError, TypeError):
+        except PARSE_ERRORS:
             return
         inner = xobject.get("/Resources")
         self._walk(
@@ -838,7 +852,7 @@ def _inflated(stream: object) -> bytes | None:
         filters = filters[0]
     try:
         raw = stream.read_raw_bytes()
-    except pikepdf.PdfError:
+    except pikepdf.PikepdfError:
         return None
     if filters is None:
         return raw
@@ -846,7 +860,8 @@ def _inflated(stream: object) -> bytes | None:
         return None
     inflate = zlib.decompressobj()
     try:
-        data = inflate.decompress(raw)
+        # Never more than the cap: a bomb is then parsed by qpdf, which the cap stops too.
+        data = inflate.decompress(raw, MAX_STREAM_BYTES)
     except zlib.error:
         return None
     return data if inflate.eof and not inflate.unused_data else None
@@ -869,7 +884,7 @@ def _font_embedded(font: pikepdf.Dictionary) -> bool:
 
 def _font_name(font: pikepdf.Dictionary) -> str:
     base = font.get("/BaseFont")
-    return str(base) if isinstance(base, Name) else _objgen(font)
+    return pdf_text(base) if isinstance(base, Name) else _objgen(font)
 
 
 def _resource(resources: object, category: str, name: object) -> object:
@@ -910,7 +925,7 @@ def _check_annotations(pdf: pikepdf.Pdf, tree: _StructTree, findings: _Findings)
             if element is None or tree.standard_type(element) != "Link":
                 findings.fail("7.18.5-1", where)
             contents = annot.get("/Contents")
-            if not (isinstance(contents, pikepdf.String) and str(contents).strip()):
+            if not (isinstance(contents, pikepdf.String) and pdf_text(contents).strip()):
                 findings.fail("7.18.5-2", where)
 
 
@@ -921,7 +936,7 @@ def _check_embedded_files(pdf: pikepdf.Pdf, findings: _Findings) -> None:
         try:
             for name, value in pikepdf.NameTree(names.EmbeddedFiles).items():
                 specs.append((f"embedded file {name!r}", value))
-        except (pikepdf.PdfError, TypeError, ValueError):
+        except (pikepdf.PikepdfError, TypeError, ValueError):
             findings.fail("7.11-1", "the embedded files name tree (unreadable)")
     for number, _page, annots in _annotations(pdf):
         for annot in annots:

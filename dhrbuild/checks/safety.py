@@ -10,7 +10,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,9 +20,21 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild.clean import RemovedAnnotation, outline_items, unsafe_action
+from dhrbuild import jpeg
+from dhrbuild.clean import (
+    RemovedAnnotation,
+    embedded_files,
+    jpeg_data,
+    outline_items,
+    unsafe_action,
+)
+from dhrbuild.decoding import unrenderable
 from dhrbuild.errors import CheckFailedError, ManifestError
 from dhrbuild.order import PartKind
+from dhrbuild.pdftext import pdf_text
+from dhrbuild.rendering import PageUnavailable, render_scale
+from dhrbuild.rendering import render as render_page
+from dhrbuild.words import count
 
 #: Environment variable naming the deny list when the manifest does not.
 DENY_LIST_ENV = "DHRBUILD_DENY_LIST"
@@ -281,10 +293,17 @@ class DenyList:
         return hits
 
     def scrub(self, message: str) -> str:
-        """Return ``message``, or a stand-in naming the line numbers if it quotes an entry.
+        """Return ``message`` with every run of words that quotes an entry withheld.
+
+        The shortest run of words (split at spaces, line breaks, slashes and punctuation)
+        that still holds an entry becomes ``[withheld: deny-list line 2]``, and so on until
+        nothing matches, so the rest stays readable: ``[withheld: deny-list line 2]: page 1
+        has no text layer``. Works on one line or many (an entry broken across lines is
+        found too).
 
         Args:
-            message: A warning or report line made from input text (a file name, a title).
+            message: Any text dhrbuild prints or writes: a warning, a table, a report value,
+                an email body.
 
         Returns:
             The message unchanged when it quotes no entry.
@@ -292,10 +311,73 @@ class DenyList:
         hits = self.find(message)
         if not hits:
             return message
-        return (
-            f"(a message was withheld because it quotes deny-list line {_lines(hits)}; "
-            "remove the real name from the input or manifest value it came from)"
-        )
+        # Withheld runs are marked with NUL (a separator to the matcher) while the rest is
+        # searched, so the note's own words can never be matched again.
+        text = message.replace(_MARK, " ")
+        notes: list[str] = []
+        for _ in range(64):
+            spans = [m.span() for m in _WORD.finditer(text)]
+            window = self._shortest(text, spans)
+            if window is None:
+                break
+            start, end = window
+            note = f"[withheld: deny-list line {_lines(self.find(text[start:end]))}]"
+            notes.insert(text.count(_MARK, 0, start), note)  # notes in the order of the marks
+            text = text[:start] + _MARK + text[end:]
+            if not self.find(text):
+                pieces = text.split(_MARK)
+                return pieces[0] + "".join(n + p for n, p in zip(notes, pieces[1:], strict=True))
+        return f"[withheld: a message quoting deny-list line {_lines(hits)}]"
+
+    def _shortest(self, text: str, spans: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+        """The character range of the shortest run of words in ``text`` that holds an entry."""
+        if not spans or not self.find(text[spans[0][0] : spans[-1][1]]):
+            return None
+
+        def holds(i: int, j: int) -> bool:
+            return bool(self.find(text[spans[i][0] : spans[j][1]]))
+
+        # A run holds an entry whenever a run inside it does (words end at non-letters), so
+        # both ends are found by bisection: the last start that still holds one, then the
+        # first end.
+        lo, hi = 0, len(spans) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if holds(mid, len(spans) - 1) else (lo, mid - 1)
+        first = lo
+        lo, hi = first, len(spans) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if holds(first, mid) else (mid + 1, hi)
+        return spans[first][0], spans[lo][1]
+
+
+def scrub_data(value: Any, deny: DenyList | None) -> Any:
+    """Return JSON-like ``value`` with every string that quotes an entry replaced by a note.
+
+    Strings are judged one by one (keys too), so the structure of a report stays whole.
+
+    Args:
+        value: Dicts, lists, tuples, strings, numbers, booleans and ``None``.
+        deny: The deny list; ``None`` returns ``value`` as it is.
+
+    Returns:
+        A copy with the same shape (tuples become lists).
+    """
+    if deny is None or not len(deny):
+        return value
+    if isinstance(value, str):
+        return deny.scrub(value)
+    if isinstance(value, dict):
+        return {scrub_data(k, deny): scrub_data(v, deny) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_data(v, deny) for v in value]
+    return value
+
+
+#: A word for :meth:`DenyList.scrub`: a run between spaces, slashes, hyphens and punctuation.
+_WORD = re.compile(r"[^\s/\\:;,.()\[\]{}<>|\"'=_\-\x00]+")
+_MARK = "\x00"
 
 
 def _lines(numbers: Sequence[int]) -> str:
@@ -440,20 +522,45 @@ class PartPages:
     kind: PartKind
     start: int
     count: int
+    source: str = ""
+    """The part's file name, so that a finding names the document to export again."""
+
+
+def _withheld_name(name: str, deny: DenyList | None, fallback: str) -> str:
+    """``name`` (a part's title), or its designator and the list lines if it quotes an entry.
+
+    ``Annex B: Notes on <entry>`` becomes ``Annex B [title withheld: deny-list line 2]``, so
+    that a finding still says where without repeating the entry.
+    """
+    hits = deny.find(name) if deny is not None else []
+    if not hits or deny is None:
+        return name
+    short = name.split(":", 1)[0].strip() if ":" in name else ""
+    if not short or deny.find(short):
+        short = fallback
+    return f"{short} [title withheld: deny-list line {_lines(hits)}]"
+
+
+def _withheld_parts(parts: Sequence[PartPages], deny: DenyList | None) -> list[PartPages]:
+    return [
+        replace(p, name=_withheld_name(p.name, deny, f"part {n}"))
+        for n, p in enumerate(parts, start=1)
+    ]
 
 
 def _page_name(index: int, parts: Sequence[PartPages]) -> str:
     for part in parts:
         if part.start <= index < part.start + part.count:
-            return f"page {index + 1} ({part.name}, page {index - part.start + 1})"
+            of = f" of {part.source}" if part.source else ""
+            return f"page {index + 1} ({part.name}, page {index - part.start + 1}{of})"
     return f"page {index + 1}"
 
 
 def _text_of(value: object) -> str:
     if isinstance(value, pikepdf.String):
-        return str(value)
+        return pdf_text(value)
     if isinstance(value, Name):
-        return str(value)[1:]
+        return pdf_text(value)[1:]
     return ""
 
 
@@ -468,7 +575,7 @@ def _xmp_text(pdf: pikepdf.Pdf) -> str:
         return ""
     try:
         raw = meta.read_bytes()
-    except pikepdf.PdfError:
+    except pikepdf.PikepdfError:
         return ""
     # Element and attribute names cannot hold a name; the values are what matters.
     return html.unescape(raw.decode("utf-8", errors="replace"))
@@ -481,7 +588,7 @@ def _info_items(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str]]:
     for key, value in info.items():
         text = _text_of(value)
         if text:
-            yield key, text
+            yield pdf_text(key), text
 
 
 def _comment_texts(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str]]:
@@ -525,7 +632,8 @@ def check_input_metadata(
         result.ran = False
         result.note = "no deny list given"
         return result
-    for name, pdf, as_is in inputs:
+    for n, (title, pdf, as_is) in enumerate(inputs, start=1):
+        name = _withheld_name(title, deny, f"part {n}")
         places: dict[int, list[str]] = {}
         for key, text in _info_items(pdf):
             for line in deny.find(text):
@@ -587,6 +695,9 @@ class _Page:
     """Runs of hidden text: ``(reason, letters, position)``."""
     readable: bool = True
     """False when pdfium could not load the page, so nothing on it was checked."""
+    rendered: bool = True
+    """False when pdfium could load but not render the page: its text was read, but not
+    checked for hidden text."""
 
 
 def _chars(textpage: Any, text: str) -> list[_Char]:
@@ -697,9 +808,10 @@ def _pixels(bitmap: Any, keep: list[Any]) -> np.ndarray:
 def _render(page: Any) -> _Render:
     """Render the page as it is and with every text object invisible; record scan-ness."""
     width, height = page.get_size()
-    scale = min(_MAX_SCALE, _RENDER_PX / max(width, height, 1.0))
+    # Raises PageUnavailable for a page of no area, which pdfium cannot render.
+    scale = render_scale(page, min(_MAX_SCALE, _RENDER_PX / max(width, height, 1.0)))
     keep: list[Any] = []
-    normal = _pixels(page.render(**_render_args(scale)), keep)
+    normal = _pixels(render_page(page, **_render_args(scale)), keep)
     h, w = normal.shape[:2]
     modes: dict[int, int] = {}
     image_area = 0.0
@@ -718,7 +830,7 @@ def _render(page: Any) -> _Render:
     for obj, kind, _ in objects:
         if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
             pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
-    textless = _pixels(page.render(**_render_args(scale)), keep)
+    textless = _pixels(render_page(page, **_render_args(scale)), keep)
     scan = image_area >= _SCAN_COVER * width * height
     return _Render(normal, textless, _device_matrix(page, w, h), scale, modes, scan, keep)
 
@@ -735,7 +847,7 @@ def _render_recoloured(page: Any, render: _Render) -> np.ndarray:
         if kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
             pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_FILL)
             pdfium_c.FPDFPageObj_SetFillColor(obj, 255, 0, 255, 255)
-    return _pixels(page.render(**_render_args(render.scale)), render.bitmaps)
+    return _pixels(render_page(page, **_render_args(render.scale)), render.bitmaps)
 
 
 def _device_boxes(to_device: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -1189,7 +1301,14 @@ def _open_written(path: Path) -> Any:
 
 
 def _read_page(
-    index: int, page: Any, *, hidden: bool, wanted: bool, glyphs: _Glyphs, type3: bool = False
+    index: int,
+    page: Any,
+    *,
+    hidden: bool,
+    wanted: bool,
+    glyphs: _Glyphs,
+    type3: bool = False,
+    renderable: bool = True,
 ) -> _Page:
     """One page's text and, with ``hidden``, its runs of hidden text (see :func:`_read_pages`)."""
     textpage = page.get_textpage()
@@ -1208,11 +1327,16 @@ def _read_page(
         ):
             info.chars = _chars(textpage, info.text)
         if info.chars:
-            render = _render(page)
-            info.to_device = render.to_device.copy()
-            info.to_device[:, :2] /= render.scale
-            info.hidden = _hidden_runs(info, page, textpage, render)
-            del render
+            try:
+                if not renderable:  # an image on it is a decompression bomb
+                    raise PageUnavailable("an image on the page is too large to render")
+                render = _render(page)
+                info.to_device = render.to_device.copy()
+                info.to_device[:, :2] /= render.scale
+                info.hidden = _hidden_runs(info, page, textpage, render)
+                del render
+            except PageUnavailable:
+                info.rendered = False
             if not wanted:
                 info.chars = []
     finally:
@@ -1233,15 +1357,36 @@ def _type3_pages(path: Path) -> set[int]:
     found: set[int] = set()
     try:
         pdf = pikepdf.open(path)
-    except (pikepdf.PdfError, OSError):
+    except (pikepdf.PikepdfError, OSError):
         return found  # the text read fails on its own and says so
     with pdf:
         for i, page in enumerate(pdf.pages):
             try:
                 if _uses_type3(page.obj.get("/Resources"), 0, set()):
                     found.add(i)
-            except (pikepdf.PdfError, RuntimeError, RecursionError):
+            except (pikepdf.PikepdfError, RuntimeError, RecursionError):
                 found.add(i)
+    return found
+
+
+def _unrenderable_pages(path: Path) -> set[int]:
+    """Zero-based pages that must not be rendered: an image on them is a decompression bomb.
+
+    See :func:`dhrbuild.decoding.unrenderable`; a page whose images cannot be read is
+    rendered as before.
+    """
+    found: set[int] = set()
+    try:
+        pdf = pikepdf.open(path)
+    except (pikepdf.PikepdfError, OSError):
+        return found  # the text read fails on its own and says so
+    with pdf:
+        for i, page in enumerate(pdf.pages):
+            try:
+                if unrenderable(page.obj) is not None:
+                    found.add(i)
+            except (pikepdf.PikepdfError, RuntimeError, RecursionError):
+                continue
     return found
 
 
@@ -1281,6 +1426,7 @@ def _read_pages(path: Path, *, hidden: bool, chars_for: Iterable[int] | None = N
     # pdfium gives a Type 3 glyph that paints nothing an outline all the same: such text
     # could pass as plainly drawn, so those pages are always rendered.
     type3 = _type3_pages(path) if hidden else set()
+    unrenderable = _unrenderable_pages(path) if hidden else set()
     doc = _open_written(path)
     glyphs = _Glyphs()
     # The page before stays open while the next is read, so the fonts they share stay
@@ -1306,7 +1452,13 @@ def _read_pages(path: Path, *, hidden: bool, chars_for: Iterable[int] | None = N
                 wanted = keep is None or i in keep
                 pages.append(
                     _read_page(
-                        i, page, hidden=hidden, wanted=wanted, glyphs=glyphs, type3=i in type3
+                        i,
+                        page,
+                        hidden=hidden,
+                        wanted=wanted,
+                        glyphs=glyphs,
+                        type3=i in type3,
+                        renderable=i not in unrenderable,
                     )
                 )
             except BaseException:
@@ -1397,6 +1549,12 @@ def _hidden_text(
     for page in pages:
         if not page.readable:
             result.warn(f"{_page_name(page.index, parts)}: cannot be read back; not checked")
+        elif not page.rendered:
+            result.warn(
+                f"{_page_name(page.index, parts)}: it cannot be rendered (by pdfium, or "
+                "safely: an image on it is too large), so its text was not checked for hidden "
+                "text; check the page by eye"
+            )
         for reason, letters, at in page.hidden[:_MAX_RUNS_PER_PAGE]:
             record(
                 f"{_page_name(page.index, parts)}: {letters} characters of extractable text "
@@ -1457,9 +1615,24 @@ def _places(pdf: pikepdf.Pdf, output_name: str) -> Iterator[tuple[str, str]]:
                 if isinstance(spec, Dictionary):
                     for k in ("/F", "/UF", "/Desc"):
                         yield f"embedded file {n} {k}", _text_of(spec.get(k))
-        except (pikepdf.PdfError, TypeError, ValueError):
+        except (pikepdf.PikepdfError, TypeError, ValueError):
             pass
+    yield from _image_metadata(pdf)
     yield "output file name", output_name
+
+
+def _image_metadata(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str]]:
+    """The metadata segments inside every JPEG image (EXIF, XMP, IPTC, comments).
+
+    The clean step removes them; a JPEG it could not read was left as it is, and whatever
+    that one carries is checked here all the same.
+    """
+    for obj in pdf.objects:
+        data = jpeg_data(obj) if isinstance(obj, Stream) else None
+        if data is None:
+            continue
+        for kind, text in jpeg.metadata_texts(data):
+            yield f"image (object {obj.objgen[0]}) {kind} metadata", text
 
 
 def _other_strings(pdf: pikepdf.Pdf, seen: set[str]) -> Iterator[tuple[str, str]]:
@@ -1475,7 +1648,8 @@ def _other_strings(pdf: pikepdf.Pdf, seen: set[str]) -> Iterator[tuple[str, str]
                 done.add(text)
                 yield where, text
         elif isinstance(value, Dictionary):
-            for k, v in value.items():
+            for key, v in value.items():
+                k = pdf_text(key)  # as pikepdf gives it, a key need not be printable
                 if k not in done:
                     done.add(k)
                     yield where, k[1:]
@@ -1493,6 +1667,14 @@ def _other_strings(pdf: pikepdf.Pdf, seen: set[str]) -> Iterator[tuple[str, str]
             yield from visit(obj, f"object {obj.objgen[0]}", 0)
 
 
+def _withheld_place(where: str, deny: DenyList) -> str:
+    """``where``, or as much of it as quotes no entry (a dictionary key may be a name)."""
+    if not deny.find(where):
+        return where
+    head = where.split(" /", 1)[0]
+    return head if not deny.find(head) else "a place whose name is withheld"
+
+
 def _deny_list(
     deny: DenyList | None,
     path: Path,
@@ -1505,7 +1687,7 @@ def _deny_list(
         result.ran = False
         result.note = "no deny list given (checks.deny_list or DHRBUILD_DENY_LIST)"
         return result
-    result.note = f"{len(deny)} entries"
+    result.note = count(len(deny), "entry", "entries")
     for line in deny.ignored:
         result.warn(
             f"deny-list line {line}: too short to match safely (fewer than 2 letters "
@@ -1526,10 +1708,10 @@ def _deny_list(
         for where, text in _places(pdf, output_name):
             seen.add(text)
             for line in deny.find(text):
-                hits.setdefault(line, []).append(f"{where}")
+                hits.setdefault(line, []).append(_withheld_place(where, deny))
         for where, text in _other_strings(pdf, seen):
             for line in deny.find(text):
-                hits.setdefault(line, []).append(where)
+                hits.setdefault(line, []).append(_withheld_place(where, deny))
     for line in sorted(hits):
         places = hits[line]
         shown = "; ".join(places[:8]) + (f"; and {len(places) - 8} more" if len(places) > 8 else "")
@@ -1738,8 +1920,9 @@ def _active_content(path: Path) -> CheckResult:
             for annot in annots if isinstance(annots, Array) else []:
                 if not isinstance(annot, Dictionary):
                     continue
-                if str(annot.get("/Subtype")) not in _ANNOT_OK:
-                    note(f"a {str(annot.get('/Subtype'))[1:]} annotation")
+                subtype = pdf_text(annot.get("/Subtype"))
+                if subtype not in _ANNOT_OK:
+                    note(f"a {subtype[1:]} annotation")
                 elif unsafe_action(annot.get("/A")):
                     note("a link with an unsafe action")
         for obj in pdf.objects:
@@ -1748,12 +1931,13 @@ def _active_content(path: Path) -> CheckResult:
                 continue
             if "/JS" in d or d.get("/S") == Name.JavaScript:
                 note("JavaScript")
-            if d.get("/Type") == Name.EmbeddedFile or "/EF" in d:
-                note("an embedded file")
             if d.get("/S") in (Name.Launch, Name.GoToR, Name.GoToE, Name.ImportData):
                 note("a launch or file action")
             if "/PieceInfo" in d:
                 note("application private data")
+        # The clean step's own definition: what it removes is exactly what this looks for.
+        for found in embedded_files(pdf):
+            note("associated files (/AF)" if found.key == "/AF" else "an embedded file")
     for what, n in sorted(problems.items()):
         result.error(
             f"the output still contains {what} ({n}x) after cleaning; please report this "
@@ -1796,7 +1980,8 @@ def check_output(path: Path, options: OutputChecks) -> list[CheckResult]:
     pages = _read_pages(
         path, hidden=True, chars_for={a.page_index for a in options.removed_annotations}
     )
-    parts = options.parts
+    # A part's title may be what the deny list finds: findings then name it by designator.
+    parts = _withheld_parts(options.parts, options.deny)
     return [
         _deny_list(options.deny, path, pages, parts, options.output_name),
         _hidden_text(severity, pages, options.removed_annotations, parts),
@@ -1828,5 +2013,6 @@ __all__ = [
     "check_output",
     "load_deny_list",
     "raise_for_failures",
+    "scrub_data",
     "warnings_of",
 ]

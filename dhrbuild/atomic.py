@@ -1,0 +1,229 @@
+"""Files dhrbuild writes: a temporary file beside the target, moved into place only when whole."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from dhrbuild.errors import OutputError
+
+# A new file gets 0666 less the umask, as any other program's output would: the kernel applies
+# the umask to the mode given to open(2). tempfile.mkstemp would make it 0600, which a council
+# web server or shared drive then cannot read.
+_NEW_FILE_MODE = 0o666
+_TRIES = 100
+
+
+def _create(target: Path) -> tuple[int, Path]:
+    """Create and open an empty temporary file in ``target``'s folder, named after it."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(_TRIES):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, _NEW_FILE_MODE), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
+
+
+def reason(exc: OSError) -> str:
+    """Say what went wrong with a file operation, in words an officer can act on.
+
+    Args:
+        exc: The error the operating system raised.
+
+    Returns:
+        A short phrase such as "the disk is full: free some space or choose another folder".
+    """
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full: free some space, or write to another folder"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "no permission to write there: choose a folder you can write to"
+    return str(exc.strerror or exc)
+
+
+class AtomicFile:
+    """A temporary file that becomes ``target`` on :meth:`commit`, and is removed otherwise."""
+
+    def __init__(self, target: Path, temp: Path) -> None:
+        self.target = target
+        self.path = temp
+        """The temporary file to write (in the target's folder, so the move is atomic)."""
+        self.committed = False
+
+    def commit(self, *, overwrite: bool = True) -> None:
+        """Move the finished temporary file into place.
+
+        Args:
+            overwrite: Replace an existing ``target``. Without it an existing file is kept and
+                :class:`FileExistsError` raised.
+        """
+        if overwrite:
+            self.path.replace(self.target)
+        else:
+            # A hard link fails if the name exists, so nothing is ever overwritten.
+            try:
+                os.link(self.path, self.target)
+            except FileExistsError:
+                raise FileExistsError(errno.EEXIST, "already exists", str(self.target)) from None
+            self.path.unlink()
+        self.committed = True
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path, *, what: str = "the file") -> Iterator[AtomicFile]:
+    """Give a temporary file beside ``target``, removed on every way out unless committed.
+
+    The temporary file is ``.NAME.XXXXXXXX.tmp`` in the target's folder. It is removed when
+    the block ends without :meth:`AtomicFile.commit`, whatever ends it: an error, Ctrl-C, or
+    a signal the command line turns into an exception. An :class:`OSError` inside the block
+    (a full disk, a folder that cannot be written) becomes an :class:`OutputError` naming
+    ``target``.
+
+    Args:
+        target: The file to write.
+        what: How to name the file in an error ("the build report").
+
+    Yields:
+        The temporary file; write to its ``path``, then call ``commit()``.
+
+    Missing folders above ``target`` are created; if the block ends without a commit, those
+    of them that are still empty are removed again, so a failed write leaves no empty
+    ``dist/`` behind (a folder that was there before, or that holds anything, is kept).
+
+    Raises:
+        OutputError: The folder cannot be created or written, or the disk is full.
+    """
+    created = _missing_folders(target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create(target)
+        os.close(fd)
+    except OSError as exc:
+        _remove_empty(created)
+        raise OutputError(target, f"cannot write {what} here ({reason(exc)})") from None
+    handle = AtomicFile(target, tmp)
+    try:
+        yield handle
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise OutputError(target, f"cannot write {what} ({reason(exc)})") from None
+    finally:
+        if not handle.committed:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            _remove_empty(created)
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders from ``folder`` up that do not exist yet, deepest first."""
+    missing: list[Path] = []
+    while not folder.exists() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders this write created (deepest first), where they are still empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()  # only ever removes an empty folder
+        except OSError:
+            return  # not empty (another file went there), or gone: keep it and those above
+
+
+def write_file(
+    target: Path, data: bytes, *, what: str = "the file", overwrite: bool = True
+) -> None:
+    """Write ``data`` to ``target`` whole or not at all.
+
+    Args:
+        target: The file to write.
+        data: Its bytes.
+        what: How to name the file in an error.
+        overwrite: Replace an existing file; without it an existing file raises
+            :class:`FileExistsError` and is left as it was.
+
+    Raises:
+        OutputError: The file cannot be written (full disk, no permission).
+        FileExistsError: ``overwrite`` is false and ``target`` exists.
+    """
+    with atomic_file(target, what=what) as tmp:
+        with tmp.path.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.commit(overwrite=overwrite)
+
+
+class GuardedWriter:
+    """A binary file for qpdf to write to that never raises into qpdf.
+
+    qpdf flushes its output pipeline from C++ destructors; an exception thrown there (a full
+    disk: ``QPDFSystemError``) ends the process with ``std::terminate``. Writes therefore go
+    through this object, which keeps the first error and swallows the rest of the output;
+    :meth:`check` raises it once qpdf has finished.
+    """
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self.error: OSError | None = None
+
+    def write(self, data: bytes) -> int:
+        """Write ``data``, or remember why it could not be written.
+
+        Args:
+            data: The bytes qpdf hands over.
+
+        Returns:
+            The number of bytes taken: always all of them, so that qpdf carries on.
+        """
+        if self.error is None:
+            try:
+                self._fh.write(data)
+            except OSError as exc:
+                self.error = exc
+        return len(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        """Move in the file (pikepdf takes an object with ``seek`` as a stream).
+
+        Args:
+            offset: Where to, relative to ``whence``.
+            whence: ``os.SEEK_SET``, ``os.SEEK_CUR`` or ``os.SEEK_END``.
+
+        Returns:
+            The new position.
+        """
+        return self._fh.seek(offset, whence)
+
+    def tell(self) -> int:
+        """Return the position in the file."""
+        return self._fh.tell()
+
+    def flush(self) -> None:
+        """Flush to the operating system, or remember why that failed."""
+        if self.error is None:
+            try:
+                self._fh.flush()
+            except OSError as exc:
+                self.error = exc
+
+    def check(self) -> None:
+        """Raise the first error seen while writing, if any.
+
+        Raises:
+            OSError: What the operating system said.
+        """
+        if self.error is not None:
+            raise self.error
+
+
+__all__ = ["AtomicFile", "GuardedWriter", "atomic_file", "reason", "write_file"]

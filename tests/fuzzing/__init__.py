@@ -1,0 +1,1 @@
+"""A seeded, time-bounded mutation fuzzer for dhrbuild's assemble, check and inspect commands."""
