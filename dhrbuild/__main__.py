@@ -47,6 +47,7 @@ def main() -> None:
         run()
     except KeyboardInterrupt as exc:  # outside a command's own handler: imports, parsing
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        sys.stderr.write("error: stopped before the end; no file was left half-written\n")
         _leave(128 + int(signum))
     except SystemExit as exc:
         if exc.code in _STOP_CODES:

@@ -22,9 +22,10 @@ from __future__ import annotations
 import contextlib
 import struct
 import threading
+import warnings
 import zlib
 from collections.abc import Iterator
-from typing import Final
+from typing import Any, Final
 
 import pikepdf
 from PIL import Image
@@ -57,6 +58,29 @@ DECODE_ERRORS: Final[tuple[type[BaseException], ...]] = (
 PARSE_ERRORS: Final[tuple[type[BaseException], ...]] = (*DECODE_ERRORS, TypeError)
 """What ``pikepdf.parse_content_stream`` raises for content it cannot read: the above, and
 ``TypeError`` for "content" that is not a stream."""
+
+
+def parse_content(target: Any, operators: str = "") -> list[Any]:
+    """Parse content with ``pikepdf.parse_content_stream``, without its damage warning.
+
+    pikepdf warns "Unexpected end of stream" for content that ends inside an object or an
+    inline image: damage in an input, which every caller already handles (what was read is
+    used), and which tests that make warnings errors would otherwise turn into a crash.
+
+    Args:
+        target: A page, a content stream or a form XObject.
+        operators: Only these operators, space-separated; all when empty.
+
+    Returns:
+        The instructions.
+
+    Raises:
+        PARSE_ERRORS: The content cannot be read at all.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Unexpected end of stream", UserWarning)
+        return list(pikepdf.parse_content_stream(target, operators))
+
 
 # What a qpdf decoder may allocate while bounded() is in force. PL_Flate counts the bytes it
 # writes; the others (predictors, run-length, JPEG) the memory they ask for.

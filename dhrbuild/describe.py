@@ -15,6 +15,7 @@ from dhrbuild.decoding import (
     bounded,
     image_size,
     oversized_content,
+    parse_content,
     unrenderable,
 )
 from dhrbuild.errors import InputError
@@ -200,7 +201,7 @@ def _fonts(pdf: pikepdf.Pdf) -> list[FontInfo]:
     def used_names(content: pikepdf.Object | pikepdf.Page) -> list[pikepdf.Name]:
         # A font counts when it shows text: producers select fonts (Tf) they never draw with.
         try:
-            ops = pikepdf.parse_content_stream(content, "Tf Tj TJ ' \"")
+            ops = parse_content(content, "Tf Tj TJ ' \"")
         except PARSE_ERRORS:
             return []
         # Operators and font names by their bytes: neither need be UTF-8.
@@ -271,7 +272,7 @@ def _placements(page: pikepdf.Page) -> list[ImageInfo]:
     stack: list[list[float]] = []
     ctm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
     try:
-        ops = pikepdf.parse_content_stream(page, "q Q cm Do")
+        ops = parse_content(page, "q Q cm Do")
     except PARSE_ERRORS:
         return []
     for instruction in ops:

@@ -23,6 +23,7 @@ from dhrbuild.decoding import (
     image_size,
     inflate,
     jpeg_problem,
+    parse_content,
 )
 from dhrbuild.geometry import (
     IDENTITY,
@@ -342,7 +343,7 @@ def _placements(pdf: pikepdf.Pdf) -> dict[tuple[int, int], list[Placement]]:
         assert isinstance(res, Dictionary)
         xobjects = res.XObject
         try:
-            ops = pikepdf.parse_content_stream(target, "q Q cm Do")  # type: ignore[arg-type]
+            ops = parse_content(target, "q Q cm Do")
         except PARSE_ERRORS:
             return
         stack: list[Matrix] = []

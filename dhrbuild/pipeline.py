@@ -391,7 +391,14 @@ def _stamp(build: _Build) -> None:
                     f"top and the page was scaled to {placed.scale:.0%} below it; check the "
                     "page in the output, or export the part again"
                 )
-            elif placed.position == "shrunk":
+            if placed.mended:
+                build.warnings.append(
+                    f"{part.source.name} page {placed.page_index + 1}: its content is damaged "
+                    "(it ends inside an unfinished object, or cannot be read whole), so it was "
+                    "kept as drawn in a box of its own for the heading to show after it; check "
+                    "the page in the output, or export the part again"
+                )
+            if placed.rendered and placed.position == "shrunk":
                 build.warnings.append(
                     f"{part.source.name} page {placed.page_index + 1}: content scaled to "
                     f"{placed.scale:.0%} to make room for the heading '{part.slot.heading}'"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import io
 import math
@@ -24,6 +25,7 @@ from dhrbuild.decoding import (
     PARSE_ERRORS,
     jpeg_problem,
     jpeg_size,
+    parse_content,
     unrenderable,
 )
 from dhrbuild.geometry import Matrix, concat
@@ -111,6 +113,10 @@ class StampPlacement:
     """False when the page could not be rendered (pdfium cannot, or an image on it is too
     large to decode): its whole area was taken for content, so the heading went at the top
     with the content shrunk below it."""
+    mended: bool = False
+    """True when the page's content was damaged so that it would have swallowed the heading
+    (it ends inside an array, string or inline image, or cannot be read whole): it was put
+    in a form XObject of its own, drawn as it was, with the heading after it."""
 
 
 @dataclass(frozen=True)
@@ -255,8 +261,10 @@ def stamp_headings(
             if plan.shrink is not None:
                 shrink = concat(concat(view.from_user, plan.shrink), view.to_user)
                 _transform_annotations(page.obj, shrink, done_annotations)
-            _wrap_contents(page, shrink, view.box, stamp)
-            placements.append(StampPlacement(index, plan.position, plan.scale, plan.band, rendered))
+            mended = _wrap_contents(pdf, page, shrink, view.box, stamp)
+            placements.append(
+                StampPlacement(index, plan.position, plan.scale, plan.band, rendered, mended)
+            )
     finally:
         document.close()
     return placements
@@ -397,7 +405,7 @@ def _heading_form(pdf: pikepdf.Pdf, line: str, size: float) -> pikepdf.Stream:
         )
         used = {
             str(instruction.operands[0])
-            for instruction in pikepdf.parse_content_stream(page, "Tf")
+            for instruction in parse_content(page, "Tf")
             if isinstance(instruction, pikepdf.ContentStreamInstruction) and instruction.operands
         }
         fonts = pikepdf.Dictionary()
@@ -412,7 +420,9 @@ def _heading_form(pdf: pikepdf.Pdf, line: str, size: float) -> pikepdf.Stream:
     return pdf.make_indirect(form)
 
 
-def _add_xobject(page: pikepdf.Page, form: pikepdf.Stream) -> pikepdf.Name:
+def _add_xobject(
+    page: pikepdf.Page, form: pikepdf.Stream, prefix: str = "DhrHeading"
+) -> pikepdf.Name:
     """Add ``form`` to the page's own XObject resources under a fresh, predictable name."""
     obj = page.obj
     resources = obj.get(pikepdf.Name.Resources)
@@ -427,7 +437,7 @@ def _add_xobject(page: pikepdf.Page, form: pikepdf.Stream) -> pikepdf.Name:
     xobjects = old.copy() if isinstance(old, pikepdf.Dictionary) else pikepdf.Dictionary()
     taken = {str(k) for d in own.values() if isinstance(d, pikepdf.Dictionary) for k in d}
     n = 0
-    while (name := f"/DhrHeading{n or ''}") in taken:
+    while (name := f"/{prefix}{n or ''}") in taken:
         n += 1
     xobjects[name] = form
     own[pikepdf.Name.XObject] = xobjects
@@ -449,15 +459,26 @@ def _stamp_operators(position: str, matrix: Matrix, resource: pikepdf.Name) -> b
     )
 
 
-def _wrap_contents(page: pikepdf.Page, shrink: Matrix | None, visible: Box, stamp: bytes) -> None:
+def _wrap_contents(
+    pdf: pikepdf.Pdf, page: pikepdf.Page, shrink: Matrix | None, visible: Box, stamp: bytes
+) -> bool:
     """Isolate the page's content in its own graphics state, optionally scaled, then add ``stamp``.
 
     Scaled content is clipped to the ``visible`` box first, so that what lay outside the
     CropBox does not come into view. Unbalanced ``q``/``Q``, an unclosed text object or
     marked-content sequence in the original content are closed off so that none of it
-    leaks into the stamp.
+    leaks into the stamp; content that ends inside an array, a string, a dictionary or an
+    inline image, which would swallow whatever follows it, is first isolated in a form.
+
+    Returns:
+        Whether the content had to be isolated (see :func:`_mend_contents`).
     """
-    extra_pops, depth, in_text, marked = _balance(page)
+    balance = _balance(pdf, page)
+    mended = balance is None
+    if balance is None:
+        _mend_contents(pdf, page, visible)
+        balance = _balance(pdf, page) or (0, 0, False, 0)
+    extra_pops, depth, in_text, marked = balance
     head = b"q\n"
     if shrink is not None:
         x0, y0, x1, y1 = visible
@@ -468,25 +489,55 @@ def _wrap_contents(page: pikepdf.Page, shrink: Matrix | None, visible: Box, stam
     tail += b"Q\n" * (1 + extra_pops + depth) + stamp
     page.contents_add(head, prepend=True)
     page.contents_add(tail, prepend=False)
+    return mended
 
 
-def _balance(page: pikepdf.Page) -> tuple[int, int, bool, int]:
-    """Count what the content leaves unbalanced.
+#: Parsed after a page's content: if these two operators do not come out last, the content
+#: ends inside something (an unclosed array, string, dictionary or inline image, or data cut
+#: short) that swallows whatever is added after it, in qpdf as in viewers.
+_SENTINEL = b"\nq Q\n"
+
+
+def _content_streams(page: pikepdf.Page) -> list[pikepdf.Stream]:
+    contents = page.obj.get(pikepdf.Name.Contents)
+    if isinstance(contents, pikepdf.Stream):
+        return [contents]
+    if isinstance(contents, pikepdf.Array):
+        return [s for s in contents if isinstance(s, pikepdf.Stream)]
+    return []
+
+
+def _balance(pdf: pikepdf.Pdf, page: pikepdf.Page) -> tuple[int, int, bool, int] | None:
+    """Count what the content leaves unbalanced, or None if it does not end cleanly.
 
     Returns:
         The number of ``Q`` without a ``q`` before them, the ``q`` depth at the end, whether
-        a text object is left open, and how many marked-content sequences are left open.
+        a text object is left open, and how many marked-content sequences are left open;
+        ``None`` when the content ends inside a token or object (see ``_SENTINEL``).
     """
     depth = lowest = marked = 0
     in_text = False
+    # The sentinel goes on the page itself, for the parse only, so that what qpdf says of
+    # damage names the page (the merge reports it as the part's repairs).
+    original = page.obj.get(pikepdf.Name.Contents)
     try:
-        instructions = pikepdf.parse_content_stream(page, "q Q BT ET BMC BDC EMC")
+        page.contents_add(pikepdf.Stream(pdf, _SENTINEL), prepend=False)
+        instructions = parse_content(page, "q Q BT ET BMC BDC EMC")
     except PARSE_ERRORS:
-        return 0, 0, False, 0
-    for instruction in instructions:
-        if not isinstance(instruction, pikepdf.ContentStreamInstruction):
-            continue
-        op = bytes(instruction.operator)  # an operator's bytes need not be UTF-8
+        return None
+    finally:
+        if original is None:
+            del page.obj[pikepdf.Name.Contents]
+        else:
+            page.obj.Contents = original
+    operators = [
+        bytes(i.operator)  # an operator's bytes need not be UTF-8
+        for i in instructions
+        if isinstance(i, pikepdf.ContentStreamInstruction)
+    ]
+    if operators[-2:] != [b"q", b"Q"]:
+        return None
+    for op in operators[:-2]:
         if op == b"q":
             depth += 1
         elif op == b"Q":
@@ -501,6 +552,54 @@ def _balance(page: pikepdf.Page) -> tuple[int, int, bool, int]:
         elif op == b"EMC":
             marked = max(0, marked - 1)
     return -lowest, depth, in_text, marked
+
+
+def _mend_contents(pdf: pikepdf.Pdf, page: pikepdf.Page, visible: Box) -> None:
+    """Make damaged content end cleanly, so that the stamp after it is drawn.
+
+    The content becomes a form XObject of its own, its bytes as they were: a form's content
+    ends with the form, so nothing after it can fall into an unclosed array, string or
+    inline image, and a viewer reads the damage inside exactly as it read it on the page.
+    (Written again through qpdf's parser instead, such content can read differently.)
+    """
+    form = _content_form(pdf, page, visible)
+    name = _add_xobject(page, form, prefix="DhrPage")
+    page.obj.Contents = pdf.make_stream(b"q " + name.unparse() + b" Do Q\n")
+
+
+def _content_form(pdf: pikepdf.Pdf, page: pikepdf.Page, visible: Box) -> pikepdf.Stream:
+    """The page's content as a form XObject of its own, its bytes copied now (not a view).
+
+    One content stream is copied as it is stored, filters and all, so that even data that
+    cannot be decoded whole is drawn as far as a viewer can; several are joined decoded.
+    """
+    streams = _content_streams(page)
+    form = pdf.make_stream(b"")
+    if len(streams) == 1:
+        source = streams[0]
+        filters = source.stream_dict.get(pikepdf.Name.Filter)
+        parms = source.stream_dict.get(pikepdf.Name.DecodeParms)
+        form.write(
+            source.read_raw_bytes(),
+            filter=filters if isinstance(filters, pikepdf.Name | pikepdf.Array) else None,
+            decode_parms=parms if isinstance(parms, pikepdf.Dictionary | pikepdf.Array) else None,
+        )
+    else:
+        joined = []
+        for stream in streams:
+            with contextlib.suppress(*DECODE_ERRORS):
+                joined.append(stream.read_bytes())
+        form.write(b"\n".join(joined))
+    form.Type = pikepdf.Name.XObject
+    form.Subtype = pikepdf.Name.Form
+    form.BBox = pikepdf.Array(visible)
+    resources = page.obj.get(pikepdf.Name.Resources)
+    if not isinstance(resources, pikepdf.Dictionary):
+        resources = _inherited(page.obj, "/Resources")
+    if isinstance(resources, pikepdf.Dictionary):
+        # Its own copy: the page's dictionary is pruned later to what the page draws itself.
+        form.Resources = resources.copy()
+    return form
 
 
 def _transform_annotations(

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild.decoding import PARSE_ERRORS
+from dhrbuild.decoding import PARSE_ERRORS, parse_content
+from dhrbuild.geometry import whole_number
 from dhrbuild.pdftext import pdf_text
 from dhrbuild.roles import STANDARD_ROLES
 
 _OBJGEN = tuple[int, int]
+#: The largest real written back from Python that a reader can still parse (below 2**63).
+_LARGEST_REAL = 9 * 10**18
 _MAX_ELEMENTS = 2_000_000
 _SKIPPED_KEYS = frozenset({"/Type", "/S", "/P", "/K", "/Pg", "/ID", "/NS", "/C", "/Ref", "/A"})
 
@@ -249,15 +253,16 @@ def _retag_flattened(
         ):
             continue
         try:
-            instructions = list(pikepdf.parse_content_stream(page))
+            instructions = list(parse_content(page))
         except PARSE_ERRORS:
             continue
         mcids = [-1]
         for ins in instructions:
             if isinstance(ins, pikepdf.ContentStreamInstruction) and bytes(ins.operator) == b"BDC":
                 props = ins.operands[1] if len(ins.operands) > 1 else None
-                if isinstance(props, Dictionary) and isinstance(props.get("/MCID"), int):
-                    mcids.append(int(props.MCID))
+                mcid = _mcid(props.get("/MCID")) if isinstance(props, Dictionary) else None
+                if mcid is not None:
+                    mcids.append(mcid)
         depth, out, added = 0, [], []
         for ins in instructions:
             # Operators and names by their bytes: neither need be UTF-8.
@@ -667,8 +672,8 @@ class _PartImport:
     def _fill(self, entry: _Entry, *, keep_section: bool) -> None:
         src, copy, parent = entry.src, entry.copy, entry.parent
         for key, value in src.items():
-            if key in _SKIPPED_KEYS or (keep_section and key == "/T"):
-                continue
+            if key in _SKIPPED_KEYS or (keep_section and key == "/T") or value is None:
+                continue  # a null entry is no entry (ISO 32000-1 7.3.7)
             copy[key] = self._import(value)
         copy.Type = Name.StructElem
         copy.P = parent
@@ -709,7 +714,7 @@ class _PartImport:
     ) -> object | None:
         """A marked-content or object reference, pointed at the output's objects."""
         if isinstance(kid, int | pikepdf.Integer) and not isinstance(kid, bool):
-            if page is None:
+            if page is None or _mcid(kid) is None:
                 return None
             self._record_mcid(page, int(kid), element)
             return int(kid)
@@ -718,8 +723,8 @@ class _PartImport:
         kind = kid.get("/Type")
         kid_page = self._page_of(kid) or page
         if kind == Name.MCR or ("/MCID" in kid and "/Obj" not in kid):
-            mcid = kid.get("/MCID")
-            if not isinstance(mcid, int | pikepdf.Integer):
+            mcid = _mcid(kid.get("/MCID"))
+            if mcid is None:
                 return None
             mcr = Dictionary(Type=Name.MCR, MCID=int(mcid))
             stream = kid.get("/Stm")
@@ -752,6 +757,8 @@ class _PartImport:
         return None
 
     def _record_mcid(self, page: pikepdf.Object, mcid: int, element: pikepdf.Object) -> None:
+        # The parent tree holds an array of max(MCID) + 1 entries per page (ISO 32000-1
+        # 14.7.4.4): _mcid keeps an absurd MCID from making it gigabytes long.
         entry = self.m.page_content.setdefault(page.objgen, (page, {}))
         entry[1][mcid] = element
 
@@ -792,21 +799,18 @@ class _PartImport:
             if value.objgen in self.mapped:
                 return self.mapped[value.objgen]
             return self.out.copy_foreign(value)
-        # qpdf's shallow copy, with only the objects in it replaced: numbers never pass
-        # through Python, where a real such as 1e308 would come back as digits that no
-        # reader can parse, and a key need not be UTF-8.
         if isinstance(value, Dictionary):
-            copy = value.copy()
-            for key, item in value.items():  # items(): a key that is not UTF-8 cannot be got
-                if isinstance(item, pikepdf.Object):
-                    copy[key] = self._import(item)
+            copy = Dictionary()
+            for key, item in value.items():  # one by one: a key need not be UTF-8
+                copy[key] = self._import(item)
             return copy
         if isinstance(value, Array):
-            items = value.copy()
-            for i, item in enumerate(items):
-                if isinstance(item, pikepdf.Object):
-                    items[i] = self._import(item)
-            return items
+            return Array([self._import(v) for v in value])
+        if isinstance(value, Decimal) and not -_LARGEST_REAL <= value <= _LARGEST_REAL:
+            # pikepdf writes a real from Python through a double, without its decimal point:
+            # beyond 2**63 that is an integer no reader can parse, and the element holding it
+            # would be read as null. Such a value means nothing (coordinates end far sooner).
+            return Decimal(_LARGEST_REAL) if value > 0 else Decimal(-_LARGEST_REAL)  # type: ignore[return-value]
         return value  # type: ignore[return-value]
 
     def _tag_untagged_links(self, section: pikepdf.Object) -> None:
@@ -843,6 +847,17 @@ def _indirect_dicts(value: object) -> list[pikepdf.Object]:
 def _shape(annot: pikepdf.Object) -> tuple[str, bytes]:
     rect = annot.get("/Rect")
     return (pdf_text(annot.get("/Subtype", "")), _fingerprint(rect) if rect is not None else b"")
+
+
+_MAX_MCID = 1_000_000
+"""Marked-content IDs above this are not followed: the parent tree's array for a page has
+one entry per ID up to the largest, and no page has a million marked-content sequences."""
+
+
+def _mcid(value: object) -> int | None:
+    """A marked-content ID (ISO 32000-1 14.7.4.4: a non-negative integer), or ``None``."""
+    number = whole_number(value)
+    return number if number is not None and 0 <= number <= _MAX_MCID else None
 
 
 def _fingerprint(value: object) -> bytes:

@@ -14,7 +14,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild.decoding import MAX_STREAM_BYTES, PARSE_ERRORS, bounded
+from dhrbuild.decoding import MAX_STREAM_BYTES, PARSE_ERRORS, bounded, parse_content
 from dhrbuild.errors import EncryptedInputError, InputError
 from dhrbuild.pdftext import pdf_text
 from dhrbuild.roles import STANDARD_ROLES
@@ -825,7 +825,7 @@ def _parse(target: pikepdf.Page | Stream, contents: object) -> list[Any]:
     Dropping them spares building tens of thousands of instructions on a long report.
     """
     operators = _WALKED if _no_arrays(contents) else ""
-    return pikepdf.parse_content_stream(target, operators)
+    return parse_content(target, operators)
 
 
 def _no_arrays(contents: object) -> bool:

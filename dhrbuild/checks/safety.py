@@ -880,6 +880,9 @@ def _box_sums(mask: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarr
     pooled = padded[0::2, 0::2] | padded[1::2, 0::2] | padded[0::2, 1::2] | padded[1::2, 1::2]
     integral = np.zeros((h2 + 1, w2 + 1), dtype=np.int32)
     integral[1:, 1:] = pooled.cumsum(0, dtype=np.int32).cumsum(1, dtype=np.int32)
+    # A glyph placed at an absurd coordinate (a real near 3.4e38, ISO 32000-1 Annex C) maps
+    # to an infinite or undefined pixel: such a box covers no cell.
+    boxes = np.nan_to_num(np.asarray(boxes, dtype=float), nan=-4.0, posinf=4.0 * w2, neginf=-4.0)
     x0 = np.clip(np.floor((boxes[:, 0] - 1) / 2), 0, w2).astype(int)
     y0 = np.clip(np.floor((boxes[:, 1] - 1) / 2), 0, h2).astype(int)
     x1 = np.clip(np.ceil((boxes[:, 2] + 1) / 2), 0, w2).astype(int)
