@@ -928,7 +928,9 @@ def header_field(text: str) -> str | None:
     """Return the action field a spreadsheet header names, or ``None`` if it names none.
 
     Case, punctuation and ``&``/``and`` do not matter; a header that starts with a known
-    spelling of two or more words (``Target date (dd/mm/yyyy)``) matches it.
+    spelling of two or more words (``Target date (dd/mm/yyyy)``) matches it, and so does a
+    known spelling followed by a parenthetical or explanatory text (``Scope (local, regional,
+    national)``, ``Status: RAG``, ``Status - RAG``) or a plural ending (``Lead agency/ies``).
 
     Args:
         text: The header as written.
@@ -944,7 +946,19 @@ def header_field(text: str) -> str | None:
     for alias, name in _PREFIXES:
         if key.startswith(alias + " "):
             return name
+    head = _PLURAL_ENDING.sub("", _EXPLANATION.split(text, maxsplit=1)[0])
+    if head != text and _norm(head):
+        return header_field(head)
     return None
+
+
+#: Where a header's explanation starts: a bracket, a colon, a dash between spaces, a new line.
+_EXPLANATION = re.compile(r"\s*(?:[(\[{:\n]|\s[-\u2013\u2014]\s)")
+#: ``agency/ies``, ``action(s)``, ``agency/agencies``: a plural written into the singular.
+_PLURAL_ENDING = re.compile(r"(?:/(?:ies|es|s)|\((?:ies|es|s)\))(?=\W|$)", re.IGNORECASE)
+
+#: Columns of the published annex that a spreadsheet may leave out, but not without a word.
+_EXPECTED_SHEET_FIELDS = ("scope", "target_date")
 
 
 def _cell_text(value: object) -> str:
@@ -1093,6 +1107,16 @@ def _sheet_plan(
     ]
     if extra:
         warnings.append(f"{note_prefix}columns not used: {', '.join(extra)}")
+    found = ", ".join(repr(heads[cols[0]]) for cols in by_field.values())
+    for key in _EXPECTED_SHEET_FIELDS:
+        if key not in by_field:
+            name = SHEET_COLUMNS[key].name
+            warnings.append(
+                f"{note_prefix}no column for {name!r} (looked for: {_looked_for(key)}), so "
+                f"the annex's {name} column is left empty; the columns found are {found}"
+                + (f" and the columns not used are {', '.join(extra)}" if extra else "")
+                + f"; head the column {name!r}"
+            )
     if "number" not in by_field:
         warnings.append(
             f"{note_prefix}no 'No.' column; the recommendations are numbered 1, 2, … in the "
@@ -1590,6 +1614,36 @@ def check_updates(plan: ActionPlan, source: str, mode: Literal["error", "warn"])
     ]
     if lines and mode == "error":
         raise ActionPlanError(source, lines)
+    return lines
+
+
+def future_dates(
+    as_at: dt.date, plan: ActionPlan | None = None, *, today: dt.date | None = None
+) -> list[str]:
+    """Warn of an ``as_at`` date after today and of updates dated after ``as_at``.
+
+    Either is most often a mistyped year, and would be published as it is.
+
+    Args:
+        as_at: The date the plan's updates are current to (``action_plan.as_at``).
+        plan: The plan, when dhrbuild reads it (a finished PDF plan is not read).
+        today: Today's date (for tests); the local date if not given.
+
+    Returns:
+        One line per date, naming the action and the date.
+    """
+    today = today or dt.date.today()
+    lines: list[str] = []
+    if as_at > today:
+        lines.append(f"action_plan.as_at {uk_long_date(as_at)} is in the future: check the year")
+    for action in plan.actions if plan is not None else []:
+        for update in action.updates:
+            if update.date > as_at:
+                lines.append(
+                    f"action {action.label}: the update dated {uk_long_date(update.date)} is "
+                    f"after action_plan.as_at ({uk_long_date(as_at)}): check its year, or "
+                    "move as_at on"
+                )
     return lines
 
 

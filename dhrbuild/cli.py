@@ -6,6 +6,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import shlex
 import signal
 import sys
@@ -24,13 +25,14 @@ from dhrbuild.actionplan import uk_long_date
 from dhrbuild.atomic import reason
 from dhrbuild.checks.accessibility import check_file
 from dhrbuild.checks.safety import DenyList, load_deny_list, scrub_data
-from dhrbuild.describe import describe
+from dhrbuild.describe import Description, describe
 from dhrbuild.errors import DhrbuildError, ExitCode, Stopped
 from dhrbuild.images import iter_steps
+from dhrbuild.inputs_report import page_list
 from dhrbuild.manifest import Checks, Manifest, find_manifest, load_manifest
 from dhrbuild.pipeline import BuildResult, PartResult, assemble, validate
 from dhrbuild.preview import render_preview
-from dhrbuild.report import build_report, write_report
+from dhrbuild.report import build_report, manifest_error_report, write_report
 from dhrbuild.scaffold import FILES as SCAFFOLD_FILES
 from dhrbuild.scaffold import init_review
 from dhrbuild.schema import schema_text
@@ -43,7 +45,8 @@ app = typer.Typer(
     no_args_is_help=True,
     epilog="Exit codes: 0 written, 1 internal error, 2 usage, 3 invalid manifest, "
     "4 unusable input, 5 password needed, 6 invalid action plan, 7 too large, 8 cannot write, "
-    "9 check failed, 10 missing program, 130 stopped by Ctrl-C, 143 stopped by SIGTERM. "
+    "9 check failed, 10 missing program, 130 stopped by Ctrl-C, 141 output pipe closed, "
+    "143 stopped by SIGTERM. "
     "Several problems at once: the smallest of their codes. See README.md.",
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -174,9 +177,17 @@ def _run(fn: Callable[[], T]) -> T:
     except (typer.Exit, typer.Abort):
         raise
     except DhrbuildError as exc:
+        for warning in exc.warnings:  # what the build found before it failed
+            _err(f"warning: {warning}")
         for line in exc.lines():
             _err(f"error: {line}")
         raise typer.Exit(int(exc.exit_code)) from None
+    except BrokenPipeError:
+        # The reader of our output stopped reading (`| head`): say nothing more, and exit as
+        # a process ended by SIGPIPE would, so a pipeline still sees that not all was read.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(128 + 13) from None
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
         _err("error: stopped before the end; no file was left half-written")
@@ -395,7 +406,20 @@ def assemble_cmd(
 
     Example: dhrbuild assemble examples/northshire-alex/manifest.yaml -o alex.pdf
     """
-    m = _load(manifest)
+    try:
+        m = _load(manifest)
+    except DhrbuildError as exc:
+        # Written for a failed build too, as promised: here the manifest itself failed.
+        if report is not None or as_json:
+            data = manifest_error_report(manifest, exc, deny=_output.deny)
+            if as_json:
+                _emit_json(data)
+            if report is not None:
+                try:
+                    write_report(report, data, protect=[manifest])
+                except DhrbuildError as report_exc:
+                    _err(f"warning: {report_exc}")
+        raise
     quiet = _state["quiet"]
 
     def build(step: Callable[[str], None]) -> BuildResult:
@@ -479,7 +503,12 @@ def validate_cmd(
     if m.review.date is not None:
         dates += f", dated {uk_long_date(m.review.date)}"
     pages = count(sum(p.pages for p in parts), "page")
-    _say(f"\n{manifest}: valid; {pages} in {count(len(parts), 'part')}; {dates}.")
+    _say(
+        f"\n{manifest}: valid: {pages} in {count(len(parts), 'part')}; {dates}; the inputs "
+        "open, the action plan, the deny list over the parts' text and the manifest, the "
+        "inputs' metadata and the QA letter were checked; the publication checks on the built "
+        "file (hidden text, active content, the pseudonym, size, accessibility) run in assemble."
+    )
 
 
 @_command("init", deny_list_from_env=True)
@@ -575,7 +604,7 @@ def inspect_cmd(
     )
     _emit(
         f"title: {d.title or '(none)'}; author: {d.author or '(none)'}; "
-        f"language: {d.language or '(none)'}; tagged: {'yes' if d.tagged else 'no'}"
+        f"language: {d.language or '(none)'}; tagged: {_tagged(d)}"
     )
     if d.parts:
         rows = [
@@ -605,6 +634,18 @@ def inspect_cmd(
         _emit(f"{word} without text (scanned?): " + ", ".join(map(str, d.pages_without_text)))
     for line in d.warnings:
         _err(f"warning: {line}")
+
+
+def _tagged(d: Description) -> str:
+    """Yes, no, or partly: which pages no structure element reaches."""
+    if not d.tagged:
+        return "no"
+    if not d.untagged_pages:
+        return "yes"
+    return (
+        f"partly ({count(len(d.untagged_pages), 'page')} of {d.pages} carry no tags: "
+        f"{page_list(n - 1 for n in d.untagged_pages)}; dhrbuild check names the rules)"
+    )
 
 
 @_command("check", deny_list_from_env=True)

@@ -96,6 +96,9 @@ class Description:
     unrenderable_pages: list[int] = field(default_factory=list)
     """One-based pages not to render: an image on them is a decompression bomb (see
     :func:`dhrbuild.decoding.unrenderable`)."""
+    untagged_pages: list[int] = field(default_factory=list)
+    """One-based pages that no structure element reaches (no ``/StructParents``), in a
+    tagged file: where it is only partly tagged."""
     warnings: list[str] = field(default_factory=list)
     """What could not be read or looks wrong: pages pdfium cannot load, content too large
     to decode, images not decoded, page boxes that viewers show differently."""
@@ -330,7 +333,7 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
-    with bounded(), open_pdf(path) as pdf:
+    with bounded(), open_pdf(path, part=False) as pdf:
         labels = _labels(path, len(pdf.pages))
         info = pdf.docinfo
         # pdfium decodes a page's content whole and without a limit: a page whose content
@@ -354,6 +357,11 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
             author=_text(info.get("/Author")),
             language=_text(pdf.Root.get("/Lang")),
             tagged="/StructTreeRoot" in pdf.Root,
+            untagged_pages=[
+                n
+                for n, page in enumerate(pdf.pages, start=1)
+                if "/StructTreeRoot" in pdf.Root and "/StructParents" not in page.obj
+            ],
             encrypted=pdf.is_encrypted,
             passes_size_gate=len(data) < max_bytes,
             max_bytes=max_bytes,

@@ -29,6 +29,9 @@ class DhrbuildError(Exception):
     """
 
     exit_code: ExitCode = ExitCode.INTERNAL_ERROR
+    warnings: tuple[str, ...] = ()
+    """What the failed step had warned of before it failed (the build's warnings), filled in
+    by :func:`dhrbuild.assemble`; the CLI prints them before the error lines."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

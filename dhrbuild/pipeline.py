@@ -16,7 +16,7 @@ from pathlib import Path
 import pikepdf
 
 from dhrbuild import compress
-from dhrbuild.actionplan import load_checked_plan
+from dhrbuild.actionplan import future_dates, load_checked_plan
 from dhrbuild.atomic import atomic_file, reason
 from dhrbuild.checks import safety
 from dhrbuild.checks.accessibility import AccessibilityReport, check_accessibility, declare_pdfua
@@ -136,10 +136,12 @@ def _check_output_path(output: Path, inputs: list[Path]) -> None:
 def _open_action_plan(manifest: Manifest, warnings: list[str]) -> tuple[pikepdf.Pdf, bytes | Path]:
     spec = manifest.action_plan
     if spec.source.suffix.lower() == ".pdf":
+        warnings += future_dates(spec.as_at)
         return open_pdf(spec.source, warnings=warnings), spec.source
     plan = load_checked_plan(
         spec.source, sheet=spec.sheet, missing=spec.missing_updates, warnings=warnings
     )
+    warnings += future_dates(spec.as_at, plan)
     # reportlab's layout engine loads only for a plan that has to be drawn.
     from dhrbuild.render.action_plan import render_action_plan
 
@@ -225,10 +227,15 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
     Returns:
         Each part with its source and page count (``bytes`` is the input file's size).
 
+    The publication checks that need no built file run too, as the build runs them: the
+    deny list over each part's text and the manifest values the output carries, the inputs'
+    own metadata, dates of birth and the QA letter's wording (:func:`safety.check_inputs`).
+
     Raises:
         DhrbuildError: Every input that cannot be used and every problem of the action plan,
             together (a :class:`~dhrbuild.errors.ProblemsError` when there are several, with
             the most fundamental exit code).
+        safety.PublicationCheckError: A check the build would fail on failed (a deny-list entry).
     """
     found: list[str] = warnings if warnings is not None else []
     results: list[PartResult] = []
@@ -236,6 +243,7 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
     try:
         with _open_parts(manifest, found) as parts:
             first = 1
+            inputs: list[safety.InputPart] = []
             for part in parts:
                 n = len(part.pdf.pages)
                 results.append(
@@ -249,11 +257,47 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
                         part.source.stat().st_size,
                     )
                 )
+                inputs.append(
+                    safety.InputPart(
+                        safety.PartPages(
+                            part.slot.bookmark,
+                            part.slot.kind,
+                            first - 1,
+                            n,
+                            source=part.source.name,
+                        ),
+                        part.pdf,
+                        part.render_source,
+                        as_is=_keeps_signed_original(part),
+                    )
+                )
                 first += n
+            checks = safety.check_inputs(
+                inputs, deny, values=_carried_values(manifest), names=_input_names(manifest)
+            )
+            safety.raise_for_failures(checks)
+            found += safety.warnings_of(checks)
     finally:
         if deny is not None:
             found[:] = [deny.scrub(w) for w in found]
     return results
+
+
+def _carried_values(manifest: Manifest) -> list[tuple[str, str]]:
+    """The manifest's values that the output carries, each with its key."""
+    review = manifest.review
+    values = [("review.title", review.title), ("review.partnership", review.partnership)]
+    values += [(f"annexes.{i}.title", a.title) for i, a in enumerate(manifest.annexes, start=1)]
+    values.append(("the output file name (output.path)", manifest.output.path.name))
+    return values
+
+
+def _input_names(manifest: Manifest) -> list[tuple[str, str]]:
+    """Each input's file name, with its key."""
+    return [
+        (f"the file name of {key}", path.name)
+        for key, path in zip(part_keys(manifest), manifest.input_paths(), strict=True)
+    ]
 
 
 def _part_bytes(pdf: pikepdf.Pdf, merged: list[MergedPart]) -> list[int]:
@@ -327,6 +371,30 @@ def assemble(
     warnings: list[str] = []
     deny = safety.load_deny_list(manifest.checks.deny_list, warnings=warnings)
 
+    try:
+        return _assemble(manifest, out_path, limit, warnings, deny, step)
+    except DhrbuildError as exc:
+        if isinstance(exc, safety.PublicationCheckError):
+            warnings += safety.warnings_of(exc.results)
+        if out_path.is_file():
+            # An officer could otherwise publish the last good build as if it were this one.
+            warnings.append(
+                f"{out_path}: the file there is from an earlier build and was not changed; "
+                "do not publish it as this build"
+            )
+        exc.warnings = tuple(warnings)
+        raise
+
+
+def _assemble(
+    manifest: Manifest,
+    out_path: Path,
+    limit: int,
+    warnings: list[str],
+    deny: safety.DenyList | None,
+    step: Callable[[str], None],
+) -> BuildResult:
+    """The steps of :func:`assemble`, adding to ``warnings`` as they go."""
     step("opening inputs")
     with _open_parts(manifest, warnings) as parts:
         build = _Build(manifest, out_path, limit, parts, warnings, deny=deny)

@@ -180,7 +180,39 @@ def build_report(
             report["checks"] = _checks(error.results)
         if error is not None:
             report["error"] = {"exit_code": int(error.exit_code), "lines": error.lines()}
+            report["warnings"] = list(error.warnings)
     # File names, titles, warnings and error lines: none may quote a deny-list entry.
+    scrubbed: dict[str, Any] = scrub_data(report, deny)
+    return scrubbed
+
+
+def manifest_error_report(
+    manifest: Path, error: DhrbuildError, *, deny: DenyList | None = None
+) -> dict[str, Any]:
+    """Describe a build that failed before its manifest could be read, as plain JSON data.
+
+    The same shape as a failed :func:`build_report`, without what only a valid manifest
+    gives (the review, the inputs, the parts).
+
+    Args:
+        manifest: The manifest file given.
+        error: Why it could not be read (a :class:`~dhrbuild.errors.ManifestError` or the
+            deny list it names).
+        deny: The deny list, to keep its entries out of the report.
+
+    Returns:
+        The report, ready for :func:`json.dumps`.
+    """
+    report: dict[str, Any] = {
+        "report_format": REPORT_FORMAT,
+        "dhrbuild": __version__,
+        "status": "failed",
+        "manifest": str(manifest),
+        "deny_list": {"given": deny is not None, "entries": len(deny) if deny else 0},
+        "output": {"written": False},
+        "error": {"exit_code": int(error.exit_code), "lines": error.lines()},
+        "warnings": list(error.warnings),
+    }
     scrubbed: dict[str, Any] = scrub_data(report, deny)
     return scrubbed
 
@@ -211,4 +243,4 @@ def write_report(path: str | Path, report: dict[str, Any], *, protect: Sequence[
     return target
 
 
-__all__ = ["REPORT_FORMAT", "build_report", "write_report"]
+__all__ = ["REPORT_FORMAT", "build_report", "manifest_error_report", "write_report"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings as py_warnings
+import zipfile
 from pathlib import Path
 
 import pikepdf
@@ -21,7 +22,11 @@ _PASSWORD_NOT_NEEDED = "A password was provided, but no password was needed"
 
 
 def open_pdf(
-    path: Path, *, password: str | None = None, warnings: list[str] | None = None
+    path: Path,
+    *,
+    password: str | None = None,
+    warnings: list[str] | None = None,
+    part: bool = True,
 ) -> pikepdf.Pdf:
     """Open an input PDF read-only, repairing what qpdf can repair.
 
@@ -35,6 +40,8 @@ def open_pdf(
         password: The password, for an encrypted PDF that needs one.
         warnings: If given, one line naming the file is appended when the file was damaged
             and repaired while it was read.
+        part: The file is a part of a manifest's build, whose password can be given with
+            ``password_env``; otherwise (``inspect``, ``preview``) no password can be given.
 
     Returns:
         The open document; the caller closes it.
@@ -57,6 +64,12 @@ def open_pdf(
                 "a password is required to open this PDF and the one given is wrong; check "
                 "the environment variable named by password_env",
             ) from None
+        if not part:
+            raise EncryptedInputError(
+                path,
+                "a password is required to open this PDF, and this command takes none; give "
+                "it an unprotected copy",
+            ) from None
         raise EncryptedInputError(
             path,
             "a password is required to open this PDF; write the part as {file: ..., "
@@ -68,8 +81,9 @@ def open_pdf(
     except (pikepdf.PikepdfError, RuntimeError, ValueError) as exc:
         raise InputError(
             path,
-            f"not a readable PDF ({_first_line(exc, path)}); export it again as PDF from the "
-            "program that made it",
+            not_a_pdf(path)
+            or f"not a readable PDF ({_first_line(exc, path)}); export it again as PDF from "
+            "the program that made it",
         ) from None
     except OSError as exc:
         raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
@@ -107,6 +121,54 @@ def open_pdf(
             "check its pages in the output, or export it again from the program that made it"
         )
     return pdf
+
+
+#: What a file that is not a PDF starts with, and what it then is.
+_MAGIC = (
+    (b"\xd0\xcf\x11\xe0", "a Word 97-2003 document (.doc)"),
+    (b"{\\rtf", "a Rich Text document (.rtf)"),
+)
+_ZIPPED = (
+    ("word/", "a Word document (.docx)"),
+    ("xl/", "an Excel workbook (.xlsx)"),
+    ("ppt/", "a PowerPoint presentation (.pptx)"),
+)
+
+
+def not_a_pdf(path: Path) -> str | None:
+    """Say what a file that qpdf cannot open as a PDF is, when its first bytes tell.
+
+    Args:
+        path: The file, named as a PDF.
+
+    Returns:
+        The problem and its fix (an empty file; a Word, RTF, Excel or OpenDocument file
+        named .pdf), or ``None`` when the file is none of these.
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None
+    if size == 0:
+        return "the file is empty (0 bytes); copy or export the document again"
+    what = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+    if what is None and head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+                kind = zf.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+            return None
+        what = next((n for d, n in _ZIPPED if any(x.startswith(d) for x in names)), None)
+        if what is None and kind.startswith("application/vnd.oasis.opendocument.text"):
+            what = "an OpenDocument text (.odt)"
+    if what is None:
+        return None
+    real = what[what.index("(") + 1 : -1]
+    also = f" (dhrbuild converts a {real} part itself)" if real in CONVERTIBLE_SUFFIXES else ""
+    return f"this is {what} named {path.suffix or '.pdf'}: give it its real name{also}"
 
 
 def _first_line(exc: BaseException, path: Path) -> str:

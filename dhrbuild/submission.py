@@ -263,6 +263,17 @@ def _verify(
             + ("" if same else ", NOT the same pages as the final annex"),
         )
     )
+    approved = _approved(result)
+    items.append(
+        CheckItem(
+            "The QA Panel letter says the review may be published",
+            approved and reading.is_letter,
+            "the letter's wording says so"
+            if approved
+            else "the letter does NOT say the review may be published: the email drafts do "
+            "not say it was approved; check the letter",
+        )
+    )
     return items
 
 
@@ -282,6 +293,11 @@ def _extract_letter(manifest: Manifest, result: BuildResult, target: Path) -> No
         save(out, target)
 
 
+def _approved(result: BuildResult) -> bool:
+    """Whether the build read the QA letter as saying the review may be published."""
+    return any(c.name == "qa-letter" and c.status == "pass" for c in result.checks)
+
+
 def _email(
     manifest: Manifest,
     result: BuildResult,
@@ -298,11 +314,14 @@ def _email(
         msg["From"] = manifest.recipients.sender
     msg["Subject"] = f"Published: {review.title}"
     msg["X-Unsent"] = "1"  # Outlook opens the file as a draft to send
+    # Only what the checks found: approval is claimed only when the letter says the review
+    # may be published (the qa-letter check passed), never when it asks for resubmission.
+    approved = ", approved by the Home Office Quality Assurance Panel," if _approved(result) else ""
     lines = [
         f"Dear {role},",
         "",
-        f"{review.partnership} has published the {review.title}, approved by the Home Office "
-        "Quality Assurance Panel, with the action plan and the Panel's letter annexed.",
+        f"{review.partnership} has published the {review.title}{approved} with the action "
+        "plan and the Panel's letter annexed.",
         "",
         f"Web address: {url}",
         f"File: {result.output.name}",

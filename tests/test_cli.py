@@ -33,7 +33,7 @@ def test_output_and_max_bytes_options(review, tmp_path):
     res = runner.invoke(app, ["assemble", str(manifest), "-o", str(target), "--max-bytes", "1000"])
     assert res.exit_code == ExitCode.OUTPUT_TOO_LARGE
     assert not target.exists()
-    lines = [ln for ln in res.stderr.splitlines() if ln]
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
     assert len(lines) == 1 and lines[0].startswith(f"error: {target}: the output would be")
     res = runner.invoke(app, ["assemble", str(manifest), "-o", str(target)])
     assert res.exit_code == 0 and target.is_file()

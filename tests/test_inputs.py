@@ -159,7 +159,7 @@ def test_damaged_but_recoverable_input_is_repaired_with_a_warning(review: Review
     ("content", "problem"),
     [
         (b"%PDF-1.7\nthis file was cut off after its header\n", "not a readable PDF"),
-        (b"", "not a readable PDF"),
+        (b"", "the file is empty (0 bytes)"),
     ],
 )
 def test_unrecoverable_input_fails_with_exit_code_4(review: Review, content, problem) -> None:

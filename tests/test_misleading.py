@@ -416,7 +416,7 @@ def test_every_ticked_detail_matches_the_file_read_independently(
     res = _submission(review(), pack)
     assert res.exit_code == 0, res.output
     checklist = (pack / "checklist.md").read_text(encoding="utf-8")
-    assert len(_lines(checklist, "- [x] ")) == 6
+    assert len(_lines(checklist, "- [x] ")) == 7
     pdf_path = pack / "out.pdf"
     with pikepdf.open(pdf_path) as pdf:
         pages = len(pdf.pages)

@@ -217,7 +217,7 @@ def test_uk_dates_in_the_manifest_are_read_and_printed_back_one_way(review: Revi
     manifest.write_text(text, encoding="utf-8")
     res = _run("validate", str(manifest))
     assert res.exit_code == 0, res.output
-    assert "action plan as at 1 October 2026, dated 2 November 2026." in res.stdout
+    assert "action plan as at 1 October 2026, dated 2 November 2026;" in res.stdout
     res = _run("assemble", str(manifest))
     assert res.exit_code == 0, res.output
     texts = page_texts(manifest.parent / "dist" / "out.pdf")

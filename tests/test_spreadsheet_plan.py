@@ -316,7 +316,12 @@ def test_status_column_with_rag_and_synonyms(tmp_path: Path) -> None:
     ]
     assert [a.scope for a in plan.actions] == [None] * 4
     assert plan.actions[3].updates[0].date == dt.date(2026, 5, 5)
-    assert warnings == [
+    # The plan has no Scope or Target date column: each is named once, then the RAG note.
+    assert [w.split(" (looked for")[0] for w in warnings[:2]] == [
+        "p.xlsx: sheet 'Action plan': no column for 'Scope'",
+        "p.xlsx: sheet 'Action plan': no column for 'Target date'",
+    ]
+    assert warnings[2:] == [
         "p.xlsx: sheet 'Action plan': row 5 has no status; its status is taken from the RAG column "
         "(Green = complete, Amber = in progress, Red = not started)"
     ]

@@ -18,6 +18,7 @@ from dhrbuild.decoding import MAX_STREAM_BYTES, PARSE_ERRORS, bounded, parse_con
 from dhrbuild.errors import EncryptedInputError, InputError
 from dhrbuild.pdftext import pdf_text
 from dhrbuild.roles import STANDARD_ROLES
+from dhrbuild.sources import not_a_pdf
 
 RULES: dict[str, str] = {
     "5-1": "The XMP metadata has the PDF/UA identification (pdfuaid:part)",
@@ -194,7 +195,7 @@ def check_file(path: str | Path) -> AccessibilityReport:
         raise InputError(path, "file not found") from None
     except (pikepdf.PikepdfError, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown damage"
-        raise InputError(path, f"not a readable PDF ({first})") from None
+        raise InputError(path, not_a_pdf(Path(path)) or f"not a readable PDF ({first})") from None
     with bounded(), pdf:
         return check_accessibility(pdf)
 

@@ -295,11 +295,12 @@ class DenyList:
     def scrub(self, message: str) -> str:
         """Return ``message`` with every run of words that quotes an entry withheld.
 
-        The shortest run of words (split at spaces, line breaks, slashes and punctuation)
-        that still holds an entry becomes ``[withheld: deny-list line 2]``, and so on until
-        nothing matches, so the rest stays readable: ``[withheld: deny-list line 2]: page 1
-        has no text layer``. Works on one line or many (an entry broken across lines is
-        found too).
+        Each entry's shortest runs of words (split at spaces, line breaks, slashes and
+        punctuation) that hold it are found; where runs overlap (``Marjorie Quillfeather``
+        and ``Quillfeather``), their union is withheld whole, whatever the order of the
+        list, and its note names every line involved. So the rest stays readable:
+        ``[withheld: deny-list line 2]: page 1 has no text layer``. Works on one line or
+        many (an entry broken across lines is found too).
 
         Args:
             message: Any text dhrbuild prints or writes: a warning, a table, a report value,
@@ -311,23 +312,50 @@ class DenyList:
         hits = self.find(message)
         if not hits:
             return message
-        # Withheld runs are marked with NUL (a separator to the matcher) while the rest is
-        # searched, so the note's own words can never be matched again.
         text = message.replace(_MARK, " ")
-        notes: list[str] = []
+        by_line = {entry.line: entry for entry in self._entries}
+        windows: list[tuple[int, int, set[int]]] = []
+        for line in hits:
+            windows.extend((s, e, {line}) for s, e in DenyList([by_line[line]])._windows(text))
+        if len(windows) > 256:
+            return f"[withheld: a message quoting deny-list line {_lines(hits)}]"
+        # Overlapping runs (a longer entry holding a shorter one) become one withheld run.
+        merged: list[tuple[int, int, set[int]]] = []
+        for start, end, lines in sorted(windows, key=lambda w: (w[0], w[1])):
+            if merged and start < merged[-1][1]:
+                last = merged[-1]
+                merged[-1] = (last[0], max(last[1], end), last[2] | lines)
+            else:
+                merged.append((start, end, set(lines)))
+        # Withheld runs are marked with NUL (a separator to the matcher) so the rest can be
+        # searched once more, and so the notes' own words are never matched.
+        marked: list[str] = []
+        pieces: list[str] = []
+        at = 0
+        for start, end, lines in merged:
+            marked.append(text[at:start])
+            pieces.append(f"[withheld: deny-list line {_lines(sorted(lines))}]")
+            at = end
+        rest = text[at:]
+        if self.find(_MARK.join([*marked, rest])):
+            return f"[withheld: a message quoting deny-list line {_lines(hits)}]"
+        return "".join(m + n for m, n in zip(marked, pieces, strict=True)) + rest
+
+    def _windows(self, text: str) -> list[tuple[int, int]]:
+        """Every shortest run of words in ``text`` that holds an entry, as character ranges.
+
+        Found last first, each hidden (with NULs, keeping the offsets) before the next search.
+        """
+        found: list[tuple[int, int]] = []
         for _ in range(64):
             spans = [m.span() for m in _WORD.finditer(text)]
             window = self._shortest(text, spans)
             if window is None:
                 break
             start, end = window
-            note = f"[withheld: deny-list line {_lines(self.find(text[start:end]))}]"
-            notes.insert(text.count(_MARK, 0, start), note)  # notes in the order of the marks
-            text = text[:start] + _MARK + text[end:]
-            if not self.find(text):
-                pieces = text.split(_MARK)
-                return pieces[0] + "".join(n + p for n, p in zip(notes, pieces[1:], strict=True))
-        return f"[withheld: a message quoting deny-list line {_lines(hits)}]"
+            found.append(window)
+            text = text[:start] + _MARK * (end - start) + text[end:]
+        return found
 
     def _shortest(self, text: str, spans: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
         """The character range of the shortest run of words in ``text`` that holds an entry."""
@@ -478,8 +506,10 @@ class PublicationCheckError(CheckFailedError):
         self.results = list(results)
         lines = [f.message for r in self.results for f in r.findings if f.severity == "error"]
         lines.append(
-            "nothing was written; fix each problem in the named part's source document, "
-            "export it to PDF again and build again"
+            "nothing was written; fix each problem where it is: in the named part's source "
+            "document (then export it to PDF again), or, for what dhrbuild writes from the "
+            "manifest (the review's title and partnership, annex titles, the output file "
+            "name; dhrbuild validate names the key), in manifest.yaml; then build again"
         )
         super().__init__("\n".join(lines))
 
@@ -1293,7 +1323,7 @@ _REOPEN_EVERY = 200
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _open_written(path: Path) -> Any:
+def _open_written(path: Path | bytes) -> Any:
     try:
         return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
@@ -1417,7 +1447,9 @@ def _uses_type3(resources: object, depth: int, seen: set[tuple[int, int]]) -> bo
     return False
 
 
-def _read_pages(path: Path, *, hidden: bool, chars_for: Iterable[int] | None = None) -> list[_Page]:
+def _read_pages(
+    path: Path | bytes, *, hidden: bool, chars_for: Iterable[int] | None = None
+) -> list[_Page]:
     """Text of every page and, with ``hidden``, its runs of hidden text.
 
     Renders are made and dropped one page at a time: a long report never holds more than
@@ -1428,8 +1460,8 @@ def _read_pages(path: Path, *, hidden: bool, chars_for: Iterable[int] | None = N
     keep = None if chars_for is None else set(chars_for)
     # pdfium gives a Type 3 glyph that paints nothing an outline all the same: such text
     # could pass as plainly drawn, so those pages are always rendered.
-    type3 = _type3_pages(path) if hidden else set()
-    unrenderable = _unrenderable_pages(path) if hidden else set()
+    type3 = _type3_pages(path) if hidden and isinstance(path, Path) else set()
+    unrenderable = _unrenderable_pages(path) if hidden and isinstance(path, Path) else set()
     doc = _open_written(path)
     glyphs = _Glyphs()
     # The page before stays open while the next is read, so the fonts they share stay
@@ -1696,6 +1728,24 @@ def _deny_list(
             f"deny-list line {line}: too short to match safely (fewer than 2 letters "
             "or digits); it was ignored"
         )
+    hits = _page_hits(deny, pages, parts, result)
+    with pikepdf.open(path) as pdf:
+        seen: set[str] = set()
+        for where, text in _places(pdf, output_name):
+            seen.add(text)
+            for line in deny.find(text):
+                hits.setdefault(line, []).append(_withheld_place(where, deny))
+        for where, text in _other_strings(pdf, seen):
+            for line in deny.find(text):
+                hits.setdefault(line, []).append(_withheld_place(where, deny))
+    _report_hits(hits, result)
+    return result
+
+
+def _page_hits(
+    deny: DenyList, pages: Sequence[_Page], parts: Sequence[PartPages], result: CheckResult
+) -> dict[int, list[str]]:
+    """Each deny-list line found in the pages' text, with the pages; unreadable pages fail."""
     for page in pages:
         if not page.readable:
             result.error(
@@ -1706,28 +1756,25 @@ def _deny_list(
     for page in pages:
         for line in deny.find(page.text):
             hits.setdefault(line, []).append(f"{_page_name(page.index, parts)} text")
-    with pikepdf.open(path) as pdf:
-        seen: set[str] = set()
-        for where, text in _places(pdf, output_name):
-            seen.add(text)
-            for line in deny.find(text):
-                hits.setdefault(line, []).append(_withheld_place(where, deny))
-        for where, text in _other_strings(pdf, seen):
-            for line in deny.find(text):
-                hits.setdefault(line, []).append(_withheld_place(where, deny))
+    return hits
+
+
+def _report_hits(hits: Mapping[int, Sequence[str]], result: CheckResult) -> None:
     for line in sorted(hits):
         places = hits[line]
         shown = "; ".join(places[:8]) + (f"; and {len(places) - 8} more" if len(places) > 8 else "")
         result.error(f"deny-list line {line}: found in {shown}")
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
 # Dates of birth, pseudonym, the letter, active content
 # ---------------------------------------------------------------------------------------------
 
+#: Between the cue and the date: up to three of a colon, a dash (an em dash is one after
+#: :func:`_plain`) and the linking words "was", "is", "of" and "on" ("date of birth was ...").
+_DOB_LINK = r"(?:\s?[:\-]|\s(?:was|is|of|on)\b){0,3}\s?"
 _DOB = re.compile(
-    r"(?:\bd\.?o\.?b\b\.?|\bdate of birth\b|\bborn\b(?: on)?)\s?[:\-]?\s?(?:"
+    rf"(?:\bd\.?o\.?b\b\.?|\bdate of birth\b|\bborn\b){_DOB_LINK}(?:"
     r"\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}"
     rf"|\d{{1,2}}\s?{_ORDINAL}?\s?(?:of\s)?[a-z]{{3,9}}\.?,?\s?\d{{4}}"
     rf"|[a-z]{{3,9}}\.?\s?\d{{1,2}}{_ORDINAL}?,?\s?\d{{4}})"
@@ -2004,15 +2051,89 @@ def check_output(path: Path, options: OutputChecks) -> list[CheckResult]:
     ]
 
 
+# ---------------------------------------------------------------------------------------------
+# The checks that need no built file (validate)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputPart:
+    """One opened input, for the checks :func:`check_inputs` runs before anything is built."""
+
+    pages: PartPages
+    """Its title, kind, source file name and where its pages will be in the output."""
+    pdf: pikepdf.Pdf
+    document: Path | bytes
+    """What pdfium reads for the same pages (the file, or a converted or drawn PDF)."""
+    as_is: bool = False
+    """Whether the file itself is published unchanged (a signed QA letter)."""
+
+
+def check_inputs(
+    parts: Sequence[InputPart],
+    deny: DenyList | None,
+    *,
+    values: Sequence[tuple[str, str]] = (),
+    names: Sequence[tuple[str, str]] = (),
+) -> list[CheckResult]:
+    """Run the publication checks that need no built file, on the inputs themselves.
+
+    The same checks as the build runs, with the same severities: the deny list over each
+    part's text and over the manifest's values that the output carries (``values``: its
+    title, author, bookmarks, file name), the inputs' own metadata, and the QA letter's
+    wording. Input file names (``names``), which the output does not carry, only warn.
+    Dates of birth in the text are found too. What only the written file can show (hidden
+    text, active content left after cleaning, the pseudonym) is not checked.
+
+    Args:
+        parts: Every part, in output order.
+        deny: The deny list, if any.
+        values: ``(where, text)`` for each manifest value the output carries.
+        names: ``(where, file name)`` for each input.
+
+    Returns:
+        The ``deny-list``, ``input-metadata``, ``dates-of-birth`` and ``qa-letter`` results.
+    """
+    pages: list[_Page] = []
+    for part in parts:
+        try:
+            read = _read_pages(part.document, hidden=False)
+        except CheckFailedError:
+            read = [_Page(i, "", readable=False) for i in range(part.pages.count)]
+        pages += [replace(page, index=part.pages.start + page.index) for page in read]
+    placed = _withheld_parts([p.pages for p in parts], deny)
+    result = CheckResult("deny-list", "Deny list")
+    if deny is None:
+        result.ran = False
+        result.note = "no deny list given (checks.deny_list or DHRBUILD_DENY_LIST)"
+    else:
+        result.note = count(len(deny), "entry", "entries")
+        hits = _page_hits(deny, pages, placed, result)
+        for where, text in values:
+            for line in deny.find(text):
+                hits.setdefault(line, []).append(where)
+        _report_hits(hits, result)
+        for where, name in names:
+            for line in deny.find(name):
+                result.warn(
+                    f"deny-list line {line}: found in {where}; the output does not carry "
+                    "input file names, but rename the file before it is shared"
+                )
+    metadata = check_input_metadata([(p.pages.name, p.pdf, p.as_is) for p in parts], deny)
+    return [result, metadata, _dates_of_birth(pages, placed), _qa_letter(pages, placed)]
+
+
 __all__ = [
     "DENY_LIST_ENV",
     "CheckResult",
     "DenyList",
     "Finding",
+    "InputPart",
     "OutputChecks",
     "PartPages",
     "PublicationCheckError",
     "check_input_metadata",
+    "check_inputs",
     "check_output",
     "load_deny_list",
     "raise_for_failures",

@@ -1,0 +1,244 @@
+"""Defects found by a new-user trial: each reproduced through the CLI, with fictional names."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pikepdf
+import pytest
+from typer.testing import CliRunner
+
+from dhrbuild.checks.safety import DENY_LIST_ENV, DenyList
+from dhrbuild.cli import app
+from tests.pdfgen import make_pdf
+
+runner = CliRunner()
+Review = Callable[..., Path]
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Overlapping deny-list entries are withheld whole
+# ---------------------------------------------------------------------------------------------
+
+LONG, SHORT = "Marjorie Quillfeather", "Quillfeather"
+
+
+@pytest.mark.parametrize("lines", [[LONG, SHORT], [SHORT, LONG]])
+def test_inspect_withholds_the_widest_overlapping_entry_whole(
+    tmp_path: Path, lines: list[str]
+) -> None:
+    pdf = make_pdf(tmp_path / "x.pdf", "notes", 1)
+    with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
+        with doc.open_metadata() as meta:
+            meta["dc:title"] = f"Notes on {LONG}"
+        doc.docinfo["/Title"] = f"Notes on {LONG}"
+        doc.save(pdf)
+    deny = tmp_path / "names.txt"
+    deny.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["inspect", str(pdf)], env={DENY_LIST_ENV: str(deny)})
+    out = res.stdout + res.stderr
+    assert "marjorie" not in out.casefold()
+    assert "quillfeather" not in out.casefold()
+    assert "Notes on [withheld: deny-list line 1, 2]" in out
+
+
+def test_scrub_unites_overlapping_entries_and_names_each_line() -> None:
+    for lines in ([LONG, SHORT], [SHORT, LONG]):
+        deny = DenyList.from_lines(lines)
+        assert deny.scrub(f"to {LONG}; and {SHORT} alone") == (
+            f"to [withheld: deny-list line 1, 2]; and [withheld: deny-list line "
+            f"{lines.index(SHORT) + 1}] alone"
+        )
+    # Entries that overlap at either end of each other become one run.
+    chain = DenyList.from_lines(["Marjorie Quillfeather", "Quillfeather Brightwater"])
+    assert chain.scrub("Dr Marjorie Quillfeather Brightwater.") == (
+        "Dr [withheld: deny-list line 1, 2]."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. A date of birth after a linking word ("date of birth was 14/03/1987")
+# ---------------------------------------------------------------------------------------------
+
+DOB_PHRASINGS = [
+    "Her date of birth was 14/03/1987.",
+    "Her date of birth is 14/03/1987.",
+    "date of birth was 12/12/1988",
+    "Date of birth: 14 March 1987",
+    "date of birth \u2014 14.03.1987",
+    "date of birth - 14-03-87",
+    "DOB: 12/12/1988",
+    "D.O.B. was 1st of March 1987",
+    "dob is March 1, 1987",
+    "She was born on 14th March 1987.",
+    "born 14/03/1987",
+    "born on 14th of March 1987",
+    "He was born: on 12/12/1988",
+    "date of birth of 3 June 1990",
+]
+NOT_DOB = [
+    "The meeting was on 14/03/1987.",
+    "On 12 December 1988 she moved to Northtown.",
+    "She was born in Northtown and on 14/03/2020 moved away.",
+    "The date of birth was withheld; the review met on 14/03/2021.",
+    "The panel met on 14 March 1987 to discuss the birth of her son.",
+]
+
+
+def test_a_date_of_birth_after_linking_words_is_found_and_plain_dates_are_not() -> None:
+    from dhrbuild.checks import safety
+
+    for text in DOB_PHRASINGS:
+        pages = [safety._Page(0, text)]
+        assert safety._dates_of_birth(pages, []).findings, text
+    for text in NOT_DOB:
+        pages = [safety._Page(0, text)]
+        assert not safety._dates_of_birth(pages, []).findings, text
+
+
+def test_assemble_warns_of_a_date_of_birth_after_was(review: Review, tmp_path: Path) -> None:
+    from tests import safetygen as gen
+
+    folder = tmp_path / "review"
+    folder.mkdir()
+    gen.text_pdf(folder / "dob.pdf", ["Sam lived alone.", "Her date of birth was 14/03/1987."])
+    res = runner.invoke(app, ["assemble", str(review(report="dob.pdf")), "--json"])
+    assert res.exit_code == 0, res.stderr
+    assert "page 3 (Overview report, page 1 of dob.pdf): 1 date(s) of birth" in res.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. The email drafts claim approval only when the letter says the review may be published
+# ---------------------------------------------------------------------------------------------
+
+
+def _drafts(pack: Path) -> list[str]:
+    import email
+    import email.policy
+
+    bodies = []
+    for name in ("email-home-office.eml", "email-domestic-abuse-commissioner.eml"):
+        msg = email.message_from_bytes((pack / name).read_bytes(), policy=email.policy.default)
+        body = msg.get_body(preferencelist=("plain",))
+        assert body is not None
+        bodies.append(" ".join(body.get_content().split()))  # type: ignore[attr-defined]
+    return bodies
+
+
+def test_drafts_do_not_claim_approval_the_letter_does_not_give(
+    review: Review, tmp_path: Path
+) -> None:
+    from tests import safetygen as gen
+
+    folder = tmp_path / "review"
+    folder.mkdir()
+    dear, signed = ["Dear Chair,", "From the Quality Assurance Panel."], ["Yours sincerely,"]
+    gen.text_pdf(
+        folder / "draft-letter.pdf",
+        [*dear, "The Panel asks for changes and resubmission.", *signed],
+    )
+    url = "https://www.testshire.example/dhr/sam.pdf"
+    res = runner.invoke(
+        app,
+        ["submission", str(review(qa_letter="draft-letter.pdf")), "--url", url, "--out",
+         str(tmp_path / "pack")],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "does not say the review may be published" in res.stderr
+    for body in _drafts(tmp_path / "pack"):
+        assert "approved" not in body
+        assert "has published the Domestic Homicide Review: the death of Sam with the" in body
+    checklist = (tmp_path / "pack" / "checklist.md").read_text(encoding="utf-8")
+    assert "- [ ] The QA Panel letter says the review may be published" in checklist
+
+    # The fixture's letter says the DHR may now be published: then the drafts say approved.
+    res = runner.invoke(
+        app, ["submission", str(review()), "--url", url, "--out", str(tmp_path / "pack2")]
+    )
+    assert res.exit_code == 0, res.output
+    for body in _drafts(tmp_path / "pack2"):
+        assert "approved by the Home Office Quality Assurance Panel, with the" in body
+    checklist = (tmp_path / "pack2" / "checklist.md").read_text(encoding="utf-8")
+    assert "- [x] The QA Panel letter says the review may be published" in checklist
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. A failed build prints its warnings before its errors
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_failed_build_prints_its_warnings_before_the_errors(
+    review: Review, tmp_path: Path
+) -> None:
+    import json
+
+    from tests import safetygen as gen
+
+    folder = tmp_path / "review"
+    folder.mkdir()
+    gen.text_pdf(folder / "dob.pdf", ["Sam met Ottilie Brackwater.", "Sam was born 14/03/1987."])
+    deny = tmp_path / "private.txt"
+    deny.write_text("Ottilie Brackwater\n", encoding="utf-8")
+    manifest = review(report="dob.pdf", checks={"deny_list": str(deny)})
+    report = tmp_path / "r.json"
+    res = runner.invoke(app, ["assemble", str(manifest), "--report", str(report)])
+    assert res.exit_code == 9, res.output
+    lines = res.stderr.splitlines()
+    dob = [
+        i for i, ln in enumerate(lines) if ln.startswith("warning:") and "date(s) of birth" in ln
+    ]
+    errors = [i for i, ln in enumerate(lines) if ln.startswith("error:")]
+    assert dob and errors and max(dob) < min(errors), res.stderr
+    assert any("date(s) of birth" in w for w in json.loads(report.read_text())["warnings"])
+    assert "ottilie" not in res.stderr.casefold()
+
+
+def test_report_and_json_for_a_manifest_that_cannot_be_read(tmp_path: Path) -> None:
+    bad = tmp_path / "manifest.yaml"
+    bad.write_text("version: one\nreview: {}\n", encoding="utf-8")
+    report = tmp_path / "report.json"
+    res = CliRunner().invoke(app, ["assemble", str(bad), "--report", str(report)])
+    assert res.exit_code == 3
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["status"] == "failed" and data["error"]["exit_code"] == 3
+    assert any("version" in line for line in data["error"]["lines"])
+    res = CliRunner().invoke(app, ["assemble", str(bad), "--json"])
+    assert res.exit_code == 3
+    printed = json.loads(res.stdout)
+    assert printed["status"] == "failed" and printed["output"] == {"written": False}
+
+
+def test_a_failed_build_says_the_file_already_there_is_an_earlier_build(review: Review) -> None:
+    manifest = review()
+    assert runner.invoke(app, ["assemble", str(manifest), "-q"]).exit_code == 0
+    out = manifest.parent / "dist" / "out.pdf"
+    before = out.read_bytes()
+    res = runner.invoke(app, ["assemble", str(manifest), "--max-bytes", "1000"])
+    assert res.exit_code == 7
+    assert f"warning: {out}: the file there is from an earlier build and was not changed" in (
+        res.stderr
+    )
+    assert out.read_bytes() == before
+
+
+def test_inspect_says_partly_tagged_and_takes_no_password(review: Review, tmp_path: Path) -> None:
+    manifest = review()  # the fixture's summary and report are untagged, the plan is tagged
+    assert runner.invoke(app, ["assemble", str(manifest), "-q"]).exit_code == 0
+    out = manifest.parent / "dist" / "out.pdf"
+    with pikepdf.open(out) as pdf:
+        untagged = [n for n, p in enumerate(pdf.pages, 1) if "/StructParents" not in p.obj]
+        total = len(pdf.pages)
+    assert 0 < len(untagged) < total
+    res = runner.invoke(app, ["inspect", str(out)])
+    assert f"tagged: partly ({len(untagged)} pages of {total} carry no tags" in res.stdout
+    data = json.loads(runner.invoke(app, ["inspect", str(out), "--json"]).stdout)
+    assert data["untagged_pages"] == untagged
+    locked = tmp_path / "locked.pdf"
+    with pikepdf.open(make_pdf(tmp_path / "open.pdf", "locked", 1)) as pdf:
+        pdf.save(locked, encryption=pikepdf.Encryption(owner="o", user="u"))
+    for command in ("inspect", "preview"):
+        res = runner.invoke(app, [command, str(locked)])
+        assert res.exit_code == 5
+        assert "password_env" not in res.stderr and "unprotected copy" in res.stderr
