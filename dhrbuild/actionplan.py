@@ -112,6 +112,13 @@ def parse_date(value: object) -> dt.date:
                 return dt.date(int(long[3]), month, int(long[1]))
         except ValueError:
             pass
+        if uk and int(uk[3]) > 12 >= int(uk[1]) > 0:
+            # 10/15/2026: month first, as an American calendar writes it.
+            swapped = f"{uk[3]}{uk[2]}{uk[1]}{uk[2]}{uk[4]}"
+            raise ValueError(
+                f"{value!r} is not a date; dates are day first (DD/MM/YYYY): write {swapped} "
+                f"for day {int(uk[3])} of month {int(uk[1])}"
+            )
     raise ValueError(f"{value!r} {_DATE_FIX}")
 
 
@@ -237,7 +244,13 @@ class Action(_Strict):
     def _target_date(cls, value: object) -> dt.date | None:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        return parse_date(value)
+        try:
+            return parse_date(value)
+        except ValueError as exc:
+            if isinstance(value, str) and not any(c.isdigit() for c in value):
+                # TBC, TBA, ongoing: no date yet, which the plan says by leaving it empty.
+                raise ValueError(f"{exc}; leave it empty if it is not known") from None
+            raise
 
     @field_validator("completion", mode="before")
     @classmethod

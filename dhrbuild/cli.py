@@ -26,7 +26,7 @@ from dhrbuild.atomic import reason
 from dhrbuild.checks.accessibility import check_file
 from dhrbuild.checks.safety import DenyList, load_deny_list, scrub_data
 from dhrbuild.describe import Description, describe
-from dhrbuild.errors import DhrbuildError, ExitCode, Stopped
+from dhrbuild.errors import DhrbuildError, ExitCode, InputError, Stopped, UsageError
 from dhrbuild.images import iter_steps
 from dhrbuild.inputs_report import page_list
 from dhrbuild.manifest import Checks, Manifest, find_manifest, load_manifest
@@ -406,6 +406,8 @@ def assemble_cmd(
 
     Example: dhrbuild assemble examples/northshire-alex/manifest.yaml -o alex.pdf
     """
+    if output is not None:
+        _check_output_option(output)
     try:
         m = _load(manifest)
     except DhrbuildError as exc:
@@ -484,6 +486,22 @@ def assemble_cmd(
         _emit("Preview: " + ", ".join(str(p) for p in sheets))
 
 
+def _check_output_option(output: Path) -> None:
+    """Refuse an ``-o`` that is not a PDF file name: a command-line mistake (exit code 2).
+
+    Raises:
+        UsageError: ``output`` is a folder or does not end in ``.pdf``.
+    """
+    if output.is_dir():
+        example = output / "publication.pdf"
+        raise UsageError(f"{output}: -o/--output is a folder; give a file in it, e.g. -o {example}")
+    if output.suffix.lower() != ".pdf":
+        example = output.with_name(f"{output.name}.pdf") if output.name else Path("out.pdf")
+        raise UsageError(
+            f"{output}: -o/--output must end in .pdf; give the PDF file to write, e.g. -o {example}"
+        )
+
+
 @_command("validate")
 def validate_cmd(
     manifest: ManifestArg, verbose: VerboseOpt = False, quiet: QuietOpt = False
@@ -493,6 +511,7 @@ def validate_cmd(
     Example: dhrbuild validate examples/northshire-alex/manifest.yaml
     """
     m = _load(manifest)
+    read = find_manifest(manifest)
     found: list[str] = []
     parts = validate(m, warnings=found)
     for w in found:
@@ -504,7 +523,7 @@ def validate_cmd(
         dates += f", dated {uk_long_date(m.review.date)}"
     pages = count(sum(p.pages for p in parts), "page")
     _say(
-        f"\n{manifest}: valid: {pages} in {count(len(parts), 'part')}; {dates}; the inputs "
+        f"\n{read}: valid: {pages} in {count(len(parts), 'part')}; {dates}; the inputs "
         "open, the action plan, the deny list over the parts' text and the manifest, the "
         "inputs' metadata and the QA letter were checked; the publication checks on the built "
         "file (hidden text, active content, the pseudonym, size, accessibility) run in assemble."
@@ -513,7 +532,9 @@ def validate_cmd(
 
 @_command("init", deny_list_from_env=True)
 def init_cmd(
-    folder: Annotated[Path, typer.Argument(help="The new review's folder.", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(help="The new review's folder.", metavar="folder", show_default=False)
+    ],
     pseudonym: Annotated[
         str | None,
         typer.Option(
@@ -540,6 +561,12 @@ def init_cmd(
 
     Example: dhrbuild init reviews/kim --pseudonym Kim --partnership "Westshire CSP"
     """
+    if not name.strip():
+        raise UsageError(
+            "the folder name is empty; give the new review's folder, e.g. dhrbuild init "
+            "reviews/kim (or . for the current folder)"
+        )
+    folder = Path(name)
     # Asked only when init will write (it never overwrites): no questions before a refusal.
     if _interactive() and not any((folder / name).exists() for name in SCAFFOLD_FILES):
         if pseudonym is None:
@@ -582,6 +609,23 @@ def schema_cmd(verbose: VerboseOpt = False, quiet: QuietOpt = False) -> None:
 
 
 PdfArg = Annotated[Path, typer.Argument(help="A PDF file.", show_default=False)]
+
+
+def _pdf_file(pdf: Path) -> Path:
+    """Refuse a folder given where a PDF file belongs, naming a few PDFs in it.
+
+    Raises:
+        InputError: ``pdf`` is a folder.
+    """
+    if pdf.is_dir():
+        found: list[str] = []
+        with contextlib.suppress(OSError):
+            found = sorted(p.name for p in pdf.iterdir() if p.suffix.lower() == ".pdf")[:3]
+        hint = f" (in it: {', '.join(found)})" if found else ""
+        raise InputError(pdf, f"is a folder; give a PDF file{hint}")
+    return pdf
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
@@ -593,7 +637,7 @@ def inspect_cmd(
 
     Example: dhrbuild inspect dist/alex-publication.pdf --json
     """
-    d = describe(pdf)
+    d = describe(_pdf_file(pdf))
     if as_json:
         _emit_json(d.to_dict())
         return
@@ -659,7 +703,7 @@ def check_cmd(
 
     Example: dhrbuild check dist/alex-publication.pdf --json
     """
-    report = check_file(pdf)
+    report = check_file(_pdf_file(pdf))
     if as_json:
         _emit_json({"file": str(pdf), **report.to_dict()}, ensure_ascii=True)
     else:
@@ -690,7 +734,9 @@ def preview_cmd(
     Example: dhrbuild preview dist/alex-publication.pdf -o sheet.png
     """
     # Without -o the sheet goes into the current folder: the line below gives its full path.
-    made = render_preview(pdf, output if output is not None else Path.cwd() / "preview.png")
+    made = render_preview(
+        _pdf_file(pdf), output if output is not None else Path.cwd() / "preview.png"
+    )
     for path in made.sheets:
         _say(f"wrote {path}")
 
@@ -719,9 +765,16 @@ def submission_cmd(
 
     Example: dhrbuild submission manifest.yaml --url https://example.gov.uk/dhr/alex.pdf
     """
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise UsageError(
+            f"{folder}: --out must be a folder; {folder.name} is a file (give a folder such as "
+            "submission, which is made if it is not there)"
+        )
     m = _load(manifest)
     pack = make_submission(m, url=url, folder=folder, attach=attach)
     for w in pack.warnings:
+        _err(f"warning: {w}")
+    for w in pack.email_warnings:
         _err(f"warning: {w}")
     _say(f"wrote {pack.folder}:")
     for path in [pack.pdf, pack.letter, *pack.emails, pack.checklist]:

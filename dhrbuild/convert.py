@@ -40,7 +40,10 @@ TIMEOUT_ENV = "DHRBUILD_CONVERT_TIMEOUT"
 """Environment variable overriding :data:`DEFAULT_TIMEOUT`, in seconds."""
 
 CACHE_ENV = "DHRBUILD_CACHE"
-"""Environment variable naming the cache folder."""
+"""Environment variable naming the cache folder, or ``off`` to keep no conversion on disk."""
+
+CACHE_OFF = "off"
+"""The value of :data:`CACHE_ENV` that turns the cache off."""
 
 SOFFICE_ENV = "DHRBUILD_SOFFICE"
 """Environment variable naming the LibreOffice program, when it is not ``soffice`` on PATH."""
@@ -93,10 +96,16 @@ class Conversion:
     """Whether an earlier conversion was reused."""
 
 
+def cache_off() -> bool:
+    """Return whether ``$DHRBUILD_CACHE`` is ``off``: no conversion is kept on disk."""
+    return os.environ.get(CACHE_ENV, "").strip().lower() == CACHE_OFF
+
+
 def cache_dir() -> Path:
     """Return the folder converted documents are cached in.
 
     ``$DHRBUILD_CACHE`` if set, else ``$XDG_CACHE_HOME/dhrbuild``, else ``~/.cache/dhrbuild``.
+    (With ``DHRBUILD_CACHE=off`` nothing is cached: see :func:`cache_off`.)
 
     Returns:
         The folder (it may not exist yet).
@@ -491,6 +500,9 @@ def _lookup(folder: Path, key: str) -> Path | None:
         if entry.name == _entry_name(key, data):
             try:
                 if _check_pdf(entry) > 0:
+                    with contextlib.suppress(OSError):  # an entry an earlier version left 0644
+                        _private_folder(folder)
+                        entry.chmod(0o600)
                     return entry
             except pikepdf.PikepdfError:
                 pass
@@ -500,9 +512,30 @@ def _lookup(folder: Path, key: str) -> Path | None:
     return None
 
 
+def _private_folder(folder: Path) -> None:
+    """Make ``folder`` exist, readable by the owner alone (the cache folder too, if new).
+
+    Only ``folder`` itself (dhrbuild's ``converted``) is changed when it exists, not a cache
+    folder that ``$DHRBUILD_CACHE`` names, which may hold other things.
+    """
+    try:
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)  # also a folder an earlier version made 0755
+    except OSError as exc:
+        raise OutputError(folder, f"cannot be made private ({exc.strerror or exc})") from None
+
+
 def _store(folder: Path, key: str, pdf: bytes) -> Path:
+    # A conversion holds the whole text of an unpublished report and its author's name: the
+    # cache is the owner's alone (folders 0700, entries 0600), unlike the published output.
+    _private_folder(folder)
     target = folder / _entry_name(key, pdf)
     write_file(target, pdf, what="the conversion cache entry")
+    try:
+        target.chmod(0o600)
+    except OSError as exc:
+        raise OutputError(target, f"cannot be made private ({exc.strerror or exc})") from None
     return target
 
 
@@ -517,7 +550,9 @@ def convert_to_pdf(
     The PDF has tags and one bookmark per heading, no comments and no form fields. It is
     cached by the document's bytes, the export options and the LibreOffice version, so a
     rebuild reuses it; the same cache entry always gives the same bytes. The document is
-    never modified: LibreOffice converts a copy, with a private temporary profile.
+    never modified: LibreOffice converts a copy, with a private temporary profile. The cache
+    is private (folders 0700, entries 0600); with ``DHRBUILD_CACHE=off`` nothing is kept and
+    the PDF is returned as bytes.
 
     Args:
         document: The document.
@@ -544,6 +579,8 @@ def convert_to_pdf(
     limit = convert_timeout(document, timeout)
     exe = find_soffice(document)
     key = cache_key(data, document.suffix, soffice_version(exe))
+    if cache is None and cache_off():
+        return Conversion(document, _run_conversion(document, data, exe, limit), from_cache=False)
     folder = (cache if cache is not None else cache_dir()) / "converted"
     hit = _lookup(folder, key)
     if hit is not None:

@@ -134,12 +134,21 @@ def _parts(pdf: pikepdf.Pdf, labels: list[str]) -> list[FoundPart]:
         with pdf.open_outline(max_depth=1, strict=False) as outline:
             for item in outline.root[:_MAX_OUTLINE_ITEMS]:
                 dest: object = item.destination
-                if dest is None and item.action is not None:
-                    dest = item.action.get("/D")
+                action = item.action
+                if dest is None and isinstance(action, pikepdf.Dictionary):  # /A may be damaged
+                    dest = action.get("/D")
                 index = _dest_index(pdf, dest)
                 if index is not None:
                     starts.append((str(item.title), index))
-    except (pikepdf.PikepdfError, pikepdf.OutlineStructureError, ValueError, KeyError, TypeError):
+    except (
+        pikepdf.PikepdfError,
+        pikepdf.OutlineStructureError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,  # pikepdf's outline reader on a damaged item (an /A that is a number)
+        RecursionError,
+    ):
         return []
     starts.sort(key=lambda s: s[1])
     found = []

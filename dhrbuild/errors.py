@@ -140,6 +140,7 @@ class OutputTooLargeError(DhrbuildError):
         kinds: list[tuple[str, int]] | None = None,
         advice: str = "for example re-export scanned pages at a lower resolution",
         path: object = None,
+        fixed: str = "",
     ) -> None:
         self.size = size
         self.limit = limit
@@ -161,6 +162,8 @@ class OutputTooLargeError(DhrbuildError):
                 + "; ".join(f"{where} {nbytes:,} bytes" for where, nbytes in self.images)
                 + "."
             )
+        if fixed:  # what dhrbuild draws itself, which no export of the parts changes
+            detail += f" {fixed}"
         where = f"{path}: " if path is not None else ""
         super().__init__(
             f"{where}the output would be {size:,} bytes, which is not under the limit of "

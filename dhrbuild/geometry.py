@@ -52,8 +52,12 @@ LETTER: Box = (0.0, 0.0, 612.0, 792.0)
 """What pdfium (and most viewers) show for a page without a usable MediaBox: US Letter."""
 
 # ISO 32000-1 Annex C.2 (Table C.1): a conforming reader need not handle reals beyond about
-# ±3.403e38; anything larger (or not finite) is treated as no number at all.
-_MAX_REAL = 3.403e38
+# ±3.403e38. Lower still: a number dhrbuild writes back (a corrected box, a matrix) goes
+# through a double, and pikepdf writes a double of 1e16 or more as digits without a decimal
+# point, an integer that no reader can parse beyond 2**63, so the object holding it would be
+# read as null (a page lost). No coordinate or size means anything near 1e15 points; beyond
+# that (or not finite) a value is treated as no number at all.
+_MAX_REAL = 1e15
 # ISO 32000-1 Table 30 (/Rotate): "shall be a multiple of 90"; larger magnitudes are absurd.
 _MAX_ROTATE = 1e9
 _MAX_TREE_DEPTH = 64

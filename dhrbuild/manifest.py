@@ -62,7 +62,9 @@ def _input_file(value: Path, info: ValidationInfo, *, part: bool = True) -> Path
                 raise PydanticCustomError(
                     _MISSING, "{problem}", {"path": str(path), "problem": problem}
                 )
-            raise ValueError(f"{problem}: {path} (paths are relative to the manifest's folder)")
+            raise ValueError(
+                f"{problem}: {path} (paths are relative to the manifest's folder)" + _slashes(value)
+            )
     return path
 
 
@@ -84,6 +86,15 @@ Date = Annotated[
 
 def _date(value: object) -> object:
     return None if value is None else parse_date(value)
+
+
+def _choice(value: object, choices: tuple[str, ...]) -> object:
+    """``value`` as the one of ``choices`` it names in any case (``dhr`` is ``DHR``)."""
+    if isinstance(value, str):
+        for choice in choices:
+            if value.strip().casefold() == choice.casefold():
+                return choice
+    return value
 
 
 def _filled_in(value: object, fix: str) -> object:
@@ -136,6 +147,11 @@ class Review(_Strict):
     def _uk_date(cls, value: object) -> object:
         return _date(value)
 
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: object) -> object:
+        return _choice(value, ("DHR", "DARDR"))
+
     @field_validator("language")
     @classmethod
     def _bcp47(cls, value: str) -> str:
@@ -166,6 +182,11 @@ class ActionPlanSource(_Strict):
         description="What an action that is not complete and has no dated update is: "
         "an error (default) or a warning.",
     )
+
+    @field_validator("missing_updates", mode="before")
+    @classmethod
+    def _severity(cls, value: object) -> object:
+        return _choice(value, ("error", "warn"))
 
     @field_validator("as_at", mode="before")
     @classmethod
@@ -308,6 +329,11 @@ class Output(_Strict):
         "measured where the image is drawn on the page.",
     )
 
+    @field_validator("annex_style", "compression", mode="before")
+    @classmethod
+    def _word(cls, value: object) -> object:
+        return _choice(value, ("annex", "appendix", "fit", "lossless"))
+
     @field_validator("path")
     @classmethod
     def _path(cls, value: Path, info: ValidationInfo) -> Path:
@@ -370,6 +396,11 @@ class Checks(_Strict):
         description="What two parts that are the same document (the same path, or "
         "byte-identical files) are: an error (default) or a warning, for a deliberate repeat.",
     )
+
+    @field_validator("hidden_text", "letter", "duplicates", mode="before")
+    @classmethod
+    def _severity(cls, value: object) -> object:
+        return _choice(value, ("error", "warn"))
 
     @field_validator("deny_list")
     @classmethod
@@ -441,6 +472,8 @@ _FRIENDLY = {
     "date_parsing": "not a date; write it as YYYY-MM-DD or DD/MM/YYYY",
     "date_type": "not a date; write it as YYYY-MM-DD or DD/MM/YYYY",
     "string_too_short": "must not be empty",
+    "list_type": "must be a list: each item on its own line, starting with '- '",
+    "string_type": "is not text; put it in straight quotes (\" or ')",
 }
 
 
@@ -461,6 +494,76 @@ def _key(err: Any, data: Any) -> str:
     return ".".join(str(p + 1) if isinstance(p, int) else str(p) for p in parts) or "(top level)"
 
 
+_SECTIONS: dict[str, type[BaseModel]] = {
+    m.__name__: m
+    for m in (Review, ActionPlanSource, PartFile, Annex, Output, Recipients, Checks, Manifest)
+}
+"""The manifest's sections by class name, as pydantic's ``model_type`` errors name them."""
+
+
+def _one_of(err: Any) -> str:
+    """What to write instead of a value that is not one of the allowed words."""
+    words = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+    value = err.get("input")
+    said = f"{value!r} is not allowed"
+    if isinstance(value, bool):  # YAML reads yes, no, on and off as true or false
+        said = (
+            f"{str(value).lower()} (YAML reads yes, no, on and off as true or false) is not allowed"
+        )
+    return f"{said}; write one of: {', '.join(words)}" if words else str(err["msg"])
+
+
+def _whole_number(err: Any) -> str:
+    """What to write instead of a number with commas, spaces or a decimal point."""
+    value = err.get("input")
+    digits = re.sub(r"[,_\s]", "", str(value))
+    if isinstance(value, str) and digits.isdigit():
+        return (
+            f"{value!r} is not a number as written; write a whole number without commas: {digits}"
+        )
+    return f"{value!r} is not a whole number; write digits only, without commas, e.g. 20000000"
+
+
+def _section(err: Any, loc: str) -> str:
+    """What to write instead of a bare value where a section of keys belongs."""
+    model = _SECTIONS.get(str((err.get("ctx") or {}).get("class_name")))
+    value = err.get("input")
+    if model is None:
+        return f"must be a section of keys, not {value!r}"
+    keys = [name for name, field in model.model_fields.items() if field.is_required()]
+    if not keys:
+        every = ", ".join(name for name in model.model_fields if name != "base_dir")
+        return (
+            f"is a section of keys ({every}), not a bare value {value!r}: write `{loc}:` alone "
+            "on its line and the keys you need indented under it"
+        )
+    path_key = next((k for k in ("file", "source") if k in keys), None)
+    examples = []
+    for key in keys:
+        if key == path_key and isinstance(value, str):
+            examples.append(f"{key}: {value}")
+        elif key == "title" and isinstance(value, str) and value.strip():
+            title = Path(value).stem.replace("_", " ").replace("-", " ").strip()
+            examples.append(f"title: {title[:1].upper()}{title[1:] or '...'}")
+        else:
+            examples.append(f"{key}: ...")
+    listed = ", ".join(keys)
+    if err["loc"] and isinstance(err["loc"][-1], int):
+        # A list item: the first key follows the dash, the others line up under it.
+        item = model.__name__.lower()
+        what = f"an {item}" if item[:1] in "aeiou" else f"a {item}"
+        written = f"`- {examples[0]}`" + "".join(
+            f" and, on the next line under it, `{e}`" for e in examples[1:]
+        )
+        listed = ", ".join(f"{k}: ..." for k in keys)
+        return f"{what} is {{{listed}}}, not a bare value {value!r}: write {written}"
+    written = " and ".join(f"`{e}`" for e in examples)
+    return (
+        f"is a section of keys ({listed}), not a bare value {value!r}: write `{loc}:` alone "
+        f"on its line and, indented under it, {written}"
+    )
+
+
 def _describe(err: Any, data: Any) -> str:
     loc = _key(err, data)
     kind = err["type"]
@@ -468,6 +571,14 @@ def _describe(err: Any, data: Any) -> str:
         msg = f"unsupported manifest version {err.get('input')!r}; this dhrbuild reads version: 1"
     elif kind == "value_error":
         msg = str(err["ctx"]["error"]) if "ctx" in err else err["msg"]
+    elif kind in ("literal_error", "enum"):
+        msg = _one_of(err)
+    elif kind in ("int_parsing", "int_from_float", "int_type"):
+        msg = _whole_number(err)
+    elif kind in ("float_parsing", "float_type"):
+        msg = f"{err.get('input')!r} is not a number; write digits only, e.g. 150"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        msg = _section(err, loc)
     else:
         msg = _FRIENDLY.get(kind, err["msg"])
     return f"{loc}: {msg}"
@@ -548,8 +659,16 @@ def missing_input(
     return InputError(
         path,
         f"{problem or 'file not found'} ({key} in {source}); put the file there, or correct "
-        "the path, which is relative to the manifest's folder",
+        f"the path, which is relative to the manifest's folder{_slashes(path)}",
     )
+
+
+def _slashes(path: object) -> str:
+    """The hint for a path written the Windows way, with backslashes between folders."""
+    text = str(path)
+    if "\\" not in text:
+        return ""
+    return f" (use / between folders, not \\: write {Path(text).name.replace(chr(92), '/')})"
 
 
 def _plan_problems(data: dict[str, Any], base: Path) -> list[DhrbuildError]:
@@ -611,6 +730,52 @@ def _tab_lines(text: str) -> list[int]:
     ]
 
 
+_CURLY_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
+"""Quotes a word processor's autocorrect writes, which YAML reads as ordinary letters."""
+
+
+def _yaml_hint(text: str, line: int, column: int) -> str:
+    """The likely fix of a YAML syntax error at ``line``, ``column`` (counted from 0).
+
+    Curly quotes, or a colon inside unquoted text, need straight quotes; otherwise a line
+    indented differently from the keys of its section is the usual cause.
+    """
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return ""
+    here = lines[line]
+    if any(q in here for q in _CURLY_QUOTES):
+        return (
+            "; the line has curly quotes (\u201c \u201d), which YAML reads as letters: use "
+            "straight quotes (\" or ') around text that contains a colon"
+        )
+    if ": " in here[:column] or here[:column].rstrip().endswith(":"):
+        return "; the text after the key contains a colon: put straight quotes (\" or ') around it"
+    if not here.strip():
+        return ""
+    above = next(
+        (
+            n
+            for n in range(line - 1, -1, -1)
+            if lines[n].strip() and not lines[n].lstrip().startswith("#")
+        ),
+        None,
+    )
+    indent = len(here) - len(here.lstrip(" "))
+    fix = (
+        f"; check the indentation of line {line + 1} ({here.strip()!r}, indented {indent} "
+        "spaces): a key lines up exactly under the other keys of its section"
+    )
+    if above is not None:
+        prev = lines[above]
+        fix += (
+            f" (line {above + 1}, {prev.strip()!r}, is indented "
+            f"{len(prev) - len(prev.lstrip(' '))}), and a key indented under another key "
+            "needs that key alone on its line, ending in a colon"
+        )
+    return fix
+
+
 def load_manifest(path: str | Path) -> Manifest:
     """Read and validate a YAML manifest; relative paths resolve against its folder.
 
@@ -653,7 +818,8 @@ def load_manifest(path: str | Path) -> Manifest:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ManifestError(str(path), [f"{where}not valid YAML ({problem})"]) from None
+        hint = _yaml_hint(text, mark.line, mark.column) if mark else ""
+        raise ManifestError(str(path), [f"{where}not valid YAML ({problem}){hint}"]) from None
     except (ValueError, RecursionError) as exc:
         raise ManifestError(str(path), [f"not valid YAML ({exc})"]) from None
     if data is None:

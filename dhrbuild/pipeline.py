@@ -23,7 +23,7 @@ from dhrbuild.checks.accessibility import AccessibilityReport, check_accessibili
 from dhrbuild.checks.duplicates import check_distinct, part_keys
 from dhrbuild.checks.letter import MAX_LETTER_PAGES, PartReading, check_letter_parts, read_part
 from dhrbuild.clean import CleanResult, Removal, clean
-from dhrbuild.composition import IMAGES, Composition, size_by_kind
+from dhrbuild.composition import IMAGES, Composition, PartPages, size_by_kind
 from dhrbuild.decoding import bounded
 from dhrbuild.errors import DhrbuildError, OutputError, OutputTooLargeError, combine
 from dhrbuild.images import CompressionReport, FitError
@@ -269,6 +269,7 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
                         part.pdf,
                         part.render_source,
                         as_is=_keeps_signed_original(part),
+                        original=part.source,
                     )
                 )
                 first += n
@@ -496,7 +497,9 @@ def _navigate(build: _Build) -> None:
 def _clean(build: _Build) -> None:
     # The inputs' own metadata never reaches the output, except in a signed letter kept as is.
     inputs = [(p.slot.bookmark, p.pdf, _keeps_signed_original(p)) for p in build.parts]
-    build.checks.append(safety.check_input_metadata(inputs, build.deny))
+    build.checks.append(
+        safety.check_input_metadata(inputs, build.deny, originals=[p.source for p in build.parts])
+    )
     build.cleaned = clean(build.pdf)
 
 
@@ -594,7 +597,23 @@ def _write_checked(build: _Build) -> BuildResult:
             part_bytes = _part_bytes(written, merged)
             accessibility = check_accessibility(written)
             # Too large: what the bytes are spent on says what to reduce (not always images).
-            made_of = size_by_kind(written, size) if size >= limit else Composition([])
+            made_of = (
+                size_by_kind(
+                    written,
+                    size,
+                    [
+                        PartPages(
+                            f"{m.slot.bookmark} ({p.source.name})",
+                            range(m.pages.start, m.pages.stop),
+                            drawn=p.slot.kind == PartKind.ACTION_PLAN
+                            and p.source.suffix.lower() != ".pdf",
+                        )
+                        for m, p in zip(merged, build.parts, strict=True)
+                    ],
+                )
+                if size >= limit
+                else Composition([])
+            )
         _check_safety(build, tmp)
         if size >= limit:
             ranked = sorted(
@@ -623,6 +642,7 @@ def _write_checked(build: _Build) -> BuildResult:
                 else "the file has no images, so no setting of output.compression can help",
                 kinds=made_of.kinds,
                 advice=made_of.advice(),
+                fixed=made_of.fixed_note(),
             )
         with tmp.open("rb+") as fh:
             digest = hashlib.sha256(fh.read()).hexdigest()

@@ -28,6 +28,9 @@ from dhrbuild.pipeline import BuildResult, PartResult, assemble
 from dhrbuild.rendering import PageUnavailable, load_page, page_texts, render
 from dhrbuild.words import count
 
+ATTACH_WARN_BYTES = 10_000_000
+"""An email draft this large or larger is warned of: many mail systems refuse 10-25 MB."""
+
 _HOST = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?$")
 
 
@@ -53,6 +56,8 @@ class Submission:
     build: BuildResult | None = None
     warnings: list[str] = field(default_factory=list)
     """Every warning of the build; each is an unticked item of the checklist."""
+    email_warnings: list[str] = field(default_factory=list)
+    """Warnings about the email drafts themselves (an attachment too large to send)."""
 
 
 def check_url(url: str) -> str:
@@ -404,7 +409,8 @@ def make_submission(
         manifest: The validated manifest.
         url: The https address where the PDF is published.
         folder: Where to write the pack; default ``submission`` beside the output PDF.
-        attach: Attach the PDF to the email drafts (base64 makes it about a third larger).
+        attach: Attach the PDF to the email drafts (base64 makes it about a third larger);
+            a draft of :data:`ATTACH_WARN_BYTES` or more is warned of in ``email_warnings``.
 
     Returns:
         The files written, the checklist items and the build's warnings.
@@ -434,6 +440,7 @@ def make_submission(
         temp.commit()
     items = _verify(manifest, result, pdf, letter)
     emails = []
+    email_warnings: list[str] = []
     for name, to, role in (
         ("home-office", manifest.recipients.home_office, "Home Office DHR team"),
         (
@@ -444,11 +451,28 @@ def make_submission(
     ):
         msg = _withheld(_email(manifest, result, to=to, url=url, role=role, attach=attach), deny)
         path = target / f"email-{name}.eml"
-        write_file(path, msg.as_bytes(), what="the email draft")
+        body = msg.as_bytes()
+        write_file(path, body, what="the email draft")
         emails.append(path)
+        if attach and len(body) >= ATTACH_WARN_BYTES:
+            email_warnings.append(
+                f"{path.name} is {len(body) / 1e6:.1f} MB with the {result.bytes / 1e6:.1f} MB "
+                "PDF attached (attaching adds about a third); many mail systems refuse emails "
+                "over 10-25 MB: send the web address instead (run without --attach)"
+            )
     checklist = target / "checklist.md"
     text = _checklist(manifest, items, url, result)
     if deny is not None:  # evidence quotes file names and titles: none may repeat an entry
         text = deny.scrub(text)
     write_file(checklist, text.encode("utf-8"), what="the checklist")
-    return Submission(target, pdf, letter, emails, checklist, items, result, list(result.warnings))
+    return Submission(
+        target,
+        pdf,
+        letter,
+        emails,
+        checklist,
+        items,
+        result,
+        list(result.warnings),
+        email_warnings,
+    )

@@ -351,6 +351,40 @@ def test_unwritable_cache_still_converts(tmp_path, fake_soffice, monkeypatch):
     assert isinstance(render, bytes) and render.startswith(b"%PDF")
 
 
+def test_cache_is_private(tmp_path, fake_soffice, monkeypatch):
+    """A conversion holds the unpublished text and its author: folder 0700, entries 0600."""
+    monkeypatch.setenv("DHRBUILD_CACHE", str(tmp_path / "private-cache"))
+    old = os.umask(0o022)
+    try:
+        done = convert.convert_to_pdf(make_docx(tmp_path / "r.docx"))
+        assert isinstance(done.pdf, Path)
+        assert stat.S_IMODE(done.pdf.stat().st_mode) == 0o600
+        assert stat.S_IMODE(done.pdf.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE((tmp_path / "private-cache").stat().st_mode) == 0o700
+        # An entry an earlier version left readable by others is made private when reused.
+        done.pdf.chmod(0o644)
+        done.pdf.parent.chmod(0o755)
+        again = convert.convert_to_pdf(tmp_path / "r.docx")
+        assert again.from_cache and again.pdf == done.pdf
+        assert stat.S_IMODE(done.pdf.stat().st_mode) == 0o600
+        assert stat.S_IMODE(done.pdf.parent.stat().st_mode) == 0o700
+    finally:
+        os.umask(old)
+
+
+def test_cache_off_keeps_nothing_on_disk(tmp_path, fake_soffice, monkeypatch):
+    monkeypatch.setenv("DHRBUILD_CACHE", "off")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    doc = make_docx(tmp_path / "r.docx")
+    first = convert.convert_to_pdf(doc)
+    second = convert.convert_to_pdf(doc)
+    assert isinstance(first.pdf, bytes) and not first.from_cache and not second.from_cache
+    assert _runs(fake_soffice) == 2
+    assert not (tmp_path / "off").exists() and not (tmp_path / "home").exists()
+
+
 def test_timeout_stops_the_whole_process_group(tmp_path, fake_soffice, monkeypatch):
     pid_file = tmp_path / "child.pid"
     monkeypatch.setenv("FAKE_HANG", str(pid_file))

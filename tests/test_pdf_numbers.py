@@ -74,3 +74,16 @@ def test_huge_reals_survive_a_build(review: Review) -> None:
     if check.returncode == 127:
         pytest.skip("qpdf is not installed")
     assert "overflow" not in check.stdout + check.stderr
+
+
+def test_a_huge_box_is_not_written_back_as_digits_no_reader_can_parse(review: Review) -> None:
+    # The overview report is not stamped: the box is only corrected, and written back.
+    manifest = review()
+    report = manifest.parent / "report.pdf"
+    with pikepdf.open(report, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].obj.MediaBox = pikepdf.Object.parse(b"[ 0 0 " + HUGE + b" 842 ]")
+        pdf.save(report)
+    result = dhrbuild.assemble(dhrbuild.load_manifest(manifest))
+    with pikepdf.open(result.output) as out:
+        assert len(out.pages) == sum(p.pages for p in result.parts)
+    assert any("report.pdf page 1: the MediaBox" in w for w in result.warnings), result.warnings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as dt
 import html
@@ -9,6 +10,8 @@ import math
 import os
 import re
 import unicodedata
+import xml.etree.ElementTree as ET
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -639,8 +642,67 @@ def _comment_texts(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str]]:
                     yield f"a {what} on its page {index + 1}", text
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_MAX_COMMENTS_XML = 50_000_000
+"""A comments part larger than this (uncompressed) is not read."""
+
+
+def _xml_text(element: ET.Element) -> str:
+    return " ".join(t.strip() for t in element.itertext() if t.strip())
+
+
+def document_comments(path: Path) -> list[tuple[str, str]]:
+    """Read the comments of a Word (.docx) or OpenDocument (.odt) file, and their authors.
+
+    Word keeps them in ``word/comments.xml``, OpenDocument as ``office:annotation`` elements
+    in ``content.xml``. LibreOffice leaves them out of the converted PDF, so the build never
+    sees them otherwise; they are where a real name is most often left behind.
+
+    Args:
+        path: The source document; other kinds of file, and unreadable ones, have none.
+
+    Returns:
+        ``(where, text)`` pairs, such as ``("comment 2", "Ask ...")`` and
+        ``("comment 2's author", "...")``, in document order.
+    """
+    suffix = path.suffix.lower()
+    member = {".docx": "word/comments.xml", ".odt": "content.xml"}.get(suffix)
+    if member is None:
+        return []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(member)
+            if info.file_size > _MAX_COMMENTS_XML:
+                return []
+            root = ET.fromstring(archive.read(info))
+    except (OSError, KeyError, zipfile.BadZipFile, ET.ParseError, ValueError):
+        return []
+    found: list[tuple[str, str]] = []
+    tag = f"{_W}comment" if suffix == ".docx" else f"{_OFFICE}annotation"
+    for n, comment in enumerate(root.iter(tag), start=1):
+        if suffix == ".docx":
+            authors = [comment.get(f"{_W}author", ""), comment.get(f"{_W}initials", "")]
+            text = _xml_text(comment)
+        else:
+            authors = [_xml_text(e) for e in comment.iter(f"{_DC}creator")]
+            text = " ".join(
+                _xml_text(e) for e in comment if e.tag not in (f"{_DC}creator", f"{_DC}date")
+            )
+        if text:
+            found.append((f"comment {n}", text))
+        for author in authors:
+            if author.strip():
+                found.append((f"comment {n}'s author", author.strip()))
+    return found
+
+
 def check_input_metadata(
-    inputs: Sequence[tuple[str, pikepdf.Pdf, bool]], deny: DenyList | None
+    inputs: Sequence[tuple[str, pikepdf.Pdf, bool]],
+    deny: DenyList | None,
+    *,
+    originals: Sequence[Path | None] = (),
 ) -> CheckResult:
     """Scan each input's own Info and XMP metadata, and its comments, against the deny list.
 
@@ -653,6 +715,8 @@ def check_input_metadata(
         inputs: Each part's name, its open document, and whether the file itself is
             published unchanged.
         deny: The deny list, if any.
+        originals: Each part's source file, in the order of ``inputs``: the comments of a
+            Word or OpenDocument source (:func:`document_comments`) are scanned too.
 
     Returns:
         The ``input-metadata`` check's result.
@@ -673,6 +737,10 @@ def check_input_metadata(
         for place, text in _comment_texts(pdf):
             for line in deny.find(text):
                 places.setdefault(line, []).append(place)
+        original = originals[n - 1] if n <= len(originals) else None
+        for place, text in document_comments(original) if original is not None else []:
+            for line in deny.find(text):
+                places.setdefault(line, []).append(f"the document's {place}")
         for line, found_at in sorted(places.items()):
             where = ", ".join(dict.fromkeys(found_at))
             found = f"deny-list line {line}: found in the {name} input's own properties ({where})"
@@ -1382,45 +1450,31 @@ def _read_page(
 _TYPE3_DEPTH = 8
 
 
-def _type3_pages(path: Path) -> set[int]:
-    """Zero-based pages that use a Type 3 font, directly or in a form XObject.
+def _pages_to_render(path: Path) -> tuple[set[int], set[int]]:
+    """Zero-based pages that use a Type 3 font, and pages that must not be rendered, in one read.
 
-    A page whose resources cannot be read, or nest too deeply, counts as one.
+    A Type 3 page (directly or in a form XObject) always gets the render check; a page whose
+    resources cannot be read, or nest too deeply, counts as one. A page with a decompression
+    bomb among its images (:func:`dhrbuild.decoding.unrenderable`) is not rendered at all; a
+    page whose images cannot be read is rendered as before.
     """
-    found: set[int] = set()
+    type3: set[int] = set()
+    unrenderable_pages: set[int] = set()
     try:
         pdf = pikepdf.open(path)
     except (pikepdf.PikepdfError, OSError):
-        return found  # the text read fails on its own and says so
+        return type3, unrenderable_pages  # the text read fails on its own and says so
     with pdf:
         for i, page in enumerate(pdf.pages):
             try:
                 if _uses_type3(page.obj.get("/Resources"), 0, set()):
-                    found.add(i)
+                    type3.add(i)
             except (pikepdf.PikepdfError, RuntimeError, RecursionError):
-                found.add(i)
-    return found
-
-
-def _unrenderable_pages(path: Path) -> set[int]:
-    """Zero-based pages that must not be rendered: an image on them is a decompression bomb.
-
-    See :func:`dhrbuild.decoding.unrenderable`; a page whose images cannot be read is
-    rendered as before.
-    """
-    found: set[int] = set()
-    try:
-        pdf = pikepdf.open(path)
-    except (pikepdf.PikepdfError, OSError):
-        return found  # the text read fails on its own and says so
-    with pdf:
-        for i, page in enumerate(pdf.pages):
-            try:
+                type3.add(i)
+            with contextlib.suppress(pikepdf.PikepdfError, RuntimeError, RecursionError):
                 if unrenderable(page.obj) is not None:
-                    found.add(i)
-            except (pikepdf.PikepdfError, RuntimeError, RecursionError):
-                continue
-    return found
+                    unrenderable_pages.add(i)
+    return type3, unrenderable_pages
 
 
 def _uses_type3(resources: object, depth: int, seen: set[tuple[int, int]]) -> bool:
@@ -1460,8 +1514,9 @@ def _read_pages(
     keep = None if chars_for is None else set(chars_for)
     # pdfium gives a Type 3 glyph that paints nothing an outline all the same: such text
     # could pass as plainly drawn, so those pages are always rendered.
-    type3 = _type3_pages(path) if hidden and isinstance(path, Path) else set()
-    unrenderable = _unrenderable_pages(path) if hidden and isinstance(path, Path) else set()
+    type3, unrenderable = (
+        _pages_to_render(path) if hidden and isinstance(path, Path) else (set(), set())
+    )
     doc = _open_written(path)
     glyphs = _Glyphs()
     # The page before stays open while the next is read, so the fonts they share stay
@@ -2067,6 +2122,8 @@ class InputPart:
     """What pdfium reads for the same pages (the file, or a converted or drawn PDF)."""
     as_is: bool = False
     """Whether the file itself is published unchanged (a signed QA letter)."""
+    original: Path | None = None
+    """The source file (a Word document's comments are scanned there)."""
 
 
 def check_inputs(
@@ -2119,7 +2176,11 @@ def check_inputs(
                     f"deny-list line {line}: found in {where}; the output does not carry "
                     "input file names, but rename the file before it is shared"
                 )
-    metadata = check_input_metadata([(p.pages.name, p.pdf, p.as_is) for p in parts], deny)
+    metadata = check_input_metadata(
+        [(p.pages.name, p.pdf, p.as_is) for p in parts],
+        deny,
+        originals=[p.original for p in parts],
+    )
     return [result, metadata, _dates_of_birth(pages, placed), _qa_letter(pages, placed)]
 
 

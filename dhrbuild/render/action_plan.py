@@ -107,14 +107,55 @@ def _status_text(action: Action) -> str:
     return f"{text} ({action.rag.title()})" if action.rag else text
 
 
-def _row(
-    action: Action, styles: dict[str, ParagraphStyle], tagger: Tagger, row: str
-) -> list[Flowable]:
-    body = styles["body"]
-    updates = "<br/>".join(
-        f"<b>{uk_date(u.date)}</b>: {_markup(u.note)}" for u in action.sorted_updates()
+_PAD_X = 6.0  # LEFTPADDING + RIGHTPADDING of a cell
+_PAD_Y = 5.0  # TOPPADDING + BOTTOMPADDING
+
+
+def _update_texts(action: Action) -> list[str]:
+    return [f"<b>{uk_date(u.date)}</b>: {_markup(u.note)}" for u in action.sorted_updates()]
+
+
+def _height(text: str, style: ParagraphStyle, width: float) -> float:
+    """The height of a cell holding ``text`` in a column ``width`` wide, padding included."""
+    if not text:
+        return _PAD_Y
+    return float(Paragraph(text, style).wrap(width - _PAD_X, 1e6)[1]) + _PAD_Y
+
+
+def _others_height(action: Action, styles: dict[str, ParagraphStyle], widths: list[float]) -> float:
+    """The height of an action's row without its updates: its tallest other cell."""
+    return max(
+        _height(text, style, w)
+        for (text, style), w in zip(_texts(action, styles, ""), widths, strict=True)
     )
-    texts = [
+
+
+def _update_chunks(
+    action: Action, styles: dict[str, ParagraphStyle], widths: list[float], room: float
+) -> list[list[str]]:
+    """Split an action's updates into rows that each fit ``room`` points, the first row first.
+
+    A row that would not fit on one page is split here, between updates, rather than by
+    reportlab inside the row (which repeats the header row mid-page and loses the action's
+    number). The first row carries the action's other cells; each further one only updates.
+    """
+    chunks: list[list[str]] = [[]]
+    used = _PAD_Y  # the updates cell's height so far
+    for update in _update_texts(action):
+        h = _height(update, styles["body"], widths[-1]) - _PAD_Y
+        if chunks[-1] and used + h > room:
+            chunks.append([])
+            used = _PAD_Y
+        chunks[-1].append(update)
+        used += h
+    return chunks
+
+
+def _texts(
+    action: Action, styles: dict[str, ParagraphStyle], updates: str
+) -> list[tuple[str, ParagraphStyle]]:
+    body = styles["body"]
+    return [
         (escape(action.label), body),
         (_markup(action.recommendation), body),
         (_SCOPE_TEXT[action.scope] if action.scope else "", body),
@@ -126,6 +167,23 @@ def _row(
         (_status_text(action), styles["status"]),
         (updates, body),
     ]
+
+
+def _row(
+    action: Action,
+    styles: dict[str, ParagraphStyle],
+    tagger: Tagger,
+    row: str,
+    updates: list[str] | None = None,
+    *,
+    continued: bool = False,
+) -> list[Flowable]:
+    text = "<br/>".join(_update_texts(action) if updates is None else updates)
+    texts = _texts(action, styles, text)
+    if continued:  # a continuation row: the action's number, then only its further updates
+        body = styles["body"]
+        texts = [(escape(action.label), body), (f"Action {escape(action.label)} (continued)", body)]
+        texts += [("", body)] * (len(COLUMNS) - 3) + [(text, body)]
     cells: list[Flowable] = []
     for n, (text, style) in enumerate(texts):
         cell = tagger.add(f"{row}.{n}", "TD", parent=row)
@@ -171,15 +229,26 @@ def _table(
         for n, (name, _) in enumerate(COLUMNS)
     ]
     data = [header]
-    for i, action in rows:
-        data.append(_row(action, styles, tagger, tagger.add(f"row{i}", "TR", parent=table_key)))
     widths = [width * share for _, share in COLUMNS]
+    head_height = max(
+        _height(escape(name), styles["head"], w)
+        for (name, _), w in zip(COLUMNS, widths, strict=True)
+    )
+    # The room for one row under the header row on a page (with a point to spare).
+    room = PAGE_SIZE[1] - TOP_MARGIN - BOTTOM_MARGIN - head_height - 1
+    in_row = False
+    for i, action in rows:
+        chunks = _update_chunks(action, styles, widths, room)
+        for k, chunk in enumerate(chunks):
+            key = tagger.add(f"row{i}" + (f"c{k}" if k else ""), "TR", parent=table_key)
+            data.append(_row(action, styles, tagger, key, chunk, continued=k > 0))
+        in_row = in_row or _others_height(action, styles, widths) > room
     table = Table(
         data,
         colWidths=widths,
         repeatRows=1,
         splitByRow=1,
-        splitInRow=1,
+        splitInRow=1 if in_row else 0,
         renderCB=tagger.table_callback,
     )
     table.setStyle(
