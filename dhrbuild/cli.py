@@ -407,7 +407,9 @@ def assemble_cmd(
     Example: dhrbuild assemble examples/northshire-alex/manifest.yaml -o alex.pdf
     """
     if output is not None:
-        _check_output_option(output)
+        _check_file_option(output, "-o/--output", ".pdf", "publication.pdf")
+    if preview is not None:
+        _check_file_option(preview, "--preview", ".png", "sheet.png")
     try:
         m = _load(manifest)
     except DhrbuildError as exc:
@@ -486,19 +488,24 @@ def assemble_cmd(
         _emit("Preview: " + ", ".join(str(p) for p in sheets))
 
 
-def _check_output_option(output: Path) -> None:
-    """Refuse an ``-o`` that is not a PDF file name: a command-line mistake (exit code 2).
+def _check_file_option(value: Path, option: str, suffix: str, default: str) -> None:
+    """Refuse a file option that names a folder or the wrong kind of file (exit code 2).
+
+    Checked before anything is built, so that a mistake in how the command was typed never
+    costs a build, nor leaves a new file behind a failure.
 
     Raises:
-        UsageError: ``output`` is a folder or does not end in ``.pdf``.
+        UsageError: ``value`` is a folder or does not end in ``suffix``.
     """
-    if output.is_dir():
-        example = output / "publication.pdf"
-        raise UsageError(f"{output}: -o/--output is a folder; give a file in it, e.g. -o {example}")
-    if output.suffix.lower() != ".pdf":
-        example = output.with_name(f"{output.name}.pdf") if output.name else Path("out.pdf")
+    if value.is_dir():
         raise UsageError(
-            f"{output}: -o/--output must end in .pdf; give the PDF file to write, e.g. -o {example}"
+            f"{value}: {option} is a folder; give a file in it, e.g. {option} {value / default}"
+        )
+    if value.suffix.lower() != suffix:
+        example = value.with_suffix(suffix) if value.name else Path(default)
+        raise UsageError(
+            f"{value}: {option} must end in {suffix}; give the file to write, e.g. "
+            f"{option} {example}"
         )
 
 
@@ -526,7 +533,8 @@ def validate_cmd(
         f"\n{read}: valid: {pages} in {count(len(parts), 'part')}; {dates}; the inputs "
         "open, the action plan, the deny list over the parts' text and the manifest, the "
         "inputs' metadata and the QA letter were checked; the publication checks on the built "
-        "file (hidden text, active content, the pseudonym, size, accessibility) run in assemble."
+        "file (hidden text, active content, the deny list over bookmarks and link addresses, the "
+        "pseudonym, size, accessibility) run in assemble."
     )
 
 
@@ -733,6 +741,8 @@ def preview_cmd(
 
     Example: dhrbuild preview dist/alex-publication.pdf -o sheet.png
     """
+    if output is not None:
+        _check_file_option(output, "-o/--output", ".png", "sheet.png")
     # Without -o the sheet goes into the current folder: the line below gives its full path.
     made = render_preview(
         _pdf_file(pdf), output if output is not None else Path.cwd() / "preview.png"

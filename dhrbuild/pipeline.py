@@ -276,8 +276,12 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
             checks = safety.check_inputs(
                 inputs, deny, values=_carried_values(manifest), names=_input_names(manifest)
             )
-            safety.raise_for_failures(checks)
             found += safety.warnings_of(checks)
+            safety.raise_for_failures(checks)
+    except DhrbuildError as exc:
+        # Every problem at once: the warnings found so far travel with the error.
+        exc.warnings = tuple(deny.scrub(w) for w in found) if deny is not None else tuple(found)
+        raise
     finally:
         if deny is not None:
             found[:] = [deny.scrub(w) for w in found]

@@ -193,6 +193,12 @@ def test_a_failed_build_prints_its_warnings_before_the_errors(
     assert dob and errors and max(dob) < min(errors), res.stderr
     assert any("date(s) of birth" in w for w in json.loads(report.read_text())["warnings"])
     assert "ottilie" not in res.stderr.casefold()
+    # validate finds the same entry on the inputs, and shows the warnings with its errors too.
+    res = runner.invoke(app, ["validate", str(manifest)])
+    assert res.exit_code == 9, res.output
+    lines = res.stderr.splitlines()
+    assert any(ln.startswith("warning:") and "date(s) of birth" in ln for ln in lines), res.stderr
+    assert "ottilie" not in res.stderr.casefold()
 
 
 def test_report_and_json_for_a_manifest_that_cannot_be_read(tmp_path: Path) -> None:
@@ -242,3 +248,57 @@ def test_inspect_says_partly_tagged_and_takes_no_password(review: Review, tmp_pa
         res = runner.invoke(app, [command, str(locked)])
         assert res.exit_code == 5
         assert "password_env" not in res.stderr and "unprotected copy" in res.stderr
+
+
+REFUSALS = [
+    "At this stage the report is not approved for publication. Please resubmit it.",
+    "The Panel does not agree that the report may be published in its current form.",
+    "The report cannot be published until the changes are made.",
+    "The Panel felt the review isn't ready for publication.",
+]
+APPROVALS = [
+    "The Home Office is content that on completion of these changes, the DHR may be published.",
+    "The Panel did not find the chronology wanting; the report may now be published.",
+    "Once the changes are made, the report is approved for publication.",
+]
+
+
+@pytest.mark.parametrize("sentence", REFUSALS)
+def test_a_refusal_is_not_read_as_approval(sentence: str, review: Review, tmp_path: Path) -> None:
+    from dhrbuild.checks.safety import _plain, says_may_publish
+    from tests import safetygen as gen
+
+    assert not says_may_publish(_plain(sentence))
+    folder = tmp_path / "review"
+    folder.mkdir()
+    lines = ["Dear Chair,", "From the Quality Assurance Panel.", sentence, "Yours sincerely,"]
+    gen.text_pdf(folder / "refusal.pdf", lines)
+    pack = tmp_path / "pack"
+    url = "https://www.testshire.example/dhr/sam.pdf"
+    res = runner.invoke(
+        app, ["submission", str(review(qa_letter="refusal.pdf")), "--url", url, "--out", str(pack)]
+    )
+    assert res.exit_code == 0, res.output
+    assert "does not say the review may be published" in res.stderr
+    checklist = (pack / "checklist.md").read_text(encoding="utf-8")
+    assert "- [ ] The QA Panel letter says the review may be published" in checklist
+    for body in _drafts(pack):
+        assert "approved" not in body
+
+
+@pytest.mark.parametrize("sentence", APPROVALS)
+def test_an_approval_is_read_as_approval(sentence: str) -> None:
+    from dhrbuild.checks.safety import _plain, says_may_publish
+
+    assert says_may_publish(_plain(sentence))
+
+
+def test_a_wrong_preview_name_is_refused_before_building(review: Review) -> None:
+    manifest = review()
+    out = manifest.parent / "dist" / "out.pdf"
+    res = runner.invoke(app, ["assemble", str(manifest), "--preview", "sheet.txt"])
+    assert res.exit_code == 2
+    assert "--preview must end in .png" in res.stderr and "--preview sheet.png" in res.stderr
+    assert not out.exists()  # nothing was built
+    res = runner.invoke(app, ["preview", str(manifest), "-o", str(manifest.parent)])
+    assert res.exit_code == 2 and "-o/--output is a folder" in res.stderr

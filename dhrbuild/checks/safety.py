@@ -1971,6 +1971,29 @@ _MAY_PUBLISH = re.compile(
     r"may (?:now )?be published|can (?:now )?be published|(?:approved|cleared|suitable|ready|"
     r"fit) for publication|content (?:for|that) .{0,160}?\bpublish"
 )
+# A refusal uses the same words: "is not approved for publication", "does not agree that the
+# report may be published". A phrase counts only when its own clause (back to the last
+# full stop, semicolon, colon or comma) holds no negation.
+_NEGATION = re.compile(r"\b(?:not|cannot|can't|never|no longer|unable|neither|nor)\b|n't\b")
+_CLAUSE_START = re.compile(r"[.;:!?,][^.;:!?,]*$")
+
+
+def says_may_publish(text: str) -> bool:
+    """Whether ``text`` (a QA Panel letter, plain) says the review may be published.
+
+    Args:
+        text: The letter's text, as :func:`_plain` folds it.
+
+    Returns:
+        True if some phrase of approval stands without a negation in its own clause.
+    """
+    for match in _MAY_PUBLISH.finditer(text):
+        before = text[max(0, match.start() - 200) : match.start()]
+        start = _CLAUSE_START.search(before)
+        clause = before[start.start() + 1 :] if start else before
+        if not _NEGATION.search(clause + " " + match.group(0)):
+            return True
+    return False
 
 
 def _qa_letter(pages: Sequence[_Page], parts: Sequence[PartPages]) -> CheckResult:
@@ -1985,7 +2008,7 @@ def _qa_letter(pages: Sequence[_Page], parts: Sequence[PartPages]) -> CheckResul
         result.ran = False
         result.note = "the letter has no text layer; read it to confirm it approves publication"
         return result
-    if not _MAY_PUBLISH.search(text):
+    if not says_may_publish(text):
         result.warn(
             f"{part.name}: the letter does not say the review may be published; annex the "
             "final letter from the QA Panel, which says the review may be published"
