@@ -55,7 +55,7 @@ COLUMNS: tuple[str, ...] = (
 """The keys of an action, which are also the CSV column names."""
 
 _REQUIRED_COLUMNS = ("number", "recommendation", "scope", "action", "lead_agency", "status")
-_DATE_FIX = "is not a date; write it as YYYY-MM-DD or DD/MM/YYYY"
+_DATE_FIX = "is not a date; write it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD"
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # UK forms found in real plans: 15/01/2026, 15.01.2026, 15-01-2026, 15/01/26.
 _UK_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$")

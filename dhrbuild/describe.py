@@ -112,6 +112,8 @@ class Description:
         """Return the description as JSON-ready data."""
         data = asdict(self)
         data["fonts_not_embedded"] = self.fonts_not_embedded
+        # "tagged" says a structure tree exists; "tagging" says how much of the file it reaches.
+        data["tagging"] = "no" if not self.tagged else "partly" if self.untagged_pages else "yes"
         for part in data["parts"]:
             part["pages"] = part["last_page"] - part["first_page"] + 1
         return data

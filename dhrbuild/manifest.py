@@ -465,12 +465,13 @@ class Manifest(_Strict):
         ]
 
 
+_NOT_A_DATE = "not a date; write it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD"
 _FRIENDLY = {
     "extra_forbidden": "unknown key; check its spelling and indentation",
     "missing": "required key is missing",
-    "date_from_datetime_parsing": "not a date; write it as YYYY-MM-DD or DD/MM/YYYY",
-    "date_parsing": "not a date; write it as YYYY-MM-DD or DD/MM/YYYY",
-    "date_type": "not a date; write it as YYYY-MM-DD or DD/MM/YYYY",
+    "date_from_datetime_parsing": _NOT_A_DATE,
+    "date_parsing": _NOT_A_DATE,
+    "date_type": _NOT_A_DATE,
     "string_too_short": "must not be empty",
     "list_type": "must be a list: each item on its own line, starting with '- '",
     "string_type": "is not text; put it in straight quotes (\" or ')",

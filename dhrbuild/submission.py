@@ -132,6 +132,11 @@ def _updates_not_shown(manifest: Manifest, plan_text: str) -> list[str]:
     return missing
 
 
+def _pages(first: int, last: int) -> str:
+    """``page 3`` or ``pages 3-5``."""
+    return f"page {first}" if first == last else f"pages {first}-{last}"
+
+
 def _verify(
     manifest: Manifest, result: BuildResult, pdf: Path, letter_copy: Path
 ) -> list[CheckItem]:
@@ -199,8 +204,8 @@ def _verify(
         CheckItem(
             "The executive summary and the overview report are included",
             parts_as_built and summary.heading is None and not as_letter,
-            f"pages {summary.first_page}-{summary.last_page} and "
-            f"{report.first_page}-{report.last_page}"
+            f"{_pages(summary.first_page, summary.last_page)} and "
+            f"{_pages(report.first_page, report.last_page)}"
             + "".join(f"; {p.title} reads as the QA Panel letter" for p in as_letter),
         )
     )
@@ -222,7 +227,7 @@ def _verify(
             "The action plan is annexed with its implementation updates and the statement "
             "that it is a live document",
             parts_as_built and statement and as_at and drawn and not not_shown,
-            f"{plan.heading}, pages {plan.first_page}-{plan.last_page}; live-document "
+            f"{plan.heading}, {_pages(plan.first_page, plan.last_page)}; live-document "
             f"statement {'on every page' if statement else 'NOT on every page'}"
             + ("" if as_at else "; its 'as at' date NOT found")
             + f"; {updates}",
@@ -247,7 +252,7 @@ def _verify(
         CheckItem(
             "The Home Office QA Panel letter is the final annex",
             letter_last and reading.is_letter,
-            f"{letter.heading}, pages {letter.first_page}-{letter.last_page} of {pages}"
+            f"{letter.heading}, {_pages(letter.first_page, letter.last_page)} of {pages}"
             + ("" if letter_last else ", NOT the last part of the file")
             + f"; {reads}",
         )
@@ -269,12 +274,16 @@ def _verify(
         )
     )
     approved = _approved(result)
+    unread = any(c.name == "qa-letter" and not c.ran for c in result.checks)
     items.append(
         CheckItem(
             "The QA Panel letter says the review may be published",
             approved and reading.is_letter,
             "the letter's wording says so"
             if approved
+            else "not checked: the letter has no text to read; read it, and the email drafts "
+            "do not say the review was approved"
+            if unread
             else "the letter does NOT say the review may be published: the email drafts do "
             "not say it was approved; check the letter",
         )

@@ -222,10 +222,11 @@ def test_yaml_reports_every_problem_at_once(tmp_path: Path) -> None:
     expected = [
         "actions.1.scope: 'county' is not one of local, regional, national",
         "actions.1.colour: unknown key; check its spelling",
-        "actions.2.target_date: '31/02/2026' is not a date; write it as YYYY-MM-DD or DD/MM/YYYY",
+        "actions.2.target_date: '31/02/2026' is not a date; write it as DD/MM/YYYY, "
+        "1 October 2026 or YYYY-MM-DD",
         "actions.2.status: 'done' is not one of not started, in progress, complete",
-        "actions.3.updates.1.date: '2026-13-01' is not a date; write it as YYYY-MM-DD or "
-        "DD/MM/YYYY",
+        "actions.3.updates.1.date: '2026-13-01' is not a date; write it as DD/MM/YYYY, "
+        "1 October 2026 or YYYY-MM-DD",
         "actions.3.updates.1.note: must not be empty",
         "actions.4.recommendation: required key is missing; add it",
         "actions.4.lead_agency: must not be empty",
@@ -411,14 +412,14 @@ def test_csv_reports_every_problem_at_once(tmp_path: Path) -> None:
         "recommendation, scope, action, lead_agency, key_milestones, target_date, completion, "
         "status, updates)",
         "row 3, column scope: 'county' is not one of local, regional, national",
-        "row 4, column target_date: '31/02/2026' is not a date; write it as YYYY-MM-DD or "
-        "DD/MM/YYYY",
+        "row 4, column target_date: '31/02/2026' is not a date; write it as DD/MM/YYYY, "
+        "1 October 2026 or YYYY-MM-DD",
         "row 6, column updates, line 1: 'yesterday' is not an update; write one update a line "
         "as YYYY-MM-DD: note",
         "row 6, column recommendation: must not be empty",
         "row 6, column status: 'finished' is not one of not started, in progress, complete",
-        "row 6, column updates, line 2: '2026-02-30' is not a date; write it as YYYY-MM-DD or "
-        "DD/MM/YYYY",
+        "row 6, column updates, line 2: '2026-02-30' is not a date; write it as DD/MM/YYYY, "
+        "1 October 2026 or YYYY-MM-DD",
         "row 7, column number: number 1 is already used (row 2, column number); "
         "give every action its own number",
     ]

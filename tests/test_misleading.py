@@ -432,11 +432,15 @@ def test_every_ticked_detail_matches_the_file_read_independently(
     _, line = _item(checklist, "The PDF is smaller than 20,000,000 bytes")
     assert numbers(line, r"\(([\d,]+) bytes\)") == [pdf_path.stat().st_size]
     _, line = _item(checklist, "The executive summary and the overview report")
-    es_first, es_last, rep_first, rep_last = numbers(line, r"pages (\d+)-(\d+) and (\d+)-(\d+)")
+    pattern = r"pages (\d+)-(\d+) and pages (\d+)-(\d+)"
+    es_first, es_last, rep_first, rep_last = numbers(line, pattern)
     assert "summary p1" in texts[es_first - 1] and "summary p2" in texts[es_last - 1]
     assert "report p1" in texts[rep_first - 1] and "report p4" in texts[rep_last - 1]
     _, line = _item(checklist, "The action plan is annexed")
-    plan_first, plan_last = numbers(line, r"pages (\d+)-(\d+)")
+    found = re.search(r"pages? (\d+)(?:-(\d+))?", line)
+    assert found, line
+    plan_first = int(found.group(1))
+    plan_last = int(found.group(2) or found.group(1))
     statement = " ".join(LIVE_STATEMENT.split())
     for index in range(plan_first - 1, plan_last):  # pdfminer, a second reader
         text = " ".join(extract_text(pdf_path, page_numbers=[index]).split())

@@ -255,11 +255,17 @@ REFUSALS = [
     "The Panel does not agree that the report may be published in its current form.",
     "The report cannot be published until the changes are made.",
     "The Panel felt the review isn't ready for publication.",
+    # Sent back to the Panel: conditional on the Panel seeing it again, so not approved yet.
+    "However, the Panel did not approve the report at this meeting. The report may be "
+    "published once the amendments have been made and the report resubmitted to the Panel.",
+    "The report may be published once the amendments below have been made and the Panel has "
+    "seen the revised report.",
 ]
 APPROVALS = [
     "The Home Office is content that on completion of these changes, the DHR may be published.",
     "The Panel did not find the chronology wanting; the report may now be published.",
     "Once the changes are made, the report is approved for publication.",
+    "The report is approved for publication subject to the amendments listed below being made.",
 ]
 
 
@@ -302,3 +308,37 @@ def test_a_wrong_preview_name_is_refused_before_building(review: Review) -> None
     assert not out.exists()  # nothing was built
     res = runner.invoke(app, ["preview", str(manifest), "-o", str(manifest.parent)])
     assert res.exit_code == 2 and "-o/--output is a folder" in res.stderr
+
+
+def test_a_scanned_letter_is_not_said_to_refuse(review: Review, tmp_path: Path) -> None:
+    from PIL import Image
+
+    folder = tmp_path / "review"
+    folder.mkdir()
+    scan = folder / "scan.png"
+    Image.new("L", (850, 1100), 255).save(scan)
+    letter = folder / "scanned-letter.pdf"
+    # An image-only page: no text layer at all.
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(letter), pagesize=(595, 842), invariant=1)
+    c.drawImage(str(scan), 0, 0, 595, 842)
+    c.showPage()
+    c.save()
+    pack = tmp_path / "pack"
+    url = "https://www.testshire.example/dhr/sam.pdf"
+    manifest = review(qa_letter="scanned-letter.pdf")
+    res = runner.invoke(app, ["submission", str(manifest), "--url", url, "--out", str(pack)])
+    assert res.exit_code == 0, res.output
+    checklist = (pack / "checklist.md").read_text(encoding="utf-8")
+    line = next(ln for ln in checklist.splitlines() if "says the review may be published" in ln)
+    assert line.startswith("- [ ]") and "not checked: the letter has no text" in line
+    assert "does NOT say" not in line
+
+
+def test_inspect_json_says_how_much_is_tagged(review: Review) -> None:
+    manifest = review()
+    assert runner.invoke(app, ["assemble", str(manifest), "-q"]).exit_code == 0
+    out = manifest.parent / "dist" / "out.pdf"
+    data = json.loads(runner.invoke(app, ["inspect", str(out), "--json"]).stdout)
+    assert data["tagged"] is True and data["tagging"] == "partly"

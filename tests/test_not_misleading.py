@@ -234,7 +234,7 @@ def test_an_impossible_date_is_named_not_an_internal_error(review: Review) -> No
     assert res.exit_code == ExitCode.MANIFEST_INVALID
     assert _errors(res) == [
         f"error: {manifest}: action_plan.as_at: '2026-02-31' is not a date; write it as "
-        "YYYY-MM-DD or DD/MM/YYYY"
+        "DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD"
     ]
 
 

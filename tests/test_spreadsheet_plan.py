@@ -284,12 +284,12 @@ def test_cell_problems_name_sheet_row_and_column(tmp_path: Path) -> None:
     assert sorted(_problems(path)) == sorted(
         [
             "sheet 'Action plan', row 2, column 'Key milestones', line 2: '31/02/2026' is not a "
-            "date; write it as YYYY-MM-DD or DD/MM/YYYY",
+            "date; write it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD",
             "sheet 'Action plan', row 3, column 'Lead agency': must not be empty",
             "sheet 'Action plan', row 3, column 'Status': 'Finished' is not one of not started, "
             "in progress, complete",
             "sheet 'Action plan', row 3, column 'Target date': 'March 2026' is not a date; write "
-            "it as YYYY-MM-DD or DD/MM/YYYY",
+            "it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD",
             "sheet 'Action plan', row 4, column 'No.': number 1 is already used by another "
             "recommendation (row 2); give every recommendation its own number",
         ]
@@ -434,7 +434,9 @@ def test_split_dated_entries() -> None:
         (dt.date(2026, 3, 1), "", 3),
     ]
     assert rest == "Course written"
-    assert problems == ["line 4: '32/01/2026' is not a date; write it as YYYY-MM-DD or DD/MM/YYYY"]
+    assert problems == [
+        "line 4: '32/01/2026' is not a date; write it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from dhrbuild.errors import EncryptedInputError, InputError
 from dhrbuild.pdftext import pdf_text
 from dhrbuild.roles import STANDARD_ROLES
 from dhrbuild.sources import not_a_pdf
+from dhrbuild.words import count
 
 RULES: dict[str, str] = {
     "5-1": "The XMP metadata has the PDF/UA identification (pdfuaid:part)",
@@ -134,7 +135,8 @@ class AccessibilityReport:
             mark = "pass" if r.passed else "FAIL"
             line = f"{mark}  {r.rule:<{width}}  {r.description}"
             if not r.passed:
-                more = f" and {r.count - 1} more" if r.count > 1 else ""
+                # Counted in places (content items, elements), not pages: say so.
+                more = f" and {count(r.count - 1, 'more place')}" if r.count > 1 else ""
                 line += f": first at {r.where}{more}"
             out.append(line)
         out.append("")

@@ -1975,6 +1975,13 @@ _MAY_PUBLISH = re.compile(
 # report may be published". A phrase counts only when its own clause (back to the last
 # full stop, semicolon, colon or comma) holds no negation.
 _NEGATION = re.compile(r"\b(?:not|cannot|can't|never|no longer|unable|neither|nor)\b|n't\b")
+# Approval on completion of final amendments is the Panel's usual wording ("on completion of
+# these changes, the DHR may be published"); a letter that sends the report back to the Panel
+# approves nothing yet, whatever else it says.
+_BACK_TO_PANEL = re.compile(
+    r"\bresubmi(?:t|ts|tted|tting|ssion)\b|\bdid not approve\b|\bnot (?:yet )?(?:been )?approved\b"
+    r"|\b(?:has|have) seen the revised\b|\breturn(?:ed)? to the panel\b"
+)
 _CLAUSE_START = re.compile(r"[.;:!?,][^.;:!?,]*$")
 
 
@@ -1985,8 +1992,11 @@ def says_may_publish(text: str) -> bool:
         text: The letter's text, as :func:`_plain` folds it.
 
     Returns:
-        True if some phrase of approval stands without a negation in its own clause.
+        True if some phrase of approval stands without a negation in its own clause, and the
+        letter does not send the report back to the Panel.
     """
+    if _BACK_TO_PANEL.search(text):
+        return False
     for match in _MAY_PUBLISH.finditer(text):
         before = text[max(0, match.start() - 200) : match.start()]
         start = _CLAUSE_START.search(before)
