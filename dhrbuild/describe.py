@@ -358,6 +358,7 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
                 images += _placements(page)
         dpis = [img.dpi for img in images if img.dpi is not None]
         meta = {pdf_text(k).lstrip("/"): t for k, v in info.items() if (t := _text(v)) is not None}
+        parts = _parts(pdf, labels)
         description = Description(
             path=str(path),
             bytes=len(data),
@@ -376,7 +377,7 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
             encrypted=pdf.is_encrypted,
             passes_size_gate=len(data) < max_bytes,
             max_bytes=max_bytes,
-            parts=_parts(pdf, labels),
+            parts=parts,
             page_labels=labels,
             fonts=_fonts(pdf),
             images=len(images),
@@ -385,7 +386,9 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
             pages_without_text=[
                 i + 1
                 for i, text in enumerate(texts)
-                if not text.strip() and i not in unreadable and i not in bombs
+                if _no_text(text, _part_title(parts, i + 1))
+                and i not in unreadable
+                and i not in bombs
             ],
             metadata=meta,
             unreadable_pages=[i + 1 for i in sorted(bombs.union(unreadable))],
@@ -395,6 +398,28 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
             warnings=_warnings(pdf, path.name, sorted(bombs), unreadable),
         )
     return description
+
+
+def _part_title(parts: list[FoundPart], page: int) -> str:
+    """The title of the part (top-level bookmark) that one-based ``page`` belongs to."""
+    return next((p.title for p in parts if p.first_page <= page <= p.last_page), "")
+
+
+def _no_text(text: str, heading: str) -> bool:
+    """Whether a page has no text but, at most, the annex heading dhrbuild stamped on it.
+
+    A scanned annex page keeps its heading once built; it is still a page without a text
+    layer. A heading too long for the margin is stamped cut short, ending in "…".
+    """
+    words = " ".join(text.split())
+    if not words:
+        return True
+    if not heading:
+        return False
+    heading = " ".join(heading.split())
+    return words == heading or (
+        words.endswith("\u2026") and heading.startswith(words[:-1].rstrip())
+    )
 
 
 def _warnings(pdf: pikepdf.Pdf, name: str, bombs: list[int], unreadable: list[int]) -> list[str]:

@@ -342,3 +342,53 @@ def test_inspect_json_says_how_much_is_tagged(review: Review) -> None:
     out = manifest.parent / "dist" / "out.pdf"
     data = json.loads(runner.invoke(app, ["inspect", str(out), "--json"]).stdout)
     assert data["tagged"] is True and data["tagging"] == "partly"
+
+
+def test_a_pseudonym_found_only_as_an_ordinary_word_is_warned_of(
+    review: Review, tmp_path: Path
+) -> None:
+    from tests import safetygen as gen
+
+    folder = tmp_path / "review"
+    folder.mkdir()
+    gen.text_pdf(folder / "hope-es.pdf", ["The panel hope that the lessons are learnt by all."])
+    manifest = review(
+        executive_summary="hope-es.pdf",
+        review={"pseudonym": "Hope", "title": "Domestic Homicide Review: the death of Hope"},
+    )
+    res = runner.invoke(app, ["assemble", str(manifest)])
+    assert res.exit_code == 0, res.output
+    assert "Executive summary: the pseudonym 'Hope' appears only as an ordinary word" in res.stderr
+    gen.text_pdf(folder / "hope-es.pdf", ["Hope lived alone; the panel hope lessons are learnt."])
+    res = runner.invoke(app, ["assemble", str(manifest)])
+    assert res.exit_code == 0, res.output
+    assert "Executive summary: the pseudonym 'Hope' appears" not in res.stderr
+
+
+def test_inspect_still_lists_a_scanned_annex_page_once_it_carries_its_heading(
+    review: Review, tmp_path: Path
+) -> None:
+    from PIL import Image
+    from reportlab.pdfgen import canvas
+
+    manifest = review()
+    folder = manifest.parent
+    scan = tmp_path / "scan.png"
+    Image.new("L", (850, 1100), 235).save(scan)
+    c = canvas.Canvas(str(folder / "glossary.pdf"), pagesize=(595, 842), invariant=1)
+    c.drawImage(str(scan), 0, 0, 595, 842)
+    c.showPage()
+    c.save()
+    assert runner.invoke(app, ["assemble", str(manifest), "-q"]).exit_code == 0
+    out = folder / "dist" / "out.pdf"
+    data = json.loads(runner.invoke(app, ["inspect", str(out), "--json"]).stdout)
+    glossary = next(p for p in data["parts"] if p["title"].endswith("Glossary"))
+    page = glossary["first_page"]
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(out)
+    try:
+        assert "Glossary" in doc[page - 1].get_textpage().get_text_range()  # the heading
+    finally:
+        doc.close()
+    assert data["pages_without_text"] == [page]

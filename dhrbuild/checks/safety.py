@@ -1925,6 +1925,16 @@ def _whole_words(squashed: str) -> re.Pattern[str]:
     )
 
 
+def _as_written(pseudonym: str) -> re.Pattern[str]:
+    """The pseudonym as a name: its capitals as written, any spacing between its words.
+
+    A pseudonym written wholly in lower case in the manifest matches in any case.
+    """
+    words = [re.escape(w) for w in pseudonym.split()]
+    flags = 0 if any(c.isupper() for c in pseudonym) else re.IGNORECASE
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", flags)
+
+
 def _pseudonym(
     pseudonym: str,
     partnership: str,
@@ -1941,13 +1951,21 @@ def _pseudonym(
     for part in parts:
         if part.kind not in _TEXT_PARTS:
             continue
-        text = _folded(" ".join(p.text for p in pages[part.start : part.start + part.count]))
+        raw = " ".join(p.text for p in pages[part.start : part.start + part.count])
+        text = _folded(raw)
         if _alnum_count(text, 50) < 50:
             continue  # a scan without a text layer: nothing to read
         if not _whole_words(target).search(text):
             result.warn(
                 f"{part.name}: the pseudonym {shown} appears nowhere in its text; check that "
                 "the part is the anonymised version and uses the manifest's pseudonym"
+            )
+        elif not _as_written(pseudonym).search(raw):
+            # "Hope", "Faith", "Grace": the word is found, but never written as the name.
+            result.warn(
+                f"{part.name}: the pseudonym {shown} appears only as an ordinary word, never "
+                "written as the name; check that the part is the anonymised version and uses "
+                "the manifest's pseudonym"
             )
     if not _Squashed.of(title).contains(target):
         result.warn(f"review.title does not contain the pseudonym {shown}")
