@@ -1,8 +1,29 @@
-"""PDF names, operators and strings as text, whatever bytes they hold; never raises."""
+"""PDF names, operators and strings as text, whatever bytes they hold; text folded for matching."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pikepdf
+
+# Every combining mark Unicode has (accents, and the extended and supplementary blocks).
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def fold(text: str) -> str:
+    """Compatibility-decompose (ligatures, full-width forms), drop accents, casefold.
+
+    The one folding of text for matching: the deny list, the pseudonym, the letter's signs.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The folded text: "ﬁancé" becomes "fiance".
+    """
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
+
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 

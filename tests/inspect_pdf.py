@@ -9,9 +9,9 @@ import pikepdf
 import pypdfium2 as pdfium
 
 
-def page_texts(path: Path | bytes) -> list[str]:
+def page_texts(path: Path | bytes, password: str = "") -> list[str]:
     """Text of every page, by pypdfium2."""
-    doc = pdfium.PdfDocument(path)
+    doc = pdfium.PdfDocument(path, password=password or None)
     try:
         out = []
         for i in range(len(doc)):

@@ -20,6 +20,7 @@ import dhrbuild
 from dhrbuild.errors import DhrbuildError, EncryptedInputError, ExitCode, InputError
 from dhrbuild.order import QA_LETTER_TITLE
 from tests.conftest import CORPUS
+from tests.inspect_pdf import page_texts
 from tests.pdfgen import make_pdf
 
 Review = Callable[..., Path]
@@ -159,22 +160,6 @@ def _check_resources_kept(output: Path, first: int, source: Path, password: str)
             assert not missing, f"page {index + 1} of the part lost {sorted(missing)}"
 
 
-def _texts(source: Path | bytes, password: str = "") -> list[str]:
-    """Every page's text as pypdfium2 reads it."""
-    doc = pdfium.PdfDocument(source, password=password or None)
-    try:
-        out = []
-        for i in range(len(doc)):
-            page = doc[i]
-            textpage = page.get_textpage()
-            out.append(textpage.get_text_range())
-            textpage.close()
-            page.close()
-        return out
-    finally:
-        doc.close()
-
-
 def _shown_texts(path: Path, password: str) -> tuple[list[str], set[int]]:
     """What each page of an input shows as text once published, and the pages with fields.
 
@@ -200,7 +185,7 @@ def _shown_texts(path: Path, password: str) -> tuple[list[str], set[int]]:
         buf = io.BytesIO()
         pdf.save(buf)
     if not fields:
-        return _texts(buf.getvalue()), fields
+        return page_texts(buf.getvalue()), fields
     doc = pdfium.PdfDocument(buf.getvalue())
     try:
         doc.init_forms()
@@ -212,7 +197,7 @@ def _shown_texts(path: Path, password: str) -> tuple[list[str], set[int]]:
         doc.save(flat)
     finally:
         doc.close()
-    return _texts(flat.getvalue()), fields
+    return page_texts(flat.getvalue()), fields
 
 
 def _in_order(needle: str, haystack: str) -> bool:
@@ -264,7 +249,7 @@ def _check_built(
     ), "the result says the parts are elsewhere than their page counts put them"
     part = starts[sources.index(source)]
     _check_resources_kept(result.output, part, source, password)
-    output_texts = _texts(result.output)
+    output_texts = page_texts(result.output)
     assert len(output_texts) == result.pages
     for src, first, count, heading in zip(sources, starts, counts, headings, strict=True):
         texts = output_texts[first : first + count]

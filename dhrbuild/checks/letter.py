@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import pikepdf
 import pypdfium2 as pdfium
 
 from dhrbuild.errors import CheckFailedError
+from dhrbuild.pdftext import fold
 from dhrbuild.rendering import PageUnavailable, PartRenderer, load_page
 
 MAX_LETTER_PAGES = 8
@@ -126,7 +126,6 @@ _HEADING_LINES = [
 ]
 _HEADING_WEIGHT = 2
 
-_COMBINING = re.compile(r"[\u0300-\u036f]")
 _SOFT = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
 # A hyphen ending a line inside a word: typed, Unicode, soft, or as pdfium marks one it found
 # (U+0002, U+FFFE).
@@ -148,7 +147,7 @@ def normalise(text: str) -> str:
     Returns:
         The lines, each stripped, one per line.
     """
-    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    folded = fold(text)
     folded = _BROKEN_WORD.sub(r"\1\2", _LINES.sub("\n", folded))
     folded = _SOFT.sub("", folded)
     lines = (_OTHER.sub(" ", line).strip() for line in folded.split("\n"))

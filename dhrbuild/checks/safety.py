@@ -34,6 +34,7 @@ from dhrbuild.clean import (
 from dhrbuild.decoding import unrenderable
 from dhrbuild.errors import CheckFailedError, ManifestError
 from dhrbuild.order import PartKind
+from dhrbuild.pdftext import fold as _fold
 from dhrbuild.pdftext import pdf_text
 from dhrbuild.rendering import PageUnavailable, render_scale
 from dhrbuild.rendering import render as render_page
@@ -49,17 +50,11 @@ Status = Literal["pass", "warn", "fail", "skipped"]
 # Text normalisation shared by every matcher
 # ---------------------------------------------------------------------------------------------
 
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _DASHES = re.compile(r"[\u00ad\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _QUOTES = re.compile(r"[\u2018\u2019\u201b\u2032\u02bc`\u00b4]")
 _SPACE = re.compile(r"\s+")
 _ALNUM_RUN = re.compile(r"[^\W_]+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
-
-
-def _fold(text: str) -> str:
-    """Compatibility-decompose (ligatures, full-width forms), drop accents, casefold."""
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def _plain(text: str) -> str:
