@@ -442,9 +442,10 @@ def _clean_document(pdf: pikepdf.Pdf, out: CleanResult) -> None:
                 del obj[key]
 
 
-def _outline_items(pdf: pikepdf.Pdf) -> Iterator[tuple[str, Dictionary]]:
+def _outline_items(pdf: pikepdf.Pdf, outlines: object = None) -> Iterator[tuple[str, Dictionary]]:
     """Every outline item with its position (``2.1`` is the first child of the second)."""
-    outlines = pdf.Root.get("/Outlines")
+    if outlines is None:
+        outlines = pdf.Root.get("/Outlines")
     if not isinstance(outlines, Dictionary):
         return
     seen: set[tuple[int, int]] = set()
@@ -465,16 +466,18 @@ def _outline_items(pdf: pikepdf.Pdf) -> Iterator[tuple[str, Dictionary]]:
     yield from walk(outlines.get("/First"), "", 0)
 
 
-def outline_items(pdf: pikepdf.Pdf) -> list[tuple[str, Dictionary]]:
+def outline_items(pdf: pikepdf.Pdf, outlines: object = None) -> list[tuple[str, Dictionary]]:
     """Return every bookmark with its position (``"2.1"``: the second item's first child).
 
     Args:
         pdf: The document.
+        outlines: The outline dictionary to walk instead of the document's ``/Outlines`` (one
+            kept from before it was removed).
 
     Returns:
         ``(position, outline item dictionary)`` in reading order; loops are cut.
     """
-    return list(_outline_items(pdf))
+    return list(_outline_items(pdf, outlines))
 
 
 def _clean_outline(pdf: pikepdf.Pdf, out: CleanResult) -> None:

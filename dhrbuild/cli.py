@@ -11,7 +11,7 @@ import shlex
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -19,6 +19,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 import yaml
 from pydantic import ValidationError
+from typer.core import TyperGroup
+
+try:  # typer now carries its own copy of Click; older versions used the click package
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
 
 from dhrbuild._version import __version__
 from dhrbuild.actionplan import uk_long_date
@@ -27,9 +33,9 @@ from dhrbuild.checks.accessibility import check_file
 from dhrbuild.checks.safety import DenyList, load_deny_list, scrub_data
 from dhrbuild.describe import Description, describe
 from dhrbuild.errors import DhrbuildError, ExitCode, InputError, Stopped, UsageError
-from dhrbuild.images import iter_steps
+from dhrbuild.images import iter_steps, summary_header
 from dhrbuild.inputs_report import page_list
-from dhrbuild.manifest import Checks, Manifest, find_manifest, load_manifest
+from dhrbuild.manifest import MANIFEST_NAMES, Checks, Manifest, find_manifest, load_manifest
 from dhrbuild.pipeline import BuildResult, PartResult, assemble, validate
 from dhrbuild.preview import render_preview
 from dhrbuild.report import build_report, manifest_error_report, write_report
@@ -39,8 +45,54 @@ from dhrbuild.schema import schema_text
 from dhrbuild.submission import make_submission
 from dhrbuild.words import count
 
+
+class _Commands(TyperGroup):
+    """The ``dhrbuild`` command group: Click's own usage errors go out through :func:`_emit` too.
+
+    In standalone mode Click prints an unknown option or command, a missing or extra argument
+    or an invalid value itself, quoting what was typed, before any command has read a deny
+    list. Here Click runs without standalone mode, so that such an error comes back as an
+    exception: :func:`_usage_error` prints it as Click would (usage line, hint, message),
+    scrubbed, and the exit code stays Click's (2). Everything else ends as standalone mode
+    ends it: a command's ``typer.Exit`` with its code, an abort with 1.
+    """
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        run = functools.partial(
+            super().main,
+            args,
+            prog_name=prog_name,
+            complete_var=complete_var,
+            standalone_mode=False,
+            windows_expand_args=windows_expand_args,
+            **extra,
+        )
+        if not standalone_mode:  # the caller handles Click's exceptions itself
+            return run()
+        try:
+            code = run()
+        except ClickException as exc:
+            _usage_error(exc, sys.argv[1:] if args is None else list(args))
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            _emit("Aborted!", err=True)
+            sys.exit(1)
+        # Without standalone mode, a typer.Exit (or Ctrl-C while parsing: 130) comes back as
+        # its code, and a command that ran to its end as its result (None).
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="dhrbuild",
+    cls=_Commands,
     help="Build the single publication PDF of a Domestic Homicide Review from a manifest.",
     no_args_is_help=True,
     epilog="Exit codes: 0 written, 1 internal error, 2 usage, 3 invalid manifest, "
@@ -134,6 +186,59 @@ def _deny_list_of_invalid(path: Path) -> DenyList | None:
         return load_deny_list(named)
     except DhrbuildError:
         return None
+
+
+def _deny_list_of_arguments(args: Sequence[str]) -> DenyList | None:
+    """The deny list a usage error is scrubbed with: known before, or without, parsing.
+
+    Click finds a usage error before any command has read its list, so the list is found
+    from the raw arguments, as the command itself would have found it:
+
+    * the first argument that names a manifest (an existing ``.yaml``/``.yml`` file, or a
+      folder with a ``manifest.yaml``) gives its ``checks.deny_list``, read as for a manifest
+      that does not validate (:func:`_deny_list_of_invalid`: only that key is taken, nothing
+      else of the file is checked or quoted), and else ``DHRBUILD_DENY_LIST``'s, as
+      :func:`_load` chooses; which argument is the manifest is not known before parsing, but
+      the list of any manifest given only withholds more, never less;
+    * otherwise the list ``DHRBUILD_DENY_LIST`` names, as the commands without a manifest use.
+
+    A list that cannot be read is no error here: the command line is what is wrong, and the
+    message says how to correct it. Nothing can be withheld without a list, so the message
+    then goes out as typed, as every command's does when no list is given.
+    """
+    for arg in args:
+        if arg.startswith("-"):
+            continue  # an option, or --name=value: a path there is no manifest's
+        path = Path(arg)
+        with contextlib.suppress(OSError, ValueError):  # ValueError: a NUL in the argument
+            if path.is_dir():
+                path = next((path / n for n in MANIFEST_NAMES if (path / n).is_file()), path)
+            if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+                return _deny_list_of_invalid(path)
+    try:
+        return load_deny_list(None)
+    except DhrbuildError:
+        return None
+
+
+def _usage_error(exc: ClickException, args: Sequence[str]) -> None:
+    """Print one of Click's own errors as Click prints it, scrubbed (see :class:`_Commands`)."""
+    _output.deny = _deny_list_of_arguments(args)
+    try:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `dhrbuild` alone: the help
+            text = exc.format_message()  # empty where typer has drawn it already
+            if text.strip():
+                _emit(text, err=True)
+            return
+        if ctx is not None:
+            hint = ""
+            if ctx.command.get_help_option(ctx) is not None:
+                hint = f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.\n"
+            _emit(f"{ctx.get_usage()}\n{hint}", err=True)
+        _emit(f"Error: {exc.format_message()}", err=True)
+    finally:
+        _output.deny = None
 
 
 def _load(path: Path) -> Manifest:
@@ -477,11 +582,7 @@ def assemble_cmd(
         _emit(f"Report: {report}")
     comp = result.compression
     if comp is not None and comp.lossy:
-        _emit(
-            f"Images reduced to fit: lossless {'about ' if comp.lossless_estimated else ''}"
-            f"{comp.lossless_bytes:,} -> {comp.final_bytes:,} bytes"
-            + (" (the QA letter's images too)" if comp.letter_changed else "")
-        )
+        _emit(summary_header(comp))
         for line in iter_steps(comp):
             _emit(f"  {line}")
     if preview is not None:
@@ -531,10 +632,10 @@ def validate_cmd(
     pages = count(sum(p.pages for p in parts), "page")
     _say(
         f"\n{read}: valid: {pages} in {count(len(parts), 'part')}; {dates}; the inputs "
-        "open, the action plan, the deny list over the parts' text and the manifest, the "
-        "inputs' metadata and the QA letter were checked; the publication checks on the built "
-        "file (hidden text, active content, the deny list over bookmarks and link addresses, the "
-        "pseudonym, size, accessibility) run in assemble."
+        "open, the action plan, the deny list over the parts' text, bookmarks and link "
+        "addresses and the manifest, the inputs' metadata and the QA letter were checked; the "
+        "publication checks on the built file (hidden text, active content, the pseudonym, "
+        "size, accessibility) run in assemble."
     )
 
 
@@ -791,8 +892,17 @@ def submission_cmd(
         _say(f"  {path.name}")
     for item in pack.items:
         _say(f"  [{'x' if item.done else ' '}] {item.text}")
-    if pack.warnings or not all(item.done for item in pack.items):
-        _err("warning: some requirements could not be verified; see checklist.md")
+    unverified = sum(not item.done for item in pack.items)
+    if unverified:
+        _err(
+            f"warning: {count(unverified, 'requirement')} NOT verified (unticked above); "
+            "see checklist.md for why, and fix them before publishing"
+        )
+    if pack.warnings:
+        _err(
+            f"note: {count(len(pack.warnings), 'warning')} of the build to review: each is an "
+            "unticked item in checklist.md"
+        )
 
 
 def run() -> None:

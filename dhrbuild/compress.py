@@ -830,14 +830,15 @@ def _stream_bytes(pdf: pikepdf.Pdf) -> int:
 
 def _ladder_certain(
     pdf: pikepdf.Pdf, size: int, limit: int, pending: list[Stream], workers: int
-) -> tuple[bool, int, float]:
+) -> tuple[bool, int, float, tuple[int, int, int]]:
     """Whether a file of ``size`` bytes stays at or over ``limit`` after the image pass.
 
     The pass runs on a sample of the pending images, every k-th by size so that scans and
     photographs are both in it (they stay optimised and leave ``pending``); the rest is
     bounded by twice the share it saved there. When that bound still leaves the file over
     the limit, the ladder must run, and the pass is done only on the images it leaves
-    alone. Returns the answer, the bytes the probe saved and the share of its bytes.
+    alone. Returns the answer, the bytes the probe saved, the share of its bytes, and the
+    streams it ran on with their bytes before and after (for the report).
     """
     sizes = {s.objgen: len(s.read_raw_bytes()) for s in pending}
     ranked = sorted(pending, key=lambda s: (-sizes[s.objgen], s.objgen))
@@ -850,7 +851,7 @@ def _ladder_certain(
     pending[:] = [s for s in pending if s.objgen not in taken]
     share = saved / probed if probed else 0.0
     bound = saved + _PROBE_FACTOR * share * (total - probed)
-    return size - bound >= limit, saved, share
+    return size - bound >= limit, saved, share, (len(probe), probed, probed - saved)
 
 
 @contextlib.contextmanager
@@ -948,13 +949,17 @@ def save_within(
     deferred = False
     share = 0.0
     size: int | None = None
+    written: int | None = None
+    probed = (0, 0, 0)
     if pending:
         # Stream bytes are most of a file with images: well under the limit, no save is needed
         # to know that the ladder will not run.
         if policy == "fit" and _stream_bytes(pdf) >= limit * 0.9:
-            size = write()
+            size = written = write()
             if size >= limit:
-                deferred, probe_saved, share = _ladder_certain(pdf, size, limit, pending, workers)
+                deferred, probe_saved, share, probed = _ladder_certain(
+                    pdf, size, limit, pending, workers
+                )
                 size -= probe_saved  # stored as they are: the file shrinks by as much
         if not deferred:
             optimise_images(pdf, pending, workers=workers)
@@ -982,6 +987,8 @@ def save_within(
         settle=settle,
         unsettled=pending if deferred else None,
         settle_share=share,
+        written_size=written if deferred else None,
+        settled=probed if deferred else (0, 0, 0),
     )
     return report
 

@@ -36,6 +36,7 @@ from dhrbuild.geometry import (
     whole_number,
 )
 from dhrbuild.pdftext import pdf_text
+from dhrbuild.words import count
 
 DEFAULT_MIN_DPI = 150.0
 """No image is downsampled below this effective resolution."""
@@ -205,12 +206,21 @@ class ImageInfo:
 
 @dataclass(frozen=True)
 class LadderStep:
-    """Images brought to one rung of the ladder, with their bytes before and after."""
+    """Images brought to one rung of the ladder, with their bytes before and after.
+
+    ``bytes_before`` and ``bytes_after`` are the images' own streams (soft masks included),
+    measured in the file. ``file_before`` and ``file_after`` place the step in the file's
+    size: the steps of a :class:`CompressionReport` follow one another, each taking its
+    change in image bytes off the size the one before it ended at (see
+    :meth:`CompressionReport.chain`).
+    """
 
     setting: str
     images: int
     bytes_before: int
     bytes_after: int
+    file_before: int = 0
+    file_after: int = 0
 
 
 @dataclass(frozen=True)
@@ -236,11 +246,48 @@ class CompressionReport:
     lossless_estimated: bool = False
     """``lossless_bytes`` is estimated: the lossless image pass ran only on images kept as they
     were (see :func:`dhrbuild.compress.save_within`)."""
+    start_bytes: int | None = None
+    """The size of the file as written before the ladder ran, measured; None if it did not run.
+    It is ``lossless_bytes`` unless that is estimated (the image pass was then not done yet)."""
+    lossless_pass: LadderStep | None = None
+    """The lossless image pass when it ran during the ladder (see ``lossless_estimated``): the
+    image streams it ran on, their bytes before and after, and the file's size around it."""
 
     @property
     def lossy(self) -> bool:
         """Whether any image was changed."""
         return bool(self.steps)
+
+    def chain(self) -> list[tuple[str, int, int]]:
+        """The file's size from before the ladder to the file written, one change a line.
+
+        The lossless image pass (if it ran during the ladder), then each step, then whatever
+        else changed (image dictionaries, object streams, the cross-reference table): each
+        line starts where the one before ended, the first at ``start_bytes`` and the last at
+        ``final_bytes``, so the changes add up to the difference of the two measured sizes.
+
+        Returns:
+            (label, file bytes before, file bytes after) for each line; empty if the ladder
+            did not run.
+        """
+        if self.start_bytes is None or not self.steps:
+            return []
+        lines: list[tuple[str, int, int]] = []
+        at = self.start_bytes
+        for step in [*([self.lossless_pass] if self.lossless_pass else []), *self.steps]:
+            what = "image stream" if step is self.lossless_pass else "image"
+            label = (
+                f"{step.setting}, {count(step.images, what)} "
+                f"(image data {step.bytes_before:,} -> {step.bytes_after:,})"
+            )
+            end = at - (step.bytes_before - step.bytes_after)
+            lines.append((label, at, end))
+            at = end
+        if at != self.final_bytes:
+            lines.append(
+                ("other changes (image dictionaries, object streams)", at, self.final_bytes)
+            )
+        return lines
 
 
 class FitError(Exception):
@@ -776,9 +823,12 @@ class _Owed:
         images: list[ImageInfo],
         originals: dict[int, _Original],
         share: float,
+        done: tuple[int, int, int] = (0, 0, 0),
     ) -> None:
         self.run = run
         self.share = share
+        self.done = done
+        """Streams the pass ran on, their raw bytes before, and after (for the report)."""
         self.streams = {s.objgen: s for s in streams} if run is not None else {}
         # Owed streams are not changed until they are settled or encoded by the ladder.
         self.sizes = {og: len(s.read_raw_bytes()) for og, s in self.streams.items()}
@@ -811,16 +861,25 @@ class _Owed:
             del self.streams[og]
         if not chosen:
             return 0
+        before = sum(len(s.read_raw_bytes()) for s in chosen)
         saved = self.run(chosen)
-        for stream in chosen:
-            info = self.by_objgen.get(stream.objgen)
-            if info is None:
+        n, b, a = self.done
+        self.done = (n + len(chosen), b + before, a + before - saved)
+        settled = {s.objgen for s in chosen}
+        for info in self.by_objgen.values():
+            sm = info.obj.stream_dict.get("/SMask")
+            own = info.obj.objgen in settled
+            if not own and not (isinstance(sm, Stream) and sm.objgen in settled):
                 continue
-            # Now the original: later rungs start from the same samples, smaller bytes.
+            if not own and self._changed(info.obj.objgen):
+                continue  # its mask is the ladder's; the original mask is kept to restore
+            # Now the original: later rungs start from the same samples, smaller bytes (and
+            # restoring the original before a rung keeps its soft mask as the pass left it).
             self.originals[id(info)] = _snapshot(info)
-            info.raw_bytes = len(self.originals[id(info)].data)
-            info.packed = info.packed or info.source_quality is not None
-            info.estimates = {}
+            if own:
+                info.raw_bytes = len(self.originals[id(info)].data)
+                info.packed = info.packed or info.source_quality is not None
+                info.estimates = {}
         return saved
 
 
@@ -848,6 +907,8 @@ def fit_images(
     settle: Callable[[list[Stream]], int] | None = None,
     unsettled: Sequence[Stream] | None = None,
     settle_share: float = 0.0,
+    written_size: int | None = None,
+    settled: tuple[int, int, int] = (0, 0, 0),
 ) -> CompressionReport:
     """Change images, least loss per byte first, until the saved file is under ``limit``.
 
@@ -875,6 +936,10 @@ def fit_images(
         unsettled: Image streams of ``pdf`` that ``settle`` has not run on.
         settle_share: The share of its bytes ``settle`` is expected to save on a stream: the
             ladder aims at the size the file will have once it has run.
+        written_size: The size of the file as last written, measured, when ``settle`` has
+            run on some images since (``lossless_size`` is then what is left of it); the
+            report's steps start there.
+        settled: Those images: how many streams, and their raw bytes before and after.
 
     Returns:
         The steps taken and what each part's images were brought down to.
@@ -885,8 +950,9 @@ def fit_images(
     margin = margin if margin is not None else max(16_384, limit // 200)
     images = inventory(pdf, protected_pages=protected_pages, min_dpi=min_dpi)
     originals = {id(i): _snapshot(i) for i in images}
-    owed = _Owed(settle, unsettled or [], images, originals, settle_share)
+    owed = _Owed(settle, unsettled or [], images, originals, settle_share, settled)
     estimated = bool(owed.streams)
+    start = written_size if written_size is not None else lossless_size
     size = lossless_size
     # Reported: the size the file would have had with the pass done on every image.
     lossless_size -= owed.expected()
@@ -992,7 +1058,25 @@ def fit_images(
         )
     applied = {k: i.in_file for k, i in enumerate(images) if i.in_file > 0 and i.kept}
     report = _report(images, applied, originals, lossless_size, size, page_parts, protected_pages)
-    return dataclasses.replace(report, lossless_estimated=estimated)
+    n, before, after = owed.done
+    lossless_pass = (
+        LadderStep("lossless image pass", n, before, after, start, start - (before - after))
+        if n
+        else None
+    )
+    at = lossless_pass.file_after if lossless_pass else start
+    steps = []
+    for step in report.steps:
+        end = at - (step.bytes_before - step.bytes_after)
+        steps.append(dataclasses.replace(step, file_before=at, file_after=end))
+        at = end
+    return dataclasses.replace(
+        report,
+        steps=steps,
+        lossless_estimated=estimated,
+        start_bytes=start,
+        lossless_pass=lossless_pass,
+    )
 
 
 def _report(
@@ -1012,8 +1096,13 @@ def _report(
             continue
         info = images[k]
         rung = info.rungs[level - 1]
-        before = len(originals[id(info)].data)
-        after = len(info.obj.read_raw_bytes())
+        # The soft mask is resampled with the image: its bytes are the step's too.
+        orig = originals[id(info)]
+        before = len(orig.data) + (len(orig.smask[0]) if orig.smask is not None else 0)
+        sm = info.obj.stream_dict.get("/SMask")
+        after = len(info.obj.read_raw_bytes()) + (
+            len(sm.read_raw_bytes()) if isinstance(sm, Stream) and orig.smask is not None else 0
+        )
         acc = steps.setdefault(rung.describe(), [0, 0, 0])
         acc[0] += 1
         acc[1] += before
@@ -1041,24 +1130,55 @@ def _report(
     return CompressionReport("fit", lossless_size, size, step_list, parts, letter)
 
 
+def summary_header(report: CompressionReport) -> str:
+    """The first line of the ladder's summary: the measured sizes before and after it.
+
+    When the lossless image pass ran during the ladder, the steps start at the file as first
+    written, before it; the lossless size is then an estimate, given by :func:`iter_steps`
+    with ``about`` (unless the pass was done on every image first: it is then where the
+    pass's line ends).
+
+    Args:
+        report: What the ladder did.
+
+    Returns:
+        One line.
+    """
+    start = report.start_bytes if report.start_bytes is not None else report.lossless_bytes
+    # With the lossless image pass still to finish, the file first written was not yet it.
+    first = "" if report.lossless_pass else "lossless "
+    after = " bytes as first written" if report.lossless_pass else ""
+    letter = " (the QA letter's images too)" if report.letter_changed else ""
+    return (
+        f"Images reduced to fit: {first}{start:,}{after} -> {report.final_bytes:,} bytes"
+        f"{letter}, by these steps (each takes the change in its images' bytes off the size):"
+    )
+
+
 def iter_steps(report: CompressionReport) -> Iterator[str]:
-    """Lines describing ``report`` for a summary: each step, then each part's lowest settings.
+    """Lines describing ``report`` for a summary: the size step by step, then each part.
+
+    The size lines follow :meth:`CompressionReport.chain` (they end in ``A -> B bytes``,
+    each ``A`` the ``B`` of the line before); then, if it is estimated, the lossless size
+    (not a step); then each part's lowest settings.
 
     Args:
         report: What the ladder did.
 
     Yields:
-        One line per step and per part.
+        One line per change of size and per part.
     """
-    for step in report.steps:
+    for label, before, after in report.chain():
+        yield f"{label}: {before:,} -> {after:,} bytes"
+    if report.lossless_estimated:
         yield (
-            f"{step.setting}: {step.images} image(s), {step.bytes_before:,} -> "
-            f"{step.bytes_after:,} bytes"
+            f"a lossless file would be about {report.lossless_bytes:,} bytes (an estimate, "
+            "not a step: the images re-encoded were not optimised losslessly first)"
         )
     for part in report.parts:
         dpi = f"{part.lowest_dpi:.0f} dpi" if part.lowest_dpi is not None else "full resolution"
         q = f"JPEG q{part.lowest_quality}" if part.lowest_quality is not None else "lossless codec"
-        yield f"{part.part}: {part.images_changed} image(s) changed; lowest {dpi}, {q}"
+        yield f"{part.part}: {count(part.images_changed, 'image')} changed; lowest {dpi}, {q}"
 
 
 __all__ = [
@@ -1073,4 +1193,5 @@ __all__ = [
     "fit_images",
     "inventory",
     "iter_steps",
+    "summary_header",
 ]

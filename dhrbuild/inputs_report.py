@@ -26,6 +26,7 @@ from dhrbuild.errors import InputError
 from dhrbuild.geometry import normalise_page_boxes
 from dhrbuild.pdftext import pdf_text
 from dhrbuild.rendering import PageUnavailable, PartRenderer, load_page
+from dhrbuild.words import count
 
 OUTLINE_MAX_DEPTH = 14
 """Bookmark levels of a part that survive nesting under the part's own bookmark.
@@ -608,7 +609,7 @@ def save_warnings(pdf: pikepdf.Pdf, parts: Sequence[tuple[str, range]]) -> list[
         for name, notes in by_part.items():
             who = name or "an input"
             out.append(
-                f"{who}: {len(notes)} damaged stream(s) could not be decoded and were "
+                f"{who}: {count(len(notes), 'damaged stream')} could not be decoded and were "
                 f"copied unchanged ({_join_notes(notes)}); its pages may not display fully; "
                 "export it again from the program that made it"
             )

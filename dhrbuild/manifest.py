@@ -394,7 +394,8 @@ class Checks(_Strict):
     duplicates: Literal["error", "warn"] = Field(
         default="error",
         description="What two parts that are the same document (the same path, or "
-        "byte-identical files) are: an error (default) or a warning, for a deliberate repeat.",
+        "byte-identical files), or two annexes with the same title, are: an error (default) "
+        "or a warning, for a deliberate repeat.",
     )
 
     @field_validator("hidden_text", "letter", "duplicates", mode="before")

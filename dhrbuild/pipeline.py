@@ -109,6 +109,9 @@ class _Part:
     pdf: pikepdf.Pdf
     render_source: bytes | Path
     signatures: tuple[str, ...] = ()
+    outlines: pikepdf.Object | None = None
+    """The input's ``/Outlines`` as opened, kept even when an unreadable one is removed from
+    ``pdf`` (the build leaves it out), so that ``validate`` scans what the input carries."""
 
 
 def _slots(manifest: Manifest) -> list[PartSlot]:
@@ -187,6 +190,7 @@ def _open_parts(manifest: Manifest, warnings: list[str]) -> Iterator[list[_Part]
                     # pdfium must see the boxes as corrected, not as the file has them.
                     render = _resaved(pdf, src)
                 signatures: tuple[str, ...] = ()
+                outlines = pdf.Root.get("/Outlines")  # before inspect_part may remove it
                 if not drawn:  # what dhrbuild draws itself needs no inspection
                     findings = inspect_part(pdf, name=src.name, render_source=render)
                     warnings += findings.warnings
@@ -198,7 +202,7 @@ def _open_parts(manifest: Manifest, warnings: list[str]) -> Iterator[list[_Part]
             except DhrbuildError as exc:
                 errors.append(exc)
                 continue
-            parts.append(_Part(slot, src, pdf, render, signatures))
+            parts.append(_Part(slot, src, pdf, render, signatures, outlines))
         error = combine(errors)
         if error is not None:
             raise error
@@ -228,8 +232,9 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
         Each part with its source and page count (``bytes`` is the input file's size).
 
     The publication checks that need no built file run too, as the build runs them: the
-    deny list over each part's text and the manifest values the output carries, the inputs'
-    own metadata, dates of birth and the QA letter's wording (:func:`safety.check_inputs`).
+    deny list over each part's text, its own bookmarks and link addresses and the manifest
+    values the output carries, the inputs' own metadata, dates of birth and the QA letter's
+    wording (:func:`safety.check_inputs`).
 
     Raises:
         DhrbuildError: Every input that cannot be used and every problem of the action plan,
@@ -270,6 +275,7 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
                         part.render_source,
                         as_is=_keeps_signed_original(part),
                         original=part.source,
+                        outlines=part.outlines,
                     )
                 )
                 first += n

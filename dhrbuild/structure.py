@@ -33,6 +33,11 @@ class StructurePart:
     """Zero-based index of the part's first page in the output."""
     count: int
     """How many pages the part has."""
+    first: int = 0
+    """Zero-based index of the part's first page in ``pdf`` (0 unless ``pdf`` holds more)."""
+    element: pikepdf.Object | None = None
+    """Only this element of ``pdf``'s tree, which becomes the section (its kids, keys and
+    content; the section keeps ``title``): a part's section of a built publication."""
 
 
 @dataclass(frozen=True)
@@ -398,7 +403,10 @@ class _Merger:
         src_root = part.pdf.Root.get("/StructTreeRoot")
         if not isinstance(src_root, Dictionary):
             return False
-        top = [k for k in _as_list(src_root.get("/K")) if _is_element(k)]
+        if part.element is not None:
+            top = [part.element] if _is_element(part.element) else []
+        else:
+            top = [k for k in _as_list(src_root.get("/K")) if _is_element(k)]
         if not top:
             return False
         _PartImport(self, part, src_root, top).run()
@@ -505,12 +513,19 @@ class _PartImport:
         )
         self.m.sections.append(section)
         self.m.count += 1
-        first_page = self.pages.get(self.src.pages[0].obj.objgen) if len(self.src.pages) else None
+        start = self.part.first
+        first_page = (
+            self.pages.get(self.src.pages[start].obj.objgen)
+            if 0 <= start < len(self.src.pages)
+            else None
+        )
         if first_page is not None:
             section.Pg = first_page
         lone = self.top[0] if len(self.top) == 1 else None
-        if lone is not None and self._standard(lone) == "Document":
-            # The part's own Document element becomes the section.
+        if lone is not None and (
+            self.part.element is not None or self._standard(lone) == "Document"
+        ):
+            # The part's own Document element (or the element asked for) becomes the section.
             self._collect(lone, section, self.m.document)
         else:
             kids = [self._collect(element, None, section) for element in self.top]
@@ -526,8 +541,9 @@ class _PartImport:
     # --- maps ----------------------------------------------------------------------------
 
     def _map_pages(self) -> None:
-        for i in range(min(self.part.count, len(self.src.pages))):
-            src_page = self.src.pages[i].obj
+        first = self.part.first
+        for i in range(max(0, min(self.part.count, len(self.src.pages) - first))):
+            src_page = self.src.pages[first + i].obj
             out_page = self.out.pages[self.part.start + i].obj
             self.pages[src_page.objgen] = out_page
             self.mapped[src_page.objgen] = out_page

@@ -13,19 +13,23 @@ from urllib.parse import urlsplit
 
 import pikepdf
 import pypdfium2 as pdfium
+from pikepdf import Array, Dictionary, Name
 
 from dhrbuild.actionplan import LIVE_STATEMENT, load_action_plan, uk_date, uk_long_date
 from dhrbuild.atomic import atomic_file, write_file
+from dhrbuild.checks.accessibility import PDFUA_NAMESPACE, check_accessibility, declare_pdfua
 from dhrbuild.checks.letter import MAX_LETTER_PAGES, read_signs
 from dhrbuild.checks.safety import DenyList, load_deny_list
 from dhrbuild.compress import save
 from dhrbuild.describe import describe
 from dhrbuild.errors import UsageError
 from dhrbuild.manifest import DEFAULT_MAX_BYTES, Manifest
-from dhrbuild.navigation import set_metadata
+from dhrbuild.navigation import set_metadata, set_tab_order
 from dhrbuild.order import PartKind
+from dhrbuild.pdftext import pdf_text
 from dhrbuild.pipeline import BuildResult, PartResult, assemble
 from dhrbuild.rendering import PageUnavailable, load_page, page_texts, render
+from dhrbuild.structure import StructurePart, merge_structure
 from dhrbuild.words import count
 
 ATTACH_WARN_BYTES = 10_000_000
@@ -116,20 +120,22 @@ def _renders(path: Path, pages: range) -> list[bytes]:
     return out
 
 
-def _updates_not_shown(manifest: Manifest, plan_text: str) -> list[str]:
-    """The open actions of the plan's source whose dated update the built plan does not show."""
+def _updates_not_shown(manifest: Manifest, plan_text: str) -> tuple[int, list[str]]:
+    """How many of the plan's actions are open, and which show no dated update when built."""
     spec = manifest.action_plan
     plan = load_action_plan(spec.source, sheet=spec.sheet, warnings=[])
     missing = []
+    open_actions = 0
     for action in plan.actions:
         if action.status == "complete":
             continue
+        open_actions += 1
         shown = any(f"{uk_date(u.date)}:" in plan_text for u in action.updates) or bool(
             action.completion_dates() and _squash(action.completion or "") in plan_text
         )
         if not shown:
             missing.append(action.label)
-    return missing
+    return open_actions, missing
 
 
 def _pages(first: int, last: int) -> str:
@@ -215,13 +221,19 @@ def _verify(
     drawn = manifest.action_plan.source.suffix.lower() != ".pdf"
     statement = bool(plan_pages) and all(_squash(LIVE_STATEMENT) in t for t in plan_pages)
     as_at = _squash(f"as at {uk_long_date(manifest.action_plan.as_at)}") in plan_text
-    not_shown = _updates_not_shown(manifest, plan_text) if drawn else []
+    open_actions, not_shown = _updates_not_shown(manifest, plan_text) if drawn else (0, [])
     if not drawn:
         updates = "updates not verifiable from a PDF action plan: check by hand"
     elif not_shown:
         updates = f"no dated update shown for action(s) {', '.join(not_shown)}"
+    elif open_actions:
+        updates = (
+            f"each of the {count(open_actions, 'open action')} shows a dated update"
+            if open_actions > 1
+            else "the one open action shows a dated update"
+        )
     else:
-        updates = "every open action shows a dated update"
+        updates = "every action is marked complete, so no update is owed"
     items.append(
         CheckItem(
             "The action plan is annexed with its implementation updates and the statement "
@@ -292,10 +304,26 @@ def _verify(
 
 
 def _extract_letter(manifest: Manifest, result: BuildResult, target: Path) -> None:
+    """Write the final annex on its own, as the publication has it.
+
+    Its pages keep their tags (the letter's section of the publication's structure tree),
+    their labels (``C-1``) and their bookmarks; the PDF/UA identifier is written only if
+    the publication has it and the letter on its own passes the same checks.
+    """
     letter = next(p for p in result.parts if p.kind is PartKind.QA_LETTER)
+    span = range(letter.first_page - 1, letter.last_page)
     with pikepdf.open(result.output) as built, pikepdf.new() as out:
-        out.add_pages_from(built, pages=range(letter.first_page - 1, letter.last_page))
+        out.add_pages_from(built, pages=span)
+        title = letter.heading or letter.title
+        section = _section(built, title)
         review = manifest.review
+        if section is not None:
+            part = StructurePart(title, built, 0, len(span), first=span.start, element=section)
+            merge_structure(out, [part], language=review.language)
+            set_tab_order(out)
+        label = _label_at(built, span.start)
+        if label is not None:
+            out.Root.PageLabels = out.make_indirect(Dictionary(Nums=Array([0, label])))
         set_metadata(
             out,
             title=f"{review.title}: {letter.title}",
@@ -304,7 +332,42 @@ def _extract_letter(manifest: Manifest, result: BuildResult, target: Path) -> No
             language=review.language,
             date=review.date,
         )
+        out.Root.PageMode = Name.UseOutlines
+        if _declares_pdfua(built) and check_accessibility(out).passes_except("5-1"):
+            declare_pdfua(out)
         save(out, target)
+
+
+def _section(built: pikepdf.Pdf, title: str) -> pikepdf.Object | None:
+    """The publication's structure section titled ``title`` (one per tagged part)."""
+    root = built.Root.get("/StructTreeRoot")
+    if not isinstance(root, Dictionary):
+        return None
+    for document in _kids(root):
+        for section in _kids(document):
+            if pdf_text(section.get("/T", "")) == title:
+                return section
+    return None
+
+
+def _kids(element: pikepdf.Object) -> list[pikepdf.Object]:
+    kids = element.get("/K")
+    items = list(kids) if isinstance(kids, Array) else [kids]
+    return [k for k in items if isinstance(k, Dictionary) and "/S" in k]
+
+
+def _label_at(built: pikepdf.Pdf, index: int) -> Dictionary | None:
+    """The page-label range that starts at page ``index`` of the publication, if one does."""
+    labels = built.Root.get("/PageLabels")
+    if not isinstance(labels, Dictionary):
+        return None
+    entry = pikepdf.NumberTree(labels).get(index)
+    return Dictionary(dict(entry.items())) if isinstance(entry, Dictionary) else None
+
+
+def _declares_pdfua(pdf: pikepdf.Pdf) -> bool:
+    with pdf.open_metadata() as meta:
+        return meta.get(f"{{{PDFUA_NAMESPACE}}}part") == "1"
 
 
 def _approved(result: BuildResult) -> bool:

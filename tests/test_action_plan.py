@@ -22,7 +22,12 @@ from dhrbuild.actionplan import (
 )
 from dhrbuild.errors import ActionPlanError, ExitCode
 from dhrbuild.render import fonts
-from dhrbuild.render.action_plan import COLUMNS, LIVE_STATEMENT, render_action_plan
+from dhrbuild.render.action_plan import (
+    BOTTOM_MARGIN,
+    COLUMNS,
+    LIVE_STATEMENT,
+    render_action_plan,
+)
 
 AS_AT = dt.date(2026, 10, 1)
 REVIEW = "Domestic Homicide Review: the death of Sam"
@@ -672,6 +677,110 @@ def test_row_longer_than_a_page_splits() -> None:
     for page in texts:
         assert "Implementation updates" in page
         assert LIVE_STATEMENT in page
+
+
+def _lowest_text(data: bytes, page_index: int) -> float:
+    """The lowest bottom (pt from the page's foot) of the glyphs above the footer band."""
+    doc = pypdfium2.PdfDocument(data)
+    try:
+        textpage = doc[page_index].get_textpage()
+        text = textpage.get_text_range()
+        bottoms = [
+            textpage.get_charbox(k)[1]
+            for k in range(textpage.count_chars())
+            if not text[k].isspace()
+        ]
+        textpage.close()
+    finally:
+        doc.close()
+    return min(b for b in bottoms if b > BOTTOM_MARGIN)
+
+
+def _long_actions() -> list[dict[str, Any]]:
+    """Six short actions, then action 7 with 28 updates (over a page), then action 8."""
+    actions = [_action(n) for n in range(1, 9)]
+    actions[6]["updates"] = [
+        {
+            "date": f"2026-01-{d:02d}",
+            "note": f"Progress note number {d} on the protocol work, with a meeting of the "
+            "partners and a written report to the board.",
+        }
+        for d in range(1, 29)
+    ]
+    return actions
+
+
+def _long_action_plan() -> ActionPlan:
+    return _plan(_long_actions())
+
+
+def test_a_long_action_starts_on_the_page_where_the_one_before_ends() -> None:
+    data = render_action_plan(_long_action_plan(), as_at=AS_AT, review_title=REVIEW)
+    texts = _page_texts(data)
+    # Action 7 starts under action 6, at the foot of page 1, not on a page of its own.
+    assert "Update note 6" in texts[0]
+    assert "Progress note number 1 on" in texts[0]
+    assert _lowest_text(data, 0) < BOTTOM_MARGIN + 60, "page 1 ends well above its margin"
+    # It goes on over the next pages, under the header and its number, "(continued)".
+    for n, text in enumerate(texts[1:], start=2):
+        assert text.count("Implementation updates") == 1, f"page {n}: a header mid-page"
+    assert "Implementation updates 7 Action 7 (continued) 6 Jan 2026" in texts[1]
+    assert "Update note 8" in texts[-1]
+    # Each update whole on one page (pages end between updates), all in order, once.
+    notes = [f"Progress note number {d} on the protocol work" for d in range(1, 29)]
+    for note in notes:
+        assert sum(note + "," in text for text in texts) == 1, note
+    joined = " ".join(texts)
+    assert [joined.index(note + ",") for note in notes] == sorted(
+        joined.index(note + ",") for note in notes
+    )
+    assert render_action_plan(_long_action_plan(), as_at=AS_AT, review_title=REVIEW) == data
+
+
+def test_a_long_action_is_one_row_and_its_label_repeats_as_an_artifact() -> None:
+    from tests.test_structure import as_list, content_mcids, mcid_text, tree_content
+
+    data = render_action_plan(_long_action_plan(), as_at=AS_AT, review_title=REVIEW)
+    reader = mcid_text(data)
+    assert reader.loose == [], "text outside any tagged or artifact sequence"
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        (document,) = as_list(pdf.Root.StructTreeRoot.K)
+        table = as_list(document.K)[-1]
+        rows = as_list(table.K)
+        assert len(rows) == 1 + 8
+        updates = as_list(rows[7].K)[-1]
+        assert {p for p, _ in tree_content(pdf, updates)} == set(range(len(pdf.pages)))
+        text = "".join(reader.text.get(k, "") for k in tree_content(pdf, document))
+        assert "(continued)" not in text
+        for index, page in enumerate(pdf.pages):
+            mcids = content_mcids(page)
+            assert sorted(mcids) == sorted(m for p, m in tree_content(pdf, document) if p == index)
+
+
+def test_a_theme_starts_where_the_one_before_ends() -> None:
+    """A theme's heading stays with its table's start, not with the whole table."""
+    actions = _long_actions()
+    for n, action in enumerate(actions, start=1):
+        action["theme"] = "Theme A" if n <= 3 else "Theme B"
+    data = render_action_plan(_plan(actions), as_at=AS_AT, review_title=REVIEW)
+    texts = _page_texts(data)
+    assert "Theme B" in texts[0]
+    assert "Progress note number 1 on" in texts[0]
+    assert _lowest_text(data, 0) < BOTTOM_MARGIN + 60
+    assert "Implementation updates 7 Action 7 (continued)" in texts[1]
+
+
+def test_short_rows_move_whole() -> None:
+    """A row of a few lines that does not fit the rest of a page goes to the next one whole."""
+    data = render_action_plan(
+        _plan([_action(n) for n in range(1, 41)]), as_at=AS_AT, review_title=REVIEW
+    )
+    texts = _page_texts(data)
+    assert len(texts) > 2
+    assert not any("(continued)" in text for text in texts)
+    for n in range(1, 41):
+        whole = f"Recommendation {n}: share risk information at MARAC within a day."
+        assert sum(whole in text for text in texts) == 1, n
 
 
 def test_register_fonts_is_idempotent() -> None:

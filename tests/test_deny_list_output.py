@@ -14,6 +14,7 @@ import dataclasses
 import email
 import email.policy
 import json
+import os
 import re
 import subprocess
 import sys
@@ -72,6 +73,63 @@ def name_in_metadata(path: Path) -> Path:
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
         pdf.docinfo["/Title"] = f"Notes for {gen.NAME}"
         pdf.docinfo["/Author"] = gen.NAME.replace(" ", "_")
+        pdf.save(path)
+    return path
+
+
+def _uri(address: str, **more: Any) -> Dictionary:
+    return Dictionary(S=Name.URI, URI=pikepdf.String(address), **more)
+
+
+def name_in_navigation(path: Path) -> Path:
+    """Plant the name where only the part's navigation carries it, never in its text.
+
+    A bookmark titled with it (under the first), a bookmark that opens an address quoting it
+    and, on page 2, a link whose address quotes it.
+    """
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        with pdf.open_outline() as outline:
+            outline.root[0].children.append(pikepdf.OutlineItem(f"About {gen.NAME}", 0))
+            web = pikepdf.OutlineItem(
+                "Further reading", action=_uri("https://example.org/find?who=jordan+example")
+            )
+            outline.root.append(web)
+        link = Dictionary(
+            Type=Name.Annot,
+            Subtype=Name.Link,
+            Rect=[72, 72, 300, 90],
+            Border=[0, 0, 0],
+            A=_uri("https://example.org/people/Jordan%20Example"),  # as browsers escape it
+        )
+        pdf.pages[1].obj.Annots = pikepdf.Array([pdf.make_indirect(link)])
+        pdf.save(path)
+    return path
+
+
+def name_in_looping_navigation(path: Path) -> Path:
+    """Plant the name in a hostile part's bookmarks, which loop, and a link's looping chain.
+
+    The second bookmark's title quotes it, and the address of an action that a link's
+    ``/Next`` chain runs, and runs again, as the chain leads back to it.
+    """
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        first = pdf.make_indirect(Dictionary(Title=pikepdf.String("Glossary")))
+        second = pdf.make_indirect(Dictionary(Title=pikepdf.String(f"Notes on {gen.NAME}")))
+        outlines = pdf.make_indirect(Dictionary(Type=Name.Outlines, First=first, Last=second))
+        first.Parent = second.Parent = outlines
+        first.Next, second.Prev = second, first
+        second.Next = first  # the loop
+        second.First = first  # and a child that is an ancestor
+        pdf.Root.Outlines = outlines
+        chained = pdf.make_indirect(_uri("https://example.org/jordan-example-glossary"))
+        chained.Next = pikepdf.Array([chained, chained])  # itself, twice
+        link = Dictionary(
+            Type=Name.Annot,
+            Subtype=Name.Link,
+            Rect=[72, 72, 300, 90],
+            A=Dictionary(S=Name.GoTo, D=pikepdf.Array([pdf.pages[0].obj, Name.Fit]), Next=chained),
+        )
+        pdf.pages[0].obj.Annots = pikepdf.Array([pdf.make_indirect(link)])
         pdf.save(path)
     return path
 
@@ -174,6 +232,9 @@ def test_no_command_prints_or_writes_an_entry_of_a_build_that_passes(setup, tmp_
     # The issue's case: the scanned annex's warning names its file.
     assert f"warning: {WITHHELD}-notes.pdf: page 1 has no text layer" in res.stderr
     assert "valid: 8 pages in 5 parts" in res.stdout
+    # The inputs' bookmarks and links were scanned here, not left to assemble.
+    assert "the deny list over the parts' text, bookmarks and link addresses" in res.stdout
+    assert "run in assemble" in res.stdout and "over bookmarks" not in res.stdout
 
     res = out.run("assemble", str(manifest), "--report", str(tmp_path / "report.json"))
     assert f"warning: {WITHHELD}-notes.pdf: page 1 has no text layer" in res.stderr
@@ -238,7 +299,11 @@ def test_a_build_refused_for_an_entry_says_where_without_repeating_it(setup, tmp
     # validate runs the checks that need no built file, and refuses as assemble does.
     res = out.run("validate", str(manifest), code=ExitCode.CHECK_FAILED)
     (hit,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error: deny-list line 2")]
-    assert hit == "error: deny-list line 2: found in annexes.1.title"
+    # The part's own bookmark too, by its position in the input (assemble's 2.2 below).
+    assert hit == (
+        "error: deny-list line 2: found in annexes.1.title; "
+        "bookmark 2 of the Overview report input (report.pdf)"
+    )
 
     res = out.run("assemble", str(manifest), code=ExitCode.CHECK_FAILED)
     errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error: ")]
@@ -383,3 +448,115 @@ def test_the_checklist_and_the_email_drafts_are_scrubbed_where_they_are_written(
         (body,) = [p for p in parsed.walk() if p.get_content_type() == "text/plain"]
         text = body.get_content().replace("\r\n", "\n")  # type: ignore[attr-defined]
         assert text == f"Dear team,\nthe file {WITHHELD}.pdf – sent by {WITHHELD}.\n"
+
+
+def test_validate_scans_the_inputs_bookmarks_and_link_addresses(setup):
+    # The report's text never names anyone: only its bookmarks and links do.
+    manifest, out = setup(report="report.pdf")
+    name_in_navigation(manifest.parent / "report.pdf")
+    out.inputs.add(manifest.parent / "report.pdf")
+
+    res = out.run("validate", str(manifest), code=ExitCode.CHECK_FAILED)
+    (hit,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error: deny-list line 2")]
+    assert hit == (
+        "error: deny-list line 2: found in "
+        "bookmark 1.1 of the Overview report input (report.pdf); "
+        "bookmark 5 link address of the Overview report input (report.pdf); "
+        "page 4 (Overview report, page 2 of report.pdf) annotation 1 link address"
+    )
+    assert "valid:" not in res.stdout
+    # assemble refuses the same inputs with the same exit code, as the README's table says.
+    res = out.run("assemble", str(manifest), code=ExitCode.CHECK_FAILED)
+    assert "error: deny-list line 2: found in " in res.stderr
+    out.assert_nothing_quotes_the_list()
+
+
+def test_validate_reads_looping_bookmarks_and_link_chains_of_a_hostile_input(setup):
+    manifest, out = setup(annexes=[{"title": "Glossary", "file": "glossary.pdf"}])
+    name_in_looping_navigation(manifest.parent / "glossary.pdf")
+    res = out.run("validate", str(manifest), code=ExitCode.CHECK_FAILED)
+    assert "Traceback" not in res.output
+    (hit,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error: deny-list line 2")]
+    assert "bookmark 2 of the Annex B: Glossary input (glossary.pdf)" in hit
+    assert "(Annex B: Glossary, page 1 of glossary.pdf) annotation 1 link address" in hit
+    out.assert_nothing_quotes_the_list()
+
+
+def test_clicks_own_usage_errors_are_scrubbed_with_the_list_known_before_parsing(setup, tmp_path):
+    manifest, out = setup()
+    # A review folder named after the victim, its manifest naming the list (as setup's does).
+    victim = tmp_path / "Jordan Example"
+    victim.mkdir()
+    (victim / "manifest.yaml").write_bytes(manifest.read_bytes())
+    out.inputs |= {victim / "manifest.yaml"}
+    usage = ExitCode.USAGE
+
+    # The manifest's own list: the environment names none.
+    out.env = {"DHRBUILD_DENY_LIST": ""}
+    res = out.run("validate", str(victim / "manifest.yaml"), str(victim / "x.yaml"), code=usage)
+    # Click's message, usage line and hint, with only the entry withheld.
+    assert "Usage: " in res.stderr and "validate [OPTIONS]" in res.stderr
+    assert "Try '" in res.stderr and " validate --help' for help." in res.stderr
+    assert f"Error: Got unexpected extra argument(s) ({tmp_path / WITHHELD}/x.yaml)" in res.stderr
+    res = out.run("assemble", str(victim), "--jordan-example", code=usage)  # a folder, too
+    assert f"Error: No such option: --{WITHHELD}" in res.stderr
+    res = out.run("submission", str(victim / "manifest.yaml"), code=usage)
+    assert "Error: Missing option '--url'." in res.stderr
+    res = out.run("assemble", str(victim / "manifest.yaml"), "--max-bytes", "0", code=usage)
+    assert "Error: Invalid value for '--max-bytes'" in res.stderr
+
+    # Without a manifest, DHRBUILD_DENY_LIST's.
+    out.env = {"DHRBUILD_DENY_LIST": str(tmp_path / "private-deny-list.txt")}
+    res = out.run("inspect", str(tmp_path / "a.pdf"), str(victim / "draft.pdf"), code=usage)
+    assert (
+        f"Error: Got unexpected extra argument(s) ({tmp_path / WITHHELD}/draft.pdf)" in res.stderr
+    )
+    res = out.run("jordan-example", code=usage)
+    assert f"Error: No such command '{WITHHELD}'." in res.stderr
+    res = out.run("validate", code=usage)
+    assert "Error: Missing argument 'manifest'." in res.stderr
+    out.assert_nothing_quotes_the_list()
+
+    # A real process, as a user runs it: the same, with Click's exit code.
+    proc = subprocess.run(
+        [sys.executable, "-m", "dhrbuild", "validate", str(victim), str(victim / "x.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "DHRBUILD_DENY_LIST"},
+    )
+    assert proc.returncode == ExitCode.USAGE, proc.stderr
+    assert "Got unexpected extra argument(s)" in proc.stderr and WITHHELD in proc.stderr
+    assert SECRET not in folded(proc.stdout + proc.stderr)
+
+    # No list anywhere: nothing to withhold with, and the message is Click's, as typed.
+    out.env = {"DHRBUILD_DENY_LIST": ""}
+    res = runner.invoke(app, ["inspect", "a.pdf", str(victim / "draft.pdf")], env=out.env)
+    assert res.exit_code == usage and SECRET in folded(res.stderr)
+
+
+def test_validate_scans_the_bookmarks_the_build_leaves_out_as_unreadable(setup):
+    # A bookmark with both a destination and an action: pikepdf cannot read the outline, so
+    # the build leaves it out, but the input still carries the address that quotes the name.
+    manifest, out = setup(annexes=[{"title": "Glossary", "file": "glossary.pdf"}])
+    path = manifest.parent / "glossary.pdf"
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        item = pdf.make_indirect(
+            Dictionary(
+                Title=pikepdf.String("Further reading"),
+                Dest=pikepdf.Array([pdf.pages[0].obj, Name.Fit]),
+                A=_uri("https://example.org/jordan-example"),
+            )
+        )
+        pdf.Root.Outlines = pdf.make_indirect(Dictionary(Type=Name.Outlines, First=item, Last=item))
+        item.Parent = pdf.Root.Outlines
+        pdf.save(path)
+    res = out.run("validate", str(manifest), code=ExitCode.CHECK_FAILED)
+    assert "glossary.pdf: its bookmarks cannot be read" in res.stderr
+    (hit,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error: deny-list line 2")]
+    assert hit.endswith(
+        "found in bookmark 1 link address of the Annex B: Glossary input (glossary.pdf)"
+    )
+    out.assert_nothing_quotes_the_list()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import zlib
 from pathlib import Path
 
@@ -376,3 +378,67 @@ def test_jpeg_rungs_decode_at_the_dct_scale_and_match_resampling():
     buf = io.BytesIO()
     original.convert("CMYK").save(buf, "JPEG")
     assert _decode_jpeg(buf.getvalue(), "RGB", (400, 300)).mode == "RGB"
+
+
+_SUMMARY_HEAD = re.compile(r"^Images reduced to fit: \D*([\d,]+)[^>]*-> ([\d,]+) bytes")
+_SUMMARY_STEP = re.compile(r"^  (.+)[:,] ([\d,]+) -> ([\d,]+) bytes$")
+
+
+def _number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+@pytest.mark.parametrize(
+    ("share", "logo", "deferred"),
+    [(0.995, False, False), (0.66, False, True), (0.2, True, True)],
+    ids=["lossless-pass-first", "lossless-pass-deferred", "downsampled-with-soft-mask"],
+)
+def test_the_ladder_summary_adds_up_to_the_file_written(
+    photo_review, tmp_path, share, logo, deferred
+):
+    manifest = photo_review(logo=logo)
+    lossless = _build(manifest, tmp_path / "lossless.pdf", max_bytes=10**9)
+    limit = int(lossless.bytes * share)
+    json_report = tmp_path / "report.json"
+    res = CliRunner().invoke(
+        app, ["assemble", str(manifest), "--max-bytes", str(limit), "--report", str(json_report)]
+    )
+    assert res.exit_code == 0, res.output
+    written = (manifest.parent / "dist" / "out.pdf").stat().st_size  # os.stat
+    lines = res.output.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("Images reduced to fit:"))
+    found = _SUMMARY_HEAD.match(lines[head])
+    assert found, lines[head]
+    start, final = _number(found[1]), _number(found[2])
+    assert final == written
+    chain = [m for line in lines[head + 1 :] if (m := _SUMMARY_STEP.match(line))]
+    assert chain, res.output
+    # The first line starts where the header does, each where the last ended, the last at
+    # the size of the file on disk: the printed changes add up.
+    at = start
+    for step in chain:
+        assert _number(step[2]) == at, f"{step[0]!r} does not start at {at:,}:\n{res.output}"
+        at = _number(step[3])
+    assert at == written, res.output
+    estimated = "a lossless file would be about " in res.output
+    assert estimated == deferred  # the lossless image pass was (or was not) left to the ladder
+    if not estimated:
+        # No estimate: the ladder started from the lossless file, as a lossless build writes it.
+        assert start == lossless.bytes
+        assert "about" not in lines[head]
+    # Each step's own figure is the change in its images' bytes, measured in the file.
+    for step in chain:
+        data = re.search(r"\(image data ([\d,]+) -> ([\d,]+)\)", step[1])
+        if data:
+            change = _number(data[1]) - _number(data[2])
+            assert _number(step[2]) - _number(step[3]) == change
+    # The JSON report says the same.
+    comp = json.loads(json_report.read_text(encoding="utf-8"))["compression"]
+    assert comp["final_bytes"] == written and comp["start_bytes"] == start
+    steps = ([comp["lossless_pass"]] if comp["lossless_pass"] else []) + comp["steps"]
+    at = start
+    for step in steps:
+        assert step["file_before"] == at
+        assert step["file_after"] == at - (step["bytes_before"] - step["bytes_after"])
+        at = step["file_after"]
+    assert abs(at - written) < 1024  # the rest: image dictionaries and object streams

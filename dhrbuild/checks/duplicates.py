@@ -7,6 +7,12 @@ from pathlib import Path
 
 from dhrbuild.errors import ManifestError
 from dhrbuild.manifest import Manifest
+from dhrbuild.order import (
+    ACTION_PLAN_TITLE,
+    EXECUTIVE_SUMMARY_TITLE,
+    QA_LETTER_TITLE,
+    REPORT_TITLE,
+)
 
 _CHUNK = 1 << 20
 
@@ -79,8 +85,44 @@ def same_documents(manifest: Manifest) -> list[str]:
     return found
 
 
+def same_titles(manifest: Manifest) -> list[str]:
+    """Find the annexes whose title repeats an earlier annex's or a fixed part's title.
+
+    Readers choose a part by its title in the bookmarks and the contents: two parts under
+    one title (compared without case or spacing) cannot be told apart there.
+
+    Args:
+        manifest: The validated manifest.
+
+    Returns:
+        One line per repeated title, naming both keys, e.g. ``annexes.2.title 'Glossary'
+        is the title of annexes.1.title too``.
+    """
+    seen = {
+        _title_key(title): name
+        for name, title in (
+            ("the executive summary", EXECUTIVE_SUMMARY_TITLE),
+            ("the overview report", REPORT_TITLE),
+            ("the action plan's annex", ACTION_PLAN_TITLE),
+            ("the QA Panel letter's annex", QA_LETTER_TITLE),
+        )
+    }
+    found: list[str] = []
+    for i, annex in enumerate(manifest.annexes, start=1):
+        key = _title_key(annex.title)
+        if key in seen:
+            found.append(f"annexes.{i}.title {annex.title!r} is the title of {seen[key]} too")
+            continue
+        seen[key] = f"annexes.{i}.title"
+    return found
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.casefold().split())
+
+
 def check_distinct(manifest: Manifest, warnings: list[str]) -> None:
-    """Refuse a manifest that gives the same document as two parts (``checks.duplicates``).
+    """Refuse one document as two parts, or two annexes under one title (``checks.duplicates``).
 
     ``validate`` and ``assemble`` both call this before opening any input.
 
@@ -92,19 +134,27 @@ def check_distinct(manifest: Manifest, warnings: list[str]) -> None:
         ManifestError: A part is the same document as another and ``checks.duplicates``
             is ``error`` (the default); one line per repeat.
     """
-    found = same_documents(manifest)
-    if not found:
+    documents = same_documents(manifest)
+    titles = same_titles(manifest)
+    if not documents and not titles:
         return
     if manifest.checks.duplicates == "warn":
-        warnings += [f"{line}; built anyway (checks.duplicates is warn)" for line in found]
+        warnings += [
+            f"{line}; built anyway (checks.duplicates is warn)" for line in documents + titles
+        ]
         return
     raise ManifestError(
         "manifest",
         [
             f"{line}; remove one, or set checks.duplicates: warn if it is meant to appear twice"
-            for line in found
+            for line in documents
+        ]
+        + [
+            f"{line}; give each annex its own title (readers tell the annexes apart by their "
+            "titles in the bookmarks), or set checks.duplicates: warn if it is meant"
+            for line in titles
         ],
     )
 
 
-__all__ = ["check_distinct", "part_keys", "same_documents"]
+__all__ = ["check_distinct", "part_keys", "same_documents", "same_titles"]

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote_plus
 
 import numpy as np
 import pikepdf
@@ -1659,16 +1660,63 @@ def _hidden_text(
 # ---------------------------------------------------------------------------------------------
 
 
-def _places(pdf: pikepdf.Pdf, output_name: str) -> Iterator[tuple[str, str]]:
-    """Every piece of text in the file outside the page content, with where it is."""
-    for key, text in _info_items(pdf):
-        yield f"Info {key}", text
-    xmp = _xmp_text(pdf)
-    if xmp:
-        yield "XMP metadata", xmp
-    for where, item in outline_items(pdf):
+_ANNOTATION_TEXTS = ("/Contents", "/T", "/TU", "/RC", "/Subj", "/NM", "/V")
+"""The keys of an annotation that hold text a reader (or a tool) can see."""
+_MAX_ACTIONS = 64
+"""How many actions of one ``/Next`` chain are read for their addresses (a loop is cut)."""
+
+
+def _link_addresses(action: object) -> Iterator[str]:
+    """The web address of a URI action, and of each action its ``/Next`` chain runs after it.
+
+    An address with percent-escapes or ``+`` for spaces is given as written followed by how
+    a browser shows it (``jordan%20example`` is ``jordan example``).
+
+    The chain is walked breadth first, at most :data:`_MAX_ACTIONS` actions, each indirect
+    one once: a damaged or hostile file's loop ends there.
+    """
+    todo: list[object] = [action]
+    seen: set[tuple[int, int]] = set()
+    read = 0
+    while todo and read < _MAX_ACTIONS:
+        item = todo.pop(0)
+        if not isinstance(item, Dictionary):
+            continue  # a destination, or nothing: no address
+        if item.is_indirect:
+            if item.objgen in seen:
+                continue
+            seen.add(item.objgen)
+        read += 1
+        text = _text_of(item.get("/URI"))
+        if text:
+            decoded = unquote_plus(text, errors="replace")
+            # jordan%20example and jordan+example read as words; one place, both forms.
+            yield text if decoded == text else f"{text} {decoded}"
+        following = item.get("/Next")
+        todo += list(following) if isinstance(following, Array) else [following]
+
+
+def _bookmark_places(pdf: pikepdf.Pdf, outlines: object = None) -> Iterator[tuple[str, str]]:
+    """Every bookmark's title and the addresses it opens, with its position (``2.1``).
+
+    The walk is :func:`~dhrbuild.clean.outline_items`': loops are cut and the depth bounded.
+    ``outlines`` is the outline to walk instead of the document's own.
+    """
+    for where, item in outline_items(pdf, outlines):
         # Name the bookmark by position: its title may be the very thing that matched.
         yield f"bookmark {where}", _text_of(item.get("/Title"))
+        for address in _link_addresses(item.get("/A")):
+            yield f"bookmark {where} link address", address
+
+
+def _annotation_places(
+    pdf: pikepdf.Pdf, keys: Sequence[str] = ()
+) -> Iterator[tuple[int, str, str]]:
+    """``(page index, where on the page, text)``: the annotations' ``keys``, and link addresses.
+
+    ``where`` is ``annotation 2 /Contents`` or ``annotation 2 link address`` (the address a
+    URI action opens, or one its ``/Next`` chain opens).
+    """
     for index, page in enumerate(pdf.pages):
         annots = page.obj.get("/Annots")
         if not isinstance(annots, Array):
@@ -1676,13 +1724,24 @@ def _places(pdf: pikepdf.Pdf, output_name: str) -> Iterator[tuple[str, str]]:
         for n, annot in enumerate(annots, start=1):
             if not isinstance(annot, Dictionary):
                 continue
-            for key in ("/Contents", "/T", "/TU", "/RC", "/Subj", "/NM", "/V"):
+            for key in keys:
                 text = _text_of(annot.get(key))
                 if text:
-                    yield f"page {index + 1} annotation {n} {key}", text
-            action = annot.get("/A")
-            if isinstance(action, Dictionary):
-                yield f"page {index + 1} annotation {n} link address", _text_of(action.get("/URI"))
+                    yield index, f"annotation {n} {key}", text
+            for address in _link_addresses(annot.get("/A")):
+                yield index, f"annotation {n} link address", address
+
+
+def _places(pdf: pikepdf.Pdf, output_name: str) -> Iterator[tuple[str, str]]:
+    """Every piece of text in the file outside the page content, with where it is."""
+    for key, text in _info_items(pdf):
+        yield f"Info {key}", text
+    xmp = _xmp_text(pdf)
+    if xmp:
+        yield "XMP metadata", xmp
+    yield from _bookmark_places(pdf)
+    for index, where, text in _annotation_places(pdf, _ANNOTATION_TEXTS):
+        yield f"page {index + 1} {where}", text
     acro = pdf.Root.get("/AcroForm")
     if isinstance(acro, Dictionary) and isinstance(acro.get("/Fields"), Array):
         for n, fld in enumerate(acro.Fields, start=1):
@@ -2170,6 +2229,43 @@ class InputPart:
     """Whether the file itself is published unchanged (a signed QA letter)."""
     original: Path | None = None
     """The source file (a Word document's comments are scanned there)."""
+    outlines: object = None
+    """The input's ``/Outlines`` as the file carries it, if ``pdf`` no longer has it (the
+    build leaves out an outline pikepdf cannot read): its bookmarks are scanned all the same."""
+
+
+def _navigation_hits(
+    deny: DenyList,
+    input_part: InputPart,
+    placed: PartPages,
+    hits: dict[int, list[str]],
+    result: CheckResult,
+) -> None:
+    """Add the deny-list lines found in an input's own bookmarks and link addresses to ``hits``.
+
+    What the input carries is scanned, with the walks the check of the written file uses
+    (:func:`_bookmark_places`, :func:`_annotation_places`), even where the build would drop
+    or rewrite a bookmark or a link: a name there is in a file that is being shared. A
+    bookmark is named by its position in the input, a link by its page as :func:`_page_name`
+    names pages: never by the text that matched. ``placed`` is where the part's pages are
+    in the output, under its title as findings show it (withheld if it quotes an entry).
+    """
+    input_ = f"the {placed.name} input" + (f" ({placed.source})" if placed.source else "")
+    pdf = input_part.pdf
+    try:
+        for where, text in _bookmark_places(pdf, input_part.outlines):
+            for line in deny.find(text):
+                hits.setdefault(line, []).append(f"{where} of {input_}")
+        for index, where, text in _annotation_places(pdf):
+            page = _page_name(placed.start + index, [placed])
+            for line in deny.find(text):
+                hits.setdefault(line, []).append(f"{page} {where}")
+    except pikepdf.PikepdfError:
+        # A damaged file: what was read is reported; the built file's check reads the rest.
+        result.warn(
+            f"{input_}: its bookmarks or links could not all be read, so not all were checked "
+            "against the deny list; assemble checks those of the built file"
+        )
 
 
 def check_inputs(
@@ -2182,11 +2278,12 @@ def check_inputs(
     """Run the publication checks that need no built file, on the inputs themselves.
 
     The same checks as the build runs, with the same severities: the deny list over each
-    part's text and over the manifest's values that the output carries (``values``: its
-    title, author, bookmarks, file name), the inputs' own metadata, and the QA letter's
-    wording. Input file names (``names``), which the output does not carry, only warn.
-    Dates of birth in the text are found too. What only the written file can show (hidden
-    text, active content left after cleaning, the pseudonym) is not checked.
+    part's text, over each input's own bookmarks and link addresses, and over the manifest's
+    values that the output carries (``values``: its title, author, bookmarks, file name), the
+    inputs' own metadata, and the QA letter's wording. Input file names (``names``), which the
+    output does not carry, only warn. Dates of birth in the text are found too. What only the
+    written file can show (hidden text, active content left after cleaning, the pseudonym) is
+    not checked.
 
     Args:
         parts: Every part, in output order.
@@ -2215,6 +2312,8 @@ def check_inputs(
         for where, text in values:
             for line in deny.find(text):
                 hits.setdefault(line, []).append(where)
+        for part, shown in zip(parts, placed, strict=True):
+            _navigation_hits(deny, part, shown, hits, result)
         _report_hits(hits, result)
         for where, name in names:
             for line in deny.find(name):

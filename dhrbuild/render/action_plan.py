@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -13,6 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     PageTemplate,
@@ -89,7 +91,6 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=(BODY_SIZE + 1.5) * 1.25,
             spaceBefore=8,
             spaceAfter=3,
-            keepWithNext=1,
         ),
         "footer": ParagraphStyle(
             "DhrFooter", fontName=REGULAR, fontSize=FOOTER_SIZE, leading=FOOTER_SIZE * 1.25
@@ -110,50 +111,148 @@ def _status_text(action: Action) -> str:
 _PAD_X = 6.0  # LEFTPADDING + RIGHTPADDING of a cell
 _PAD_Y = 5.0  # TOPPADDING + BOTTOMPADDING
 
+MIN_SPLIT_LINES = 3
+"""A row too tall for the rest of a page starts there only if at least this many of its lines
+fit, and as many are left for the next page; otherwise it moves to the next page whole."""
+
+_TABLE_STYLE = TableStyle(
+    [
+        ("FONT", (0, 0), (-1, -1), REGULAR, BODY_SIZE, BODY_SIZE * 1.25),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E3E3E3")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+)
+"""The table's style: every row alike but the header row, row 0 of every part of the table."""
+
 
 def _update_texts(action: Action) -> list[str]:
     return [f"<b>{uk_date(u.date)}</b>: {_markup(u.note)}" for u in action.sorted_updates()]
 
 
-def _height(text: str, style: ParagraphStyle, width: float) -> float:
-    """The height of a cell holding ``text`` in a column ``width`` wide, padding included."""
-    if not text:
-        return _PAD_Y
-    return float(Paragraph(text, style).wrap(width - _PAD_X, 1e6)[1]) + _PAD_Y
+class _Continued(Paragraph):  # type: ignore[misc]
+    """A continuation row's label: drawn as a pagination artifact, like a repeated header.
 
-
-def _others_height(action: Action, styles: dict[str, ParagraphStyle], widths: list[float]) -> float:
-    """The height of an action's row without its updates: its tallest other cell."""
-    return max(
-        _height(text, style, w)
-        for (text, style), w in zip(_texts(action, styles, ""), widths, strict=True)
-    )
-
-
-def _update_chunks(
-    action: Action, styles: dict[str, ParagraphStyle], widths: list[float], room: float
-) -> list[list[str]]:
-    """Split an action's updates into rows that each fit ``room`` points, the first row first.
-
-    A row that would not fit on one page is split here, between updates, rather than by
-    reportlab inside the row (which repeats the header row mid-page and loses the action's
-    number). The first row carries the action's other cells; each further one only updates.
+    The row's cells are the action's own cells, carried on from the page before; the label
+    repeats the action's number for the sighted reader and is not read again.
     """
-    chunks: list[list[str]] = [[]]
-    used = _PAD_Y  # the updates cell's height so far
-    for update in _update_texts(action):
-        h = _height(update, styles["body"], widths[-1]) - _PAD_Y
-        if chunks[-1] and used + h > room:
-            chunks.append([])
-            used = _PAD_Y
-        chunks[-1].append(update)
-        used += h
-    return chunks
+
+    dhr_tagger: Tagger | None = None
+    dhr_plan_label: str | None = None  # on the first flowable of a row's "No." cell
+
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
+        if self.dhr_tagger is None:
+            super().drawOn(canvas, x, y, _sW)
+            return
+        with self.dhr_tagger.artifact(canvas, "Pagination"):
+            super().drawOn(canvas, x, y, _sW)
+
+    def split(self, availWidth: float, availHeight: float) -> list[Any]:  # noqa: N803
+        return []  # a label goes on whole
 
 
-def _texts(
-    action: Action, styles: dict[str, ParagraphStyle], updates: str
-) -> list[tuple[str, ParagraphStyle]]:
+def _split_cell(
+    cell: list[Flowable], width: float, height: float
+) -> tuple[list[Flowable], list[Flowable]]:
+    """Split a cell's flowables into those drawn in ``height`` points and the rest.
+
+    A page ends between two updates rather than inside one, unless the update (or the
+    cell's text) is the first thing in the cell after a continuation label.
+    """
+    used = 0.0
+    for k, flowable in enumerate(cell):
+        _, h = flowable.wrap(width, height - used)
+        if used + h <= height:
+            used += h
+            continue
+        first = all(isinstance(f, _Continued) for f in cell[:k])
+        pieces = flowable.split(width, height - used) if first else []
+        if len(pieces) == 2:
+            return [*cell[:k], pieces[0]], [pieces[1], *cell[k + 1 :]]
+        return cell[:k], cell[k:]
+    return cell, []
+
+
+class _PlanTable(Table):  # type: ignore[misc]
+    """The plan's table, whose long rows start at the foot of a page and go on over the next.
+
+    reportlab moves a row that does not fit the rest of a page to the next page, and its own
+    split inside a row repeats the header row above the row's second part, mid-page. Here a
+    row with at least :data:`MIN_SPLIT_LINES` lines to spare on each side is cut between
+    lines: its first part ends the page, and its second part, a row under the action's number
+    and "Action N (continued)", starts the next page under the repeated header row.
+    """
+
+    dhr_tagger: Tagger | None = None
+    dhr_style: ParagraphStyle | None = None
+
+    def onSplit(self, T: Any, byRow: int = 1) -> None:  # noqa: N802, N803
+        T.dhr_tagger, T.dhr_style = self.dhr_tagger, self.dhr_style
+
+    def split(self, availWidth: float, availHeight: float) -> list[Any]:  # noqa: N803
+        parts = self._split_in_row(availWidth, availHeight)
+        return parts or super().split(availWidth, availHeight)
+
+    def _split_in_row(self, width: float, height: float) -> list[Any]:
+        """Split the first row that does not fit ``height`` in two, then the table after it."""
+        self._calc(width, height)
+        heights, rows = self._rowHeights, self._cellvalues
+        n, used = 0, 0.0
+        while n < len(rows) and used + heights[n] <= height:
+            used += heights[n]
+            n += 1
+        if n == 0 or n == len(rows) or self.dhr_style is None:
+            return []  # no room for the header row; or it all fits
+        label = next((getattr(f, "dhr_plan_label", None) for f in rows[n][0]), None)
+        if label is None:
+            return []
+        leading = self.dhr_style.leading
+        room = int((height - used - _PAD_Y) / leading + 1e-6)
+        lines = math.ceil((heights[n] - _PAD_Y) / leading - 1e-6)
+        cut = min(room, lines - MIN_SPLIT_LINES)
+        if cut < MIN_SPLIT_LINES:
+            return []
+        first: list[list[Flowable]] = []
+        rest: list[list[Flowable]] = []
+        for cell, w in zip(rows[n], self._colWidths, strict=True):
+            head, tail = _split_cell(list(cell), w - _PAD_X, cut * leading + 1e-6)
+            first.append(head)
+            rest.append(tail)
+        # The second part: the number, "Action N (continued)", then what is left of each cell.
+        rest[0] = rest[0] or [self._label(label)]
+        rest[0][0].dhr_plan_label = label
+        rest[1] = [self._label(f"Action {label} (continued)"), *rest[1]]
+        table = _plan_table([*rows[:n], first, rest, *rows[n + 1 :]], self)
+        parts: list[Any] = Table.split(table, width, height)  # between rows only
+        if len(parts) != 2 or len(parts[0]._cellvalues) != n + 1:
+            return []  # not as measured: leave the row whole
+        return parts
+
+    def _label(self, text: str) -> _Continued:
+        label = _Continued(text, self.dhr_style)
+        label.dhr_tagger = self.dhr_tagger
+        return label
+
+
+def _plan_table(data: list[list[Any]], like: _PlanTable) -> _PlanTable:
+    """A table of ``data`` with the columns, header row, style and tagging of ``like``."""
+    table = _PlanTable(
+        data,
+        colWidths=list(like._colWidths),
+        repeatRows=1,
+        splitByRow=1,
+        renderCB=like.dhr_tagger.table_callback if like.dhr_tagger else None,
+    )
+    table.setStyle(_TABLE_STYLE)
+    like.onSplit(table)
+    return table
+
+
+def _texts(action: Action, styles: dict[str, ParagraphStyle]) -> list[tuple[str, ParagraphStyle]]:
     body = styles["body"]
     return [
         (escape(action.label), body),
@@ -165,29 +264,21 @@ def _texts(
         (uk_date(action.target_date) if action.target_date else "", body),
         (_markup(action.completion or ""), body),
         (_status_text(action), styles["status"]),
-        (updates, body),
     ]
 
 
 def _row(
-    action: Action,
-    styles: dict[str, ParagraphStyle],
-    tagger: Tagger,
-    row: str,
-    updates: list[str] | None = None,
-    *,
-    continued: bool = False,
-) -> list[Flowable]:
-    text = "<br/>".join(_update_texts(action) if updates is None else updates)
-    texts = _texts(action, styles, text)
-    if continued:  # a continuation row: the action's number, then only its further updates
-        body = styles["body"]
-        texts = [(escape(action.label), body), (f"Action {escape(action.label)} (continued)", body)]
-        texts += [("", body)] * (len(COLUMNS) - 3) + [(text, body)]
-    cells: list[Flowable] = []
-    for n, (text, style) in enumerate(texts):
+    action: Action, styles: dict[str, ParagraphStyle], tagger: Tagger, row: str
+) -> list[list[Flowable]]:
+    """An action's cells; its updates are a paragraph each, so a page may end between them."""
+    cells: list[list[Flowable]] = []
+    for n, (text, style) in enumerate(_texts(action, styles)):
         cell = tagger.add(f"{row}.{n}", "TD", parent=row)
-        cells.append(tagger.paragraph(cell, text, style))
+        cells.append([tagger.paragraph(cell, text, style)])
+    cells[0][0].dhr_plan_label = escape(action.label)
+    cell = tagger.add(f"{row}.{len(cells)}", "TD", parent=row)
+    updates = _update_texts(action) or [""]
+    cells.append([tagger.paragraph(cell, text, styles["body"]) for text in updates])
     return cells
 
 
@@ -202,11 +293,38 @@ def _themed_tables(
         groups[-1][1].append((i, action))
     out: list[Flowable] = []
     for g, (theme, rows) in enumerate(groups):
-        if theme is not None:
-            heading = tagger.add(f"theme{g}", "H2", parent="document")
-            out.append(tagger.paragraph(heading, _markup(theme), styles["theme"]))
-        out.append(_table(rows, width, styles, tagger, suffix=str(g) if g else ""))
+        if theme is None:
+            out.append(_table(rows, width, styles, tagger, suffix=str(g) if g else ""))
+            continue
+        key = tagger.add(f"theme{g}", "H2", parent="document")
+        heading = tagger.paragraph(key, _markup(theme), styles["theme"])
+        table = _table(rows, width, styles, tagger, suffix=str(g) if g else "")
+        # The heading goes to the next page only with too little room for the table's start.
+        _, height = heading.wrap(width, PAGE_SIZE[1])
+        height += (
+            heading.getSpaceBefore()
+            + heading.getSpaceAfter()
+            + _start_height(table, styles["body"].leading)
+        )
+        out += [CondPageBreak(height), heading, table]
     return out
+
+
+def _start_height(table: _PlanTable, leading: float) -> float:
+    """The height of a table's header row and of as much of its first row as starts a page.
+
+    That is the whole of a row too short to split, else :data:`MIN_SPLIT_LINES` lines.
+    """
+    head, first = (
+        max(
+            sum(f.wrap(w - _PAD_X, PAGE_SIZE[1])[1] for f in (v if isinstance(v, list) else [v]))
+            for v, w in zip(row, table._colWidths, strict=True)
+        )
+        for row in table._cellvalues[:2]
+    )
+    if first >= 2 * MIN_SPLIT_LINES * leading:
+        first = MIN_SPLIT_LINES * leading
+    return float(head + first + 2 * _PAD_Y)
 
 
 def _table(
@@ -216,7 +334,7 @@ def _table(
     tagger: Tagger,
     *,
     suffix: str = "",
-) -> Table:
+) -> _PlanTable:
     # One structure element per row and cell; the header row's TH cells head their columns.
     table_key = tagger.add(f"table{suffix}", "Table", parent="document")
     head = tagger.add(f"head{suffix}", "TR", parent=table_key)
@@ -228,43 +346,19 @@ def _table(
         )
         for n, (name, _) in enumerate(COLUMNS)
     ]
-    data = [header]
-    widths = [width * share for _, share in COLUMNS]
-    head_height = max(
-        _height(escape(name), styles["head"], w)
-        for (name, _), w in zip(COLUMNS, widths, strict=True)
-    )
-    # The room for one row under the header row on a page (with a point to spare).
-    room = PAGE_SIZE[1] - TOP_MARGIN - BOTTOM_MARGIN - head_height - 1
-    in_row = False
+    data: list[list[Any]] = [header]
     for i, action in rows:
-        chunks = _update_chunks(action, styles, widths, room)
-        for k, chunk in enumerate(chunks):
-            key = tagger.add(f"row{i}" + (f"c{k}" if k else ""), "TR", parent=table_key)
-            data.append(_row(action, styles, tagger, key, chunk, continued=k > 0))
-        in_row = in_row or _others_height(action, styles, widths) > room
-    table = Table(
+        key = tagger.add(f"row{i}", "TR", parent=table_key)
+        data.append(_row(action, styles, tagger, key))
+    table = _PlanTable(
         data,
-        colWidths=widths,
+        colWidths=[width * share for _, share in COLUMNS],
         repeatRows=1,
         splitByRow=1,
-        splitInRow=1 if in_row else 0,
         renderCB=tagger.table_callback,
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), REGULAR, BODY_SIZE, BODY_SIZE * 1.25),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E3E3E3")),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
-    )
+    table.setStyle(_TABLE_STYLE)
+    table.dhr_tagger, table.dhr_style = tagger, styles["body"]
     return table
 
 
