@@ -70,4 +70,4 @@ clean:
 
 # Regenerate what is generated from the manifest models: the README reference and the shipped schema.
 docs: $(STAMP)
-	$(PY) -c "from pathlib import Path; from dhrbuild.schema import update_readme, schema_text, SCHEMA_FILE; update_readme(Path('README.md')); SCHEMA_FILE.write_text(schema_text(), encoding='utf-8')"
+	$(PY) -c "from pathlib import Path; from dhrbuild.handoff.schema import update_readme, schema_text, SCHEMA_FILE; update_readme(Path('README.md')); SCHEMA_FILE.write_text(schema_text(), encoding='utf-8')"

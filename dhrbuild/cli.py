@@ -27,22 +27,22 @@ except ImportError:  # pragma: no cover
     from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
 
 from dhrbuild._version import __version__
-from dhrbuild.actionplan import uk_long_date
 from dhrbuild.atomic import reason
-from dhrbuild.checks.accessibility import check_file
-from dhrbuild.checks.safety import DenyList, load_deny_list, scrub_data
-from dhrbuild.describe import Description, describe
+from dhrbuild.checks.pdfua.rules import check_file
+from dhrbuild.checks.safety.scan import DenyList, load_deny_list, scrub_data
 from dhrbuild.errors import DhrbuildError, ExitCode, InputError, Stopped, UsageError
-from dhrbuild.images import iter_steps, summary_header
-from dhrbuild.inputs_report import page_list
+from dhrbuild.handoff.build_report import build_report, manifest_error_report, write_report
+from dhrbuild.handoff.init import FILES as SCAFFOLD_FILES
+from dhrbuild.handoff.init import init_review
+from dhrbuild.handoff.inspect import Description, describe
+from dhrbuild.handoff.preview import render_preview
+from dhrbuild.handoff.schema import schema_text
+from dhrbuild.handoff.submission import make_submission
+from dhrbuild.inputs.action_plan.plan import uk_long_date
+from dhrbuild.inputs.findings import page_list
 from dhrbuild.manifest import MANIFEST_NAMES, Checks, Manifest, find_manifest, load_manifest
 from dhrbuild.pipeline import BuildResult, PartResult, assemble, validate
-from dhrbuild.preview import render_preview
-from dhrbuild.report import build_report, manifest_error_report, write_report
-from dhrbuild.scaffold import FILES as SCAFFOLD_FILES
-from dhrbuild.scaffold import init_review
-from dhrbuild.schema import schema_text
-from dhrbuild.submission import make_submission
+from dhrbuild.size.ladder import iter_steps, summary_header
 from dhrbuild.words import count
 
 

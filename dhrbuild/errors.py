@@ -147,7 +147,7 @@ class OutputTooLargeError(DhrbuildError):
         self.largest = list(largest)
         self.images = list(images or [])
         self.kinds = list(kinds or [])
-        """What the file's bytes are spent on, largest first (``dhrbuild.composition``)."""
+        """What the file's bytes are spent on, largest first (``dhrbuild.size.composition``)."""
         parts = ", ".join(f"{name} {nbytes:,} bytes" for name, nbytes in self.largest)
         detail = f" {tried[:1].upper()}{tried[1:]}." if tried else ""
         if self.kinds:

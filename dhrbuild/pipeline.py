@@ -15,44 +15,44 @@ from pathlib import Path
 
 import pikepdf
 
-from dhrbuild import compress
-from dhrbuild.actionplan import future_dates, load_checked_plan
 from dhrbuild.atomic import atomic_file, reason
-from dhrbuild.checks import safety
-from dhrbuild.checks.accessibility import AccessibilityReport, check_accessibility, declare_pdfua
-from dhrbuild.checks.duplicates import check_distinct, part_keys
-from dhrbuild.checks.letter import MAX_LETTER_PAGES, PartReading, check_letter_parts, read_part
-from dhrbuild.clean import CleanResult, Removal, clean
-from dhrbuild.composition import IMAGES, Composition, PartPages, size_by_kind
-from dhrbuild.decoding import bounded
-from dhrbuild.errors import DhrbuildError, OutputError, OutputTooLargeError, combine
-from dhrbuild.images import CompressionReport, FitError
-from dhrbuild.inputs_report import (
-    fix_page_boxes,
-    input_step,
-    inspect_part,
-    save_warnings,
-    signature_warning,
-)
-from dhrbuild.manifest import ActionPlanSource, Manifest, missing_input
-from dhrbuild.merge import MergedPart, merge_parts
-from dhrbuild.navigation import (
+from dhrbuild.build.clean import CleanResult, Removal, clean
+from dhrbuild.build.merge import MergedPart, merge_parts
+from dhrbuild.build.navigation import (
     describe_links,
     nest_outline,
     set_metadata,
     set_page_labels,
     set_tab_order,
 )
-from dhrbuild.order import PartKind, PartSlot, plan_slots
-from dhrbuild.sources import open_part, open_pdf
-from dhrbuild.stamp import stamp_headings
-from dhrbuild.structure import (
+from dhrbuild.build.stamp import stamp_headings
+from dhrbuild.build.structure import (
     StructurePart,
     StructureResult,
     form_fields,
     merge_structure,
     prune_structure,
 )
+from dhrbuild.checks.duplicates import check_distinct, part_keys
+from dhrbuild.checks.letter import MAX_LETTER_PAGES, PartReading, check_letter_parts, read_part
+from dhrbuild.checks.pdfua.rules import AccessibilityReport, check_accessibility, declare_pdfua
+from dhrbuild.checks.safety import scan
+from dhrbuild.errors import DhrbuildError, OutputError, OutputTooLargeError, combine
+from dhrbuild.inputs.action_plan.plan import future_dates, load_checked_plan
+from dhrbuild.inputs.findings import (
+    fix_page_boxes,
+    input_step,
+    inspect_part,
+    save_warnings,
+    signature_warning,
+)
+from dhrbuild.inputs.parts import open_part, open_pdf
+from dhrbuild.manifest import ActionPlanSource, Manifest, missing_input
+from dhrbuild.order import PartKind, PartSlot, plan_slots
+from dhrbuild.pdf.decoding import bounded
+from dhrbuild.size.composition import IMAGES, Composition, PartPages, size_by_kind
+from dhrbuild.size.ladder import CompressionReport, FitError
+from dhrbuild.size.lossless import LosslessReport, optimise_lossless, save_within
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class BuildResult:
     """How the output was brought under the limit: lossless size and any image ladder steps."""
     removals: list[Removal] = field(default_factory=list)
     """What the clean step removed: markup, attachments, scripts, form fields, private data."""
-    checks: list[safety.CheckResult] = field(default_factory=list)
+    checks: list[scan.CheckResult] = field(default_factory=list)
     """The publication safety checks' results: deny list, hidden text, pseudonym, letter…"""
 
 
@@ -234,21 +234,21 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
     The publication checks that need no built file run too, as the build runs them: the
     deny list over each part's text, its own bookmarks and link addresses and the manifest
     values the output carries, the inputs' own metadata, dates of birth and the QA letter's
-    wording (:func:`safety.check_inputs`).
+    wording (:func:`scan.check_inputs`).
 
     Raises:
         DhrbuildError: Every input that cannot be used and every problem of the action plan,
             together (a :class:`~dhrbuild.errors.ProblemsError` when there are several, with
             the most fundamental exit code).
-        safety.PublicationCheckError: A check the build would fail on failed (a deny-list entry).
+        scan.PublicationCheckError: A check the build would fail on failed (a deny-list entry).
     """
     found: list[str] = warnings if warnings is not None else []
     results: list[PartResult] = []
-    deny = safety.load_deny_list(manifest.checks.deny_list, warnings=found)
+    deny = scan.load_deny_list(manifest.checks.deny_list, warnings=found)
     try:
         with _open_parts(manifest, found) as parts:
             first = 1
-            inputs: list[safety.InputPart] = []
+            inputs: list[scan.InputPart] = []
             for part in parts:
                 n = len(part.pdf.pages)
                 results.append(
@@ -263,8 +263,8 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
                     )
                 )
                 inputs.append(
-                    safety.InputPart(
-                        safety.PartPages(
+                    scan.InputPart(
+                        scan.PartPages(
                             part.slot.bookmark,
                             part.slot.kind,
                             first - 1,
@@ -279,11 +279,11 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
                     )
                 )
                 first += n
-            checks = safety.check_inputs(
+            checks = scan.check_inputs(
                 inputs, deny, values=_carried_values(manifest), names=_input_names(manifest)
             )
-            found += safety.warnings_of(checks)
-            safety.raise_for_failures(checks)
+            found += scan.warnings_of(checks)
+            scan.raise_for_failures(checks)
     except DhrbuildError as exc:
         # Every problem at once: the warnings found so far travel with the error.
         exc.warnings = tuple(deny.scrub(w) for w in found) if deny is not None else tuple(found)
@@ -380,13 +380,13 @@ def assemble(
         raise OutputError(out_path, "the size limit must be a positive number of bytes")
     _check_output_path(out_path, manifest.input_paths())
     warnings: list[str] = []
-    deny = safety.load_deny_list(manifest.checks.deny_list, warnings=warnings)
+    deny = scan.load_deny_list(manifest.checks.deny_list, warnings=warnings)
 
     try:
         return _assemble(manifest, out_path, limit, warnings, deny, step)
     except DhrbuildError as exc:
-        if isinstance(exc, safety.PublicationCheckError):
-            warnings += safety.warnings_of(exc.results)
+        if isinstance(exc, scan.PublicationCheckError):
+            warnings += scan.warnings_of(exc.results)
         if out_path.is_file():
             # An officer could otherwise publish the last good build as if it were this one.
             warnings.append(
@@ -402,7 +402,7 @@ def _assemble(
     out_path: Path,
     limit: int,
     warnings: list[str],
-    deny: safety.DenyList | None,
+    deny: scan.DenyList | None,
     step: Callable[[str], None],
 ) -> BuildResult:
     """The steps of :func:`assemble`, adding to ``warnings`` as they go."""
@@ -426,7 +426,7 @@ def _assemble(
             prune_structure(build.pdf, fields=fields)
             step("compressing")
             # Images are left to save_within: under ``fit`` the ladder may encode them again.
-            build.lossless = compress.optimise_lossless(build.pdf, images=False)
+            build.lossless = optimise_lossless(build.pdf, images=False)
             _declare_accessibility(build)
             step("writing")
             with _signed_letter_copy(build) as publish_copy:
@@ -446,12 +446,12 @@ class _Build:
     warnings: list[str]
     pdf: pikepdf.Pdf = field(default_factory=pikepdf.new)
     merged: list[MergedPart] = field(default_factory=list)
-    lossless: compress.LosslessReport | None = None
+    lossless: LosslessReport | None = None
     compression: CompressionReport | None = None
     structure: StructureResult | None = None
-    deny: safety.DenyList | None = None
+    deny: scan.DenyList | None = None
     cleaned: CleanResult = field(default_factory=CleanResult)
-    checks: list[safety.CheckResult] = field(default_factory=list)
+    checks: list[scan.CheckResult] = field(default_factory=list)
 
 
 def _stamp(build: _Build) -> None:
@@ -508,7 +508,7 @@ def _clean(build: _Build) -> None:
     # The inputs' own metadata never reaches the output, except in a signed letter kept as is.
     inputs = [(p.slot.bookmark, p.pdf, _keeps_signed_original(p)) for p in build.parts]
     build.checks.append(
-        safety.check_input_metadata(inputs, build.deny, originals=[p.source for p in build.parts])
+        scan.check_input_metadata(inputs, build.deny, originals=[p.source for p in build.parts])
     )
     build.cleaned = clean(build.pdf)
 
@@ -516,9 +516,9 @@ def _clean(build: _Build) -> None:
 def _check_safety(build: _Build, written: Path) -> None:
     """Run the publication safety checks on the written file; a failed check raises."""
     review = build.manifest.review
-    options = safety.OutputChecks(
+    options = scan.OutputChecks(
         parts=[
-            safety.PartPages(
+            scan.PartPages(
                 m.slot.bookmark, m.slot.kind, m.pages.start, m.pages.count, source=p.source.name
             )
             for m, p in zip(build.merged, build.parts, strict=True)
@@ -531,9 +531,9 @@ def _check_safety(build: _Build, written: Path) -> None:
         removed_annotations=build.cleaned.annotations,
         partnership=review.partnership,
     )
-    build.checks += safety.check_output(written, options)
-    safety.raise_for_failures(build.checks)
-    build.warnings += safety.warnings_of(build.checks)
+    build.checks += scan.check_output(written, options)
+    scan.raise_for_failures(build.checks)
+    build.warnings += scan.warnings_of(build.checks)
     if build.deny is not None:
         # Other steps quote file names and titles; none may repeat a deny-list entry.
         build.warnings[:] = [build.deny.scrub(w) for w in build.warnings]
@@ -577,7 +577,7 @@ def _write_checked(build: _Build) -> BuildResult:
         tmp = temp.path
         fit_error: FitError | None = None
         try:
-            build.compression = compress.save_within(
+            build.compression = save_within(
                 pdf,
                 tmp,
                 limit=limit,

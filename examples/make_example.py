@@ -9,7 +9,7 @@ Everything here is invented: "Alex", "Northshire" and every agency are fictional
 nobody is named except by role or pseudonym. The PDFs embed Bitstream Vera (bundled
 with reportlab) and are built with ``invariant=1``, so two runs give byte-identical files.
 
-Each PDF is tagged as an accessible Word export is (:class:`dhrbuild.tagging.Tagger`):
+Each PDF is tagged as an accessible Word export is (:class:`dhrbuild.render.tagging.Tagger`):
 headings, paragraphs, lists, tables, the chart as a Figure with alternative text, links
 with their annotations, the contents page as a TOC, and running footers as artifacts. The
 script checks every PDF against dhrbuild's PDF/UA-1 rules before it claims PDF/UA-1.
@@ -50,8 +50,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from dhrbuild.checks.accessibility import check_accessibility, declare_pdfua
-from dhrbuild.tagging import TaggedParagraph, Tagger
+from dhrbuild.checks.pdfua.rules import check_accessibility, declare_pdfua
+from dhrbuild.render.tagging import TaggedParagraph, Tagger
 
 DEFAULT_OUTDIR = Path(__file__).resolve().parent / "northshire-alex"
 DOC = "document"

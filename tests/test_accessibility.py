@@ -18,7 +18,7 @@ from reportlab.pdfgen import canvas as rl_canvas
 from typer.testing import CliRunner
 
 import dhrbuild
-from dhrbuild.checks.accessibility import (
+from dhrbuild.checks.pdfua.rules import (
     RULES,
     AccessibilityReport,
     check_accessibility,

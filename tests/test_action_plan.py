@@ -14,13 +14,13 @@ import pytest
 import yaml
 from reportlab.pdfgen import canvas as rl_canvas
 
-from dhrbuild.actionplan import (
+from dhrbuild.errors import ActionPlanError, ExitCode
+from dhrbuild.inputs.action_plan.plan import (
     ActionPlan,
     check_updates,
     load_action_plan,
     missing_updates,
 )
-from dhrbuild.errors import ActionPlanError, ExitCode
 from dhrbuild.render import fonts
 from dhrbuild.render.action_plan import (
     BOTTOM_MARGIN,

@@ -20,8 +20,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 import dhrbuild
-from dhrbuild.checks.safety import check_output
-from dhrbuild.clean import clean, embedded_files
+from dhrbuild.build.clean import clean, embedded_files
+from dhrbuild.checks.safety.scan import check_output
 from tests.pdfgen import _font
 from tests.safetygen import FILLER
 
@@ -172,7 +172,7 @@ def test_the_clean_step_and_the_output_check_share_one_notion(tmp_path):
 
 
 def test_the_output_check_notices_associated_files_left_in_a_file(tmp_path):
-    from dhrbuild.checks.safety import OutputChecks, PartPages
+    from dhrbuild.checks.safety.scan import OutputChecks, PartPages
     from dhrbuild.order import PartKind
 
     path = associated_pdf(tmp_path / "annex.pdf")

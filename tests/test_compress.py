@@ -13,7 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 from pikepdf import Dictionary, Name
 
-from dhrbuild import compress
+from dhrbuild.size import lossless
 from tests.pdfgen import make_pdf
 
 
@@ -63,10 +63,10 @@ def test_font_shared_by_three_parts_is_stored_once_and_renders_the_same(three_pa
         assert len(_font_files(pdf)) == 3
         pdf.save(plain)
     with pikepdf.open(plain) as pdf:
-        report = compress.optimise_lossless(pdf)
+        report = lossless.optimise_lossless(pdf)
         assert report.dedupe.objects >= 3  # font file, descriptor, font dictionary
         out = tmp_path / "out.pdf"
-        compress.save(pdf, out)
+        lossless.save(pdf, out)
     with pikepdf.open(out) as written:
         assert len(_font_files(written)) == 1
     assert _render(out) == _render(plain)
@@ -110,14 +110,14 @@ def test_images_identical_after_decompression_are_stored_once(tmp_path):
         _page_drawing(pdf, best)
         before = tmp_path / "before.pdf"
         pdf.save(before)
-        stats = compress.dedupe(pdf)
+        stats = lossless.dedupe(pdf)
         assert stats.objects == 2  # the image, and the two pages' identical content streams
         a = pdf.pages[0].Resources.XObject.Im0
         b = pdf.pages[1].Resources.XObject.Im0
         assert a.objgen == b.objgen
         assert len(a.read_raw_bytes()) == len(best.read_raw_bytes())  # the smaller is kept
         out = tmp_path / "out.pdf"
-        compress.save(pdf, out)
+        lossless.save(pdf, out)
     assert _render(out) == _render(before)
 
 
@@ -130,9 +130,9 @@ def test_one_item_filter_arrays_become_names_and_ascii85_goes(tmp_path):
         a85 = pikepdf.Stream(pdf, __import__("base64").a85encode(zlib.compress(samples)) + b"~>")
         a85.stream_dict.Filter = pikepdf.Array([Name.ASCII85Decode, Name.FlateDecode])
         pdf.Root.Wrapped = pdf.make_indirect(a85)
-        assert compress.normalise_filters(pdf) == 1
+        assert lossless.normalise_filters(pdf) == 1
         assert pdf.Root.Sample.stream_dict.Filter == Name.FlateDecode
-        assert compress.strip_ascii_layers(pdf) > 0
+        assert lossless.strip_ascii_layers(pdf) > 0
         assert pdf.Root.Wrapped.stream_dict.Filter == Name.FlateDecode
         assert pdf.Root.Wrapped.read_bytes() == samples
         assert pdf.Root.Sample.read_bytes() == samples
@@ -163,7 +163,7 @@ def test_unused_resources_are_dropped_and_used_ones_kept(tmp_path):
         page.Resources.ExtGState = Dictionary(GS9=Dictionary(CA=0.5), GS8=Dictionary(CA=0.2))
         page.Resources.XObject.Fm2 = pdf.make_indirect(inherit)
         page.contents_add(pikepdf.Stream(pdf, b"q /Fm2 Do Q"), prepend=False)
-        removed = compress.prune_unused_resources(pdf)
+        removed = lossless.prune_unused_resources(pdf)
         assert set(page.Resources.ExtGState.keys()) == {"/GS9"}
         assert set(page.Resources.Font.keys()) == used
         assert set(page.Resources.XObject.keys()) == {"/Fm0", "/Fm2"}
@@ -178,7 +178,7 @@ def test_flate_streams_recompressed_at_the_best_level_keep_their_predictor(tmp_p
         s.stream_dict.Filter = Name.FlateDecode
         pdf.Root.Data = pdf.make_indirect(s)
         before = len(s.read_raw_bytes())
-        saved = compress.recompress_flate(pdf)
+        saved = lossless.recompress_flate(pdf)
         assert saved > 0
         assert len(pdf.Root.Data.read_raw_bytes()) == before - saved
         assert pdf.Root.Data.read_bytes() == data
@@ -188,9 +188,9 @@ def test_same_inputs_give_byte_identical_files(three_parts, tmp_path):
     outs = []
     for _ in range(2):
         with _merge(three_parts) as pdf:
-            compress.optimise_lossless(pdf)
+            lossless.optimise_lossless(pdf)
             buf = io.BytesIO()
-            compress.save(pdf, buf)
+            lossless.save(pdf, buf)
             outs.append(buf.getvalue())
     assert outs[0] == outs[1]
 
@@ -213,9 +213,9 @@ def test_never_larger_than_qpdf_best_lossless(three_parts, tmp_path):
         check=True,
     )
     with _merge(three_parts) as pdf:
-        compress.optimise_lossless(pdf)
+        lossless.optimise_lossless(pdf)
         ours = tmp_path / "ours.pdf"
-        compress.save(pdf, ours)
+        lossless.save(pdf, ours)
     assert ours.stat().st_size <= best.stat().st_size
     assert _render(ours) == _render(best)
 
@@ -260,7 +260,7 @@ def test_jpegs_are_repacked_smaller_with_identical_pixels(tmp_path):
     originals = [(_photo("L"), "/DeviceGray"), (_photo("RGB"), "/DeviceRGB")]
     originals.append((_photo("CMYK"), "/DeviceCMYK"))
     pdf = _jpeg_pdf(originals)
-    saved = compress.repack_jpegs(pdf)
+    saved = lossless.repack_jpegs(pdf)
     assert saved > 0
     streams = [p.Resources.XObject["/Im0"] for p in pdf.pages]
     for (before, _), stream in zip(originals, streams, strict=True):
@@ -275,24 +275,24 @@ def test_jpegs_are_repacked_smaller_with_identical_pixels(tmp_path):
     )
     # The pages render exactly as before.
     first, second = tmp_path / "before.pdf", tmp_path / "after.pdf"
-    compress.save(_jpeg_pdf(originals), first)
-    compress.save(pdf, second)
+    lossless.save(_jpeg_pdf(originals), first)
+    lossless.save(pdf, second)
     assert _render(first) == _render(second)
     # Deterministic: the same inputs give the same bytes.
     again = _jpeg_pdf(originals)
-    compress.repack_jpegs(again, workers=1)
+    lossless.repack_jpegs(again, workers=1)
     third = tmp_path / "again.pdf"
-    compress.save(again, third)
+    lossless.save(again, third)
     assert third.read_bytes() == second.read_bytes()
 
 
 def test_a_damaged_jpeg_or_no_jpegtran_leaves_the_jpeg_as_it_is(monkeypatch):
     damaged = _photo("RGB")[:-400]  # truncated: jpegtran warns (exit status 2)
     pdf = _jpeg_pdf([(damaged, "/DeviceRGB")])
-    assert compress.repack_jpegs(pdf) == 0
+    assert lossless.repack_jpegs(pdf) == 0
     assert pdf.pages[0].Resources.XObject["/Im0"].read_raw_bytes() == damaged
-    monkeypatch.setattr(compress, "_jpegtran", lambda: None)
+    monkeypatch.setattr(lossless, "_jpegtran", lambda: None)
     whole = _photo("RGB")
     pdf = _jpeg_pdf([(whole, "/DeviceRGB")])
-    assert compress.repack_jpegs(pdf) == 0
+    assert lossless.repack_jpegs(pdf) == 0
     assert pdf.pages[0].Resources.XObject["/Im0"].read_raw_bytes() == whole

@@ -20,9 +20,9 @@ from odf.text import H, P
 from typer.testing import CliRunner
 
 import dhrbuild
-from dhrbuild import convert
 from dhrbuild.cli import app
 from dhrbuild.errors import EncryptedInputError, ExitCode, InputError, MissingDependencyError
+from dhrbuild.inputs import word
 from tests.inspect_pdf import outline_tree, page_texts
 from tests.pdfgen import make_pdf
 
@@ -89,13 +89,13 @@ def _word_review(review) -> Path:
 
 def _count_conversions(monkeypatch) -> list[list[str]]:
     calls: list[list[str]] = []
-    real = convert._run_soffice
+    real = word._run_soffice
 
     def counting(argv: list[str], *, timeout: float) -> tuple[int, str]:
         calls.append(argv)
         return real(argv, timeout=timeout)
 
-    monkeypatch.setattr(convert, "_run_soffice", counting)
+    monkeypatch.setattr(word, "_run_soffice", counting)
     return calls
 
 
@@ -104,7 +104,7 @@ def _count_conversions(monkeypatch) -> list[list[str]]:
 
 @needs_soffice
 def test_conversion_is_tagged_with_heading_bookmarks(tmp_path):
-    done = convert.convert_to_pdf(make_docx(tmp_path / "r.docx"), cache=tmp_path / "c")
+    done = word.convert_to_pdf(make_docx(tmp_path / "r.docx"), cache=tmp_path / "c")
     assert not done.from_cache and isinstance(done.pdf, Path)
     with pikepdf.open(done.pdf) as pdf:
         assert "/StructTreeRoot" in pdf.Root
@@ -174,7 +174,7 @@ def test_libreoffice_failure_names_the_file(tmp_path):
         zf.writestr("[Content_Types].xml", "<Types")
         zf.writestr("word/document.xml", "<<< not xml")
     with pytest.raises(InputError) as info:
-        convert.convert_to_pdf(bad)
+        word.convert_to_pdf(bad)
     assert info.value.path == str(bad)
     assert "LibreOffice could not convert it" in str(info.value)
     assert "export it as PDF" in str(info.value)
@@ -195,7 +195,7 @@ def test_missing_libreoffice_exits_10_with_the_install_hint(review, monkeypatch,
     assert "apt-get install libreoffice-writer-nogui" in message
     assert not (manifest.parent / "dist" / "out.pdf").exists()
     with pytest.raises(MissingDependencyError):
-        convert.find_soffice(manifest.parent / "report.docx")
+        word.find_soffice(manifest.parent / "report.docx")
 
 
 def test_corrupt_docx_names_the_file(review):
@@ -225,7 +225,7 @@ def test_not_what_the_name_says(tmp_path, name, data, problem):
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(InputError) as info:
-        convert.convert_to_pdf(path)
+        word.convert_to_pdf(path)
     assert problem in info.value.problem
     assert info.value.path == str(path)
 
@@ -241,7 +241,7 @@ def test_password_protected_documents(tmp_path):
         zf.writestr("META-INF/manifest.xml", "<manifest:encryption-data/>")
     for path in (tmp_path / "locked.docx", odt):
         with pytest.raises(EncryptedInputError) as info:
-            convert.convert_to_pdf(path)
+            word.convert_to_pdf(path)
         assert info.value.exit_code == ExitCode.INPUT_ENCRYPTED
         assert "password-protected" in info.value.problem
 
@@ -262,7 +262,7 @@ def test_tracked_changes_are_refused(tmp_path):
             dst.writestr(item, data)
     path.write_bytes(buf.getvalue())
     with pytest.raises(InputError) as info:
-        convert.convert_to_pdf(path)
+        word.convert_to_pdf(path)
     assert "tracked changes" in info.value.problem
     assert "Accept All" in info.value.problem
 
@@ -318,16 +318,16 @@ def _runs(log: Path) -> int:
 
 def test_cache_hit_and_corrupt_entry_rebuilt(tmp_path, fake_soffice):
     doc = make_docx(tmp_path / "r.docx")
-    first = convert.convert_to_pdf(doc)
+    first = word.convert_to_pdf(doc)
     assert not first.from_cache and _runs(fake_soffice) == 1
     assert isinstance(first.pdf, Path)
     assert first.pdf.parent == tmp_path / "cache" / "converted"
-    second = convert.convert_to_pdf(doc)
+    second = word.convert_to_pdf(doc)
     assert second.from_cache and second.pdf == first.pdf and _runs(fake_soffice) == 1
 
     # A damaged entry is ignored and replaced.
     first.pdf.write_bytes(first.pdf.read_bytes()[:200])
-    third = convert.convert_to_pdf(doc)
+    third = word.convert_to_pdf(doc)
     assert not third.from_cache and _runs(fake_soffice) == 2
     assert isinstance(third.pdf, Path)
     with pikepdf.open(third.pdf) as pdf:
@@ -337,7 +337,7 @@ def test_cache_hit_and_corrupt_entry_rebuilt(tmp_path, fake_soffice):
     d = docx.Document(str(doc))
     d.add_paragraph("One more line.")
     d.save(str(doc))
-    assert not convert.convert_to_pdf(doc).from_cache and _runs(fake_soffice) == 3
+    assert not word.convert_to_pdf(doc).from_cache and _runs(fake_soffice) == 3
     assert not list((tmp_path / "cache" / "converted").glob(".*.tmp"))
 
 
@@ -345,7 +345,7 @@ def test_unwritable_cache_still_converts(tmp_path, fake_soffice, monkeypatch):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x", encoding="utf-8")
     monkeypatch.setenv("DHRBUILD_CACHE", str(blocker))
-    pdf, render = convert.open_converted(make_docx(tmp_path / "r.docx"))
+    pdf, render = word.open_converted(make_docx(tmp_path / "r.docx"))
     with pdf:
         assert len(pdf.pages) == 2
     assert isinstance(render, bytes) and render.startswith(b"%PDF")
@@ -356,7 +356,7 @@ def test_cache_is_private(tmp_path, fake_soffice, monkeypatch):
     monkeypatch.setenv("DHRBUILD_CACHE", str(tmp_path / "private-cache"))
     old = os.umask(0o022)
     try:
-        done = convert.convert_to_pdf(make_docx(tmp_path / "r.docx"))
+        done = word.convert_to_pdf(make_docx(tmp_path / "r.docx"))
         assert isinstance(done.pdf, Path)
         assert stat.S_IMODE(done.pdf.stat().st_mode) == 0o600
         assert stat.S_IMODE(done.pdf.parent.stat().st_mode) == 0o700
@@ -364,7 +364,7 @@ def test_cache_is_private(tmp_path, fake_soffice, monkeypatch):
         # An entry an earlier version left readable by others is made private when reused.
         done.pdf.chmod(0o644)
         done.pdf.parent.chmod(0o755)
-        again = convert.convert_to_pdf(tmp_path / "r.docx")
+        again = word.convert_to_pdf(tmp_path / "r.docx")
         assert again.from_cache and again.pdf == done.pdf
         assert stat.S_IMODE(done.pdf.stat().st_mode) == 0o600
         assert stat.S_IMODE(done.pdf.parent.stat().st_mode) == 0o700
@@ -378,8 +378,8 @@ def test_cache_off_keeps_nothing_on_disk(tmp_path, fake_soffice, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     doc = make_docx(tmp_path / "r.docx")
-    first = convert.convert_to_pdf(doc)
-    second = convert.convert_to_pdf(doc)
+    first = word.convert_to_pdf(doc)
+    second = word.convert_to_pdf(doc)
     assert isinstance(first.pdf, bytes) and not first.from_cache and not second.from_cache
     assert _runs(fake_soffice) == 2
     assert not (tmp_path / "off").exists() and not (tmp_path / "home").exists()
@@ -392,7 +392,7 @@ def test_timeout_stops_the_whole_process_group(tmp_path, fake_soffice, monkeypat
     doc = make_docx(tmp_path / "slow.docx")
     started = time.monotonic()
     with pytest.raises(InputError) as info:
-        convert.convert_to_pdf(doc)
+        word.convert_to_pdf(doc)
     assert time.monotonic() - started < 20
     assert "within 1.5 seconds" in info.value.problem
     assert "DHRBUILD_CONVERT_TIMEOUT" in info.value.problem
@@ -410,30 +410,30 @@ def test_timeout_stops_the_whole_process_group(tmp_path, fake_soffice, monkeypat
 
 def test_timeout_setting(tmp_path, monkeypatch):
     doc = tmp_path / "r.docx"
-    assert convert.convert_timeout(doc) == convert.DEFAULT_TIMEOUT == 180
-    assert convert.convert_timeout(doc, 5) == 5
+    assert word.convert_timeout(doc) == word.DEFAULT_TIMEOUT == 180
+    assert word.convert_timeout(doc, 5) == 5
     monkeypatch.setenv("DHRBUILD_CONVERT_TIMEOUT", "300")
-    assert convert.convert_timeout(doc) == 300
+    assert word.convert_timeout(doc) == 300
     for bad in ("soon", "0", "-3", "inf"):
         monkeypatch.setenv("DHRBUILD_CONVERT_TIMEOUT", bad)
         with pytest.raises(InputError, match="is not a number of seconds"):
-            convert.convert_timeout(doc)
+            word.convert_timeout(doc)
 
 
 def test_cache_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("DHRBUILD_CACHE", str(tmp_path / "a"))
-    assert convert.cache_dir() == tmp_path / "a"
+    assert word.cache_dir() == tmp_path / "a"
     monkeypatch.delenv("DHRBUILD_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert convert.cache_dir() == tmp_path / "xdg" / "dhrbuild"
+    assert word.cache_dir() == tmp_path / "xdg" / "dhrbuild"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert convert.cache_dir() == tmp_path / "home" / ".cache" / "dhrbuild"
+    assert word.cache_dir() == tmp_path / "home" / ".cache" / "dhrbuild"
 
 
 def test_cache_key_covers_document_options_and_version():
-    base = convert.cache_key(b"doc", ".docx", "LibreOffice 7.4")
-    assert base == convert.cache_key(b"doc", ".docx", "LibreOffice 7.4")
-    assert base != convert.cache_key(b"doc2", ".docx", "LibreOffice 7.4")
-    assert base != convert.cache_key(b"doc", ".docx", "LibreOffice 24.2")
-    assert base != convert.cache_key(b"doc", ".rtf", "LibreOffice 7.4")
+    base = word.cache_key(b"doc", ".docx", "LibreOffice 7.4")
+    assert base == word.cache_key(b"doc", ".docx", "LibreOffice 7.4")
+    assert base != word.cache_key(b"doc2", ".docx", "LibreOffice 7.4")
+    assert base != word.cache_key(b"doc", ".docx", "LibreOffice 24.2")
+    assert base != word.cache_key(b"doc", ".rtf", "LibreOffice 7.4")

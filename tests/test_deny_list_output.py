@@ -31,10 +31,10 @@ from typer.testing import CliRunner
 
 import dhrbuild
 import dhrbuild.cli
-from dhrbuild import submission
-from dhrbuild.checks.safety import DenyList
+from dhrbuild.checks.safety.scan import DenyList
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode
+from dhrbuild.handoff import submission
 from tests import safetygen as gen
 from tests.conftest import ROOT
 from tests.inspect_pdf import all_bytes, page_texts

@@ -10,7 +10,7 @@ import pytest
 from pikepdf import Array, Dictionary, Name
 
 import dhrbuild
-from dhrbuild.checks.accessibility import PDFUA_NAMESPACE, check_file
+from dhrbuild.checks.pdfua.rules import PDFUA_NAMESPACE, check_file
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "northshire-alex"

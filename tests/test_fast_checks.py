@@ -14,8 +14,9 @@ import pytest
 from pikepdf import Dictionary, Name
 from reportlab.lib.pagesizes import A4
 
-from dhrbuild import inputs_report
-from dhrbuild.checks import accessibility, safety
+from dhrbuild.checks.pdfua import rules
+from dhrbuild.checks.safety import scan
+from dhrbuild.inputs import findings
 from tests import safetygen as gen
 from tests.pdfgen import make_pdf
 
@@ -26,25 +27,25 @@ _ALPHABET = "rRobinSamNEIL -_'.2xé\n\ufb01\uff32"
 
 @pytest.mark.parametrize("entry", ["Robin", "r", "O'Neill", "Sam", "rr", "fi", "R2"])
 def test_a_whole_word_search_of_folded_text_finds_what_the_squashed_form_finds(entry):
-    target = safety._Squashed.of(entry).text
-    pattern = safety._whole_words(target)
+    target = scan._Squashed.of(entry).text
+    pattern = scan._whole_words(target)
     rng = random.Random(entry)
     for _ in range(4000):
         text = "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 14)))
-        expected = safety._Squashed.of(text).contains(target)
-        assert bool(pattern.search(safety._folded(text))) == expected, (text, entry)
+        expected = scan._Squashed.of(text).contains(target)
+        assert bool(pattern.search(scan._folded(text))) == expected, (text, entry)
 
 
 def test_an_empty_target_is_never_found():
-    assert safety._whole_words("").search("anything at all") is None
-    assert not safety._Squashed.of("anything at all").contains("")
+    assert scan._whole_words("").search("anything at all") is None
+    assert not scan._Squashed.of("anything at all").contains("")
 
 
 @pytest.mark.parametrize(
     "text", ["Plain ASCII, Text.", "Ünïcödé ﬁne", "ＷＩＤＥ", "ǅ", "İstanbul", "straße"]
 )
 def test_folding_ascii_by_lower_case_matches_the_full_fold(text):
-    assert safety._folded(text) == safety._fold(text)
+    assert scan._folded(text) == scan._fold(text)
 
 
 _DOB_PIECES = [
@@ -72,15 +73,15 @@ def test_the_date_of_birth_prefilter_never_drops_a_match():
     texts += [
         "".join(rng.choice(_DOB_PIECES) for _ in range(rng.randint(1, 5))) for _ in range(400)
     ]
-    pages = [safety._Page(i, text) for i, text in enumerate(texts)]
+    pages = [scan._Page(i, text) for i, text in enumerate(texts)]
     found = {
         int(re.match(r"page (\d+)", f.message).group(1)) - 1: int(
             f.message.split(": ")[1].split()[0]
         )
-        for f in safety._dates_of_birth(pages, []).findings
+        for f in scan._dates_of_birth(pages, []).findings
     }
     expected = {
-        i: n for i, text in enumerate(texts) if (n := len(safety._DOB.findall(safety._plain(text))))
+        i: n for i, text in enumerate(texts) if (n := len(scan._DOB.findall(scan._plain(text))))
     }
     assert found == expected
     assert len(expected) > 100  # the samples do exercise the check
@@ -90,7 +91,7 @@ def test_the_date_of_birth_prefilter_never_drops_a_match():
 
 
 def test_the_glyph_cache_carries_a_font_only_from_the_page_before():
-    glyphs = safety._Glyphs()
+    glyphs = scan._Glyphs()
     first = glyphs.of(1)
     first["a"] = True
     assert glyphs.of(1) is first
@@ -138,13 +139,13 @@ def test_a_font_lacking_letters_used_only_in_another_font_leaves_the_page_plain(
         gen.text_page(tmp_path / "two-fonts.pdf"), b"0078", b"0 0 600 700 re f"
     )
     calls: list[int] = []
-    real = safety._glyphs_drawn
+    real = scan._glyphs_drawn
 
     def spy(*args: Any) -> bool:
         calls.append(1)
         return real(*args)
 
-    monkeypatch.setattr(safety, "_glyphs_drawn", spy)
+    monkeypatch.setattr(scan, "_glyphs_drawn", spy)
     doc = pdfium.PdfDocument(path)
     try:
         page = doc[0]
@@ -152,7 +153,7 @@ def test_a_font_lacking_letters_used_only_in_another_font_leaves_the_page_plain(
         text = textpage.get_text_range()
         assert "xxxx" in text and "quiz" in text
         assert _each_object_drawn(page, textpage)
-        assert safety._plainly_drawn(page, textpage, text, safety._Glyphs())
+        assert scan._plainly_drawn(page, textpage, text, scan._Glyphs())
         assert calls == [1]
         textpage.close()
         page.close()
@@ -171,13 +172,13 @@ def test_a_character_the_page_text_drops_is_still_looked_up(tmp_path, monkeypatc
     path = tmp_path / "surrogate.pdf"
     pdf.save(path)
     looked: list[int] = []
-    real = safety._chars
+    real = scan._chars
 
     def spy(textpage: Any, text: str) -> list[Any]:
         looked.append(1)
         return real(textpage, text)
 
-    monkeypatch.setattr(safety, "_chars", spy)
+    monkeypatch.setattr(scan, "_chars", spy)
     doc = pdfium.PdfDocument(path)
     try:
         page = doc[0]
@@ -186,22 +187,22 @@ def test_a_character_the_page_text_drops_is_still_looked_up(tmp_path, monkeypatc
         assert textpage.get_text_range(errors="surrogatepass") == "\ud800" * 4
         assert not _each_object_drawn(page, textpage)
         # Given the text without them, the page would pass; so the text is not given.
-        assert safety._plainly_drawn(page, textpage, "", safety._Glyphs())
-        assert not safety._plainly_drawn(page, textpage, None, safety._Glyphs())
+        assert scan._plainly_drawn(page, textpage, "", scan._Glyphs())
+        assert not scan._plainly_drawn(page, textpage, None, scan._Glyphs())
         textpage.close()
         page.close()
     finally:
         doc.close()
-    (read,) = safety._read_pages(path, hidden=True, chars_for=[])
+    (read,) = scan._read_pages(path, hidden=True, chars_for=[])
     assert looked, "the page was taken for plainly drawn"
     assert read.text == ""
 
 
 def test_reading_pages_gives_the_same_answers_whenever_the_file_is_reopened(tmp_path, monkeypatch):
     path = gen.text_page(tmp_path / "long.pdf", pages=7, hidden_on=(2, 5))
-    whole = safety._read_pages(path, hidden=True, chars_for=[])
-    monkeypatch.setattr(safety, "_REOPEN_EVERY", 2)
-    reopened = safety._read_pages(path, hidden=True, chars_for=[])
+    whole = scan._read_pages(path, hidden=True, chars_for=[])
+    monkeypatch.setattr(scan, "_REOPEN_EVERY", 2)
+    reopened = scan._read_pages(path, hidden=True, chars_for=[])
     assert [(p.text, p.hidden) for p in whole] == [(p.text, p.hidden) for p in reopened]
     assert [i for i, p in enumerate(whole) if p.hidden] == [2, 5]
     assert all(p.chars == [] for p in whole)  # no character boxes kept for unwanted pages
@@ -225,7 +226,7 @@ def test_reading_pages_gives_the_same_answers_whenever_the_file_is_reopened(tmp_
     ],
 )
 def test_an_inline_image_is_found_as_a_token(data, found):
-    assert inputs_report._has_inline_image(data) is found
+    assert findings._has_inline_image(data) is found
 
 
 def _inline_image_only(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
@@ -252,10 +253,10 @@ def test_scans_are_found_without_pdfium_looking_at_pages_that_cannot_be_scans(tm
         pdf.pages[4].obj.Contents = pikepdf.Stream(pdf, b"")  # blank: not a scan
         pdf.save(path)
     with pikepdf.open(path) as pdf:
-        assert inputs_report._pages_that_may_draw_images(path, len(pdf.pages)) == [1, 3]
-        assert inputs_report.textless_pages(pdf, path) == [1, 3]
+        assert findings._pages_that_may_draw_images(path, len(pdf.pages)) == [1, 3]
+        assert findings.textless_pages(pdf, path) == [1, 3]
         data = path.read_bytes()
-        assert inputs_report.textless_pages(pdf, data) == [1, 3]
+        assert findings.textless_pages(pdf, data) == [1, 3]
 
 
 def test_a_file_qpdf_repairs_is_left_to_pdfium(tmp_path):
@@ -267,8 +268,8 @@ def test_a_file_qpdf_repairs_is_left_to_pdfium(tmp_path):
     at = data.rindex(b"startxref")
     path.write_bytes(data[:at] + b"startxref\n999999\n%%EOF\n")  # a wrong xref offset
     with pikepdf.open(path) as pdf:
-        assert inputs_report._pages_that_may_draw_images(path, len(pdf.pages)) is None
-        assert inputs_report.textless_pages(pdf, path) == [2]
+        assert findings._pages_that_may_draw_images(path, len(pdf.pages)) is None
+        assert findings.textless_pages(pdf, path) == [2]
 
 
 # --- accessibility content walk -----------------------------------------------------------------
@@ -282,7 +283,7 @@ def _one_page(content: bytes) -> pikepdf.Pdf:
 
 
 def _content_failures(pdf: pikepdf.Pdf) -> dict[str, tuple[str | None, int]]:
-    report = accessibility.check_accessibility(pdf)
+    report = rules.check_accessibility(pdf)
     return {
         r.rule: (r.where, r.count) for r in report.failed if r.rule.startswith(("7.1-3", "7.2"))
     }

@@ -26,11 +26,11 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import dhrbuild
-from dhrbuild import decoding, geometry
-from dhrbuild.checks import safety
+from dhrbuild.checks.safety import scan
 from dhrbuild.cli import app
 from dhrbuild.errors import DhrbuildError, InputError, OutputTooLargeError
 from dhrbuild.order import PartKind
+from dhrbuild.pdf import decoding, geometry
 from tests import hostilegen as hg
 from tests.inspect_pdf import page_texts
 
@@ -229,10 +229,10 @@ def test_a_page_pdfium_cannot_render_keeps_its_text_checked(monkeypatch, tmp_pat
     # the hidden-text check says that it could not look at the page.
     path = hg.damaged(tmp_path / "x.pdf", "x", lambda pdf: None, 1)
     monkeypatch.setattr(pdfium.PdfPage, "render", _cannot_render)
-    pages = safety._read_pages(path, hidden=True)
+    pages = scan._read_pages(path, hidden=True)
     assert "x p1" in pages[0].text and not pages[0].rendered
-    parts = [safety.PartPages("Annex B: X", PartKind.ANNEX, 0, 1)]
-    result = safety._hidden_text("warning", pages, [], parts)
+    parts = [scan.PartPages("Annex B: X", PartKind.ANNEX, 0, 1)]
+    result = scan._hidden_text("warning", pages, [], parts)
     assert any("page 1" in f.message and "cannot be rendered" in f.message for f in result.findings)
 
 

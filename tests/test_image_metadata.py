@@ -23,9 +23,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 import dhrbuild
-from dhrbuild import compress, jpeg
-from dhrbuild.checks.safety import DenyList, PublicationCheckError
-from dhrbuild.clean import clean
+from dhrbuild.build.clean import clean
+from dhrbuild.checks.safety.scan import DenyList, PublicationCheckError
+from dhrbuild.pdf import jpeg
+from dhrbuild.size import lossless
 from tests import safetygen as gen
 from tests.pdfgen import _font
 from tests.safetygen import FILLER
@@ -179,7 +180,7 @@ def build_with(review: Callable[..., Path], tmp_path: Path) -> Callable[..., dhr
 @pytest.mark.parametrize("jpegtran", [True, False], ids=["jpegtran", "no-jpegtran"])
 def test_photo_metadata_is_removed_and_the_pixels_stay(build_with, monkeypatch, jpegtran):
     if not jpegtran:  # the clean step alone, as on a machine without libjpeg-turbo-progs
-        monkeypatch.setattr(compress, "_jpegtran", lambda: None)
+        monkeypatch.setattr(lossless, "_jpegtran", lambda: None)
     data = photo()
     assert all(s in data for s in SECRETS + HEADERS)
     result = build_with(data)
@@ -201,7 +202,7 @@ def test_photo_metadata_is_removed_and_the_pixels_stay(build_with, monkeypatch, 
         "removed from 1 JPEG image"
     )
     # The build report carries it (report.py writes every removal).
-    from dhrbuild.report import build_report
+    from dhrbuild.handoff.build_report import build_report
 
     manifest = dhrbuild.load_manifest(result.output.parent.parent / "manifest.yaml")
     report = build_report(manifest, result=result)

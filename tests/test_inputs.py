@@ -16,7 +16,6 @@ from reportlab.pdfgen import canvas
 from typer.testing import CliRunner
 
 import dhrbuild
-from dhrbuild import sources
 from dhrbuild.cli import app
 from dhrbuild.errors import (
     DhrbuildError,
@@ -25,7 +24,8 @@ from dhrbuild.errors import (
     InputError,
     OutputTooLargeError,
 )
-from dhrbuild.inputs_report import page_list, signed_fields
+from dhrbuild.inputs import parts
+from dhrbuild.inputs.findings import page_list, signed_fields
 from tests.inspect_pdf import outline_tree, page_texts
 from tests.pdfgen import make_pdf
 
@@ -187,7 +187,7 @@ def test_zero_page_input_is_an_input_error(review: Review) -> None:
 def test_absurd_page_count_is_refused(review: Review, monkeypatch) -> None:
     manifest = review()
     make_pdf(_glossary(manifest), "glossary", 4)
-    monkeypatch.setattr(sources, "MAX_PAGES", 3)
+    monkeypatch.setattr(parts, "MAX_PAGES", 3)
 
     # Every part over the limit is named in the one run (the report has 4 pages too).
     with pytest.raises(DhrbuildError, match="more than the 3 a part may have") as info:

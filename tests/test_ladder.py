@@ -19,10 +19,10 @@ from reportlab.pdfgen import canvas
 from typer.testing import CliRunner
 
 import dhrbuild
-from dhrbuild import compress
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode, OutputTooLargeError
-from dhrbuild.images import inventory
+from dhrbuild.size.ladder import inventory
+from dhrbuild.size.lossless import image_streams, strip_ascii_layers
 from tests.pdfgen import _font
 
 DPI = 300
@@ -147,7 +147,7 @@ def test_no_ladder_when_the_lossless_image_pass_alone_fits(photo_review, tmp_pat
     manifest = photo_review()
     lossless = _build(manifest, tmp_path / "lossless.pdf", max_bytes=10**9)
     with pikepdf.open(lossless.output) as pdf:
-        assert all(s.read_raw_bytes()[:2] == b"\xff\xd8" for s in compress.image_streams(pdf))
+        assert all(s.read_raw_bytes()[:2] == b"\xff\xd8" for s in image_streams(pdf))
     # Without the image pass (JPEGs as they came) the file is over this limit; with it, under.
     limit = lossless.bytes + 1
     fit = _build(manifest, tmp_path / "fit.pdf", max_bytes=limit)
@@ -260,7 +260,7 @@ def test_effective_resolution_comes_from_the_placement(tmp_path):
         form.stream_dict.Resources = pikepdf.Dictionary(XObject=page.Resources.XObject)
         page.Resources.XObject.Fm1 = pdf.make_indirect(form)
         page.contents_add(pikepdf.Stream(pdf, b"q /Fm1 Do Q"), prepend=False)
-        compress.strip_ascii_layers(pdf)  # reportlab wraps the JPEG in ASCII85
+        strip_ascii_layers(pdf)  # reportlab wraps the JPEG in ASCII85
         images = inventory(pdf, protected_pages=set())
     assert len(images) == 1
     dpis = sorted(min(600 / p.width_in, 400 / p.height_in) for p in images[0].placements)
@@ -359,7 +359,7 @@ def test_near_bilevel_grey_scans_become_one_bit_and_grey_photographs_do_not(revi
 
 
 def test_jpeg_rungs_decode_at_the_dct_scale_and_match_resampling():
-    from dhrbuild.images import _decode_jpeg
+    from dhrbuild.size.ladder import _decode_jpeg
 
     data = _photo(800, 600, 5)
     original = Image.open(io.BytesIO(data)).convert("RGB")

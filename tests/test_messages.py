@@ -9,9 +9,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from dhrbuild import submission
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode
+from dhrbuild.handoff import submission
 from tests.conftest import ACTION_PLAN
 
 runner = CliRunner()

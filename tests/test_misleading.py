@@ -20,11 +20,11 @@ from reportlab.pdfgen import canvas
 from typer.testing import CliRunner
 
 import dhrbuild
-import dhrbuild.submission
-from dhrbuild.actionplan import LIVE_STATEMENT
+import dhrbuild.handoff.submission
 from dhrbuild.checks.letter import read_part, read_signs
 from dhrbuild.cli import app
 from dhrbuild.errors import CheckFailedError, ExitCode, ManifestError
+from dhrbuild.inputs.action_plan.plan import LIVE_STATEMENT
 from tests.conftest import LETTER, ROOT
 from tests.inspect_pdf import page_texts
 from tests.pdfgen import make_pdf
@@ -368,7 +368,7 @@ def test_submission_prints_every_warning_assemble_prints_and_lists_each_unticked
 def test_a_letter_that_is_not_the_last_page_of_the_file_is_not_ticked(
     review: Review, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build = dhrbuild.submission.assemble
+    build = dhrbuild.handoff.submission.assemble
 
     def build_then_add_a_page(manifest: Any, **kwargs: Any) -> Any:
         result = build(manifest, **kwargs)
@@ -377,7 +377,7 @@ def test_a_letter_that_is_not_the_last_page_of_the_file_is_not_ticked(
             pdf.save(result.output)
         return result
 
-    monkeypatch.setattr(dhrbuild.submission, "assemble", build_then_add_a_page)
+    monkeypatch.setattr(dhrbuild.handoff.submission, "assemble", build_then_add_a_page)
     pack = tmp_path / "pack"
     res = _submission(review(), pack)
     assert res.exit_code == 0, res.output

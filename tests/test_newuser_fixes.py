@@ -10,7 +10,7 @@ import pikepdf
 import pytest
 from typer.testing import CliRunner
 
-from dhrbuild.checks.safety import DENY_LIST_ENV, DenyList
+from dhrbuild.checks.safety.scan import DENY_LIST_ENV, DenyList
 from dhrbuild.cli import app
 from tests.pdfgen import make_pdf
 
@@ -88,14 +88,14 @@ NOT_DOB = [
 
 
 def test_a_date_of_birth_after_linking_words_is_found_and_plain_dates_are_not() -> None:
-    from dhrbuild.checks import safety
+    from dhrbuild.checks.safety import scan
 
     for text in DOB_PHRASINGS:
-        pages = [safety._Page(0, text)]
-        assert safety._dates_of_birth(pages, []).findings, text
+        pages = [scan._Page(0, text)]
+        assert scan._dates_of_birth(pages, []).findings, text
     for text in NOT_DOB:
-        pages = [safety._Page(0, text)]
-        assert not safety._dates_of_birth(pages, []).findings, text
+        pages = [scan._Page(0, text)]
+        assert not scan._dates_of_birth(pages, []).findings, text
 
 
 def test_assemble_warns_of_a_date_of_birth_after_was(review: Review, tmp_path: Path) -> None:
@@ -271,7 +271,7 @@ APPROVALS = [
 
 @pytest.mark.parametrize("sentence", REFUSALS)
 def test_a_refusal_is_not_read_as_approval(sentence: str, review: Review, tmp_path: Path) -> None:
-    from dhrbuild.checks.safety import _plain, says_may_publish
+    from dhrbuild.checks.safety.scan import _plain, says_may_publish
     from tests import safetygen as gen
 
     assert not says_may_publish(_plain(sentence))
@@ -294,7 +294,7 @@ def test_a_refusal_is_not_read_as_approval(sentence: str, review: Review, tmp_pa
 
 @pytest.mark.parametrize("sentence", APPROVALS)
 def test_an_approval_is_read_as_approval(sentence: str) -> None:
-    from dhrbuild.checks.safety import _plain, says_may_publish
+    from dhrbuild.checks.safety.scan import _plain, says_may_publish
 
     assert says_may_publish(_plain(sentence))
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from dhrbuild.actionplan import load_action_plan
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode
+from dhrbuild.inputs.action_plan.plan import load_action_plan
 from tests.conftest import LETTER
 from tests.pdfgen import make_pdf
 

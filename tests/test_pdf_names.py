@@ -19,9 +19,9 @@ from PIL import Image
 from typer.testing import CliRunner, Result
 
 from dhrbuild.cli import app
-from dhrbuild.compress import prune_unused_resources
 from dhrbuild.errors import ExitCode
-from dhrbuild.pdftext import pdf_text
+from dhrbuild.pdf.text import pdf_text
+from dhrbuild.size.lossless import prune_unused_resources
 from tests.inspect_pdf import page_texts
 from tests.pdfgen import make_pdf
 from tests.safetygen import deny_list

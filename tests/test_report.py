@@ -11,10 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 import dhrbuild
-from dhrbuild.checks.safety import DenyList
+from dhrbuild.checks.safety.scan import DenyList
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode, OutputError
-from dhrbuild.report import REPORT_FORMAT, build_report, write_report
+from dhrbuild.handoff.build_report import REPORT_FORMAT, build_report, write_report
 from tests import safetygen as gen
 from tests.test_safety import assert_not_quoted
 

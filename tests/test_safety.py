@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import dhrbuild
-from dhrbuild.checks.safety import DenyList, PublicationCheckError, load_deny_list
+from dhrbuild.checks.safety.scan import DenyList, PublicationCheckError, load_deny_list
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode, ManifestError
 from tests import safetygen as gen

@@ -10,7 +10,8 @@ import pytest
 from openpyxl import Workbook
 
 import dhrbuild
-from dhrbuild.actionplan import (
+from dhrbuild.errors import ActionPlanError, ExitCode, ManifestError
+from dhrbuild.inputs.action_plan.plan import (
     check_updates,
     header_field,
     load_action_plan,
@@ -18,7 +19,6 @@ from dhrbuild.actionplan import (
     parse_date,
     split_dated_entries,
 )
-from dhrbuild.errors import ActionPlanError, ExitCode, ManifestError
 from dhrbuild.render.action_plan import LIVE_STATEMENT, render_action_plan
 from tests.inspect_pdf import page_texts
 

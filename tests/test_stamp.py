@@ -16,8 +16,8 @@ from PIL import Image, ImageChops
 from reportlab.lib.pagesizes import A4, A6, landscape, letter
 from reportlab.pdfgen import canvas
 
-from dhrbuild import rendering
-from dhrbuild.stamp import StampPlacement, stamp_headings
+from dhrbuild.build.stamp import StampPlacement, stamp_headings
+from dhrbuild.pdf import viewer
 
 HEADING = "Annex C: Home Office Quality Assurance Panel letter"
 Box = tuple[float, float, float, float]
@@ -566,7 +566,7 @@ def test_render_failure_takes_the_whole_page_for_content(
     def broken(source: object, forms: bool) -> object:
         raise pdfium.PdfiumError("no renderer")
 
-    monkeypatch.setattr(rendering, "_open", broken)
+    monkeypatch.setattr(viewer, "_open", broken)
     with pikepdf.open(src) as pdf:
         placements = stamp_headings(pdf, HEADING, render_source=src)
     assert [(p.position, p.rendered) for p in placements] == [("shrunk", False)]

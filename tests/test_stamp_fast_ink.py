@@ -14,7 +14,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageDraw
 
-from dhrbuild import stamp
+from dhrbuild.build import stamp
 
 Box = tuple[float, float, float, float]
 A4 = (595.2756, 841.8898)

@@ -14,8 +14,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
 
-from dhrbuild.checks.accessibility import check_accessibility
-from dhrbuild.tagging import Tagger
+from dhrbuild.checks.pdfua.rules import check_accessibility
+from dhrbuild.render.tagging import Tagger
 
 STYLE = ParagraphStyle("Body", fontName="Helvetica", fontSize=10, leading=13)
 _TEXT_OPS = {"Tj", "TJ", "'", '"'}

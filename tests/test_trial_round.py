@@ -18,7 +18,7 @@ from odf.opendocument import OpenDocumentText
 from odf.text import P
 
 import dhrbuild
-from dhrbuild.checks import safety
+from dhrbuild.checks.safety import scan
 from dhrbuild.errors import OutputTooLargeError
 from dhrbuild.render.action_plan import render_action_plan
 from tests.test_action_plan import _action, _plan
@@ -60,10 +60,10 @@ def _odt_with_comment(path: Path) -> Path:
 @pytest.mark.parametrize("make", [_word_with_comment, _odt_with_comment])
 def test_a_word_comment_naming_a_deny_list_entry_warns(tmp_path, make):
     source = make(tmp_path / ("summary.docx" if make is _word_with_comment else "summary.odt"))
-    deny = safety.DenyList.from_lines(["Quillfeather"])
+    deny = scan.DenyList.from_lines(["Quillfeather"])
     with pikepdf.new() as pdf:  # the converted PDF carries no comments
         pdf.add_blank_page()
-        result = safety.check_input_metadata(
+        result = scan.check_input_metadata(
             [("Executive summary", pdf, False)], deny, originals=[source]
         )
     assert result.status == "warn"
@@ -73,10 +73,10 @@ def test_a_word_comment_naming_a_deny_list_entry_warns(tmp_path, make):
 
 
 def test_document_comments_reads_text_and_author(tmp_path):
-    found = safety.document_comments(_word_with_comment(tmp_path / "r.docx"))
+    found = scan.document_comments(_word_with_comment(tmp_path / "r.docx"))
     assert ("comment 1", "Check this with Bartholomew Quillfeather") in found
     assert ("comment 1's author", "Reviewer") in found
-    assert safety.document_comments(tmp_path / "missing.docx") == []
+    assert scan.document_comments(tmp_path / "missing.docx") == []
 
 
 def test_a_long_action_continues_under_its_number_with_the_header_only_at_page_tops():

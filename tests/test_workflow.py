@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 import dhrbuild
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode, ManifestError, OutputError, UsageError
-from dhrbuild.scaffold import init_review
-from dhrbuild.schema import SCHEMA_FILE, manifest_reference, manifest_schema, schema_text
-from dhrbuild.submission import check_url, make_submission
+from dhrbuild.handoff.init import init_review
+from dhrbuild.handoff.schema import SCHEMA_FILE, manifest_reference, manifest_schema, schema_text
+from dhrbuild.handoff.submission import check_url, make_submission
 from tests.conftest import ACTION_PLAN, ROOT
 from tests.inspect_pdf import page_texts
 from tests.pdfgen import make_pdf
@@ -148,7 +148,7 @@ def test_preview_has_one_tile_per_page_and_shows_the_stamp(built, tmp_path):
     out = tmp_path / "sheet.png"
     res = runner.invoke(app, ["preview", str(result.output), "-o", str(out)])
     assert res.exit_code == 0, res.output
-    from dhrbuild.preview import render_preview
+    from dhrbuild.handoff.preview import render_preview
 
     made = render_preview(result.output, out)
     assert made.sheets == [out]
@@ -173,7 +173,7 @@ def test_preview_has_one_tile_per_page_and_shows_the_stamp(built, tmp_path):
 
 
 def test_preview_pages_long_documents(built, tmp_path):
-    from dhrbuild.preview import render_preview
+    from dhrbuild.handoff.preview import render_preview
 
     _, result = built
     made = render_preview(result.output, tmp_path / "s.png", pages_per_sheet=4)

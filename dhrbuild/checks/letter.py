@@ -12,8 +12,8 @@ import pikepdf
 import pypdfium2 as pdfium
 
 from dhrbuild.errors import CheckFailedError
-from dhrbuild.pdftext import fold
-from dhrbuild.rendering import PageUnavailable, PartRenderer, load_page
+from dhrbuild.pdf.text import fold
+from dhrbuild.pdf.viewer import PageUnavailable, PartRenderer, load_page
 
 MAX_LETTER_PAGES = 8
 """A QA Panel letter runs to two to five pages; a part longer than this is never the letter

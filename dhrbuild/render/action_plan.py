@@ -25,10 +25,16 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import LayoutError
 
-from dhrbuild.actionplan import LIVE_STATEMENT, Action, ActionPlan, uk_date, uk_long_date
 from dhrbuild.errors import ActionPlanError
+from dhrbuild.inputs.action_plan.plan import (
+    LIVE_STATEMENT,
+    Action,
+    ActionPlan,
+    uk_date,
+    uk_long_date,
+)
 from dhrbuild.render.fonts import BOLD, REGULAR, register_fonts
-from dhrbuild.tagging import Tagger
+from dhrbuild.render.tagging import Tagger
 
 LANGUAGE = "en-GB"
 """The language of the drawn text, for the PDF's ``/Lang``."""

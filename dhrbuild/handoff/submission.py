@@ -15,21 +15,21 @@ import pikepdf
 import pypdfium2 as pdfium
 from pikepdf import Array, Dictionary, Name
 
-from dhrbuild.actionplan import LIVE_STATEMENT, load_action_plan, uk_date, uk_long_date
 from dhrbuild.atomic import atomic_file, write_file
-from dhrbuild.checks.accessibility import PDFUA_NAMESPACE, check_accessibility, declare_pdfua
+from dhrbuild.build.navigation import set_metadata, set_tab_order
+from dhrbuild.build.structure import StructurePart, merge_structure
 from dhrbuild.checks.letter import MAX_LETTER_PAGES, read_signs
-from dhrbuild.checks.safety import DenyList, load_deny_list
-from dhrbuild.compress import save
-from dhrbuild.describe import describe
+from dhrbuild.checks.pdfua.rules import PDFUA_NAMESPACE, check_accessibility, declare_pdfua
+from dhrbuild.checks.safety.scan import DenyList, load_deny_list
 from dhrbuild.errors import UsageError
+from dhrbuild.handoff.inspect import describe
+from dhrbuild.inputs.action_plan.plan import LIVE_STATEMENT, load_action_plan, uk_date, uk_long_date
 from dhrbuild.manifest import DEFAULT_MAX_BYTES, Manifest
-from dhrbuild.navigation import set_metadata, set_tab_order
 from dhrbuild.order import PartKind
-from dhrbuild.pdftext import pdf_text
+from dhrbuild.pdf.text import pdf_text
+from dhrbuild.pdf.viewer import PageUnavailable, load_page, page_texts, render
 from dhrbuild.pipeline import BuildResult, PartResult, assemble
-from dhrbuild.rendering import PageUnavailable, load_page, page_texts, render
-from dhrbuild.structure import StructurePart, merge_structure
+from dhrbuild.size.lossless import save
 from dhrbuild.words import count
 
 ATTACH_WARN_BYTES = 10_000_000

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pikepdf
 
-from dhrbuild.convert import CONVERTIBLE_SUFFIXES, open_converted
 from dhrbuild.errors import EncryptedInputError, InputError
-from dhrbuild.inputs_report import qpdf_notes
+from dhrbuild.inputs.findings import qpdf_notes
+from dhrbuild.inputs.word import CONVERTIBLE_SUFFIXES, open_converted
 from dhrbuild.manifest import PartFile
 
 MAX_PAGES = 20_000
@@ -211,7 +211,7 @@ def open_part(
 ) -> tuple[pikepdf.Pdf, Path | bytes]:
     """Open one part of the publication.
 
-    A .docx, .doc, .odt or .rtf part is converted to tagged PDF first (:mod:`dhrbuild.convert`).
+    A .docx, .doc, .odt or .rtf part is converted to tagged PDF first (:mod:`dhrbuild.inputs.word`).
 
     Args:
         part: The part as given in the manifest.

@@ -14,11 +14,11 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild.decoding import MAX_STREAM_BYTES, PARSE_ERRORS, bounded, parse_content
 from dhrbuild.errors import EncryptedInputError, InputError
-from dhrbuild.pdftext import pdf_text
-from dhrbuild.roles import STANDARD_ROLES
-from dhrbuild.sources import not_a_pdf
+from dhrbuild.inputs.parts import not_a_pdf
+from dhrbuild.pdf.decoding import MAX_STREAM_BYTES, PARSE_ERRORS, bounded, parse_content
+from dhrbuild.pdf.roles import STANDARD_ROLES
+from dhrbuild.pdf.text import pdf_text
 from dhrbuild.words import count
 
 RULES: dict[str, str] = {

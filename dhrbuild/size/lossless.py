@@ -20,9 +20,9 @@ from typing import BinaryIO, Final
 import pikepdf
 from pikepdf import Array, Dictionary, Name, ObjectStreamMode, Stream, StreamDecodeLevel
 
-from dhrbuild import clean
 from dhrbuild.atomic import GuardedWriter
-from dhrbuild.decoding import (
+from dhrbuild.build import clean
+from dhrbuild.pdf.decoding import (
     DECODE_ERRORS,
     MAX_STREAM_BYTES,
     TooLarge,
@@ -31,8 +31,8 @@ from dhrbuild.decoding import (
     inflate,
     jpeg_problem,
 )
-from dhrbuild.images import CompressionReport, fit_images
-from dhrbuild.pdftext import pdf_text
+from dhrbuild.pdf.text import pdf_text
+from dhrbuild.size.ladder import CompressionReport, fit_images
 
 # Dictionaries whose identity matters (a page, an annotation, a bookmark, a structure element)
 # are never merged even when equal; these types are safe to share.
@@ -913,7 +913,7 @@ def save_within(
     """Save ``pdf`` to ``path`` losslessly and, under the ``fit`` policy, fit it to ``limit``.
 
     The lossless file is written first. Only when it is at or over ``limit`` and ``policy``
-    is ``"fit"`` does the image ladder run (:func:`dhrbuild.images.fit_images`), saving
+    is ``"fit"`` does the image ladder run (:func:`dhrbuild.size.ladder.fit_images`), saving
     again after each round. Under ``"lossless"`` no image is ever changed; the caller sees
     the size in the report and fails the build.
 
@@ -938,7 +938,7 @@ def save_within(
         The sizes and, when the ladder ran, its steps.
 
     Raises:
-        dhrbuild.images.FitError: Under ``fit``, even the floor of the ladder does not fit.
+        dhrbuild.size.ladder.FitError: Under ``fit``, even the floor of the ladder does not fit.
     """
 
     def write() -> int:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from dhrbuild.atomic import reason, write_file
 from dhrbuild.errors import OutputError
+from dhrbuild.handoff.schema import schema_comment
 from dhrbuild.placeholders import PLACEHOLDER
-from dhrbuild.schema import schema_comment
 
 MANIFEST_TEMPLATE = """\
 {schema}

@@ -14,8 +14,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph
 from reportlab.platypus.flowables import LIIndenter
 
-from dhrbuild import compress
-from dhrbuild.roles import STANDARD_ROLES
+from dhrbuild.pdf.roles import STANDARD_ROLES
+from dhrbuild.size import lossless
 
 Content = tuple[int, int]
 """One marked-content sequence: ``(page number from 1, MCID)``."""
@@ -269,7 +269,7 @@ class Tagger:
             if finish is not None:
                 finish(pdf)
             out = io.BytesIO()
-            compress.save(pdf, out)
+            lossless.save(pdf, out)
             return out.getvalue()
 
     def _write_tree(self, pdf: pikepdf.Pdf) -> None:

@@ -15,17 +15,17 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pikepdf import Array, Dictionary, Name
 
-from dhrbuild.decoding import (
+from dhrbuild.errors import InputError
+from dhrbuild.pdf.decoding import (
     MAX_STREAM_BYTES,
     image_problem,
     oversized_content,
     page_images,
     too_large,
 )
-from dhrbuild.errors import InputError
-from dhrbuild.geometry import normalise_page_boxes
-from dhrbuild.pdftext import pdf_text
-from dhrbuild.rendering import PageUnavailable, PartRenderer, load_page
+from dhrbuild.pdf.geometry import normalise_page_boxes
+from dhrbuild.pdf.text import pdf_text
+from dhrbuild.pdf.viewer import PageUnavailable, PartRenderer, load_page
 from dhrbuild.words import count
 
 OUTLINE_MAX_DEPTH = 14
@@ -89,7 +89,7 @@ def inspect_part(pdf: pikepdf.Pdf, *, name: str, render_source: bytes | Path) ->
 
     Raises:
         InputError: A page's content decodes to more than
-            :data:`dhrbuild.decoding.MAX_STREAM_BYTES` (a decompression bomb).
+            :data:`dhrbuild.pdf.decoding.MAX_STREAM_BYTES` (a decompression bomb).
     """
     _refuse_content_bombs(pdf, name)
     warnings = check_outline(pdf, name)
@@ -119,7 +119,7 @@ def _pages_word(indexes: Sequence[int]) -> str:
 def fix_page_boxes(pdf: pikepdf.Pdf, name: str) -> tuple[list[str], bool]:
     """Correct every page's boxes and /Rotate as viewers read them, and say what was wrong.
 
-    See :func:`dhrbuild.geometry.normalise_page_boxes`: a MediaBox that is not a rectangle
+    See :func:`dhrbuild.pdf.geometry.normalise_page_boxes`: a MediaBox that is not a rectangle
     becomes US Letter, a CropBox is clipped to the MediaBox (ISO 32000-1 14.11.2) or, if
     unusable, dropped, and /Rotate becomes a multiple of 90, so that every viewer (and
     every step of the build) shows the page the same way.
@@ -146,7 +146,7 @@ def fix_page_boxes(pdf: pikepdf.Pdf, name: str) -> tuple[list[str], bool]:
 
 
 def image_warnings(pdf: pikepdf.Pdf, name: str) -> list[str]:
-    """Name the images dhrbuild will not decode (:func:`dhrbuild.decoding.image_problem`).
+    """Name the images dhrbuild will not decode (:func:`dhrbuild.pdf.decoding.image_problem`).
 
     Such an image (a decompression bomb, or one without a usable size) is kept as it is:
     neither compressed nor resized, nor looked into by the checks.

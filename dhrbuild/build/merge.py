@@ -9,9 +9,9 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from dhrbuild.errors import InputError
-from dhrbuild.inputs_report import qpdf_notes
+from dhrbuild.inputs.findings import qpdf_notes
 from dhrbuild.order import PartSlot
-from dhrbuild.pdftext import pdf_text
+from dhrbuild.pdf.text import pdf_text
 
 _MAX_WALK = 100_000
 
@@ -109,7 +109,7 @@ def _decodable_names(src: pikepdf.Pdf) -> None:
     pikepdf reads each link's and bookmark's named destination and each form field's name
     as UTF-8 text while it copies pages, and raises on one that is not (a name with a
     stray byte, a string marked UTF-8 that is not). Each such value becomes its
-    :func:`~dhrbuild.pdftext.pdf_text` spelling; a renamed name keeps its entry in the
+    :func:`~dhrbuild.pdf.text.pdf_text` spelling; a renamed name keeps its entry in the
     catalog's ``/Dests``. A renamed string is no longer found in the ``/Dests`` name tree:
     its link is dropped, with a warning, like any other broken destination. The input file
     itself is not changed.

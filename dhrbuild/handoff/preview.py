@@ -10,10 +10,10 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
 from dhrbuild.atomic import reason, write_file
-from dhrbuild.describe import FoundPart, describe
 from dhrbuild.errors import OutputError
+from dhrbuild.handoff.inspect import FoundPart, describe
+from dhrbuild.pdf.viewer import PageUnavailable, load_page, render
 from dhrbuild.render.fonts import FONT_DIR
-from dhrbuild.rendering import PageUnavailable, load_page, render
 
 TILE_HEIGHT = 180
 """Thumbnail height in pixels; widths follow each page's shape."""
@@ -58,7 +58,7 @@ def _thumbnail(
     """Page ``index`` drawn ``tile_height`` pixels high (at most four times as wide).
 
     A page that cannot be drawn (pdfium cannot load it, it has no area, or its content or
-    an image on it is too large to decode: see :func:`dhrbuild.describe.describe`) gets a
+    an image on it is too large to decode: see :func:`dhrbuild.handoff.inspect.describe`) gets a
     crossed-out tile.
     """
     if not skip:

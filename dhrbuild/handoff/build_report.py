@@ -13,14 +13,14 @@ from typing import Any
 
 from dhrbuild._version import __version__
 from dhrbuild.atomic import write_file
-from dhrbuild.checks.safety import (
+from dhrbuild.build.clean import Removal
+from dhrbuild.checks.safety.scan import (
     CheckResult,
     DenyList,
     PublicationCheckError,
     load_deny_list,
     scrub_data,
 )
-from dhrbuild.clean import Removal
 from dhrbuild.errors import DhrbuildError, OutputError
 from dhrbuild.manifest import Manifest
 from dhrbuild.order import plan_slots

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild.pdftext import pdf_text
+from dhrbuild.pdf.text import pdf_text
 from dhrbuild.words import count
 
 FONTS = "fonts"

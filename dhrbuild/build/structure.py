@@ -9,10 +9,10 @@ from decimal import Decimal
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild.decoding import PARSE_ERRORS, parse_content
-from dhrbuild.geometry import whole_number
-from dhrbuild.pdftext import pdf_text
-from dhrbuild.roles import STANDARD_ROLES
+from dhrbuild.pdf.decoding import PARSE_ERRORS, parse_content
+from dhrbuild.pdf.geometry import whole_number
+from dhrbuild.pdf.roles import STANDARD_ROLES
+from dhrbuild.pdf.text import pdf_text
 
 _OBJGEN = tuple[int, int]
 #: The largest real written back from Python that a reader can still parse (below 2**63).

@@ -10,7 +10,11 @@ from typing import Any
 import pikepdf
 import pypdfium2 as pdfium
 
-from dhrbuild.decoding import (
+from dhrbuild.errors import InputError
+from dhrbuild.inputs.findings import image_warnings, page_list
+from dhrbuild.inputs.parts import open_pdf
+from dhrbuild.manifest import DEFAULT_MAX_BYTES
+from dhrbuild.pdf.decoding import (
     PARSE_ERRORS,
     bounded,
     image_size,
@@ -18,13 +22,9 @@ from dhrbuild.decoding import (
     parse_content,
     unrenderable,
 )
-from dhrbuild.errors import InputError
-from dhrbuild.geometry import concat, matrix, page_boxes
-from dhrbuild.inputs_report import image_warnings, page_list
-from dhrbuild.manifest import DEFAULT_MAX_BYTES
-from dhrbuild.pdftext import pdf_text
-from dhrbuild.rendering import page_texts
-from dhrbuild.sources import open_pdf
+from dhrbuild.pdf.geometry import concat, matrix, page_boxes
+from dhrbuild.pdf.text import pdf_text
+from dhrbuild.pdf.viewer import page_texts
 
 _MAX_OUTLINE_ITEMS = 10_000
 
@@ -92,10 +92,10 @@ class Description:
     metadata: dict[str, str] = field(default_factory=dict)
     unreadable_pages: list[int] = field(default_factory=list)
     """One-based pages whose content was not read: pdfium cannot load them, or their content
-    decodes to more than :data:`dhrbuild.decoding.MAX_STREAM_BYTES`."""
+    decodes to more than :data:`dhrbuild.pdf.decoding.MAX_STREAM_BYTES`."""
     unrenderable_pages: list[int] = field(default_factory=list)
     """One-based pages not to render: an image on them is a decompression bomb (see
-    :func:`dhrbuild.decoding.unrenderable`)."""
+    :func:`dhrbuild.pdf.decoding.unrenderable`)."""
     untagged_pages: list[int] = field(default_factory=list)
     """One-based pages that no structure element reaches (no ``/StructParents``), in a
     tagged file: where it is only partly tagged."""

@@ -14,10 +14,10 @@ import pypdfium2 as pdfium
 from pikepdf import Dictionary, Name, OutlineItem
 
 from dhrbuild._version import __version__
-from dhrbuild.geometry import rect as pdf_rect
-from dhrbuild.merge import MergedPart
-from dhrbuild.pdftext import pdf_text
-from dhrbuild.rendering import PageUnavailable, load_page
+from dhrbuild.build.merge import MergedPart
+from dhrbuild.pdf.geometry import rect as pdf_rect
+from dhrbuild.pdf.text import pdf_text
+from dhrbuild.pdf.viewer import PageUnavailable, load_page
 
 
 def nest_outline(pdf: pikepdf.Pdf, parts: Sequence[MergedPart]) -> None:

@@ -24,21 +24,21 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild import jpeg
-from dhrbuild.clean import (
+from dhrbuild.build.clean import (
     RemovedAnnotation,
     embedded_files,
     jpeg_data,
     outline_items,
     unsafe_action,
 )
-from dhrbuild.decoding import unrenderable
 from dhrbuild.errors import CheckFailedError, ManifestError
 from dhrbuild.order import PartKind
-from dhrbuild.pdftext import fold as _fold
-from dhrbuild.pdftext import pdf_text
-from dhrbuild.rendering import PageUnavailable, render_scale
-from dhrbuild.rendering import render as render_page
+from dhrbuild.pdf import jpeg
+from dhrbuild.pdf.decoding import unrenderable
+from dhrbuild.pdf.text import fold as _fold
+from dhrbuild.pdf.text import pdf_text
+from dhrbuild.pdf.viewer import PageUnavailable, render_scale
+from dhrbuild.pdf.viewer import render as render_page
 from dhrbuild.words import count
 
 #: Environment variable naming the deny list when the manifest does not.
@@ -1451,7 +1451,7 @@ def _pages_to_render(path: Path) -> tuple[set[int], set[int]]:
 
     A Type 3 page (directly or in a form XObject) always gets the render check; a page whose
     resources cannot be read, or nest too deeply, counts as one. A page with a decompression
-    bomb among its images (:func:`dhrbuild.decoding.unrenderable`) is not rendered at all; a
+    bomb among its images (:func:`dhrbuild.pdf.decoding.unrenderable`) is not rendered at all; a
     page whose images cannot be read is rendered as before.
     """
     type3: set[int] = set()
@@ -1699,7 +1699,7 @@ def _link_addresses(action: object) -> Iterator[str]:
 def _bookmark_places(pdf: pikepdf.Pdf, outlines: object = None) -> Iterator[tuple[str, str]]:
     """Every bookmark's title and the addresses it opens, with its position (``2.1``).
 
-    The walk is :func:`~dhrbuild.clean.outline_items`': loops are cut and the depth bounded.
+    The walk is :func:`~dhrbuild.build.clean.outline_items`': loops are cut and the depth bounded.
     ``outlines`` is the outline to walk instead of the document's own.
     """
     for where, item in outline_items(pdf, outlines):

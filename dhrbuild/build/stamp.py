@@ -19,8 +19,8 @@ from PIL import Image
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
-from dhrbuild import geometry
-from dhrbuild.decoding import (
+from dhrbuild.pdf import geometry
+from dhrbuild.pdf.decoding import (
     DECODE_ERRORS,
     PARSE_ERRORS,
     jpeg_problem,
@@ -28,10 +28,10 @@ from dhrbuild.decoding import (
     parse_content,
     unrenderable,
 )
-from dhrbuild.geometry import Matrix, concat
-from dhrbuild.pdftext import pdf_text
+from dhrbuild.pdf.geometry import Matrix, concat
+from dhrbuild.pdf.text import pdf_text
+from dhrbuild.pdf.viewer import PageUnavailable, PartRenderer, load_page, render
 from dhrbuild.render.fonts import BOLD, register_fonts
-from dhrbuild.rendering import PageUnavailable, PartRenderer, load_page, render
 
 Box = tuple[float, float, float, float]
 """A rectangle as ``(x0, y0, x1, y1)`` with ``x0 <= x1`` and ``y0 <= y1``."""
@@ -190,7 +190,7 @@ def stamp_headings(
     A page that cannot be rendered (pdfium cannot load or draw it, or an image on it is a
     decompression bomb) is taken to be all content: the heading goes at the top and the
     content is shrunk below it, and its placement says ``rendered=False``. The visible area
-    is read as :func:`dhrbuild.geometry.page_boxes` reads it (CropBox within MediaBox).
+    is read as :func:`dhrbuild.pdf.geometry.page_boxes` reads it (CropBox within MediaBox).
 
     Args:
         pdf: The part, opened with pikepdf; changed in place.
@@ -1191,7 +1191,7 @@ def _area_stretch(
     return np.asarray(np.floor(means + np.float32(0.5)), dtype=np.float32)
 
 
-# Pages, numbers and rectangles are read as dhrbuild reads them everywhere (dhrbuild.geometry).
+# Pages, numbers and rectangles are read as dhrbuild reads them everywhere (dhrbuild.pdf.geometry).
 _inherited = geometry.inherited
 _rotation = geometry.rotation
 _numbers = geometry.numbers

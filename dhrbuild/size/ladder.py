@@ -16,7 +16,7 @@ import simplejpeg
 from pikepdf import Array, Dictionary, Name, Stream
 from PIL import Image
 
-from dhrbuild.decoding import (
+from dhrbuild.pdf.decoding import (
     DECODE_ERRORS,
     PARSE_ERRORS,
     image_problem,
@@ -25,7 +25,7 @@ from dhrbuild.decoding import (
     jpeg_problem,
     parse_content,
 )
-from dhrbuild.geometry import (
+from dhrbuild.pdf.geometry import (
     IDENTITY,
     Matrix,
     concat,
@@ -35,7 +35,7 @@ from dhrbuild.geometry import (
     user_unit,
     whole_number,
 )
-from dhrbuild.pdftext import pdf_text
+from dhrbuild.pdf.text import pdf_text
 from dhrbuild.words import count
 
 DEFAULT_MIN_DPI = 150.0
@@ -245,7 +245,7 @@ class CompressionReport:
     letter_changed: bool = False
     lossless_estimated: bool = False
     """``lossless_bytes`` is estimated: the lossless image pass ran only on images kept as they
-    were (see :func:`dhrbuild.compress.save_within`)."""
+    were (see :func:`dhrbuild.size.lossless.save_within`)."""
     start_bytes: int | None = None
     """The size of the file as written before the ladder ran, measured; None if it did not run.
     It is ``lossless_bytes`` unless that is estimated (the image pass was then not done yet)."""

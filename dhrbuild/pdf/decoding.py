@@ -30,7 +30,7 @@ from typing import Any, Final
 import pikepdf
 from PIL import Image
 
-from dhrbuild.geometry import whole_number
+from dhrbuild.pdf.geometry import whole_number
 
 MAX_IMAGE_PIXELS: Final = 89_478_485
 """Images with more pixels than this are never decoded: Pillow's default

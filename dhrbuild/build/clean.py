@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild import jpeg
-from dhrbuild.geometry import number_or, numbers
-from dhrbuild.pdftext import pdf_text
+from dhrbuild.pdf import jpeg
+from dhrbuild.pdf.geometry import number_or, numbers
+from dhrbuild.pdf.text import pdf_text
 
 #: Actions a published PDF may keep: moving within the document, and opening a web page.
 _SAFE_ACTIONS = {"/GoTo", "/URI", "/Named"}
@@ -91,7 +91,8 @@ def clean(pdf: pikepdf.Pdf) -> CleanResult:
     wherever they hang (associated files ``/AF`` of any object, file specifications with
     ``/EF``: see :func:`embedded_files`), thumbnails, application private data
     (``/PieceInfo``), per-object XMP packets and XMP history are dropped, and so is the
-    metadata inside JPEG images (EXIF, XMP, IPTC, comments: :func:`dhrbuild.jpeg.strip_metadata`),
+    metadata inside JPEG images (EXIF, XMP, IPTC, comments:
+    :func:`dhrbuild.pdf.jpeg.strip_metadata`),
     losslessly. The catalog's own XMP (written by dhrbuild) is kept.
 
     Args:
@@ -808,7 +809,7 @@ def _strip_image_metadata(jpegs: list[Stream], out: CleanResult) -> None:
     """Remove the photo metadata inside every JPEG image, without decoding it.
 
     The DCT data is copied as it is, so every pixel stays the same; see
-    :func:`dhrbuild.jpeg.strip_metadata`. A JPEG that cannot be read is left as it is, and
+    :func:`dhrbuild.pdf.jpeg.strip_metadata`. A JPEG that cannot be read is left as it is, and
     its metadata is still checked against the deny list.
     """
     kinds: set[str] = set()

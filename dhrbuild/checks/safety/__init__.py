@@ -1,0 +1,1 @@
+"""Publication safety: the deny list, hidden text, dates of birth and wording."""
