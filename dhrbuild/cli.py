@@ -29,8 +29,14 @@ except ImportError:  # pragma: no cover
 from dhrbuild._version import __version__
 from dhrbuild.atomic import reason
 from dhrbuild.checks.pdfua.rules import check_file
-from dhrbuild.checks.safety.scan import DenyList, load_deny_list, scrub_data
-from dhrbuild.errors import DhrbuildError, ExitCode, InputError, Stopped, UsageError
+from dhrbuild.checks.safety.scan import (
+    DENY_LIST_ENV,
+    CheckResult,
+    DenyList,
+    load_deny_list,
+    scrub_data,
+)
+from dhrbuild.errors import DhrbuildError, ExitCode, Stopped, UsageError
 from dhrbuild.handoff.build_report import build_report, manifest_error_report, write_report
 from dhrbuild.handoff.init import FILES as SCAFFOLD_FILES
 from dhrbuild.handoff.init import init_review
@@ -621,7 +627,8 @@ def validate_cmd(
     m = _load(manifest)
     read = find_manifest(manifest)
     found: list[str] = []
-    parts = validate(m, warnings=found)
+    checks: list[CheckResult] = []
+    parts = validate(m, warnings=found, checks=checks)
     for w in found:
         _err(f"warning: {w}")
     for line in _table(parts, bytes_header="Input bytes"):
@@ -631,12 +638,43 @@ def validate_cmd(
         dates += f", dated {uk_long_date(m.review.date)}"
     pages = count(sum(p.pages for p in parts), "page")
     _say(
-        f"\n{read}: valid: {pages} in {count(len(parts), 'part')}; {dates}; the inputs "
-        "open, the action plan, the deny list over the parts' text, bookmarks and link "
-        "addresses and the manifest, the inputs' metadata and the QA letter were checked; the "
-        "publication checks on the built file (hidden text, active content, the pseudonym, "
-        "size, accessibility) run in assemble."
+        f"\n{read}: valid: {pages} in {count(len(parts), 'part')}; {dates}; "
+        f"{_what_validate_checked(checks)}; the publication checks on the built file (hidden "
+        "text, active content, the pseudonym, size, accessibility) run in assemble."
     )
+
+
+def _what_validate_checked(checks: Sequence[CheckResult]) -> str:
+    """What ``validate`` checked, listing only the checks that ran, and why any did not.
+
+    Without a deny list (or with one that has no entries) nothing was checked against it:
+    the summary says so, and how to give one, rather than claim it was.
+    """
+    ran = {c.name for c in checks if c.ran}
+    skipped = {c.name: c.note for c in checks if not c.ran}
+    done = ["the inputs open", "the action plan"]
+    if "deny-list" in ran:
+        done.append(
+            "the deny list over the parts' text, bookmarks and link addresses and the manifest"
+        )
+    if "input-metadata" in ran:
+        done.append("the inputs' metadata")
+    if "dates-of-birth" in ran:
+        done.append("dates of birth")
+    if "qa-letter" in ran:
+        done.append("the QA letter")
+    said = f"{', '.join(done[:-1])} and {done[-1]} were checked"
+    if "deny-list" in skipped:
+        why = (
+            "none was given; name the private list of real names in the manifest's "
+            f"checks.deny_list, or in {DENY_LIST_ENV}"
+            if _output.deny is None
+            else skipped["deny-list"]
+        )
+        said += f"; the deny list was not checked: {why}"
+    if skipped.get("qa-letter"):
+        said += f"; the QA letter was not checked: {skipped['qa-letter']}"
+    return said
 
 
 @_command("init", deny_list_from_env=True)
@@ -720,19 +758,62 @@ def schema_cmd(verbose: VerboseOpt = False, quiet: QuietOpt = False) -> None:
 PdfArg = Annotated[Path, typer.Argument(help="A PDF file.", show_default=False)]
 
 
+_PDF_COMMANDS = "inspect, preview and check take a built PDF"
+"""What a manifest or a folder given to a command that reads a PDF is told."""
+
+
 def _pdf_file(pdf: Path) -> Path:
-    """Refuse a folder given where a PDF file belongs, naming a few PDFs in it.
+    """Refuse a folder or a manifest given where a PDF file belongs (exit code 2, usage).
+
+    ``inspect``, ``preview`` and ``check`` read a PDF. A review's manifest, or its folder,
+    is pointed at the PDF it builds (its ``output.path``), or at ``dhrbuild assemble`` when
+    that is not built yet; any other folder at the PDFs in it.
 
     Raises:
-        InputError: ``pdf`` is a folder.
+        UsageError: ``pdf`` is a folder or a ``.yaml``/``.yml`` file.
     """
-    if pdf.is_dir():
-        found: list[str] = []
-        with contextlib.suppress(OSError):
-            found = sorted(p.name for p in pdf.iterdir() if p.suffix.lower() == ".pdf")[:3]
-        hint = f" (in it: {', '.join(found)})" if found else ""
-        raise InputError(pdf, f"is a folder; give a PDF file{hint}")
+    with contextlib.suppress(OSError, ValueError):  # ValueError: a NUL in the argument
+        is_dir = pdf.is_dir()
+        manifest = pdf
+        if is_dir:
+            manifest = next((pdf / n for n in MANIFEST_NAMES if (pdf / n).is_file()), pdf)
+        if manifest.is_file() and manifest.suffix.lower() in (".yaml", ".yml"):
+            # The line quotes its output.path: scrubbed as assemble would scrub it.
+            _output.deny = _deny_list_of_invalid(manifest) or _output.deny
+            what = "is a review folder" if is_dir else "is a review's manifest"
+            parts = _pdfs_in(pdf if is_dir else manifest.parent)
+            also = f"; or give a part in it: {parts}" if is_dir and parts else ""
+            raise UsageError(f"{pdf}: {what}; {_PDF_COMMANDS}: {_built_pdf(manifest)}{also}")
+        if is_dir:
+            found = _pdfs_in(pdf)
+            hint = f" (in it: {found})" if found else ""
+            raise UsageError(f"{pdf}: is a folder; give a PDF file{hint}")
     return pdf
+
+
+def _pdfs_in(folder: Path, shown: int = 3) -> str:
+    """The first ``shown`` PDFs in ``folder`` by name, and how many more there are."""
+    names: list[str] = []
+    with contextlib.suppress(OSError):
+        names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".pdf")
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _built_pdf(manifest: Path) -> str:
+    """Where the manifest's PDF is (its ``output.path``), or how to build it first."""
+    raw: object = None
+    with contextlib.suppress(OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError):
+        raw = (yaml.safe_load(manifest.read_text(encoding="utf-8")).get("output") or {}).get(
+            "path", "dist/publication.pdf"
+        )
+    assemble_first = shlex.join(["dhrbuild", "assemble", str(manifest)])
+    if not isinstance(raw, str) or not raw.strip().lower().endswith(".pdf"):
+        return f"build it first with {assemble_first}, then give the PDF it writes"
+    built = manifest.parent / Path(raw.strip()).expanduser()
+    if built.is_file():
+        return f"give the PDF it builds, {built} (its output.path)"
+    return f"{built} (its output.path) is not built yet; build it first with {assemble_first}"
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
@@ -887,6 +968,10 @@ def submission_cmd(
         _err(f"warning: {w}")
     for w in pack.email_warnings:
         _err(f"warning: {w}")
+    for w in pack.folder_warnings:
+        _err(f"warning: {w}")
+    for path in pack.removed:
+        _say(f"removed {path} (from an earlier pack; this pack does not include it)")
     _say(f"wrote {pack.folder}:")
     for path in [pack.pdf, pack.letter, *pack.emails, pack.checklist]:
         _say(f"  {path.name}")

@@ -22,7 +22,12 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from dhrbuild.errors import DhrbuildError, InputError, ManifestError, combine
-from dhrbuild.inputs.action_plan.plan import TextDateLoader, load_checked_plan, parse_date
+from dhrbuild.inputs.action_plan.plan import (
+    TextDateLoader,
+    load_checked_plan,
+    parse_date,
+    unreadable_kind,
+)
 from dhrbuild.order import AnnexStyle
 from dhrbuild.placeholders import is_placeholder, placeholder_problem
 
@@ -198,12 +203,8 @@ class ActionPlanSource(_Strict):
     @classmethod
     def _source(cls, value: Path, info: ValidationInfo) -> Path:
         path = _resolve(value, info)
-        if path.suffix.lower() == ".xls":
-            raise ValueError(f"{path.name}: an old .xls workbook cannot be read; save it as .xlsx")
         if path.suffix.lower() not in {".yaml", ".yml", ".csv", ".xlsx", ".pdf"}:
-            raise ValueError(
-                f"{path.name}: the action plan must be a .yaml, .yml, .csv, .xlsx or .pdf file"
-            )
+            raise ValueError(f"{path.name}: {unreadable_kind(path)}")
         return _input_file(value, info)
 
     @model_validator(mode="after")
@@ -334,6 +335,25 @@ class Output(_Strict):
     def _word(cls, value: object) -> object:
         return _choice(value, ("annex", "appendix", "fit", "lossless"))
 
+    @field_validator("path", mode="before")
+    @classmethod
+    def _folder(cls, value: object, info: ValidationInfo) -> object:
+        # "dist/" would reach _path as "dist", its slash (the sign of a folder) lost.
+        if not isinstance(value, str) or not value.strip():
+            return value
+        text = value.strip()
+        with_slash = text if text.endswith(("/", "\\")) else f"{text}/"
+        if text != with_slash and not _resolve(Path(text), info).is_dir():
+            return value
+        pseudonym = (info.context or {}).get("pseudonym")
+        named = isinstance(pseudonym, str) and not is_placeholder(pseudonym)
+        stem = output_slug(str(pseudonym)) if named else ""
+        name = f"{stem}-publication.pdf" if stem else "publication.pdf"
+        example = with_slash.replace("\\", "/") + name
+        raise ValueError(
+            f"{with_slash} is a folder; give a file name ending in .pdf, e.g. {example}"
+        )
+
     @field_validator("path")
     @classmethod
     def _path(cls, value: Path, info: ValidationInfo) -> Path:
@@ -341,6 +361,16 @@ class Output(_Strict):
         if path.suffix.lower() != ".pdf":
             raise ValueError(f"{path.name}: the output file name must end in .pdf")
         return path
+
+
+def output_slug(name: str) -> str:
+    """``name`` as part of a file name: lower case, each run of other characters one hyphen.
+
+    ``D'Arcy "DJ"`` becomes ``d-arcy-dj``, as ``dhrbuild init`` names the output after the
+    pseudonym (``dist/d-arcy-dj-publication.pdf``).
+    """
+    plain = "".join(c if c.isalnum() else "-" for c in name.lower())
+    return re.sub(r"-{2,}", "-", plain).strip("-")
 
 
 HOME_OFFICE_MAILBOX = "DHREnquiries@homeoffice.gov.uk"
@@ -612,13 +642,16 @@ def manifest_from_dict(
     if not isinstance(data, dict):
         raise ManifestError(source, ["the manifest must be a mapping of keys (version, review, …)"])
     base = Path(base_dir).resolve()
+    review = data.get("review")
+    # output.path's messages give an example named as init names it, after the pseudonym.
+    pseudonym = review.get("pseudonym") if isinstance(review, dict) else None
     problems: list[str] = []
     missing: list[DhrbuildError] = []
     manifest: Manifest | None = None
     for check in (check_files, False) if check_files else (False,):
         try:
             manifest = Manifest.model_validate(
-                data, context={"base_dir": base, "check_files": check}
+                data, context={"base_dir": base, "check_files": check, "pseudonym": pseudonym}
             )
             break
         except ValidationError as exc:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pikepdf
 
 from dhrbuild.atomic import atomic_file, reason
-from dhrbuild.build.clean import CleanResult, Removal, clean
+from dhrbuild.build.clean import CleanResult, Removal, clean, left_behind
 from dhrbuild.build.merge import MergedPart, merge_parts
 from dhrbuild.build.navigation import (
     describe_links,
@@ -25,7 +25,7 @@ from dhrbuild.build.navigation import (
     set_page_labels,
     set_tab_order,
 )
-from dhrbuild.build.stamp import stamp_headings
+from dhrbuild.build.stamp import shortened_warning, stamp_headings
 from dhrbuild.build.structure import (
     StructurePart,
     StructureResult,
@@ -218,7 +218,12 @@ def _resaved(pdf: pikepdf.Pdf, source: Path) -> bytes:
     return buf.getvalue()
 
 
-def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[PartResult]:
+def validate(
+    manifest: Manifest,
+    *,
+    warnings: list[str] | None = None,
+    checks: list[scan.CheckResult] | None = None,
+) -> list[PartResult]:
     """Open every input of the build and check the action plan, without writing anything.
 
     The deny list is read too, as a build reads it, and no warning quotes one of its
@@ -227,6 +232,8 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
     Args:
         manifest: The validated manifest.
         warnings: A list to extend with what opening the inputs found (repairs, scans…).
+        checks: A list to extend with the publication checks' results, so that what is said
+            to have been checked is what ran (a check without a deny list is skipped).
 
     Returns:
         Each part with its source and page count (``bytes`` is the input file's size).
@@ -279,11 +286,13 @@ def validate(manifest: Manifest, *, warnings: list[str] | None = None) -> list[P
                     )
                 )
                 first += n
-            checks = scan.check_inputs(
+            ran = scan.check_inputs(
                 inputs, deny, values=_carried_values(manifest), names=_input_names(manifest)
             )
-            found += scan.warnings_of(checks)
-            scan.raise_for_failures(checks)
+            found += scan.warnings_of(ran)
+            if checks is not None:
+                checks += ran
+            scan.raise_for_failures(ran)
     except DhrbuildError as exc:
         # Every problem at once: the warnings found so far travel with the error.
         exc.warnings = tuple(deny.scrub(w) for w in found) if deny is not None else tuple(found)
@@ -455,13 +464,19 @@ class _Build:
 
 
 def _stamp(build: _Build) -> None:
+    annex = 0  # counted as the manifest's annexes list counts them, from 1
     for part in build.parts:
+        annex += part.slot.kind is PartKind.ANNEX
         if part.slot.heading is None:
             continue
         with input_step(part.source, "stamped with the annex heading"):
             placements = stamp_headings(
                 part.pdf, part.slot.heading, render_source=part.render_source
             )
+        key = f"annexes.{annex}.title" if part.slot.kind is PartKind.ANNEX else None
+        shortened = shortened_warning(part.slot.heading, placements, key)
+        if shortened is not None:
+            build.warnings.append(shortened)
         for placed in placements:
             if not placed.rendered:
                 build.warnings.append(
@@ -511,6 +526,14 @@ def _clean(build: _Build) -> None:
         scan.check_input_metadata(inputs, build.deny, originals=[p.source for p in build.parts])
     )
     build.cleaned = clean(build.pdf)
+    # Files hanging from an input's catalog (attachments, /AF) stay behind with it: listed too.
+    for p in build.parts:
+        build.cleaned.removals += left_behind(p.pdf, f"the {p.slot.bookmark} ({p.source.name})")
+    if build.deny is not None:  # a removal names files: none may quote a deny-list entry
+        build.cleaned.removals[:] = [
+            dataclasses.replace(r, detail=build.deny.scrub(r.detail))
+            for r in build.cleaned.removals
+        ]
 
 
 def _check_safety(build: _Build, written: Path) -> None:

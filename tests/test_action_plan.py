@@ -217,7 +217,7 @@ def test_yaml_update_shorthand(tmp_path: Path) -> None:
 def test_yaml_reports_every_problem_at_once(tmp_path: Path) -> None:
     bad = [
         _action(1, scope="county", colour="red"),
-        _action(2, status="done", target_date="31/02/2026"),
+        _action(2, status="finished", target_date="31/02/2026"),
         _action(1, updates=[{"date": "2026-13-01", "note": ""}]),
         _action(4, lead_agency=""),
     ]
@@ -229,7 +229,7 @@ def test_yaml_reports_every_problem_at_once(tmp_path: Path) -> None:
         "actions.1.colour: unknown key; check its spelling",
         "actions.2.target_date: '31/02/2026' is not a date; write it as DD/MM/YYYY, "
         "1 October 2026 or YYYY-MM-DD",
-        "actions.2.status: 'done' is not one of not started, in progress, complete",
+        "actions.2.status: 'finished' is not one of not started, in progress, complete",
         "actions.3.updates.1.date: '2026-13-01' is not a date; write it as DD/MM/YYYY, "
         "1 October 2026 or YYYY-MM-DD",
         "actions.3.updates.1.note: must not be empty",
@@ -306,6 +306,12 @@ def test_missing_file_wrong_suffix_and_encoding(tmp_path: Path) -> None:
     txt = tmp_path / "plan.txt"
     txt.write_text("x", encoding="utf-8")
     assert _problems(txt) == ["the action plan must be a .yaml, .yml, .csv or .xlsx file"]
+    docx = tmp_path / "plan.docx"
+    docx.write_bytes(b"PK")
+    assert _problems(docx) == [
+        "the action plan must be a .yaml, .yml, .csv or .xlsx file; a Word or OpenDocument "
+        "table cannot be read: copy the table into a spreadsheet and save it as .xlsx"
+    ]
     latin = tmp_path / "plan.csv"
     latin.write_bytes("number,recommendation\n1,Caf\xe9\n".encode("latin-1"))
     (problem,) = _problems(latin)
@@ -506,10 +512,11 @@ def test_check_updates_error_mode() -> None:
 
 def test_check_updates_warn_mode() -> None:
     warnings = check_updates(_update_plan(), "plan.yaml", "warn")
-    # It is already set to warn: the line says so instead of suggesting it.
+    # It is already set to warn: the line says so instead of suggesting it; a warning names
+    # the file itself (an error is printed after its path).
     assert warnings == [
-        f"action {n}: not complete and has no dated implementation update; published without "
-        "one (action_plan.missing_updates is warn); add one under updates"
+        f"plan.yaml: action {n}: not complete and has no dated implementation update; "
+        "published without one (action_plan.missing_updates is warn); add one under updates"
         for n in ("1", "4a")
     ]
 

@@ -147,8 +147,10 @@ def test_associated_files_everywhere_are_removed_and_listed(review, tmp_path):
     ):
         assert holder in text, (holder, text)
     assert all(r.kind == "attachment" for r in result.removals if "associated" in r.detail)
-    # No removal quotes a file name.
-    assert ".txt" not in text
+    # Each removal names the files by their names (the input's own catalog's too).
+    assert "associated files removed from 1 form XObject (file form.txt)" in text
+    # The input's catalog stays behind, and with it its /AF: listed as removed too.
+    assert "1 embedded file of the Annex B: Glossary (annex.pdf) removed (file catalog.txt)" in text
     # The link the /AF hung on is still a working link.
     with pikepdf.open(result.output) as pdf:
         uris = [

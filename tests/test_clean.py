@@ -101,10 +101,11 @@ def test_every_removal_is_listed(built):
     assert f"page {n}: 1 FileAttachment annotation removed" in text
     assert f"page {n}: 1 link with a Launch action removed" in text
     assert f"page {n}: 1 link with a link to a local file or non-web address removed" in text
-    assert "document: 1 form field flattened to their appearance" in text
+    assert "document: 1 form field flattened to its appearance" in text
     assert f"page {n}: thumbnail image removed" in text
-    # No removal quotes what it removed.
-    assert "Please reword" not in text and "notes.txt" not in text
+    # No removal quotes a comment's text; an attachment is named by its file name.
+    assert "Please reword" not in text
+    assert f"page {n}: 1 FileAttachment annotation removed (file notes.txt)" in text
     assert {c.name: c.status for c in built.checks}["active-content"] == "pass"
 
 

@@ -291,7 +291,7 @@ def test_written_files_follow_the_umask(review: Review, umask: int, mode: int) -
         folder / "sheet.png",
         *(folder / "pack").iterdir(),
     ]
-    assert len(written) == 8
+    assert len(written) == 9  # the pack's five files, its list of them, the PDF, report, sheet
     assert {str(p): oct(p.stat().st_mode & 0o777) for p in written} == {
         str(p): oct(mode) for p in written
     }

@@ -190,8 +190,11 @@ def test_a_month_first_date_says_dates_are_day_first(review: Review) -> None:
 def test_check_of_a_folder_asks_for_a_pdf_file(review: Review) -> None:
     folder = review().parent
     res = runner.invoke(app, ["check", str(folder)])
-    assert res.exit_code == ExitCode.INPUT_ERROR
-    assert f"error: {folder}: is a folder; give a PDF file (in it: es.pdf" in res.stderr
+    assert res.exit_code == ExitCode.USAGE  # a folder where a file belongs: the command line
+    assert f"error: {folder}: is a review folder; inspect, preview and check take a built PDF" in (
+        res.stderr
+    )
+    assert "or give a part in it: es.pdf" in res.stderr
     assert "Errno" not in res.stderr
 
 

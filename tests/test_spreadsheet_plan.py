@@ -268,7 +268,18 @@ def test_manifest_rules_for_spreadsheets(review) -> None:
     manifest = review(action_plan={"source": "plan.xls"})
     with pytest.raises(ManifestError) as info:
         dhrbuild.load_manifest(manifest)
-    assert "plan.xls: an old .xls workbook cannot be read; save it as .xlsx" in info.value.message
+    assert (
+        "plan.xls: the action plan must be a .yaml, .yml, .csv, .xlsx or .pdf file; save it "
+        "as .xlsx (File > Save as, Excel Workbook)"
+    ) in info.value.message
+    (manifest.parent / "plan.docx").write_bytes(b"PK\x03\x04")
+    manifest = review(action_plan={"source": "plan.docx"})
+    with pytest.raises(ManifestError) as info:
+        dhrbuild.load_manifest(manifest)
+    assert (
+        "plan.docx: the action plan must be a .yaml, .yml, .csv, .xlsx or .pdf file; export "
+        "it as PDF from Word (File > Save as > PDF) and give the .pdf"
+    ) in info.value.message
 
 
 def test_cell_problems_name_sheet_row_and_column(tmp_path: Path) -> None:
@@ -340,7 +351,12 @@ def test_brag_blue_is_complete(tmp_path: Path) -> None:
     assert any("Blue = complete, Green and Amber = in progress" in w for w in warnings)
     assert missing_updates(plan) == ["2"]
     (line,) = check_updates(plan, "p.xlsx", "warn")
-    assert "add one to its key milestones cell, written 15/01/2026: what was done" in line
+    # The plan has no Key milestones column (nor an updates one) to write the update in.
+    assert line.startswith("p.xlsx: action 2 (sheet 'Action plan', row 3): not complete")
+    assert line.endswith(
+        "add a 'Key milestones' column and write one in the action's cell, as 15/01/2026: "
+        "what was done"
+    )
 
 
 def test_missing_update_is_still_an_error(tmp_path: Path) -> None:

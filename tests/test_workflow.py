@@ -201,6 +201,7 @@ def test_submission_pack(review, tmp_path):
     pack = tmp_path / "pack"
     names = sorted(p.name for p in pack.iterdir())
     assert names == [
+        ".dhrbuild-pack.json",
         "checklist.md",
         "email-domestic-abuse-commissioner.eml",
         "email-home-office.eml",

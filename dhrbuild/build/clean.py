@@ -13,6 +13,7 @@ from pikepdf import Array, Dictionary, Name, Stream
 from dhrbuild.pdf import jpeg
 from dhrbuild.pdf.geometry import number_or, numbers
 from dhrbuild.pdf.text import pdf_text
+from dhrbuild.words import count
 
 #: Actions a published PDF may keep: moving within the document, and opening a web page.
 _SAFE_ACTIONS = {"/GoTo", "/URI", "/Named"}
@@ -120,8 +121,8 @@ def clean(pdf: pikepdf.Pdf) -> CleanResult:
     return out
 
 
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+def _n(n: int, noun: str) -> str:
+    return count(n, noun)
 
 
 def _is_widget(annot: object) -> bool:
@@ -200,12 +201,15 @@ def _remove_markup(pdf: pikepdf.Pdf, out: CleanResult, removed: set[tuple[int, i
     for index, page in enumerate(pdf.pages):
         keep: list[pikepdf.Object] = []
         gone: Counter[str] = Counter()
+        files: list[str] = []
         for annot in _annots(page):
             if _is_link(annot) or _is_widget(annot):
                 keep.append(annot)
                 continue
             subtype = _subtype(annot)
             gone[subtype] += 1
+            if subtype == "FileAttachment" and isinstance(annot, Dictionary):
+                files.append(file_name(annot.get("/FS")))
             if isinstance(annot, Dictionary):
                 if annot.is_indirect:
                     removed.add(annot.objgen)
@@ -216,7 +220,10 @@ def _remove_markup(pdf: pikepdf.Pdf, out: CleanResult, removed: set[tuple[int, i
             _set_annots(page, keep)
             for subtype, n in sorted(gone.items()):
                 kind = "attachment" if subtype == "FileAttachment" else "annotation"
-                out.add(kind, f"page {index + 1}", f"{_n(n, subtype + ' annotation')} removed", n)
+                detail = f"{_n(n, subtype + ' annotation')} removed"
+                if kind == "attachment":
+                    detail += f" ({_listing(files)})"
+                out.add(kind, f"page {index + 1}", detail, n)
 
 
 def _count_fields(fields: object, depth: int = 0) -> int:
@@ -314,7 +321,8 @@ def _flatten_forms(pdf: pikepdf.Pdf, out: CleanResult, removed: set[tuple[int, i
         out.add(
             "form",
             "document",
-            f"{_n(n, 'form field')} flattened to their appearance; the interactive form removed",
+            f"{_n(n, 'form field')} flattened to {'its' if n == 1 else 'their'} appearance; "
+            "the interactive form removed",
             n,
         )
     out.add("form", "document", "hidden or empty form fields removed", unflattened)
@@ -775,9 +783,11 @@ def embedded_files(pdf: pikepdf.Pdf) -> list[EmbeddedFile]:
 
 def _remove_embedded_files(found: list[EmbeddedFile], out: CleanResult) -> None:
     holders: Counter[str] = Counter()
+    names: dict[str, list[str]] = {}
     catalog = False
     pages: set[int] = set()
     for f in found:
+        names.setdefault(f.where if f.holder == "page" else f.holder, []).extend(_names_at(f))
         if isinstance(f.key, int):
             f.container[f.key] = None  # keep the other items where they are
         else:
@@ -791,18 +801,119 @@ def _remove_embedded_files(found: list[EmbeddedFile], out: CleanResult) -> None:
         else:
             holders[f.holder] += 1
     if catalog:
-        out.add("attachment", "document", "associated files removed")
+        out.add(
+            "attachment", "document", f"associated files removed ({_listing(names['catalog'])})"
+        )
     for number in sorted(pages):
-        out.add("attachment", f"page {number}", "associated files removed")
+        listing = _listing(names[f"page {number}"])
+        out.add("attachment", f"page {number}", f"associated files removed ({listing})")
     for holder in _HOLDERS:
         out.add(
             "attachment",
             "document",
-            f"associated files removed from {_n(holders[holder], holder)}",
+            f"associated files removed from {_n(holders[holder], holder)} "
+            f"({_listing(names.get(holder, []))})",
             holders[holder],
         )
     n = holders["file specification"]
-    out.add("attachment", "document", f"{_n(n, 'other embedded file')} removed", n)
+    listing = _listing(names.get("file specification", []))
+    out.add("attachment", "document", f"{_n(n, 'other embedded file')} removed ({listing})", n)
+
+
+_NAME_KEYS = ("/UF", "/F", "/Unix", "/DOS", "/Mac")
+_LISTED = 10
+"""At most this many file names are given in one removal; the rest are counted."""
+
+
+def file_name(spec: object) -> str:
+    """The name of the file a file specification names, without any folders before it.
+
+    ``/UF`` first, then ``/F`` and the platform names (ISO 32000-1 7.11.3); only the last
+    part of a path (a Windows path to ``notes.txt`` gives ``notes.txt``), since a folder can
+    name the person whose computer it was.
+
+    Args:
+        spec: A file specification (a dictionary or a string), or anything else.
+
+    Returns:
+        The file name; ``an unnamed file`` when there is none.
+    """
+    text = ""
+    if isinstance(spec, pikepdf.String):
+        text = pdf_text(spec)
+    elif isinstance(spec, Dictionary):
+        for key in _NAME_KEYS:
+            value = spec.get(key)
+            if isinstance(value, pikepdf.String) and pdf_text(value).strip():
+                text = pdf_text(value)
+                break
+    name = " ".join(text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].split())
+    return name or "an unnamed file"
+
+
+def _listing(names: list[str]) -> str:
+    """``file a.txt`` or ``files a.txt, b.csv and 3 more``."""
+    if not names:
+        return "no file name"
+    shown = ", ".join(names[:_LISTED])
+    more = f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
+    return f"{'file' if len(names) == 1 else 'files'} {shown}{more}"
+
+
+def _names_at(found: EmbeddedFile) -> list[str]:
+    """The names of the files removed with ``found`` (an ``/AF`` array names several)."""
+    value = found.container[found.key]
+    if isinstance(found.key, int) or _is_file_stream(value):
+        return ["an unnamed file"]
+    if found.key in ("/EF", "/RF"):
+        return [file_name(found.container)]
+    specs = list(value) if isinstance(value, Array) else [value]
+    return [file_name(s) for s in specs]
+
+
+def left_behind(pdf: pikepdf.Pdf, part: str) -> list[Removal]:
+    """The files an input carries on its catalog, which copying its pages leaves behind.
+
+    Its ``/EmbeddedFiles`` list (attachments, a portfolio's files) and its catalog's
+    associated files (``/AF``) hang from the input's catalog, which is not copied into the
+    output: they are removed as surely as what :func:`clean` takes out, and listed with it.
+
+    Args:
+        pdf: The input, as opened.
+        part: How to name the part in the listing (its title and file name).
+
+    Returns:
+        One removal naming the files, or none.
+    """
+    root = pdf.Root
+    names: list[str] = []
+    seen: set[tuple[int, int]] = set()
+
+    def add(spec: object, fallback: str = "") -> None:
+        if isinstance(spec, pikepdf.Object) and spec.is_indirect:
+            if spec.objgen in seen:
+                return  # a PDF/A-3 file lists each file in both places
+            seen.add(spec.objgen)
+        name = file_name(spec)
+        names.append(fallback if name == "an unnamed file" and fallback else name)
+
+    catalog_names = root.get("/Names")
+    tree = catalog_names.get("/EmbeddedFiles") if isinstance(catalog_names, Dictionary) else None
+    if isinstance(tree, Dictionary):
+        try:
+            for key, spec in pikepdf.NameTree(tree).items():
+                add(spec, file_name(pikepdf.String(key)))
+        except (pikepdf.PikepdfError, TypeError, ValueError):
+            names.append("an unreadable list of files")
+    associated = root.get("/AF")
+    specs: list[object] = list(associated) if isinstance(associated, Array) else [associated]
+    for item in specs:
+        if isinstance(item, Dictionary | pikepdf.String):
+            add(item)
+    if not names:
+        return []
+    detail = f"{_n(len(names), 'embedded file')} of {part} removed ({_listing(names)})"
+    return [Removal("attachment", "document", detail, len(names))]
 
 
 def _strip_image_metadata(jpegs: list[Stream], out: CleanResult) -> None:
@@ -852,7 +963,9 @@ __all__ = [
     "RemovedAnnotation",
     "clean",
     "embedded_files",
+    "file_name",
     "jpeg_data",
+    "left_behind",
     "outline_items",
     "strip_private_data",
     "unsafe_action",

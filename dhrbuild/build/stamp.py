@@ -32,6 +32,7 @@ from dhrbuild.pdf.geometry import Matrix, concat
 from dhrbuild.pdf.text import pdf_text
 from dhrbuild.pdf.viewer import PageUnavailable, PartRenderer, load_page, render
 from dhrbuild.render.fonts import BOLD, register_fonts
+from dhrbuild.words import count as counted
 
 Box = tuple[float, float, float, float]
 """A rectangle as ``(x0, y0, x1, y1)`` with ``x0 <= x1`` and ``y0 <= y1``."""
@@ -117,6 +118,10 @@ class StampPlacement:
     """True when the page's content was damaged so that it would have swallowed the heading
     (it ends inside an array, string or inline image, or cannot be read whole): it was put
     in a form XObject of its own, drawn as it was, with the heading after it."""
+    shortened: str | None = None
+    """The heading as drawn when it was too long for the page even at its smallest size and
+    was cut short with an ellipsis; ``None`` when it was drawn whole (see
+    :func:`shortened_warning`)."""
 
 
 @dataclass(frozen=True)
@@ -262,12 +267,50 @@ def stamp_headings(
                 shrink = concat(concat(view.from_user, plan.shrink), view.to_user)
                 _transform_annotations(page.obj, shrink, done_annotations)
             mended = _wrap_contents(pdf, page, shrink, view.box, stamp)
+            shortened = None if line == text else line
             placements.append(
-                StampPlacement(index, plan.position, plan.scale, plan.band, rendered, mended)
+                StampPlacement(
+                    index, plan.position, plan.scale, plan.band, rendered, mended, shortened
+                )
             )
     finally:
         document.close()
     return placements
+
+
+def shortened_warning(
+    heading: str, placements: Sequence[StampPlacement], key: str | None = None
+) -> str | None:
+    """Say that a heading was cut short to fit its pages, and how to avoid it.
+
+    Args:
+        heading: The heading that was stamped (``Annex C: Multi-Agency Risk ...``).
+        placements: What :func:`stamp_headings` returned for it.
+        key: The manifest key the title comes from (``annexes.2.title``); ``None`` for a
+            heading whose title dhrbuild sets itself.
+
+    Returns:
+        One line naming the heading, what was drawn and where, and the fix; ``None`` when
+        every page shows the heading whole.
+    """
+    cut = [p for p in placements if p.shortened is not None]
+    if not cut:
+        return None
+    shown = min((p.shortened or "" for p in cut), key=len)
+    where = (
+        "on every page"
+        if len(cut) == len(placements)
+        else f"on {counted(len(cut), 'page')} of {len(placements)}"
+    )
+    fix = (
+        f"give a shorter title in {key}"
+        if key
+        else "the page is too narrow for it; check the pages in the output"
+    )
+    return (
+        f"{' '.join(heading.split())}: the annex heading is too long for the page and was "
+        f"shortened to fit, to '{shown}' {where}; {fix}"
+    )
 
 
 def _content_plan(document: Any, index: int, name: str, page: pikepdf.Page, view: _View) -> _Plan:

@@ -114,40 +114,77 @@ def merge_structure(
 
 
 def form_fields(pdf: pikepdf.Pdf) -> dict[_OBJGEN, list[pikepdf.Object]]:
-    """Note which structure element each annotation's appearance belongs to.
+    """Note which structure element each form field's widget belongs to.
 
     Call it before a clean step flattens form fields (drawing their appearance streams into
     the page and dropping the annotations and the tree's references to them), and pass the
-    result to :func:`prune_structure` afterwards.
+    result to :func:`prune_structure` afterwards. The widgets are noted, not their appearance
+    streams: a field without one (``/NeedAppearances``, as LibreOffice and pdfTeX write
+    forms) is given one only by the clean step.
 
     Args:
         pdf: The document.
 
     Returns:
-        For each appearance stream, the elements whose annotations are drawn with it.
+        For each widget annotation, the elements that refer to it; a widget no element
+        refers to (an untagged field) maps to an empty list, so that its drawing is marked
+        as an artifact.
     """
     root = pdf.Root.get("/StructTreeRoot")
-    return _field_map(root, alive=set()) if isinstance(root, Dictionary) else {}
+    if not isinstance(root, Dictionary):
+        return {}
+    fields = _field_map(root, alive=set())
+    for page in pdf.pages:
+        for annot in _as_list(page.obj.get("/Annots")):
+            if _is_field(annot):
+                fields.setdefault(annot.objgen, [])
+    return fields
+
+
+def _is_field(annot: object) -> bool:
+    """Whether ``annot`` is an annotation a clean step flattens into its page: a form widget."""
+    return (
+        isinstance(annot, Dictionary)
+        and annot.is_indirect
+        and "/Rect" in annot
+        and (annot.get("/Subtype") == Name.Widget or _appearance(annot) is not None)
+    )
 
 
 def _field_map(
     root: pikepdf.Dictionary, *, alive: set[_OBJGEN]
 ) -> dict[_OBJGEN, list[pikepdf.Object]]:
-    """Appearance stream -> elements referencing annotations drawn with it, bar ``alive``."""
+    """Widget annotation -> the elements referring to it, bar those in ``alive``."""
     fields: dict[_OBJGEN, list[pikepdf.Object]] = {}
     for element in _elements_below(root):
         for kid in _as_list(element.get("/K")):
             target = kid.get("/Obj") if isinstance(kid, Dictionary) else None
-            if (
-                isinstance(target, Dictionary)
-                and target.is_indirect
-                and "/Rect" in target
-                and target.objgen not in alive
-            ):
-                appearance = _appearance(target)
-                if appearance is not None:
-                    fields.setdefault(appearance.objgen, []).append(element)
+            if isinstance(target, Dictionary) and _is_field(target) and target.objgen not in alive:
+                fields.setdefault(target.objgen, []).append(element)
     return fields
+
+
+def _drawn_with(
+    pdf: pikepdf.Pdf, fields: dict[_OBJGEN, list[pikepdf.Object]]
+) -> dict[_OBJGEN, list[pikepdf.Object]]:
+    """``fields`` by the appearance stream each widget is drawn with now, after flattening.
+
+    The widgets are off their pages by then but still in the document, each with the
+    appearance it was flattened with (the one the clean step generated, if it had none).
+    """
+    drawn: dict[_OBJGEN, list[pikepdf.Object]] = {}
+    for key, elements in fields.items():
+        try:
+            annot = pdf.get_object(key)
+        except (pikepdf.PikepdfError, ValueError, TypeError):
+            continue
+        if isinstance(annot, Stream):
+            appearance: object = annot  # noted by its appearance, as earlier callers did
+        else:
+            appearance = _appearance(annot) if isinstance(annot, Dictionary) else None
+        if isinstance(appearance, Stream) and appearance.is_indirect:
+            drawn.setdefault(appearance.objgen, []).extend(elements)
+    return drawn
 
 
 def prune_structure(
@@ -156,7 +193,8 @@ def prune_structure(
     """Mend the tree after a clean step removed annotations or flattened form fields.
 
     A field flattened into its page (its appearance drawn with ``Do``) keeps its structure
-    element: the drawing is marked with a new MCID of that element. Object references to
+    element: the drawing is marked with a new MCID of that element (the drawing of a field
+    that had no element is marked as an artifact). Object references to
     annotations no longer on any page leave their elements, elements left empty by that
     leave their parents, and the ParentTree entries go.
 
@@ -166,7 +204,8 @@ def prune_structure(
             from the references still in the tree.
 
     Returns:
-        How many fields were marked as content plus how many references were removed.
+        How many flattened fields were marked (as content or artifacts) plus how many
+        references were removed.
     """
     root = pdf.Root.get("/StructTreeRoot")
     if not isinstance(root, Dictionary):
@@ -179,7 +218,7 @@ def prune_structure(
     }
     if fields is None:
         fields = _field_map(root, alive=on_pages)
-    removed = _retag_flattened(pdf, root, fields)
+    removed = _retag_flattened(pdf, root, _drawn_with(pdf, fields))
     dead_keys: set[int] = set()
 
     def is_dead_reference(kid: object) -> bool:
@@ -241,19 +280,30 @@ def _appearance(annot: pikepdf.Object) -> pikepdf.Object | None:
 def _retag_flattened(
     pdf: pikepdf.Pdf, root: pikepdf.Dictionary, fields: dict[_OBJGEN, list[pikepdf.Object]]
 ) -> int:
-    """Mark the drawing of each flattened field as its element's content; return how many."""
+    """Mark the drawing of each flattened field as its element's content; return how many.
+
+    The ``Do`` that draws a field's appearance goes inside a marked-content sequence on the
+    page: ``/Form <</MCID n>> BDC … EMC`` (the element's own type) for a tagged field, or
+    ``/Artifact BMC … EMC`` for a field no element refers to. A form XObject drawn inside a
+    marked-content sequence belongs to it whole, as if inserted at the ``Do`` (ISO 32000-1
+    14.7.4.3), so the appearance itself needs no MCIDs, and PDF/UA-1 7.1 asks only that all
+    content be tagged or an artifact.
+    """
     wanted = {og: list(elements) for og, elements in fields.items() if elements}
-    if not wanted or "/ParentTree" not in root:
+    if not fields:
         return 0
-    tree = pikepdf.NumberTree(root.ParentTree)
-    next_key = max([int(root.get("/ParentTreeNextKey", 0)), *(k + 1 for k in tree)])
+    if wanted and not isinstance(root.get("/ParentTree"), Dictionary):
+        root.ParentTree = pdf.make_indirect(Dictionary(Nums=Array()))
+    tree = pikepdf.NumberTree(root.ParentTree) if wanted else None
+    next_key = max([int(root.get("/ParentTreeNextKey", 0)), *(k + 1 for k in tree or ())])
     marked: dict[_OBJGEN, tuple[pikepdf.Object, list[pikepdf.Object]]] = {}
+    artifacts = 0
     for page in pdf.pages:
         xobjects = page.obj.get("/Resources", Dictionary()).get("/XObject")
         if not isinstance(xobjects, Dictionary):
             continue
         if not any(
-            isinstance(v, pikepdf.Object) and v.is_indirect and v.objgen in wanted
+            isinstance(v, pikepdf.Object) and v.is_indirect and v.objgen in fields
             for v in xobjects.values()
         ):
             continue
@@ -268,7 +318,7 @@ def _retag_flattened(
                 mcid = _mcid(props.get("/MCID")) if isinstance(props, Dictionary) else None
                 if mcid is not None:
                     mcids.append(mcid)
-        depth, out, added = 0, [], []
+        depth, out, added, changed = 0, [], [], False
         for ins in instructions:
             # Operators and names by their bytes: neither need be UTF-8.
             op = bytes(ins.operator) if isinstance(ins, pikepdf.ContentStreamInstruction) else b""
@@ -276,8 +326,18 @@ def _retag_flattened(
             shown = ins.operands[0] if op == b"Do" and ins.operands else None
             target = xobjects.get(shown) if isinstance(shown, Name) else None
             drawn = target.objgen if isinstance(target, Stream) and target.is_indirect else None
-            if drawn is None or depth or not wanted.get(drawn):
+            if drawn is None or depth or drawn not in fields:
                 out.append(ins)
+                continue
+            changed = True
+            if not wanted.get(drawn):
+                # An untagged field (or more drawings than elements): decoration to a reader.
+                out += [
+                    pikepdf.ContentStreamInstruction([Name.Artifact], pikepdf.Operator("BMC")),
+                    ins,
+                    pikepdf.ContentStreamInstruction([], pikepdf.Operator("EMC")),
+                ]
+                artifacts += 1
                 continue
             element = wanted[drawn].pop(0)
             mcid = max(mcids) + 1
@@ -295,9 +355,11 @@ def _retag_flattened(
                 Dictionary(Type=Name.MCR, Pg=page.obj, MCID=mcid)
             )
             added.append((mcid, element))
-        if not added:
+        if not changed:
             continue
         page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+        if not added or tree is None:
+            continue
         own = page.obj.get("/StructParents")
         key = int(own) if isinstance(own, int) else -1
         if key not in tree:
@@ -313,8 +375,9 @@ def _retag_flattened(
     for element, references in marked.values():
         # The references to the gone annotations are dropped by the caller.
         element.K = Array([*_as_list(element.get("/K")), *references])
-    root.ParentTreeNextKey = next_key
-    return sum(len(refs) for _, refs in marked.values())
+    if tree is not None:
+        root.ParentTreeNextKey = next_key
+    return artifacts + sum(len(refs) for _, refs in marked.values())
 
 
 def _elements_below(root: pikepdf.Dictionary) -> Iterator[pikepdf.Object]:

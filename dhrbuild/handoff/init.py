@@ -10,6 +10,7 @@ from pathlib import Path
 from dhrbuild.atomic import reason, write_file
 from dhrbuild.errors import OutputError
 from dhrbuild.handoff.schema import schema_comment
+from dhrbuild.manifest import output_slug
 from dhrbuild.placeholders import PLACEHOLDER
 
 MANIFEST_TEMPLATE = """\
@@ -130,7 +131,7 @@ def init_review(
             folder / clashes[0],
             "already exists; init never overwrites files: choose an empty folder or move it",
         )
-    slug = "".join(c if c.isalnum() else "-" for c in (pseudonym or "").lower()).strip("-")
+    slug = output_slug(pseudonym or "")
     title = None if pseudonym is None else f"Domestic Homicide Review: the death of {pseudonym}"
     target = day.replace(year=day.year + 1, day=28 if (day.month, day.day) == (2, 29) else day.day)
     fields = {

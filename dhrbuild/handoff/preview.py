@@ -22,6 +22,7 @@ PAGES_PER_SHEET = 36
 _GAP = 14
 _LABEL = 16
 _BAND = 22
+_ELLIPSIS = "\u2026"
 _PART_COLOURS = ["#1d4f73", "#7a3b69", "#2f6f3e", "#8a5a00", "#5b4b8a", "#8c2d2d"]
 
 
@@ -82,6 +83,24 @@ def _thumbnail(
     draw.line((0, 0, *tile.size), fill="#9a9a9a")
     draw.line((0, tile.height, tile.width, 0), fill="#9a9a9a")
     return tile
+
+
+def _text_width(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> float:
+    return float(font.getlength(text))
+
+
+def _fitted(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, room: float) -> str:
+    """``text``, cut short with an ellipsis where it would be wider than ``room`` pixels."""
+    if _text_width(text, font) <= room:
+        return text
+    lo, hi = 0, len(text)  # the longest prefix that fits with the ellipsis is text[:lo]
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if _text_width(text[:mid].rstrip() + _ELLIPSIS, font) <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + _ELLIPSIS if lo else ""
 
 
 def _sheet_paths(output: Path, count: int) -> list[Path]:
@@ -163,7 +182,14 @@ def render_preview(
                     colour = _PART_COLOURS[parts.index(part) % len(_PART_COLOURS)]
                     draw.rectangle((x - 4, y, x + cell_w - _GAP + 4, y + 5), fill=colour)
                     if part.first_page == page_no or k == 0:
-                        draw.text((x, y + 6), part.title, fill=colour, font=part_font)
+                        # The title may run on over its own part's pages in the row, no further.
+                        span = min(
+                            part.last_page - page_no + 1,
+                            columns - k % columns,
+                            len(chunk) - k,
+                        )
+                        title = _fitted(part.title, part_font, span * cell_w - _GAP)
+                        draw.text((x, y + 6), title, fill=colour, font=part_font)
                 thumb = thumbs[i]
                 top = y + _BAND
                 sheet.paste(thumb, (x, top))
@@ -171,9 +197,11 @@ def render_preview(
                     (x - 1, top - 1, x + thumb.width, top + thumb.height), outline="#9a9a9a"
                 )
                 label = info.page_labels[i] if i < len(info.page_labels) else str(page_no)
+                number = f"  (p. {page_no})"
+                room = cell_w - _GAP - _text_width(number, label_font)
                 draw.text(
                     (x, top + tile_height + 2),
-                    f"{label}  (p. {page_no})",
+                    _fitted(label, label_font, room) + number,
                     fill="#333333",
                     font=label_font,
                 )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -15,18 +17,30 @@ import pikepdf
 import pypdfium2 as pdfium
 from pikepdf import Array, Dictionary, Name
 
+from dhrbuild._version import __version__
 from dhrbuild.atomic import atomic_file, write_file
 from dhrbuild.build.navigation import set_metadata, set_tab_order
 from dhrbuild.build.structure import StructurePart, merge_structure
 from dhrbuild.checks.letter import MAX_LETTER_PAGES, read_signs
-from dhrbuild.checks.pdfua.rules import PDFUA_NAMESPACE, check_accessibility, declare_pdfua
+from dhrbuild.checks.pdfua.rules import (
+    PDFUA_NAMESPACE,
+    check_accessibility,
+    check_file,
+    declare_pdfua,
+)
 from dhrbuild.checks.safety.scan import DenyList, load_deny_list
-from dhrbuild.errors import UsageError
+from dhrbuild.errors import DhrbuildError, UsageError
 from dhrbuild.handoff.inspect import describe
-from dhrbuild.inputs.action_plan.plan import LIVE_STATEMENT, load_action_plan, uk_date, uk_long_date
+from dhrbuild.inputs.action_plan.plan import (
+    LIVE_STATEMENT,
+    dated_after_as_at,
+    load_action_plan,
+    uk_date,
+    uk_long_date,
+)
 from dhrbuild.manifest import DEFAULT_MAX_BYTES, Manifest
 from dhrbuild.order import PartKind
-from dhrbuild.pdf.text import pdf_text
+from dhrbuild.pdf.text import fold, pdf_text
 from dhrbuild.pdf.viewer import PageUnavailable, load_page, page_texts, render
 from dhrbuild.pipeline import BuildResult, PartResult, assemble
 from dhrbuild.size.lossless import save
@@ -62,6 +76,11 @@ class Submission:
     """Every warning of the build; each is an unticked item of the checklist."""
     email_warnings: list[str] = field(default_factory=list)
     """Warnings about the email drafts themselves (an attachment too large to send)."""
+    removed: list[Path] = field(default_factory=list)
+    """Files of an earlier pack in the folder that this pack does not write again, removed."""
+    folder_warnings: list[str] = field(default_factory=list)
+    """Files in the folder that may be from an earlier pack but were left (each also unticked
+    in the checklist)."""
 
 
 def check_url(url: str) -> str:
@@ -120,10 +139,15 @@ def _renders(path: Path, pages: range) -> list[bytes]:
     return out
 
 
-def _updates_not_shown(manifest: Manifest, plan_text: str) -> tuple[int, list[str]]:
-    """How many of the plan's actions are open, and which show no dated update when built."""
+def _updates_not_shown(manifest: Manifest, plan_text: str) -> tuple[int, list[str], list[str]]:
+    """How many of the plan's actions are open, and which show no dated update when built.
+
+    Also the build's warnings about the plan's dates (an update after ``as_at``, an ``as_at``
+    after today): the updates are not ticked while one of them stands.
+    """
     spec = manifest.action_plan
     plan = load_action_plan(spec.source, sheet=spec.sheet, warnings=[])
+    dates = dated_after_as_at(spec.as_at, plan)
     missing = []
     open_actions = 0
     for action in plan.actions:
@@ -135,12 +159,55 @@ def _updates_not_shown(manifest: Manifest, plan_text: str) -> tuple[int, list[st
         )
         if not shown:
             missing.append(action.label)
-    return open_actions, missing
+    return open_actions, missing, dates
 
 
 def _pages(first: int, last: int) -> str:
     """``page 3`` or ``pages 3-5``."""
     return f"page {first}" if first == last else f"pages {first}-{last}"
+
+
+ACCESSIBILITY_ITEM = "The PDF passes dhrbuild's machine-checkable PDF/UA-1 rules"
+_BY_HAND = (
+    "a person still checks what no program can (reading order, alternative text), with PAC "
+    "or veraPDF"
+)
+
+
+def _accessibility_item(pdf: Path) -> CheckItem:
+    """Whether the pack's PDF passes every machine-checkable PDF/UA-1 rule, read from the file."""
+    report = check_file(pdf)
+    if report.passed:
+        return CheckItem(
+            ACCESSIBILITY_ITEM,
+            True,
+            f"{pdf.name}: all {len(report.rules)} rules pass and it claims PDF/UA-1; {_BY_HAND}",
+        )
+    follows = report.identifier_follows
+    failing = [r for r in report.failed if not (follows and r.rule == "5-1")]
+    named = ", ".join(f"{r.rule} ({r.description[0].lower()}{r.description[1:]})" for r in failing)
+    return CheckItem(
+        ACCESSIBILITY_ITEM,
+        False,
+        f"{pdf.name}: NOT all pass: failing {named}"
+        + ("; so it does not claim PDF/UA-1 (rule 5-1)" if follows else "")
+        + f"; dhrbuild check {pdf.name} says where; {_BY_HAND}",
+    )
+
+
+def _names_review(pages: list[str], pseudonym: str, heading: str | None) -> bool:
+    """Whether the letter's text names the review's pseudonym, as whole words.
+
+    Matched as the deny list and the letter's signs are, on folded text (case, accents and
+    ligatures aside), with any spacing or punctuation between the pseudonym's words; the
+    annex heading dhrbuild stamped on each page is not the letter's own text.
+    """
+    words = fold(pseudonym).split()
+    if not words:
+        return False
+    text = fold(" ".join(p.replace(heading, " ") if heading else p for p in pages))
+    pattern = r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, words)) + r"(?![^\W_])"
+    return re.search(pattern, text) is not None
 
 
 def _verify(
@@ -193,6 +260,7 @@ def _verify(
             ),
         )
     )
+    items.append(_accessibility_item(pdf))
 
     def text_of(part: PartResult) -> list[str]:
         return page_texts(pdf, range(part.first_page - 1, part.last_page))
@@ -221,7 +289,9 @@ def _verify(
     drawn = manifest.action_plan.source.suffix.lower() != ".pdf"
     statement = bool(plan_pages) and all(_squash(LIVE_STATEMENT) in t for t in plan_pages)
     as_at = _squash(f"as at {uk_long_date(manifest.action_plan.as_at)}") in plan_text
-    open_actions, not_shown = _updates_not_shown(manifest, plan_text) if drawn else (0, [])
+    open_actions, not_shown, dates = (
+        _updates_not_shown(manifest, plan_text) if drawn else (0, [], [])
+    )
     if not drawn:
         updates = "updates not verifiable from a PDF action plan: check by hand"
     elif not_shown:
@@ -234,11 +304,18 @@ def _verify(
         )
     else:
         updates = "every action is marked complete, so no update is owed"
+    if dates:
+        # The same dates the build warns of: the item waits until the warning is dealt with.
+        updates += (
+            f", but its dates are NOT verified: the build warns of {count(len(dates), 'date')} "
+            "to check (an update after the 'as at' date, or an 'as at' date after today; "
+            "listed below)"
+        )
     items.append(
         CheckItem(
             "The action plan is annexed with its implementation updates and the statement "
             "that it is a live document",
-            parts_as_built and statement and as_at and drawn and not not_shown,
+            parts_as_built and statement and as_at and drawn and not not_shown and not dates,
             f"{plan.heading}, {_pages(plan.first_page, plan.last_page)}; live-document "
             f"statement {'on every page' if statement else 'NOT on every page'}"
             + ("" if as_at else "; its 'as at' date NOT found")
@@ -260,13 +337,22 @@ def _verify(
         reads = "no text to read: check by eye that it is the QA Panel letter"
     else:
         reads = f"does NOT read as the QA Panel letter: it reads as {reading.as_other()}"
+    # A Panel letter that never names this review's pseudonym may be another review's letter.
+    pseudonym = manifest.review.pseudonym
+    names = _names_review(text_of(letter), pseudonym, letter.heading)
+    other = (
+        ""
+        if names or reading.verdict == "unreadable"
+        else f"the letter does NOT name {pseudonym}: check it is the letter for this review"
+    )
     items.append(
         CheckItem(
             "The Home Office QA Panel letter is the final annex",
-            letter_last and reading.is_letter,
+            letter_last and reading.is_letter and names,
             f"{letter.heading}, {_pages(letter.first_page, letter.last_page)} of {pages}"
             + ("" if letter_last else ", NOT the last part of the file")
-            + f"; {reads}",
+            + f"; {reads}"
+            + (f"; {other}" if other else ""),
         )
     )
     span = range(letter.first_page - 1, letter.last_page)
@@ -280,18 +366,22 @@ def _verify(
     items.append(
         CheckItem(
             "The QA Panel letter is exported on its own, to publish alongside the report",
-            same and reading.is_letter,
+            same and reading.is_letter and names,
             f"{letter_copy.name}: {count(copy_pages, 'page')}"
-            + ("" if same else ", NOT the same pages as the final annex"),
+            + ("" if same else ", NOT the same pages as the final annex")
+            + (f"; {other}" if other else ""),
         )
     )
     approved = _approved(result)
     unread = any(c.name == "qa-letter" and not c.ran for c in result.checks)
     items.append(
         CheckItem(
-            "The QA Panel letter says the review may be published",
-            approved and reading.is_letter,
-            "the letter's wording says so"
+            LETTER_ITEM,
+            approved and reading.is_letter and names,
+            f"the letter's wording says so, but {other}; the email drafts do not say the "
+            "review was approved"
+            if approved and other
+            else "the letter's wording says so"
             if approved
             else "not checked: the letter has no text to read; read it, and the email drafts "
             "do not say the review was approved"
@@ -301,6 +391,10 @@ def _verify(
         )
     )
     return items
+
+
+LETTER_ITEM = "The QA Panel letter says the review may be published"
+"""The checklist item that, ticked, lets the email drafts say the Panel approved the review."""
 
 
 def _extract_letter(manifest: Manifest, result: BuildResult, target: Path) -> None:
@@ -383,6 +477,7 @@ def _email(
     url: str,
     role: str,
     attach: bool,
+    approved: bool,
 ) -> EmailMessage:
     review = manifest.review
     msg = EmailMessage(policy=SMTP)
@@ -391,13 +486,15 @@ def _email(
         msg["From"] = manifest.recipients.sender
     msg["Subject"] = f"Published: {review.title}"
     msg["X-Unsent"] = "1"  # Outlook opens the file as a draft to send
-    # Only what the checks found: approval is claimed only when the letter says the review
-    # may be published (the qa-letter check passed), never when it asks for resubmission.
-    approved = ", approved by the Home Office Quality Assurance Panel," if _approved(result) else ""
+    # Only what the checks found: approval is claimed only when the checklist ticks that the
+    # letter says the review may be published (the qa-letter check passed, and the letter in
+    # the pack reads as the Panel's and names this review), never when it asks for
+    # resubmission or is about another review.
+    claim = ", approved by the Home Office Quality Assurance Panel," if approved else ""
     lines = [
         f"Dear {role},",
         "",
-        f"{review.partnership} has published the {review.title}{approved} with the action "
+        f"{review.partnership} has published the {review.title}{claim} with the action "
         "plan and the Panel's letter annexed.",
         "",
         f"Web address: {url}",
@@ -422,7 +519,13 @@ def _email(
     return msg
 
 
-def _checklist(manifest: Manifest, items: list[CheckItem], url: str, result: BuildResult) -> str:
+def _checklist(
+    manifest: Manifest,
+    items: list[CheckItem],
+    url: str,
+    result: BuildResult,
+    folder_warnings: Sequence[str] = (),
+) -> str:
     lines = [
         f"# Submission checklist: {manifest.review.title}",
         "",
@@ -438,7 +541,10 @@ def _checklist(manifest: Manifest, items: list[CheckItem], url: str, result: Bui
     for check in result.checks:
         if check.status == "skipped" and check.note:
             lines.append(f"- [ ] {check.title}: not checked, {check.note}")
+    lines += [f"- [ ] Review this note about the folder: {w}" for w in folder_warnings]
     lines += [
+        "- [ ] Have a person check the accessibility no program can check (the reading order, "
+        "that alternative text says what each figure shows, …), with PAC or veraPDF",
         f"- [ ] Publish the PDF at {url}",
         "- [ ] Publish the QA Panel letter on the same web page, alongside the report",
         f"- [ ] Send the draft email to the Home Office ({manifest.recipients.home_office})",
@@ -464,6 +570,122 @@ def _withheld(msg: EmailMessage, deny: DenyList | None) -> EmailMessage:
     return msg
 
 
+PACK_LIST = ".dhrbuild-pack.json"
+"""The list of a pack's files, with their SHA-256, written into the folder with the pack.
+
+The next ``submission`` into the folder removes the files of that list it does not write
+again, each only if it is unchanged since (so a file the user made or edited is never
+removed, only named), and a failed build names them as an earlier pack not to send."""
+
+_EMAILS = (
+    ("home-office", "Home Office DHR team"),
+    ("domestic-abuse-commissioner", "Commissioner's team"),
+)
+_CHECKLIST = "checklist.md"
+
+
+def _earlier_pack(target: Path) -> tuple[dict[str, str], bool] | None:
+    """The files an earlier pack left in ``target``, and whether its list named them.
+
+    Each name maps to the SHA-256 it had when written, from the pack's :data:`PACK_LIST`. A
+    pack written before dhrbuild kept that list is known by its checklist (its first line):
+    its files are then only its fixed names, with no SHA-256. ``None``: no earlier pack.
+    """
+    try:
+        data = json.loads((target / PACK_LIST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None  # none, or one that cannot be read: known by the checklist, as below
+    if isinstance(data, dict):
+        entries = data.get("files")
+        files = {
+            e["name"]: e["sha256"]
+            for e in (entries if isinstance(entries, list) else [])
+            if isinstance(e, dict)
+            and isinstance(e.get("name"), str)
+            and isinstance(e.get("sha256"), str)
+            and e["name"] not in ("", ".", "..", PACK_LIST)
+            and Path(e["name"]).name == e["name"]
+            and "\\" not in e["name"]
+        }
+        return files, True
+    try:
+        with (target / _CHECKLIST).open(encoding="utf-8") as fh:
+            first = fh.readline()
+    except (OSError, ValueError):
+        return None
+    if not first.startswith("# Submission checklist: "):
+        return None
+    names = [_CHECKLIST, *(f"email-{name}.eml" for name, _ in _EMAILS)]
+    return {n: "" for n in names if (target / n).is_file()}, False
+
+
+def _present(target: Path, files: dict[str, str]) -> list[str]:
+    return sorted(n for n in files if (target / n).is_file())
+
+
+def _clear_earlier(
+    target: Path, earlier: tuple[dict[str, str], bool] | None, keep: set[str]
+) -> tuple[list[Path], list[str]]:
+    """Remove the files of an earlier pack that this pack does not write again.
+
+    Only what the earlier pack's list names, only regular files, and only when each is
+    byte for byte what dhrbuild wrote; anything else is named in a warning, never removed.
+
+    Returns:
+        The files removed, and the warnings.
+    """
+    if earlier is None:
+        return [], []
+    files, listed = earlier
+    removed: list[Path] = []
+    if not listed:
+        # A pack from before the list: its PDFs' names are not known, so none is removed.
+        others = sorted(
+            p.name
+            for p in target.iterdir()
+            if p.suffix.lower() in (".pdf", ".eml") and p.name not in keep and p.is_file()
+        )
+        if not others:
+            return [], []
+        return [], [
+            f"{target}: {', '.join(others)} may be from an earlier submission pack (one "
+            "written before dhrbuild listed a pack's files), so dhrbuild left "
+            f"{'it' if len(others) == 1 else 'them'}; delete what is not part of this pack "
+            "before sending anything from the folder"
+        ]
+    changed = []
+    for name in sorted(files):
+        path = target / name
+        if name in keep or path.is_symlink() or not path.is_file():
+            continue
+        if _sha256(path) == files[name]:
+            path.unlink()
+            removed.append(path)
+        else:
+            changed.append(name)
+    if not changed:
+        return removed, []
+    return removed, [
+        f"{target}: {', '.join(changed)} {'is' if len(changed) == 1 else 'are'} from an "
+        "earlier submission pack but changed since dhrbuild wrote "
+        f"{'it' if len(changed) == 1 else 'them'}, so dhrbuild left "
+        f"{'it' if len(changed) == 1 else 'them'}; delete what is not part of this pack "
+        "before sending anything from the folder"
+    ]
+
+
+def _write_pack_list(target: Path, written: list[Path]) -> None:
+    data = {
+        "written_by": f"dhrbuild {__version__}",
+        "about": "The files of the submission pack dhrbuild wrote in this folder. The next "
+        "dhrbuild submission into the folder removes those it does not write again, if "
+        "they are unchanged.",
+        "files": [{"name": p.name, "sha256": _sha256(p)} for p in written if p.is_file()],
+    }
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    write_file(target / PACK_LIST, text.encode("utf-8"), what="the list of the pack's files")
+
+
 def make_submission(
     manifest: Manifest,
     *,
@@ -476,6 +698,12 @@ def make_submission(
     The build runs first (it is reproducible, so it writes the same file as before), and every
     ticked checklist item is read back from the PDF copied into the pack; every warning of the
     build is an unticked item (and in ``Submission.warnings``). dhrbuild sends nothing itself.
+
+    The pack's files are listed in :data:`PACK_LIST` in the folder. Before a pack is written,
+    the files of the earlier pack's list that it does not write again (after ``output.path``
+    changed) are removed, each only if unchanged since; others are named in
+    ``Submission.folder_warnings``. If the build fails, the error's warnings say that a pack
+    already in the folder is from an earlier build, not to be sent.
 
     Args:
         manifest: The validated manifest.
@@ -499,44 +727,81 @@ def make_submission(
             f"the web address quotes deny-list line {', '.join(map(str, hits))}; publish the "
             "review at an address that uses the pseudonym only"
         )
-    result = assemble(manifest)
+    try:
+        result = assemble(manifest)
+    except DhrbuildError as exc:
+        where = Path(folder) if folder is not None else manifest.output.path.parent / "submission"
+        earlier = _earlier_pack(where)
+        present = _present(where, earlier[0]) if earlier is not None else []
+        if present:
+            # Its checklist ticks what was true of an earlier build, not of these inputs.
+            exc.warnings = (
+                *exc.warnings,
+                f"{where}: the submission pack there ({', '.join(present)}) is from an earlier "
+                "build and was not changed; do not send it",
+            )
+        raise
     target = Path(folder) if folder is not None else result.output.parent / "submission"
     stem = result.output.stem
     pdf = target / result.output.name
-    with atomic_file(pdf, what="the submission's copy of the PDF") as temp:
-        shutil.copyfile(result.output, temp.path)
-        temp.commit()
     letter = target / f"{stem}-qa-letter.pdf"
-    with atomic_file(letter, what="the QA letter on its own") as temp:
-        _extract_letter(manifest, result, temp.path)
-        temp.commit()
-    items = _verify(manifest, result, pdf, letter)
-    emails = []
-    email_warnings: list[str] = []
-    for name, to, role in (
-        ("home-office", manifest.recipients.home_office, "Home Office DHR team"),
-        (
-            "domestic-abuse-commissioner",
-            manifest.recipients.commissioner,
-            "Commissioner's team",
-        ),
-    ):
-        msg = _withheld(_email(manifest, result, to=to, url=url, role=role, attach=attach), deny)
-        path = target / f"email-{name}.eml"
-        body = msg.as_bytes()
-        write_file(path, body, what="the email draft")
-        emails.append(path)
-        if attach and len(body) >= ATTACH_WARN_BYTES:
-            email_warnings.append(
-                f"{path.name} is {len(body) / 1e6:.1f} MB with the {result.bytes / 1e6:.1f} MB "
-                "PDF attached (attaching adds about a third); many mail systems refuse emails "
-                "over 10-25 MB: send the web address instead (run without --attach)"
+    checklist = target / _CHECKLIST
+    email_paths = {name: target / f"email-{name}.eml" for name, _ in _EMAILS}
+    keep = {pdf.name, letter.name, checklist.name, *(p.name for p in email_paths.values())}
+    # Before anything is written: an earlier pack's files, under names this pack does not
+    # use again (another output.path), must not stay beside it looking like part of it.
+    removed, folder_warnings = _clear_earlier(target, _earlier_pack(target), keep)
+    written: list[Path] = []
+    try:
+        with atomic_file(pdf, what="the submission's copy of the PDF") as temp:
+            shutil.copyfile(result.output, temp.path)
+            temp.commit()
+        written.append(pdf)
+        with atomic_file(letter, what="the QA letter on its own") as temp:
+            _extract_letter(manifest, result, temp.path)
+            temp.commit()
+        written.append(letter)
+        items = _verify(manifest, result, pdf, letter)
+        approved = any(item.text == LETTER_ITEM and item.done for item in items)
+        emails = []
+        email_warnings: list[str] = []
+        recipients = {
+            "home-office": manifest.recipients.home_office,
+            "domestic-abuse-commissioner": manifest.recipients.commissioner,
+        }
+        for name, role in _EMAILS:
+            msg = _withheld(
+                _email(
+                    manifest,
+                    result,
+                    to=recipients[name],
+                    url=url,
+                    role=role,
+                    attach=attach,
+                    approved=approved,
+                ),
+                deny,
             )
-    checklist = target / "checklist.md"
-    text = _checklist(manifest, items, url, result)
-    if deny is not None:  # evidence quotes file names and titles: none may repeat an entry
-        text = deny.scrub(text)
-    write_file(checklist, text.encode("utf-8"), what="the checklist")
+            path = email_paths[name]
+            body = msg.as_bytes()
+            write_file(path, body, what="the email draft")
+            written.append(path)
+            emails.append(path)
+            if attach and len(body) >= ATTACH_WARN_BYTES:
+                email_warnings.append(
+                    f"{path.name} is {len(body) / 1e6:.1f} MB with the {result.bytes / 1e6:.1f} "
+                    "MB PDF attached (attaching adds about a third); many mail systems refuse "
+                    "emails over 10-25 MB: send the web address instead (run without --attach)"
+                )
+        text = _checklist(manifest, items, url, result, folder_warnings)
+        if deny is not None:  # evidence quotes file names and titles: none may repeat an entry
+            text = deny.scrub(text)
+        write_file(checklist, text.encode("utf-8"), what="the checklist")
+        written.append(checklist)
+    finally:
+        # Whatever was written, even if a later step failed: the next pack can then tell it.
+        if written:
+            _write_pack_list(target, written)
     return Submission(
         target,
         pdf,
@@ -547,4 +812,6 @@ def make_submission(
         result,
         list(result.warnings),
         email_warnings,
+        removed,
+        folder_warnings,
     )

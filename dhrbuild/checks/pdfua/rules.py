@@ -93,6 +93,13 @@ class RuleResult:
         }
 
 
+_IDENTIFIER = "5-1"
+_FOLLOWS = (
+    "this follows from the other failures: a file may claim PDF/UA-1 only when every other "
+    "rule passes, and dhrbuild writes the identifier then; fix the others, not this one"
+)
+
+
 @dataclass(frozen=True)
 class AccessibilityReport:
     """The outcome of every rule in :data:`RULES`, in that order."""
@@ -113,6 +120,17 @@ class AccessibilityReport:
         """Whether every rule passed apart from ``rules``."""
         return all(r.passed for r in self.rules if r.rule not in rules)
 
+    @property
+    def identifier_follows(self) -> bool:
+        """Whether 5-1 fails along with others: the identifier is owed only once they pass.
+
+        A file may claim PDF/UA-1 only when every other rule passes (dhrbuild writes the
+        identifier then, and only then), so 5-1 is not a fault of its own to fix.
+        """
+        return any(r.rule == _IDENTIFIER and not r.passed for r in self.rules) and any(
+            r.rule != _IDENTIFIER and not r.passed for r in self.rules
+        )
+
     def summary(self) -> str:
         """One line: how many rules pass, the failing ids and what this means."""
         total, failed = len(self.rules), self.failed
@@ -121,7 +139,11 @@ class AccessibilityReport:
                 f"all {total} machine-checkable PDF/UA-1 rules pass; the human checkpoints "
                 "(reading order, alt text quality, ...) still need review"
             )
-        ids = ", ".join(r.rule for r in failed)
+        ids = ", ".join(
+            r.rule for r in failed if r.rule != _IDENTIFIER or not self.identifier_follows
+        )
+        if self.identifier_follows:
+            ids += f" (and so {_IDENTIFIER}, the PDF/UA identifier)"
         return (
             f"{total - len(failed)} of {total} machine-checkable PDF/UA-1 rules pass; "
             f"failing: {ids}; the file does not claim PDF/UA conformance"
@@ -138,6 +160,8 @@ class AccessibilityReport:
                 # Counted in places (content items, elements), not pages: say so.
                 more = f" and {count(r.count - 1, 'more place')}" if r.count > 1 else ""
                 line += f": first at {r.where}{more}"
+                if r.rule == _IDENTIFIER and self.identifier_follows:
+                    line += f" ({_FOLLOWS})"
             out.append(line)
         out.append("")
         out.append(self.summary())
@@ -150,7 +174,12 @@ class AccessibilityReport:
             "passed": self.passed,
             "rules_passed": len(self.rules) - len(self.failed),
             "rules_total": len(self.rules),
-            "rules": [r.to_dict() for r in self.rules],
+            "rules": [
+                {**r.to_dict(), "note": _FOLLOWS}
+                if r.rule == _IDENTIFIER and self.identifier_follows
+                else r.to_dict()
+                for r in self.rules
+            ],
         }
 
 
@@ -788,12 +817,15 @@ class _ContentChecker:
         except PARSE_ERRORS:
             return
         inner = xobject.get("/Resources")
+        what = f"form XObject {_objgen(xobject)}"
+        if _flattened_field(name, instructions):
+            what = f"a flattened form field's drawing ({what})"
         self._walk(
             instructions,
             inner if isinstance(inner, Dictionary) else resources,
             own if own is not None else struct_parents,
             marks,
-            f"{where}, form XObject {_objgen(xobject)}",
+            f"{where}, {what}",
             depth + 1,
         )
 
@@ -812,6 +844,27 @@ class _ContentChecker:
         if font.is_indirect:
             self.embedded[key] = result
         return result
+
+
+_FLATTENED_NAME = re.compile(rb"/Fxo\d+")
+"""How qpdf (and so dhrbuild's clean step) names a form field's appearance drawn into a page."""
+
+
+def _flattened_field(name: object, instructions: list[Any]) -> bool:
+    """Whether a form XObject drawn on a page is a form field's appearance, flattened.
+
+    Either its resource name is the one qpdf gives a flattened appearance (``/Fxo1``), or its
+    content opens with ``/Tx BMC``, the marked content that wraps a text field's variable
+    text (ISO 32000-1 12.7.3.3): a page draws such a stream only once a field is flattened.
+    """
+    if isinstance(name, Name) and _FLATTENED_NAME.fullmatch(bytes(name.unparse())):
+        return True
+    first = instructions[0] if instructions else None
+    return (
+        isinstance(first, pikepdf.ContentStreamInstruction)
+        and bytes(first.operator) == b"BMC"
+        and list(first.operands) == [Name.Tx]
+    )
 
 
 # The operators the content walk acts on (``BI ID EI`` keep inline images whole).

@@ -207,6 +207,8 @@ class DenyList:
         self._entries = list(entries)
         self.ignored = list(ignored)
         """Line numbers of entries too short to match safely (fewer than 2 letters or digits)."""
+        self.path: Path | None = None
+        """The file the list was read from (:meth:`load`), to name it in warnings."""
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> DenyList:
@@ -260,7 +262,9 @@ class DenyList:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("cp1252", errors="replace")
-        return cls.from_lines(text.splitlines())
+        deny = cls.from_lines(text.splitlines())
+        deny.path = path
+        return deny
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -632,10 +636,14 @@ def _comment_texts(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str]]:
                 Name.Widget,
             ):
                 continue
-            for key, what in (("/Contents", "comment"), ("/RC", "comment"), ("/T", "author")):
+            for key, what in (
+                ("/Contents", "a comment"),
+                ("/RC", "a comment"),
+                ("/T", "an author"),
+            ):
                 text = _text_of(annot.get(key))
                 if text:
-                    yield f"a {what} on its page {index + 1}", text
+                    yield f"{what} on its page {index + 1}", text
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -718,9 +726,9 @@ def check_input_metadata(
         The ``input-metadata`` check's result.
     """
     result = CheckResult("input-metadata", "Inputs' own metadata and comments")
-    if deny is None:
+    if deny is None or not len(deny):
         result.ran = False
-        result.note = "no deny list given"
+        result.note = "no deny list given" if deny is None else "the deny list has no entries"
         return result
     for n, (title, pdf, as_is) in enumerate(inputs, start=1):
         name = _withheld_name(title, deny, f"part {n}")
@@ -1837,6 +1845,8 @@ def _deny_list(
             f"deny-list line {line}: too short to match safely (fewer than 2 letters "
             "or digits); it was ignored"
         )
+    if _not_checked_empty(deny, result):
+        return result
     hits = _page_hits(deny, pages, parts, result)
     with pikepdf.open(path) as pdf:
         seen: set[str] = set()
@@ -1849,6 +1859,25 @@ def _deny_list(
                 hits.setdefault(line, []).append(_withheld_place(where, deny))
     _report_hits(hits, result)
     return result
+
+
+def _not_checked_empty(deny: DenyList, result: CheckResult) -> bool:
+    """Mark ``result`` not checked, with a warning, when ``deny`` has no entry to look for.
+
+    A file of comments and blank lines only (a template not yet filled in) checks nothing:
+    it must never read as a pass.
+    """
+    if len(deny):
+        return False
+    where = str(deny.path) if deny.path is not None else "the deny list"
+    usable = " long enough to match" if deny.ignored else ""
+    result.ran = False
+    result.note = f"{where} has no entries{usable}; add the real names, one a line"
+    result.warn(
+        f"{where}: the deny list has no entries{usable}, so nothing was checked against it; "
+        "add the real names, one a line"
+    )
+    return True
 
 
 def _page_hits(
@@ -1989,6 +2018,53 @@ def _as_written(pseudonym: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", flags)
 
 
+_WEEKDAYS = frozenset(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+)
+_MONTH_NAMES = frozenset(_MONTH_NUMBER)
+_DAY_NUMBER = rf"(?:0?[1-9]|[12]\d|3[01]){_ORDINAL}?"
+_YEAR = r"(?:1[89]|20)\d\d"
+#: After a month or a weekday: a day number ("May 5th", "Monday, 5 May") or a year.
+_DATE_AFTER = re.compile(rf"(?:,?\s+(?:the\s+)?{_DAY_NUMBER}|,?\s*{_YEAR}|-{_YEAR})(?!\w)")
+#: Before a month: a day number ("14 May", "the 14th of May"), not the end of a year.
+_DATE_BEFORE = re.compile(rf"(?<![\w.]){_DAY_NUMBER}\s+(?:of\s+)?$")
+#: What joins the names in a list or a range: "March and May", "April, May", "May to July".
+_JOIN = (
+    r"(?:\s*,\s*(?:(?:and|or)\s+)?|\s*[/&\-\u2013\u2014]\s*"
+    r"|\s+(?:and|or|to|until|till|through)\s+)"
+)
+_LISTED_BEFORE = re.compile(rf"(?<!\w)([A-Z][a-z]+)\.?{_JOIN}$")
+_LISTED_AFTER = re.compile(rf"{_JOIN}([A-Z][a-z]+)(?!\w)")
+
+
+def _in_a_date(kind: frozenset[str], raw: str, start: int, end: int) -> bool:
+    """Whether the month or weekday name at ``raw[start:end]`` is written as a date.
+
+    Next to a year or a day number ("May 2023", "14 May", "Monday 5th"), or listed with
+    another name of its kind ("March and May", "May to July"): there it is not a name.
+    """
+    before, after = raw[max(0, start - 24) : start], raw[end : end + 24]
+    if _DATE_AFTER.match(after) or (kind is _MONTH_NAMES and _DATE_BEFORE.search(before)):
+        return True
+    listed = _LISTED_BEFORE.search(before), _LISTED_AFTER.match(after)
+    return any(m is not None and m.group(1).lower() in kind for m in listed)
+
+
+def _written_as_the_name(pseudonym: str, raw: str) -> tuple[bool, bool]:
+    """Whether ``raw`` writes the pseudonym as a name, and whether it has it in dates.
+
+    A pseudonym that is a month or weekday ("May", "April") is not counted where it is a date.
+    """
+    word = pseudonym.strip().lower()
+    kind = _MONTH_NAMES if word in _MONTH_NAMES else _WEEKDAYS if word in _WEEKDAYS else None
+    dated = False
+    for m in _as_written(pseudonym).finditer(raw):
+        if kind is None or not _in_a_date(kind, raw, m.start(), m.end()):
+            return True, dated
+        dated = True
+    return False, dated
+
+
 def _pseudonym(
     pseudonym: str,
     partnership: str,
@@ -2014,12 +2090,14 @@ def _pseudonym(
                 f"{part.name}: the pseudonym {shown} appears nowhere in its text; check that "
                 "the part is the anonymised version and uses the manifest's pseudonym"
             )
-        elif not _as_written(pseudonym).search(raw):
-            # "Hope", "Faith", "Grace": the word is found, but never written as the name.
+        elif not (named := _written_as_the_name(pseudonym, raw))[0]:
+            # "Hope", "Faith", "Grace": the word is found, but never written as the name;
+            # "May", "April": only in dates ("In March and May 2023").
+            dates = " or in dates" if named[1] else ""
             result.warn(
-                f"{part.name}: the pseudonym {shown} appears only as an ordinary word, never "
-                "written as the name; check that the part is the anonymised version and uses "
-                "the manifest's pseudonym"
+                f"{part.name}: the pseudonym {shown} appears only as an ordinary word{dates}, "
+                "never written as the name; check that the part is the anonymised version and "
+                "uses the manifest's pseudonym"
             )
     if not _Squashed.of(title).contains(target):
         result.warn(f"review.title does not contain the pseudonym {shown}")
@@ -2306,7 +2384,7 @@ def check_inputs(
     if deny is None:
         result.ran = False
         result.note = "no deny list given (checks.deny_list or DHRBUILD_DENY_LIST)"
-    else:
+    elif not _not_checked_empty(deny, result):
         result.note = count(len(deny), "entry", "entries")
         hits = _page_hits(deny, pages, placed, result)
         for where, text in values:

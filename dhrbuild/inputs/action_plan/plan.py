@@ -8,8 +8,8 @@ import io
 import re
 import warnings as _warnings
 import zipfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -237,7 +238,9 @@ class Action(_Strict):
     @field_validator("status", mode="before")
     @classmethod
     def _status(cls, value: object) -> object:
-        return _choice(value, STATUSES)
+        # The same words are read in every file type: ``Completed``, ``Ongoing``, ``Delayed``.
+        read = _status_word(value) if isinstance(value, str) else None
+        return read[0] if read is not None else _choice(value, STATUSES)
 
     @field_validator("target_date", mode="before")
     @classmethod
@@ -293,10 +296,28 @@ class Action(_Strict):
         return bool(self.updates) or bool(self.completion_dates())
 
 
+@dataclass(frozen=True)
+class _Origin:
+    """Where a plan was read from, for the messages about it that are not the reader's own."""
+
+    file: str
+    """The file's name, as warnings name it."""
+    update_fix: str
+    """How to add a dated update to an action in this kind of file."""
+    places: tuple[str, ...] = ()
+    """Where each action is (``row 7``), in a file where its number may not say (not YAML)."""
+
+    def action(self, index: int, number: str) -> str:
+        """``action 3``, or ``action 3 (row 7)`` where the file has rows."""
+        place = self.places[index] if index < len(self.places) else ""
+        return f"action {number}" + (f" ({place})" if place else "")
+
+
 class ActionPlan(_Strict):
     """The whole action plan: one or more actions, in the order they are published."""
 
     actions: list[Action] = Field(min_length=1, description="The actions, at least one.")
+    _origin: _Origin | None = PrivateAttr(default=None)
 
 
 _MONTHS = (
@@ -438,12 +459,113 @@ def _placeholders(data: Any, loc: tuple[str | int, ...]) -> list[tuple[str | int
     return found
 
 
+class _InvalidPlan(ActionPlanError):
+    """An invalid plan's problems, with the open actions read without a dated update.
+
+    :func:`load_checked_plan` reports those with the rest, so that one run lists them all.
+    """
+
+    def __init__(
+        self, source: str, problems: list[str], unupdated: list[tuple[int, str]], origin: _Origin
+    ) -> None:
+        super().__init__(source, problems)
+        self.unupdated = unupdated
+        """(index, number) of each action read as open and without a dated update."""
+        self.origin = origin
+
+
+_RAG_SCHEME = "Green = complete, Amber = in progress, Red = not started"
+_BRAG_SCHEME = "Blue = complete, Green and Amber = in progress, Red = not started"
+
+
+def _colour(value: object) -> str | None:
+    """The RAG colour a status or RAG value names in full (``Amber``), if it names one."""
+    key = _norm(value) if isinstance(value, str) else ""
+    return key if key in RAGS else None
+
+
+def _read_statuses(
+    data: Any, label: str, where: Callable[[tuple[str | int, ...]], str], warnings: list[str]
+) -> Any:
+    """Read every action's status word alike in every file type, warning of a lossy one.
+
+    ``Completed`` and ``Ongoing`` are read silently, as ``Delayed`` or ``Closed`` cannot be
+    (the annex has three statuses, which cannot say it): each of those is one warning naming
+    the file, the row or action and the word. A RAG colour written as the status is read by
+    the RAG scheme, with a warning, and kept as the action's RAG when it has none.
+    """
+    actions = data.get("actions") if isinstance(data, dict) else None
+    if not isinstance(actions, list):
+        return data
+    rows = [a for a in actions if isinstance(a, dict)]
+    brag = any("blue" in (_colour(a.get("rag")), _colour(a.get("status"))) for a in rows)
+    read: list[Any] = []
+    for i, action in enumerate(actions):
+        status = action.get("status") if isinstance(action, dict) else None
+        if not isinstance(status, str):
+            read.append(action)
+            continue
+        word = _status_word(status)
+        colour = _colour(status)
+        place = f"{label}: {where(('actions', i, 'status'))}"
+        if word is not None and word[1]:
+            warnings.append(
+                f"{place}: {status.strip()!r} is published as {word[0]}, one of the annex's "
+                f"three statuses; {_WRITE_STATUS}"
+            )
+        elif word is None and colour is not None:
+            scheme, mapping = (_BRAG_SCHEME, _BRAG_STATUS) if brag else (_RAG_SCHEME, _RAG_STATUS)
+            if colour in mapping:
+                value = mapping[colour]
+                warnings.append(
+                    f"{place}: {status.strip()!r} is a RAG colour, not a status, so it is "
+                    f"published as {value} ({scheme}); {_WRITE_STATUS}"
+                )
+                rag = action.get("rag")
+                action = {**action, "status": value, "rag": rag or colour}
+        read.append(action)
+    return {**data, "actions": read}
+
+
+_WRITE_STATUS = "write the one that is right in its place: not started, in progress or complete"
+
+
+def _open_without_update(data: Any, unread: Collection[int] = ()) -> list[tuple[int, str]]:
+    """(index, number) of each action whose status reads as open and that has no dated update.
+
+    Read from the rows as written, so an invalid plan's missing updates are reported with its
+    other problems; an action whose status cannot be read (or is in ``unread``: a spreadsheet
+    row with none) is left to that problem.
+    """
+    actions = data.get("actions") if isinstance(data, dict) else None
+    found: list[tuple[int, str]] = []
+    for i, action in enumerate(actions if isinstance(actions, list) else []):
+        if not isinstance(action, dict) or action.get("updates") or i in unread:
+            continue
+        status = action.get("status")
+        read = _status_word(status) if isinstance(status, str) else None
+        number = _number_key(action.get("number"))
+        if read is None or read[0] == "complete" or number is None or is_placeholder(number):
+            continue
+        completion = action.get("completion")
+        if isinstance(completion, dt.date):
+            continue
+        if isinstance(completion, str) and split_dated_entries(completion)[0]:
+            continue
+        found.append((i, number))
+    return found
+
+
 def _validate(
     data: Any,
     source: str,
     where: Callable[[tuple[str | int, ...]], str],
     extra: list[str],
     *,
+    origin: _Origin,
+    warnings: list[str],
+    rows_named: bool = True,
+    status_unread: Collection[int] = (),
     context: dict[str, Any] | None = None,
     duplicates: bool = True,
 ) -> ActionPlan:
@@ -453,6 +575,10 @@ def _validate(
         f"{where(loc)}: {placeholder_problem(_FILL_IN.get(str(loc[-1]), 'write your own'))}"
         for loc in filled
     ]
+    data = _read_statuses(data, origin.file, where, warnings)
+    actions = data.get("actions") if isinstance(data, dict) else None
+    if rows_named and isinstance(actions, list):
+        origin = replace(origin, places=tuple(where(("actions", i)) for i in range(len(actions))))
     plan: ActionPlan | None = None
     try:
         plan = ActionPlan.model_validate(data, context=context)
@@ -468,7 +594,9 @@ def _validate(
     if duplicates:
         problems += _duplicates(data, where)
     if problems or plan is None:
-        raise ActionPlanError(source, problems)
+        unupdated = _open_without_update(data, status_unread)
+        raise _InvalidPlan(source, problems, unupdated, origin)
+    plan._origin = origin
     return plan
 
 
@@ -526,7 +654,10 @@ TextDateLoader.yaml_implicit_resolvers = {
 }
 
 
-def _load_yaml(path: Path) -> ActionPlan:
+_YAML_UPDATE_FIX = "add one under its updates, written - {date: 2026-01-15, note: what was done}"
+
+
+def _load_yaml(path: Path, warnings: list[str]) -> ActionPlan:
     source = str(path)
     text = _read_text(path, "YAML")
     try:
@@ -553,7 +684,10 @@ def _load_yaml(path: Path) -> ActionPlan:
                 *extra,
             ],
         )
-    return _validate(data, source, _yaml_where, [])
+    origin = _Origin(path.name, _YAML_UPDATE_FIX)
+    return _validate(
+        data, source, _yaml_where, [], origin=origin, warnings=warnings, rows_named=False
+    )
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -662,10 +796,19 @@ def _load_csv(path: Path, warnings: list[str]) -> ActionPlan:
             place += f", line {update_lines[index][loc[3]]}"
         return place
 
+    update_fix = (
+        "add one to its updates cell, written 2026-01-15: what was done"
+        if "updates" in columns
+        else "add an updates column and write one in the action's cell, as 2026-01-15: what "
+        "was done"
+    )
+    origin = _Origin(path.name, update_fix)
     plan: ActionPlan | None = None
     try:
-        plan = _validate({"actions": actions}, source, where, problems)
-    except ActionPlanError as exc:
+        plan = _validate(
+            {"actions": actions}, source, where, problems, origin=origin, warnings=warnings
+        )
+    except _InvalidPlan as exc:
         # A column missing from the header is reported once, not on every row.
         kept = [
             p
@@ -676,7 +819,7 @@ def _load_csv(path: Path, warnings: list[str]) -> ActionPlan:
         ]
         if not actions:
             kept = [p for p in kept if "there are no actions" not in p]
-        raise ActionPlanError(source, kept) from None
+        raise _InvalidPlan(source, kept, exc.unupdated, exc.origin) from None
     return plan
 
 
@@ -894,7 +1037,6 @@ _HEADER_SEARCH_ROWS = 30
 _STATUS_WORDS = {
     "complete": "complete",
     "completed": "complete",
-    "closed": "complete",
     "done": "complete",
     "achieved": "complete",
     "implemented": "complete",
@@ -902,21 +1044,47 @@ _STATUS_WORDS = {
     "in progress": "in progress",
     "ongoing": "in progress",
     "on going": "in progress",
-    "on track": "in progress",
     "underway": "in progress",
     "under way": "in progress",
     "started": "in progress",
+    "on track": "in progress",
+    "not started": "not started",
+    "not yet started": "not started",
+    "not begun": "not started",
+    "planned": "not started",
+}
+"""Status words that mean one of the three statuses exactly (keys as :func:`_norm` writes them)."""
+_LOSSY_STATUS_WORDS = {
+    # Words that say more than the status they are read as (a delay, a part done, a case
+    # closed without saying it was completed): read, but never without a warning.
+    "closed": "complete",
     "partially complete": "in progress",
+    "partially completed": "in progress",
+    "part complete": "in progress",
     "partially implemented": "in progress",
     "partly implemented": "in progress",
     "delayed": "in progress",
     "overdue": "in progress",
-    "not started": "not started",
-    "not yet started": "not started",
-    "not begun": "not started",
+    "behind schedule": "in progress",
+    "off track": "in progress",
+    "at risk": "in progress",
     "pending": "not started",
-    "planned": "not started",
 }
+"""Status words read as a status with a warning: the annex cannot say what they say."""
+_STATUS_WORDS |= _LOSSY_STATUS_WORDS
+
+
+def _status_word(text: str) -> tuple[str, bool] | None:
+    """The status a word such as ``Completed`` or ``Delayed`` is read as.
+
+    Returns ``None`` for a word that is not a status, else the status and whether reading it
+    so loses what the word says (a warning is due).
+    """
+    key = _norm(text)
+    status = _STATUS_WORDS.get(key)
+    return None if status is None else (status, key in _LOSSY_STATUS_WORDS)
+
+
 _RAG_WORDS = {"red": "red", "r": "red", "amber": "amber", "a": "amber", "green": "green"}
 _RAG_WORDS |= {"g": "green", "blue": "blue", "b": "blue"}
 _RAG_STATUS = {"green": "complete", "amber": "in progress", "red": "not started"}
@@ -1024,15 +1192,19 @@ def _looked_for(key: str) -> str:
 
 
 def _read_status(text: str) -> tuple[str | None, str | None]:
-    """Read (status, RAG) from a cell such as ``In progress``, ``Amber``, ``Done (Green)``."""
+    """Read (status word, RAG) from a cell such as ``In progress``, ``Amber``, ``Done (Green)``.
+
+    The status word is returned as written: :func:`_validate` reads it, as in every file type,
+    and warns of a word that says more than the status it is read as.
+    """
     key = _norm(text)
     if key in _STATUS_WORDS:
-        return _STATUS_WORDS[key], None
+        return text.strip(), None
     if key in _RAG_WORDS and len(key) > 1:
         return None, _RAG_WORDS[key]
     match = re.match(r"^(.*?)\s*(?:\(|-|\u2013|/|,)\s*(red|amber|green|blue)\s*\)?$", text, re.I)
     if match and _norm(match[1]) in _STATUS_WORDS:
-        return _STATUS_WORDS[_norm(match[1])], match[2].lower()
+        return match[1].strip(), match[2].lower()
     return None, None
 
 
@@ -1061,6 +1233,8 @@ class _SheetRead:
     rows: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     derived_status: list[int] = field(default_factory=list)
+    empty_status: list[int] = field(default_factory=list)
+    """Actions whose status cell is empty (a problem): not known to be open or complete."""
 
 
 def _structure_problems(
@@ -1181,11 +1355,22 @@ def _sheet_plan(
                 "row per action"
             ],
         )
+    # The dated updates are the key milestones' dated entries, or an updates column's.
+    updates_in = column_name.get("updates") or column_name.get("key_milestones")
+    update_fix = (
+        f"add one to its {updates_in!r} cell, written 15/01/2026: what was done"
+        if updates_in
+        else "add a 'Key milestones' column and write one in the action's cell, as "
+        "15/01/2026: what was done"
+    )
     return _validate(
         {"actions": read.actions},
         source,
         where,
         problems,
+        origin=_Origin(label, update_fix),
+        warnings=warnings,
+        status_unread=read.empty_status,
         context={"scope_optional": True},
         duplicates=False,
     )
@@ -1301,6 +1486,7 @@ def _read_rows(
         if how == "derive":
             read.derived_status.append(len(read.actions))
         elif how == "empty":
+            read.empty_status.append(len(read.actions))
             col = column_name.get("status") or column_name["rag"]
             read.problems.append(
                 f"{sheet.at(row)}, column {col!r}: no status; write Complete, In progress or "
@@ -1336,11 +1522,12 @@ def _status_and_rag(
         rag_value = _RAG_WORDS.get(_norm(rag), rag)
     status_value: str | None = None
     if status:
-        status_value, rag_in_status = _read_status(status)
+        word, rag_in_status = _read_status(status)
         if rag_in_status is not None and rag_value is None:
             rag_value = rag_in_status
-        if status_value is None and rag_in_status is None:
-            status_value = status  # unknown: the model names the allowed values
+        # A status word, a RAG colour (``Amber``) or an unknown word: :func:`_validate` reads
+        # each as it does in every file type, and says what it read a word as.
+        status_value = word or status
     action["rag"] = rag_value
     if status_value is not None:
         action["status"] = status_value
@@ -1534,7 +1721,9 @@ def load_action_plan(
     and underscores do not matter) and one row per action; the ``updates`` cell holds one
     ``YYYY-MM-DD: note`` a line; cells may be separated by commas, semicolons or tabs, as the
     header row shows. Dates may also be written ``DD/MM/YYYY``. Scope and status are
-    read case-insensitively.
+    read case-insensitively, and every kind of file reads the same status words
+    (``Completed``, ``Ongoing``; ``Delayed``, ``Closed`` or a RAG colour with a warning
+    appended to ``warnings``).
 
     A spreadsheet as real plans are kept (an ``.xlsx`` workbook, or a CSV whose header is not
     dhrbuild's own) is read leniently: the header row is found below any title rows by its
@@ -1571,12 +1760,47 @@ def load_action_plan(
             str(path), ["a sheet can be named only for an .xlsx workbook; remove 'sheet'"]
         )
     if suffix in (".yaml", ".yml"):
-        return _load_yaml(path)
+        return _load_yaml(path, sink)
     if suffix == ".csv":
         return _load_csv(path, sink)
     if suffix == ".xlsx":
         return _load_xlsx(path, sheet, sink)
-    raise ActionPlanError(str(path), ["the action plan must be a .yaml, .yml, .csv or .xlsx file"])
+    raise ActionPlanError(str(path), [unreadable_kind(path, pdf=False)])
+
+
+_SPREADSHEET_HINTS = {
+    ".ods": "save it as .xlsx (File > Save as, Excel 2007-365)",
+    ".xls": "save it as .xlsx (File > Save as, Excel Workbook)",
+    ".numbers": "export it as .xlsx (File > Export To > Excel)",
+}
+_WORD = "from Word (File > Save as > PDF)"
+_DOCUMENTS = {".docx": _WORD, ".doc": _WORD, ".rtf": _WORD}
+_DOCUMENTS[".odt"] = "from LibreOffice (File > Export as > Export as PDF)"
+
+
+def unreadable_kind(path: Path, *, pdf: bool = True) -> str:
+    """The message for an action plan of a kind dhrbuild cannot read, with how to convert it.
+
+    Args:
+        path: The action plan file.
+        pdf: Whether a finished PDF plan is accepted where the message is given (the
+            manifest's ``action_plan.source``; :func:`load_action_plan` reads no PDF).
+
+    Returns:
+        One line: the kinds read, and for a Word, OpenDocument or older Excel file how to
+        turn it into one of them.
+    """
+    suffix = Path(path).suffix.lower()
+    kinds = ".yaml, .yml, .csv, .xlsx or .pdf" if pdf else ".yaml, .yml, .csv or .xlsx"
+    hint = _SPREADSHEET_HINTS.get(suffix)
+    if suffix in _DOCUMENTS:
+        table = "or copy the table into a spreadsheet and save it as .xlsx"
+        hint = (
+            f"export it as PDF {_DOCUMENTS[suffix]} and give the .pdf, {table}"
+            if pdf
+            else f"a Word or OpenDocument table cannot be read: {table[3:]}"
+        )
+    return f"the action plan must be a {kinds} file" + (f"; {hint}" if hint else "")
 
 
 def missing_updates(plan: ActionPlan) -> list[str]:
@@ -1595,8 +1819,40 @@ def missing_updates(plan: ActionPlan) -> list[str]:
     return [a.label for a in plan.actions if a.status != "complete" and not a.has_dated_entry]
 
 
+def _fallback_origin(source: str) -> _Origin:
+    """How to name a plan that was not read from a file here (made in code, as tests do)."""
+    fix = (
+        "add one to its key milestones cell, written 15/01/2026: what was done"
+        if source.lower().endswith(".xlsx")
+        else "add one under updates"
+    )
+    return _Origin(Path(source).name, fix)
+
+
+def _update_lines(
+    found: list[tuple[int, str]], origin: _Origin, mode: Literal["error", "warn"]
+) -> list[str]:
+    # In warn mode it is already set: the line says what the build did instead.
+    fix = (
+        f"{origin.update_fix}, or set action_plan.missing_updates: warn in the manifest"
+        if mode == "error"
+        else f"published without one (action_plan.missing_updates is warn); {origin.update_fix}"
+    )
+    # An error is printed after the file's path; a warning names the file itself.
+    prefix = "" if mode == "error" else f"{origin.file}: "
+    return [
+        f"{prefix}{origin.action(index, number)}: not complete and has no dated implementation "
+        f"update; {fix}"
+        for index, number in found
+    ]
+
+
 def check_updates(plan: ActionPlan, source: str, mode: Literal["error", "warn"]) -> list[str]:
     """Check that every action that is not complete has a dated implementation update.
+
+    Each line says how to add an update in the kind of file the plan was read from (under
+    ``updates`` in YAML, in the ``updates`` cell of dhrbuild's CSV, in the key milestones or
+    updates column of a spreadsheet) and names the action's row where the file has rows.
 
     Args:
         plan: The action plan.
@@ -1604,38 +1860,31 @@ def check_updates(plan: ActionPlan, source: str, mode: Literal["error", "warn"])
         mode: ``"error"`` to raise on a missing update, ``"warn"`` to return warnings.
 
     Returns:
-        One line per action without an update (only in ``"warn"`` mode; ``"error"`` mode
-        returns an empty list when every action is in order).
+        One line per action without an update, naming the file (only in ``"warn"`` mode;
+        ``"error"`` mode returns an empty list when every action is in order).
 
     Raises:
         ActionPlanError: In ``"error"`` mode, when any action lacks an update, one line each.
     """
-    where = (
-        "add one to its key milestones cell, written 15/01/2026: what was done"
-        if source.lower().endswith(".xlsx")
-        else "add one under updates"
-    )
-    # In warn mode it is already set: the line says what the build did instead.
-    fix = (
-        f"{where}, or set action_plan.missing_updates: warn in the manifest"
-        if mode == "error"
-        else f"published without one (action_plan.missing_updates is warn); {where}"
-    )
-    lines = [
-        f"action {number}: not complete and has no dated implementation update; {fix}"
-        for number in missing_updates(plan)
+    origin = plan._origin or _fallback_origin(source)
+    found = [
+        (i, a.label)
+        for i, a in enumerate(plan.actions)
+        if a.status != "complete" and not a.has_dated_entry
     ]
+    lines = _update_lines(found, origin, mode)
     if lines and mode == "error":
         raise ActionPlanError(source, lines)
     return lines
 
 
-def future_dates(
+def dated_after_as_at(
     as_at: dt.date, plan: ActionPlan | None = None, *, today: dt.date | None = None
 ) -> list[str]:
     """Warn of an ``as_at`` date after today and of updates dated after ``as_at``.
 
-    Either is most often a mistyped year, and would be published as it is.
+    Either is most often a mistyped year, and would be published as it is; the submission
+    checklist does not tick the plan's updates while one of these stands.
 
     Args:
         as_at: The date the plan's updates are current to (``action_plan.as_at``).
@@ -1647,17 +1896,107 @@ def future_dates(
     """
     today = today or dt.date.today()
     lines: list[str] = []
+    updated = [u.date for a in plan.actions for u in a.updates] if plan is not None else []
+    # 12/01 typed for 01/12 is likelier than a wrong year when the swap is a plausible as_at:
+    # not in the future, and on or after every update.
+    meant = _swapped(as_at)
+    if meant is not None and (meant > today or any(d > meant for d in updated)):
+        meant = None
     if as_at > today:
-        lines.append(f"action_plan.as_at {uk_long_date(as_at)} is in the future: check the year")
-    for action in plan.actions if plan is not None else []:
+        hint = (
+            f"if its day and month are swapped, write {_written(meant)}; otherwise "
+            if meant
+            else ""
+        )
+        lines.append(
+            f"action_plan.as_at {uk_long_date(as_at)} is in the future: {hint}check the year"
+        )
+    origin = plan._origin if plan is not None else None
+    prefix = f"{origin.file}: " if origin is not None else ""
+    for i, action in enumerate(plan.actions if plan is not None else []):
+        name = origin.action(i, action.label) if origin is not None else f"action {action.label}"
         for update in action.updates:
             if update.date > as_at:
+                fix = "check its year, or move as_at on"
+                if meant is not None:
+                    fix = (
+                        f"if as_at's day and month are swapped, write as_at: {_written(meant)}; "
+                        "otherwise check the update's year, or move as_at on"
+                    )
+                elif (earlier := _swapped(update.date)) is not None and earlier <= as_at:
+                    fix = (
+                        f"if its day and month are swapped, write {_written(earlier)}; "
+                        "otherwise check its year, or move as_at on"
+                    )
                 lines.append(
-                    f"action {action.label}: the update dated {uk_long_date(update.date)} is "
-                    f"after action_plan.as_at ({uk_long_date(as_at)}): check its year, or "
-                    "move as_at on"
+                    f"{prefix}{name}: the update dated {uk_long_date(update.date)} is "
+                    f"after action_plan.as_at ({uk_long_date(as_at)}): {fix}"
                 )
     return lines
+
+
+def _swapped(value: dt.date) -> dt.date | None:
+    """``value`` with its day and month swapped (12/01 typed for 01/12), if that differs."""
+    if value.day > 12 or value.day == value.month:
+        return None
+    return value.replace(day=value.month, month=value.day)
+
+
+def _written(value: dt.date) -> str:
+    """A date as written in the manifest and the plan, and as read: ``01/12/2026 (1 Dec 2026)``."""
+    return f"{value:%d/%m/%Y} ({uk_long_date(value)})"
+
+
+def overdue_actions(as_at: dt.date, plan: ActionPlan) -> list[str]:
+    """Warn of each open action whose target date is before ``as_at`` with no update since.
+
+    It is for the officer to review (the plan may say why in an update), not an error.
+
+    Args:
+        as_at: The date the plan's updates are current to (``action_plan.as_at``).
+        plan: The plan.
+
+    Returns:
+        One line per such action, naming the file, the action (and its row) and the dates.
+    """
+    origin = plan._origin
+    prefix = f"{origin.file}: " if origin is not None else ""
+    lines: list[str] = []
+    for i, action in enumerate(plan.actions):
+        target = action.target_date
+        if action.status == "complete" or target is None or target >= as_at:
+            continue
+        dates = [u.date for u in action.updates] + action.completion_dates()
+        if any(day > target for day in dates):
+            continue
+        name = origin.action(i, action.label) if origin is not None else f"action {action.label}"
+        lines.append(
+            f"{prefix}{name} is {action.status} and its target date, {uk_long_date(target)}, "
+            f"is before action_plan.as_at ({uk_long_date(as_at)}), with no update dated after "
+            "it; review it: add a dated update saying where it stands and when it is now due"
+        )
+    return lines
+
+
+def future_dates(
+    as_at: dt.date, plan: ActionPlan | None = None, *, today: dt.date | None = None
+) -> list[str]:
+    """Warn of the plan's dates that are to check before it is published.
+
+    These are :func:`dated_after_as_at` (an ``as_at`` after today, updates dated after
+    ``as_at``) and :func:`overdue_actions` (an open action past its target date with no
+    update since).
+
+    Args:
+        as_at: The date the plan's updates are current to (``action_plan.as_at``).
+        plan: The plan, when dhrbuild reads it (a finished PDF plan is not read).
+        today: Today's date (for tests); the local date if not given.
+
+    Returns:
+        One line per date, naming the action and the date.
+    """
+    lines = dated_after_as_at(as_at, plan, today=today)
+    return lines + (overdue_actions(as_at, plan) if plan is not None else [])
 
 
 def load_checked_plan(
@@ -1683,6 +2022,14 @@ def load_checked_plan(
             and :func:`check_updates`).
     """
     sink: list[str] = warnings if warnings is not None else []
-    plan = load_action_plan(path, sheet=sheet, warnings=sink)
+    try:
+        plan = load_action_plan(path, sheet=sheet, warnings=sink)
+    except _InvalidPlan as exc:
+        # One run lists every problem: the open actions without an update with the rest.
+        lines = _update_lines(exc.unupdated, exc.origin, missing)
+        if missing == "error" and lines:
+            raise ActionPlanError(exc.source, [*exc.problems, *lines]) from None
+        sink += lines
+        raise
     sink += check_updates(plan, str(path), missing)
     return plan
