@@ -36,6 +36,7 @@ from dhrbuild.checks.safety.scan import (
     load_deny_list,
     scrub_data,
 )
+from dhrbuild.dates import uk_long_date
 from dhrbuild.errors import DhrbuildError, ExitCode, Stopped, UsageError
 from dhrbuild.handoff.build_report import build_report, manifest_error_report, write_report
 from dhrbuild.handoff.init import FILES as SCAFFOLD_FILES
@@ -44,7 +45,6 @@ from dhrbuild.handoff.inspect import Description, describe
 from dhrbuild.handoff.preview import render_preview
 from dhrbuild.handoff.schema import schema_text
 from dhrbuild.handoff.submission import make_submission
-from dhrbuild.inputs.action_plan.plan import uk_long_date
 from dhrbuild.inputs.findings import page_list
 from dhrbuild.manifest import MANIFEST_NAMES, Checks, Manifest, find_manifest, load_manifest
 from dhrbuild.pipeline import BuildResult, PartResult, assemble, validate

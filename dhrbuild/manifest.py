@@ -21,13 +21,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from dhrbuild.dates import parse_date
 from dhrbuild.errors import DhrbuildError, InputError, ManifestError, combine
-from dhrbuild.inputs.action_plan.plan import (
-    TextDateLoader,
-    load_checked_plan,
-    parse_date,
-    unreadable_kind,
-)
+from dhrbuild.inputs.action_plan.plan import TextDateLoader, load_checked_plan, unreadable_kind
 from dhrbuild.order import AnnexStyle
 from dhrbuild.placeholders import is_placeholder, placeholder_problem
 

@@ -10,13 +10,13 @@ import pytest
 from openpyxl import Workbook
 
 import dhrbuild
+from dhrbuild.dates import parse_date
 from dhrbuild.errors import ActionPlanError, ExitCode, ManifestError
 from dhrbuild.inputs.action_plan.plan import (
     check_updates,
     header_field,
     load_action_plan,
     missing_updates,
-    parse_date,
     split_dated_entries,
 )
 from dhrbuild.render.action_plan import LIVE_STATEMENT, render_action_plan

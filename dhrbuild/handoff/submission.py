@@ -29,15 +29,10 @@ from dhrbuild.checks.pdfua.rules import (
     declare_pdfua,
 )
 from dhrbuild.checks.safety.scan import DenyList, load_deny_list
+from dhrbuild.dates import uk_date, uk_long_date
 from dhrbuild.errors import DhrbuildError, UsageError
 from dhrbuild.handoff.inspect import describe
-from dhrbuild.inputs.action_plan.plan import (
-    LIVE_STATEMENT,
-    dated_after_as_at,
-    load_action_plan,
-    uk_date,
-    uk_long_date,
-)
+from dhrbuild.inputs.action_plan.plan import LIVE_STATEMENT, dated_after_as_at, load_action_plan
 from dhrbuild.manifest import DEFAULT_MAX_BYTES, Manifest
 from dhrbuild.order import PartKind
 from dhrbuild.pdf.text import fold, pdf_text

@@ -31,6 +31,7 @@ from dhrbuild.build.clean import (
     outline_items,
     unsafe_action,
 )
+from dhrbuild.dates import MONTH_NUMBER, MONTH_SPELLINGS, WEEKDAYS
 from dhrbuild.errors import CheckFailedError, ManifestError
 from dhrbuild.order import PartKind
 from dhrbuild.pdf import jpeg
@@ -119,21 +120,6 @@ class _Squashed:
 # The deny list
 # ---------------------------------------------------------------------------------------------
 
-_MONTHS = [
-    ("january", "jan"),
-    ("february", "feb"),
-    ("march", "mar"),
-    ("april", "apr"),
-    ("may",),
-    ("june", "jun"),
-    ("july", "jul"),
-    ("august", "aug"),
-    ("september", "sept", "sep"),
-    ("october", "oct"),
-    ("november", "nov"),
-    ("december", "dec"),
-]
-_MONTH_NUMBER = {name: i + 1 for i, names in enumerate(_MONTHS) for name in names}
 _ORDINAL = r"(?:st|nd|rd|th)"
 _DOB_LABEL = re.compile(r"^(?:d\.?o\.?b\.?|date of birth|born(?: on)?)\s*:?\s*")
 _DATE_FORMS = (
@@ -159,9 +145,9 @@ def _parse_date(entry: str) -> dt.date | None:
             elif order == "ymd":
                 year, month, day = int(a), int(b), int(c)
             elif order == "dMy":
-                day, month, year = int(a), _MONTH_NUMBER.get(b, 0), int(c)
+                day, month, year = int(a), MONTH_NUMBER.get(b, 0), int(c)
             else:
-                month, day, year = _MONTH_NUMBER.get(a, 0), int(b), int(c)
+                month, day, year = MONTH_NUMBER.get(a, 0), int(b), int(c)
             if year < 100:
                 this_year = dt.date.today().year % 100
                 year += 2000 if year <= this_year else 1900
@@ -176,7 +162,7 @@ def _date_pattern(day: dt.date) -> re.Pattern[str]:
     d = rf"0?{day.day}" if day.day < 10 else str(day.day)
     m = rf"0?{day.month}" if day.month < 10 else str(day.month)
     y4, y2 = str(day.year), f"{day.year % 100:02d}"
-    mon = "(?:" + "|".join(_MONTHS[day.month - 1]) + r")\.?"
+    mon = "(?:" + "|".join(MONTH_SPELLINGS[day.month - 1]) + r")\.?"
     sep = r"(?:\s?[/.\-]\s?|\s)"
     forms = [
         rf"(?<!\d){d}{sep}{m}{sep}(?:{y4}|{y2})(?!\d)",
@@ -2018,10 +2004,7 @@ def _as_written(pseudonym: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", flags)
 
 
-_WEEKDAYS = frozenset(
-    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-)
-_MONTH_NAMES = frozenset(_MONTH_NUMBER)
+_MONTH_NAMES = frozenset(MONTH_NUMBER)
 _DAY_NUMBER = rf"(?:0?[1-9]|[12]\d|3[01]){_ORDINAL}?"
 _YEAR = r"(?:1[89]|20)\d\d"
 #: After a month or a weekday: a day number ("May 5th", "Monday, 5 May") or a year.
@@ -2056,7 +2039,7 @@ def _written_as_the_name(pseudonym: str, raw: str) -> tuple[bool, bool]:
     A pseudonym that is a month or weekday ("May", "April") is not counted where it is a date.
     """
     word = pseudonym.strip().lower()
-    kind = _MONTH_NAMES if word in _MONTH_NAMES else _WEEKDAYS if word in _WEEKDAYS else None
+    kind = _MONTH_NAMES if word in _MONTH_NAMES else WEEKDAYS if word in WEEKDAYS else None
     dated = False
     for m in _as_written(pseudonym).finditer(raw):
         if kind is None or not _in_a_date(kind, raw, m.start(), m.end()):

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from dhrbuild.dates import MONTH_PATTERN, parse_date, uk_date, uk_long_date
 from dhrbuild.errors import ActionPlanError
 from dhrbuild.placeholders import is_placeholder, placeholder_problem
 
@@ -56,18 +57,6 @@ COLUMNS: tuple[str, ...] = (
 """The keys of an action, which are also the CSV column names."""
 
 _REQUIRED_COLUMNS = ("number", "recommendation", "scope", "action", "lead_agency", "status")
-_DATE_FIX = "is not a date; write it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD"
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-# UK forms found in real plans: 15/01/2026, 15.01.2026, 15-01-2026, 15/01/26.
-_UK_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$")
-_MONTH_NAMES = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-)
-# 15 January 2026, 15th Jan 2026, 15 Jan. 2026
-_LONG_DATE = re.compile(
-    rf"^(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_NAMES})\.?,?\s+(\d{{4}})$", re.IGNORECASE
-)
 _UPDATE_LINE = re.compile(r"^\s*([0-9][0-9/-]*[0-9])\s*:\s*(.*?)\s*$")
 
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -75,52 +64,6 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-def parse_date(value: object) -> dt.date:
-    """Read a date written as ``YYYY-MM-DD`` or as a UK date ``DD/MM/YYYY``.
-
-    Other UK forms are read too: ``15.01.2026``, ``15-01-2026``, ``15/01/26`` (20xx) and
-    ``15 January 2026`` (or ``15th Jan 2026``).
-
-    Args:
-        value: A :class:`datetime.date` (returned as it is) or a string.
-
-    Returns:
-        The date.
-
-    Raises:
-        ValueError: ``value`` is not a date in any of these forms, or names a day that does
-            not exist.
-    """
-    if isinstance(value, dt.datetime):
-        raise ValueError(f"'{value}' is a date and time; write only the date, as YYYY-MM-DD")
-    if isinstance(value, dt.date):
-        return value
-    text = value.strip() if isinstance(value, str) else None
-    if text is not None:
-        iso = _ISO_DATE.match(text)
-        uk = _UK_DATE.match(text)
-        long = _LONG_DATE.match(text)
-        try:
-            if iso:
-                return dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
-            if uk:
-                year = int(uk[4]) + (2000 if len(uk[4]) == 2 else 0)
-                return dt.date(year, int(uk[3]), int(uk[1]))
-            if long:
-                month = _MONTH_ABBR.index(long[2][:3].lower()) + 1
-                return dt.date(int(long[3]), month, int(long[1]))
-        except ValueError:
-            pass
-        if uk and int(uk[3]) > 12 >= int(uk[1]) > 0:
-            # 10/15/2026: month first, as an American calendar writes it.
-            swapped = f"{uk[3]}{uk[2]}{uk[1]}{uk[2]}{uk[4]}"
-            raise ValueError(
-                f"{value!r} is not a date; dates are day first (DD/MM/YYYY): write {swapped} "
-                f"for day {int(uk[3])} of month {int(uk[1])}"
-            )
-    raise ValueError(f"{value!r} {_DATE_FIX}")
 
 
 def _choice(value: object, allowed: Sequence[str]) -> object:
@@ -318,47 +261,6 @@ class ActionPlan(_Strict):
 
     actions: list[Action] = Field(min_length=1, description="The actions, at least one.")
     _origin: _Origin | None = PrivateAttr(default=None)
-
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_MONTH_ABBR = tuple(m[:3].lower() for m in _MONTHS)
-
-
-def uk_date(value: dt.date) -> str:
-    """Format a date the short UK way, independent of the locale: ``31 Mar 2026``.
-
-    Args:
-        value: The date.
-
-    Returns:
-        Day without a leading zero, three-letter month, four-digit year.
-    """
-    return f"{value.day} {_MONTHS[value.month - 1][:3]} {value.year}"
-
-
-def uk_long_date(value: dt.date) -> str:
-    """Format a date the long UK way, independent of the locale: ``1 October 2026``.
-
-    Args:
-        value: The date.
-
-    Returns:
-        Day without a leading zero, month name, four-digit year.
-    """
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 # --- error messages --------------------------------------------------------------------------
@@ -827,7 +729,7 @@ def _load_csv(path: Path, warnings: list[str]) -> ActionPlan:
 
 _DATE_IN_TEXT = (
     r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
-    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})\.?,?\s+\d{{4}})"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_PATTERN})\.?,?\s+\d{{4}})"
 )
 _ENTRY = re.compile(
     rf"^({_DATE_IN_TEXT})(?!\d)\s*(?:[:,\-\u2013\u2014]\s*|\s+|$)(.*)$", re.IGNORECASE | re.DOTALL
