@@ -353,7 +353,7 @@ def build_review(out_dir: Path, size: str) -> Path:
     summary_pictures = {2: charts[5], 4: photos[4], 6: photos[8]}  # the summary reuses figures
     _document(out_dir / "summary.pdf", "Executive summary", 8, 2, summary_pictures, logo_png)
     _document(out_dir / "qa-letter.pdf", "Home Office QA Panel letter", 2, 3, {}, logo_png)
-    from dhrbuild.inputs.action_plan.plan import load_action_plan
+    from dhrbuild.inputs.action_plan.read import load_action_plan
     from dhrbuild.render.action_plan import render_action_plan
 
     (out_dir / "plan.yaml").write_text(yaml.safe_dump(_action_plan()), encoding="utf-8")

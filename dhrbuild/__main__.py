@@ -35,15 +35,25 @@ def main() -> None:
     """Run the command line, so that no signal leaves a temporary file or a traceback behind.
 
     SIGTERM and SIGHUP unwind like Ctrl-C. The handlers are in place before the heavy
-    imports, so a stop at any moment exits with 128 plus the signal's number; once the
-    command has finished, late signals are ignored so that success stays success.
+    imports (which only note a signal, and stop once they are done), so a stop at any moment
+    exits with 128 plus the signal's number; once the command has finished, late signals are
+    ignored so that success stays success.
     """
-    for name in _POLITE:
+    # While the heavy modules load, a signal is only noted: an exception raised inside a C
+    # extension's initialisation (pikepdf, pdfium) can abort the process instead of unwinding.
+    pending: list[int] = []
+    for name in ("SIGINT", *_POLITE):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _stop)
+            signal.signal(getattr(signal, name), lambda signum, _frame: pending.append(signum))
     try:
         from dhrbuild.cli import run
 
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for name in _POLITE:
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), _stop)
+        if pending:
+            raise Stopped(pending[0])
         run()
     except KeyboardInterrupt as exc:  # outside a command's own handler: imports, parsing
         signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT

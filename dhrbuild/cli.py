@@ -28,14 +28,9 @@ except ImportError:  # pragma: no cover
 
 from dhrbuild._version import __version__
 from dhrbuild.atomic import reason
-from dhrbuild.checks.pdfua.rules import check_file
-from dhrbuild.checks.safety.scan import (
-    DENY_LIST_ENV,
-    CheckResult,
-    DenyList,
-    load_deny_list,
-    scrub_data,
-)
+from dhrbuild.checks.pdfua.check import check_file
+from dhrbuild.checks.safety.deny_list import DENY_LIST_ENV, DenyList, load_deny_list, scrub_data
+from dhrbuild.checks.safety.results import CheckResult
 from dhrbuild.dates import uk_long_date
 from dhrbuild.errors import DhrbuildError, ExitCode, Stopped, UsageError
 from dhrbuild.handoff.build_report import build_report, manifest_error_report, write_report

@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from dhrbuild.dates import parse_date
 from dhrbuild.errors import DhrbuildError, InputError, ManifestError, combine
-from dhrbuild.inputs.action_plan.plan import TextDateLoader, load_checked_plan, unreadable_kind
+from dhrbuild.inputs.action_plan.read import TextDateLoader, load_checked_plan, unreadable_kind
 from dhrbuild.order import AnnexStyle
 from dhrbuild.placeholders import is_placeholder, placeholder_problem
 
@@ -82,7 +82,7 @@ Date = Annotated[
     ),
 ]
 """A date as the action plan takes it: ``2026-10-01``, ``01/10/2026``, ``1 October 2026``…
-(read by :func:`dhrbuild.inputs.action_plan.plan.parse_date`, the one home of the date forms)."""
+(read by :func:`dhrbuild.dates.parse_date`, the one home of the date forms)."""
 
 
 def _date(value: object) -> object:

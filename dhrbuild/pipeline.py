@@ -35,10 +35,21 @@ from dhrbuild.build.structure import (
 )
 from dhrbuild.checks.duplicates import check_distinct, part_keys
 from dhrbuild.checks.letter import MAX_LETTER_PAGES, PartReading, check_letter_parts, read_part
-from dhrbuild.checks.pdfua.rules import AccessibilityReport, check_accessibility, declare_pdfua
-from dhrbuild.checks.safety import scan
+from dhrbuild.checks.pdfua.check import check_accessibility, declare_pdfua
+from dhrbuild.checks.pdfua.report import AccessibilityReport
+from dhrbuild.checks.safety import pages as safety_pages
+from dhrbuild.checks.safety.deny_list import DenyList, load_deny_list
+from dhrbuild.checks.safety.deny_list_check import check_input_metadata
+from dhrbuild.checks.safety.results import (
+    CheckResult,
+    PublicationCheckError,
+    raise_for_failures,
+    warnings_of,
+)
+from dhrbuild.checks.safety.run import InputPart, OutputChecks, check_inputs, check_output
 from dhrbuild.errors import DhrbuildError, OutputError, OutputTooLargeError, combine
-from dhrbuild.inputs.action_plan.plan import future_dates, load_checked_plan
+from dhrbuild.inputs.action_plan.checks import future_dates
+from dhrbuild.inputs.action_plan.read import load_checked_plan
 from dhrbuild.inputs.findings import (
     fix_page_boxes,
     input_step,
@@ -98,7 +109,7 @@ class BuildResult:
     """How the output was brought under the limit: lossless size and any image ladder steps."""
     removals: list[Removal] = field(default_factory=list)
     """What the clean step removed: markup, attachments, scripts, form fields, private data."""
-    checks: list[scan.CheckResult] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
     """The publication safety checks' results: deny list, hidden text, pseudonym, letter…"""
 
 
@@ -222,7 +233,7 @@ def validate(
     manifest: Manifest,
     *,
     warnings: list[str] | None = None,
-    checks: list[scan.CheckResult] | None = None,
+    checks: list[CheckResult] | None = None,
 ) -> list[PartResult]:
     """Open every input of the build and check the action plan, without writing anything.
 
@@ -241,21 +252,21 @@ def validate(
     The publication checks that need no built file run too, as the build runs them: the
     deny list over each part's text, its own bookmarks and link addresses and the manifest
     values the output carries, the inputs' own metadata, dates of birth and the QA letter's
-    wording (:func:`scan.check_inputs`).
+    wording (:func:`~dhrbuild.checks.safety.run.check_inputs`).
 
     Raises:
         DhrbuildError: Every input that cannot be used and every problem of the action plan,
             together (a :class:`~dhrbuild.errors.ProblemsError` when there are several, with
             the most fundamental exit code).
-        scan.PublicationCheckError: A check the build would fail on failed (a deny-list entry).
+        PublicationCheckError: A check the build would fail on failed (a deny-list entry).
     """
     found: list[str] = warnings if warnings is not None else []
     results: list[PartResult] = []
-    deny = scan.load_deny_list(manifest.checks.deny_list, warnings=found)
+    deny = load_deny_list(manifest.checks.deny_list, warnings=found)
     try:
         with _open_parts(manifest, found) as parts:
             first = 1
-            inputs: list[scan.InputPart] = []
+            inputs: list[InputPart] = []
             for part in parts:
                 n = len(part.pdf.pages)
                 results.append(
@@ -270,8 +281,8 @@ def validate(
                     )
                 )
                 inputs.append(
-                    scan.InputPart(
-                        scan.PartPages(
+                    InputPart(
+                        safety_pages.PartPages(
                             part.slot.bookmark,
                             part.slot.kind,
                             first - 1,
@@ -286,13 +297,13 @@ def validate(
                     )
                 )
                 first += n
-            ran = scan.check_inputs(
+            ran = check_inputs(
                 inputs, deny, values=_carried_values(manifest), names=_input_names(manifest)
             )
-            found += scan.warnings_of(ran)
+            found += warnings_of(ran)
             if checks is not None:
                 checks += ran
-            scan.raise_for_failures(ran)
+            raise_for_failures(ran)
     except DhrbuildError as exc:
         # Every problem at once: the warnings found so far travel with the error.
         exc.warnings = tuple(deny.scrub(w) for w in found) if deny is not None else tuple(found)
@@ -389,13 +400,13 @@ def assemble(
         raise OutputError(out_path, "the size limit must be a positive number of bytes")
     _check_output_path(out_path, manifest.input_paths())
     warnings: list[str] = []
-    deny = scan.load_deny_list(manifest.checks.deny_list, warnings=warnings)
+    deny = load_deny_list(manifest.checks.deny_list, warnings=warnings)
 
     try:
         return _assemble(manifest, out_path, limit, warnings, deny, step)
     except DhrbuildError as exc:
-        if isinstance(exc, scan.PublicationCheckError):
-            warnings += scan.warnings_of(exc.results)
+        if isinstance(exc, PublicationCheckError):
+            warnings += warnings_of(exc.results)
         if out_path.is_file():
             # An officer could otherwise publish the last good build as if it were this one.
             warnings.append(
@@ -411,7 +422,7 @@ def _assemble(
     out_path: Path,
     limit: int,
     warnings: list[str],
-    deny: scan.DenyList | None,
+    deny: DenyList | None,
     step: Callable[[str], None],
 ) -> BuildResult:
     """The steps of :func:`assemble`, adding to ``warnings`` as they go."""
@@ -458,9 +469,9 @@ class _Build:
     lossless: LosslessReport | None = None
     compression: CompressionReport | None = None
     structure: StructureResult | None = None
-    deny: scan.DenyList | None = None
+    deny: DenyList | None = None
     cleaned: CleanResult = field(default_factory=CleanResult)
-    checks: list[scan.CheckResult] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
 
 
 def _stamp(build: _Build) -> None:
@@ -523,7 +534,7 @@ def _clean(build: _Build) -> None:
     # The inputs' own metadata never reaches the output, except in a signed letter kept as is.
     inputs = [(p.slot.bookmark, p.pdf, _keeps_signed_original(p)) for p in build.parts]
     build.checks.append(
-        scan.check_input_metadata(inputs, build.deny, originals=[p.source for p in build.parts])
+        check_input_metadata(inputs, build.deny, originals=[p.source for p in build.parts])
     )
     build.cleaned = clean(build.pdf)
     # Files hanging from an input's catalog (attachments, /AF) stay behind with it: listed too.
@@ -539,9 +550,9 @@ def _clean(build: _Build) -> None:
 def _check_safety(build: _Build, written: Path) -> None:
     """Run the publication safety checks on the written file; a failed check raises."""
     review = build.manifest.review
-    options = scan.OutputChecks(
+    options = OutputChecks(
         parts=[
-            scan.PartPages(
+            safety_pages.PartPages(
                 m.slot.bookmark, m.slot.kind, m.pages.start, m.pages.count, source=p.source.name
             )
             for m, p in zip(build.merged, build.parts, strict=True)
@@ -554,9 +565,9 @@ def _check_safety(build: _Build, written: Path) -> None:
         removed_annotations=build.cleaned.annotations,
         partnership=review.partnership,
     )
-    build.checks += scan.check_output(written, options)
-    scan.raise_for_failures(build.checks)
-    build.warnings += scan.warnings_of(build.checks)
+    build.checks += check_output(written, options)
+    raise_for_failures(build.checks)
+    build.warnings += warnings_of(build.checks)
     if build.deny is not None:
         # Other steps quote file names and titles; none may repeat a deny-list entry.
         build.warnings[:] = [build.deny.scrub(w) for w in build.warnings]

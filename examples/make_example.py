@@ -50,7 +50,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from dhrbuild.checks.pdfua.rules import check_accessibility, declare_pdfua
+from dhrbuild.checks.pdfua.check import check_accessibility, declare_pdfua
 from dhrbuild.render.tagging import TaggedParagraph, Tagger
 
 DEFAULT_OUTDIR = Path(__file__).resolve().parent / "northshire-alex"

@@ -18,13 +18,8 @@ from reportlab.pdfgen import canvas as rl_canvas
 from typer.testing import CliRunner
 
 import dhrbuild
-from dhrbuild.checks.pdfua.rules import (
-    RULES,
-    AccessibilityReport,
-    check_accessibility,
-    check_file,
-    declare_pdfua,
-)
+from dhrbuild.checks.pdfua.check import RULES, check_accessibility, check_file, declare_pdfua
+from dhrbuild.checks.pdfua.report import AccessibilityReport
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode
 from tests.conftest import ACTION_PLAN, base_manifest

@@ -15,12 +15,9 @@ import yaml
 from reportlab.pdfgen import canvas as rl_canvas
 
 from dhrbuild.errors import ActionPlanError, ExitCode
-from dhrbuild.inputs.action_plan.plan import (
-    ActionPlan,
-    check_updates,
-    load_action_plan,
-    missing_updates,
-)
+from dhrbuild.inputs.action_plan.checks import check_updates, missing_updates
+from dhrbuild.inputs.action_plan.model import ActionPlan
+from dhrbuild.inputs.action_plan.read import load_action_plan
 from dhrbuild.render import fonts
 from dhrbuild.render.action_plan import (
     BOTTOM_MARGIN,

@@ -226,7 +226,7 @@ def test_output_equal_to_an_input_is_refused(review):
 def test_not_larger_than_a_plain_merge_and_shared_font_stored_once(built, tmp_path):
     manifest, result = built
     d = manifest.parent
-    from dhrbuild.inputs.action_plan.plan import load_action_plan
+    from dhrbuild.inputs.action_plan.read import load_action_plan
     from dhrbuild.render.action_plan import render_action_plan
 
     plan_pdf = tmp_path / "plan.pdf"

@@ -21,7 +21,7 @@ from reportlab.pdfgen import canvas
 
 import dhrbuild
 from dhrbuild.build.clean import clean, embedded_files
-from dhrbuild.checks.safety.scan import check_output
+from dhrbuild.checks.safety.run import check_output
 from tests.pdfgen import _font
 from tests.safetygen import FILLER
 
@@ -174,7 +174,8 @@ def test_the_clean_step_and_the_output_check_share_one_notion(tmp_path):
 
 
 def test_the_output_check_notices_associated_files_left_in_a_file(tmp_path):
-    from dhrbuild.checks.safety.scan import OutputChecks, PartPages
+    from dhrbuild.checks.safety.pages import PartPages
+    from dhrbuild.checks.safety.run import OutputChecks
     from dhrbuild.order import PartKind
 
     path = associated_pdf(tmp_path / "annex.pdf")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dhrbuild.checks.safety.scan import DENY_LIST_ENV
+from dhrbuild.checks.safety.deny_list import DENY_LIST_ENV
 from dhrbuild.cli import app
 from tests.pdfgen import make_pdf
 
@@ -204,6 +204,6 @@ def test_a_real_use_of_a_month_pseudonym_is_not_warned_of(
     ],
 )
 def test_month_and_weekday_pseudonyms_in_dates(pseudonym: str, text: str, named: bool) -> None:
-    from dhrbuild.checks.safety.scan import _written_as_the_name
+    from dhrbuild.checks.safety.pseudonym import _written_as_the_name
 
     assert _written_as_the_name(pseudonym, text)[0] is named

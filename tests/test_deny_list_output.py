@@ -31,7 +31,7 @@ from typer.testing import CliRunner
 
 import dhrbuild
 import dhrbuild.cli
-from dhrbuild.checks.safety.scan import DenyList
+from dhrbuild.checks.safety.deny_list import DenyList
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode
 from dhrbuild.handoff import submission

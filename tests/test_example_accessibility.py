@@ -10,7 +10,8 @@ import pytest
 from pikepdf import Array, Dictionary, Name
 
 import dhrbuild
-from dhrbuild.checks.pdfua.rules import PDFUA_NAMESPACE, check_file
+from dhrbuild.checks.pdfua.check import check_file
+from dhrbuild.checks.pdfua.document import PDFUA_NAMESPACE
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "northshire-alex"

@@ -14,9 +14,11 @@ import pytest
 from pikepdf import Dictionary, Name
 from reportlab.lib.pagesizes import A4
 
-from dhrbuild.checks.pdfua import rules
-from dhrbuild.checks.safety import scan
+from dhrbuild.checks.pdfua import check
+from dhrbuild.checks.safety import dates_of_birth, matching, plainly_drawn, pseudonym, reading
+from dhrbuild.checks.safety.pages import Page
 from dhrbuild.inputs import findings
+from dhrbuild.pdf.text import fold
 from tests import safetygen as gen
 from tests.pdfgen import make_pdf
 
@@ -27,25 +29,25 @@ _ALPHABET = "rRobinSamNEIL -_'.2xé\n\ufb01\uff32"
 
 @pytest.mark.parametrize("entry", ["Robin", "r", "O'Neill", "Sam", "rr", "fi", "R2"])
 def test_a_whole_word_search_of_folded_text_finds_what_the_squashed_form_finds(entry):
-    target = scan._Squashed.of(entry).text
-    pattern = scan._whole_words(target)
+    target = matching.Squashed.of(entry).text
+    pattern = pseudonym._whole_words(target)
     rng = random.Random(entry)
     for _ in range(4000):
         text = "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(0, 14)))
-        expected = scan._Squashed.of(text).contains(target)
-        assert bool(pattern.search(scan._folded(text))) == expected, (text, entry)
+        expected = matching.Squashed.of(text).contains(target)
+        assert bool(pattern.search(matching.folded(text))) == expected, (text, entry)
 
 
 def test_an_empty_target_is_never_found():
-    assert scan._whole_words("").search("anything at all") is None
-    assert not scan._Squashed.of("anything at all").contains("")
+    assert pseudonym._whole_words("").search("anything at all") is None
+    assert not matching.Squashed.of("anything at all").contains("")
 
 
 @pytest.mark.parametrize(
     "text", ["Plain ASCII, Text.", "Ünïcödé ﬁne", "ＷＩＤＥ", "ǅ", "İstanbul", "straße"]
 )
 def test_folding_ascii_by_lower_case_matches_the_full_fold(text):
-    assert scan._folded(text) == scan._fold(text)
+    assert matching.folded(text) == fold(text)
 
 
 _DOB_PIECES = [
@@ -73,15 +75,17 @@ def test_the_date_of_birth_prefilter_never_drops_a_match():
     texts += [
         "".join(rng.choice(_DOB_PIECES) for _ in range(rng.randint(1, 5))) for _ in range(400)
     ]
-    pages = [scan._Page(i, text) for i, text in enumerate(texts)]
+    pages = [Page(i, text) for i, text in enumerate(texts)]
     found = {
         int(re.match(r"page (\d+)", f.message).group(1)) - 1: int(
             f.message.split(": ")[1].split()[0]
         )
-        for f in scan._dates_of_birth(pages, []).findings
+        for f in dates_of_birth.check_dates_of_birth(pages, []).findings
     }
     expected = {
-        i: n for i, text in enumerate(texts) if (n := len(scan._DOB.findall(scan._plain(text))))
+        i: n
+        for i, text in enumerate(texts)
+        if (n := len(dates_of_birth._DOB.findall(matching.plain(text))))
     }
     assert found == expected
     assert len(expected) > 100  # the samples do exercise the check
@@ -91,7 +95,7 @@ def test_the_date_of_birth_prefilter_never_drops_a_match():
 
 
 def test_the_glyph_cache_carries_a_font_only_from_the_page_before():
-    glyphs = scan._Glyphs()
+    glyphs = plainly_drawn.Glyphs()
     first = glyphs.of(1)
     first["a"] = True
     assert glyphs.of(1) is first
@@ -139,13 +143,13 @@ def test_a_font_lacking_letters_used_only_in_another_font_leaves_the_page_plain(
         gen.text_page(tmp_path / "two-fonts.pdf"), b"0078", b"0 0 600 700 re f"
     )
     calls: list[int] = []
-    real = scan._glyphs_drawn
+    real = plainly_drawn._glyphs_drawn
 
     def spy(*args: Any) -> bool:
         calls.append(1)
         return real(*args)
 
-    monkeypatch.setattr(scan, "_glyphs_drawn", spy)
+    monkeypatch.setattr(plainly_drawn, "_glyphs_drawn", spy)
     doc = pdfium.PdfDocument(path)
     try:
         page = doc[0]
@@ -153,7 +157,7 @@ def test_a_font_lacking_letters_used_only_in_another_font_leaves_the_page_plain(
         text = textpage.get_text_range()
         assert "xxxx" in text and "quiz" in text
         assert _each_object_drawn(page, textpage)
-        assert scan._plainly_drawn(page, textpage, text, scan._Glyphs())
+        assert plainly_drawn.plainly_drawn(page, textpage, text, plainly_drawn.Glyphs())
         assert calls == [1]
         textpage.close()
         page.close()
@@ -172,13 +176,13 @@ def test_a_character_the_page_text_drops_is_still_looked_up(tmp_path, monkeypatc
     path = tmp_path / "surrogate.pdf"
     pdf.save(path)
     looked: list[int] = []
-    real = scan._chars
+    real = reading._chars
 
     def spy(textpage: Any, text: str) -> list[Any]:
         looked.append(1)
         return real(textpage, text)
 
-    monkeypatch.setattr(scan, "_chars", spy)
+    monkeypatch.setattr(reading, "_chars", spy)
     doc = pdfium.PdfDocument(path)
     try:
         page = doc[0]
@@ -187,22 +191,22 @@ def test_a_character_the_page_text_drops_is_still_looked_up(tmp_path, monkeypatc
         assert textpage.get_text_range(errors="surrogatepass") == "\ud800" * 4
         assert not _each_object_drawn(page, textpage)
         # Given the text without them, the page would pass; so the text is not given.
-        assert scan._plainly_drawn(page, textpage, "", scan._Glyphs())
-        assert not scan._plainly_drawn(page, textpage, None, scan._Glyphs())
+        assert plainly_drawn.plainly_drawn(page, textpage, "", plainly_drawn.Glyphs())
+        assert not plainly_drawn.plainly_drawn(page, textpage, None, plainly_drawn.Glyphs())
         textpage.close()
         page.close()
     finally:
         doc.close()
-    (read,) = scan._read_pages(path, hidden=True, chars_for=[])
+    (read,) = reading.read_pages(path, hidden=True, chars_for=[])
     assert looked, "the page was taken for plainly drawn"
     assert read.text == ""
 
 
 def test_reading_pages_gives_the_same_answers_whenever_the_file_is_reopened(tmp_path, monkeypatch):
     path = gen.text_page(tmp_path / "long.pdf", pages=7, hidden_on=(2, 5))
-    whole = scan._read_pages(path, hidden=True, chars_for=[])
-    monkeypatch.setattr(scan, "_REOPEN_EVERY", 2)
-    reopened = scan._read_pages(path, hidden=True, chars_for=[])
+    whole = reading.read_pages(path, hidden=True, chars_for=[])
+    monkeypatch.setattr(reading, "_REOPEN_EVERY", 2)
+    reopened = reading.read_pages(path, hidden=True, chars_for=[])
     assert [(p.text, p.hidden) for p in whole] == [(p.text, p.hidden) for p in reopened]
     assert [i for i, p in enumerate(whole) if p.hidden] == [2, 5]
     assert all(p.chars == [] for p in whole)  # no character boxes kept for unwanted pages
@@ -283,7 +287,7 @@ def _one_page(content: bytes) -> pikepdf.Pdf:
 
 
 def _content_failures(pdf: pikepdf.Pdf) -> dict[str, tuple[str | None, int]]:
-    report = rules.check_accessibility(pdf)
+    report = check.check_accessibility(pdf)
     return {
         r.rule: (r.where, r.count) for r in report.failed if r.rule.startswith(("7.1-3", "7.2"))
     }

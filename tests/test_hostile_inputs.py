@@ -26,7 +26,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import dhrbuild
-from dhrbuild.checks.safety import scan
+from dhrbuild.checks.safety.hidden_text import check_hidden_text
+from dhrbuild.checks.safety.pages import PartPages
+from dhrbuild.checks.safety.reading import read_pages
 from dhrbuild.cli import app
 from dhrbuild.errors import DhrbuildError, InputError, OutputTooLargeError
 from dhrbuild.order import PartKind
@@ -229,10 +231,10 @@ def test_a_page_pdfium_cannot_render_keeps_its_text_checked(monkeypatch, tmp_pat
     # the hidden-text check says that it could not look at the page.
     path = hg.damaged(tmp_path / "x.pdf", "x", lambda pdf: None, 1)
     monkeypatch.setattr(pdfium.PdfPage, "render", _cannot_render)
-    pages = scan._read_pages(path, hidden=True)
+    pages = read_pages(path, hidden=True)
     assert "x p1" in pages[0].text and not pages[0].rendered
-    parts = [scan.PartPages("Annex B: X", PartKind.ANNEX, 0, 1)]
-    result = scan._hidden_text("warning", pages, [], parts)
+    parts = [PartPages("Annex B: X", PartKind.ANNEX, 0, 1)]
+    result = check_hidden_text("warning", pages, [], parts)
     assert any("page 1" in f.message and "cannot be rendered" in f.message for f in result.findings)
 
 

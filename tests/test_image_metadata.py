@@ -24,7 +24,8 @@ from reportlab.pdfgen import canvas
 
 import dhrbuild
 from dhrbuild.build.clean import clean
-from dhrbuild.checks.safety.scan import DenyList, PublicationCheckError
+from dhrbuild.checks.safety.deny_list import DenyList
+from dhrbuild.checks.safety.results import PublicationCheckError
 from dhrbuild.pdf import jpeg
 from dhrbuild.size import lossless
 from tests import safetygen as gen

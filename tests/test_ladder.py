@@ -21,8 +21,7 @@ from typer.testing import CliRunner
 import dhrbuild
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode, OutputTooLargeError
-from dhrbuild.size.ladder import inventory
-from dhrbuild.size.lossless import image_streams, strip_ascii_layers
+from dhrbuild.size.lossless import image_streams
 from tests.pdfgen import _font
 
 DPI = 300
@@ -245,29 +244,6 @@ def test_when_even_the_floor_cannot_fit_the_largest_images_are_named(photo_revie
     assert not m.output.path.exists()
 
 
-def test_effective_resolution_comes_from_the_placement(tmp_path):
-    photo = _photo(600, 400, 5)
-    src = _photo_pdf(tmp_path / "p.pdf", "p", 1, {1: photo})
-    with pikepdf.open(src) as pdf:
-        # Draw the same image again inside a form that doubles its size: 150 dpi there.
-        page = pdf.pages[0]
-        name = next(iter(page.Resources.XObject.keys()))
-        form = pikepdf.Stream(pdf, f"q 144 0 0 96 0 0 cm {name} Do Q".encode())
-        form.stream_dict.Type = pikepdf.Name.XObject
-        form.stream_dict.Subtype = pikepdf.Name.Form
-        form.stream_dict.BBox = pikepdf.Array([0, 0, 400, 400])
-        form.stream_dict.Matrix = pikepdf.Array([2, 0, 0, 2, 50, 50])
-        form.stream_dict.Resources = pikepdf.Dictionary(XObject=page.Resources.XObject)
-        page.Resources.XObject.Fm1 = pdf.make_indirect(form)
-        page.contents_add(pikepdf.Stream(pdf, b"q /Fm1 Do Q"), prepend=False)
-        strip_ascii_layers(pdf)  # reportlab wraps the JPEG in ASCII85
-        images = inventory(pdf, protected_pages=set())
-    assert len(images) == 1
-    dpis = sorted(min(600 / p.width_in, 400 / p.height_in) for p in images[0].placements)
-    assert dpis == pytest.approx([150, 300], rel=0.01)
-    assert images[0].effective_dpi == pytest.approx(150, rel=0.01)
-
-
 def test_fit_output_is_deterministic(photo_review, tmp_path):
     manifest = photo_review()
     lossless = _build(manifest, tmp_path / "lossless.pdf", max_bytes=10**9)
@@ -356,28 +332,6 @@ def test_near_bilevel_grey_scans_become_one_bit_and_grey_photographs_do_not(revi
     for i in range(chronology.first_page - 1, chronology.last_page):
         a, b = before[i].astype(int), after[i].astype(int)
         assert np.mean(np.abs(a - b)) < 12, "the 1-bit page does not look like the scan"
-
-
-def test_jpeg_rungs_decode_at_the_dct_scale_and_match_resampling():
-    from dhrbuild.size.ladder import _decode_jpeg
-
-    data = _photo(800, 600, 5)
-    original = Image.open(io.BytesIO(data)).convert("RGB")
-    for size in ((600, 450), (400, 300), (379, 284)):
-        im = _decode_jpeg(data, "RGB", size)
-        # At least the size asked for (the encoder resamples the rest), never the whole image
-        # when a DCT scale is enough.
-        assert im.size[0] >= size[0] and im.size[1] >= size[1]
-        assert im.size[0] < 800
-        resized = original.resize(im.size, Image.Resampling.LANCZOS)
-        diff = np.abs(np.asarray(im, dtype=float) - np.asarray(resized, dtype=float))
-        assert diff.mean() < 3
-    grey = _decode_jpeg(data, "L", (600, 450))
-    assert grey.mode == "L" and grey.size == (600, 450)
-    # Not a JPEG simplejpeg reads: Pillow's decoder takes over (here, a CMYK one).
-    buf = io.BytesIO()
-    original.convert("CMYK").save(buf, "JPEG")
-    assert _decode_jpeg(buf.getvalue(), "RGB", (400, 300)).mode == "RGB"
 
 
 _SUMMARY_HEAD = re.compile(r"^Images reduced to fit: \D*([\d,]+)[^>]*-> ([\d,]+) bytes")

@@ -24,7 +24,7 @@ import dhrbuild.handoff.submission
 from dhrbuild.checks.letter import read_part, read_signs
 from dhrbuild.cli import app
 from dhrbuild.errors import CheckFailedError, ExitCode, ManifestError
-from dhrbuild.inputs.action_plan.plan import LIVE_STATEMENT
+from dhrbuild.inputs.action_plan.model import LIVE_STATEMENT
 from tests.conftest import LETTER, ROOT
 from tests.inspect_pdf import page_texts
 from tests.pdfgen import make_pdf

@@ -10,7 +10,7 @@ import pikepdf
 import pytest
 from typer.testing import CliRunner
 
-from dhrbuild.checks.safety.scan import DENY_LIST_ENV, DenyList
+from dhrbuild.checks.safety.deny_list import DENY_LIST_ENV, DenyList
 from dhrbuild.cli import app
 from tests.pdfgen import make_pdf
 
@@ -88,14 +88,15 @@ NOT_DOB = [
 
 
 def test_a_date_of_birth_after_linking_words_is_found_and_plain_dates_are_not() -> None:
-    from dhrbuild.checks.safety import scan
+    from dhrbuild.checks.safety.dates_of_birth import check_dates_of_birth
+    from dhrbuild.checks.safety.pages import Page
 
     for text in DOB_PHRASINGS:
-        pages = [scan._Page(0, text)]
-        assert scan._dates_of_birth(pages, []).findings, text
+        pages = [Page(0, text)]
+        assert check_dates_of_birth(pages, []).findings, text
     for text in NOT_DOB:
-        pages = [scan._Page(0, text)]
-        assert not scan._dates_of_birth(pages, []).findings, text
+        pages = [Page(0, text)]
+        assert not check_dates_of_birth(pages, []).findings, text
 
 
 def test_assemble_warns_of_a_date_of_birth_after_was(review: Review, tmp_path: Path) -> None:
@@ -271,10 +272,11 @@ APPROVALS = [
 
 @pytest.mark.parametrize("sentence", REFUSALS)
 def test_a_refusal_is_not_read_as_approval(sentence: str, review: Review, tmp_path: Path) -> None:
-    from dhrbuild.checks.safety.scan import _plain, says_may_publish
+    from dhrbuild.checks.safety.matching import plain
+    from dhrbuild.checks.safety.wording import says_may_publish
     from tests import safetygen as gen
 
-    assert not says_may_publish(_plain(sentence))
+    assert not says_may_publish(plain(sentence))
     folder = tmp_path / "review"
     folder.mkdir()
     lines = ["Dear Chair,", "From the Quality Assurance Panel.", sentence, "Yours sincerely,"]
@@ -294,9 +296,10 @@ def test_a_refusal_is_not_read_as_approval(sentence: str, review: Review, tmp_pa
 
 @pytest.mark.parametrize("sentence", APPROVALS)
 def test_an_approval_is_read_as_approval(sentence: str) -> None:
-    from dhrbuild.checks.safety.scan import _plain, says_may_publish
+    from dhrbuild.checks.safety.matching import plain
+    from dhrbuild.checks.safety.wording import says_may_publish
 
-    assert says_may_publish(_plain(sentence))
+    assert says_may_publish(plain(sentence))
 
 
 def test_a_wrong_preview_name_is_refused_before_building(review: Review) -> None:

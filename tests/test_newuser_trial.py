@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode
-from dhrbuild.inputs.action_plan.plan import load_action_plan
+from dhrbuild.inputs.action_plan.read import load_action_plan
 from tests.conftest import LETTER
 from tests.pdfgen import make_pdf
 

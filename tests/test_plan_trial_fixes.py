@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from dhrbuild.cli import app
 from dhrbuild.errors import ActionPlanError, ExitCode
-from dhrbuild.inputs.action_plan.plan import load_action_plan, unreadable_kind
+from dhrbuild.inputs.action_plan.read import load_action_plan, unreadable_kind
 
 Review = Callable[..., Path]
 runner = CliRunner()

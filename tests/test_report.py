@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 import dhrbuild
-from dhrbuild.checks.safety.scan import DenyList
+from dhrbuild.checks.safety.deny_list import DenyList
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode, OutputError
 from dhrbuild.handoff.build_report import REPORT_FORMAT, build_report, write_report

@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 import dhrbuild
-from dhrbuild.checks.safety.scan import DenyList, PublicationCheckError, load_deny_list
+from dhrbuild.checks.safety.deny_list import DenyList, load_deny_list
+from dhrbuild.checks.safety.results import PublicationCheckError
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode, ManifestError
 from tests import safetygen as gen

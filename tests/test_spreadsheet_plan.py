@@ -12,13 +12,10 @@ from openpyxl import Workbook
 import dhrbuild
 from dhrbuild.dates import parse_date
 from dhrbuild.errors import ActionPlanError, ExitCode, ManifestError
-from dhrbuild.inputs.action_plan.plan import (
-    check_updates,
-    header_field,
-    load_action_plan,
-    missing_updates,
-    split_dated_entries,
-)
+from dhrbuild.inputs.action_plan.checks import check_updates, missing_updates
+from dhrbuild.inputs.action_plan.columns import header_field
+from dhrbuild.inputs.action_plan.entries import split_dated_entries
+from dhrbuild.inputs.action_plan.read import load_action_plan
 from dhrbuild.render.action_plan import LIVE_STATEMENT, render_action_plan
 from tests.inspect_pdf import page_texts
 

@@ -15,10 +15,13 @@ import pytest
 from PIL import Image, ImageDraw
 
 from dhrbuild.build import stamp
+from dhrbuild.build.stamp import ink, place
+from dhrbuild.build.stamp.view import View, visible_box
+from dhrbuild.pdf import geometry
 
 Box = tuple[float, float, float, float]
 A4 = (595.2756, 841.8898)
-PIXEL = 72 / stamp.RENDER_DPI  # one rendered pixel, in points
+PIXEL = 72 / ink.RENDER_DPI  # one rendered pixel, in points
 
 
 # --- inputs ------------------------------------------------------------------------------
@@ -122,23 +125,24 @@ def contains(outer: Box | None, inner: Box | None) -> bool:
 def compare(path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The fast bounds, the plainly rendered box, and the plans each leads to, for page 1."""
     taken: list[int] = []
-    take = stamp._take_plain_jpegs
+    take = ink._take_plain_jpegs
 
     def counting(*args: Any) -> list[Any]:
         images = take(*args)
         taken.append(len(images))
         return images
 
-    monkeypatch.setattr(stamp, "_take_plain_jpegs", counting)
+    monkeypatch.setattr(ink, "_take_plain_jpegs", counting)
     with pikepdf.open(path) as pdf:
         document = pdfium.PdfDocument(path)
         try:
             page = pdf.pages[0]
-            view = stamp._View(stamp._visible_box(page.obj), stamp._rotation(page.obj))
-            rendered = stamp._ink_bounds(document, 0, "page")[1]
-            within, around = stamp._ink_bounds(document, 0, "page", page)
-            fast_plan = stamp._content_plan(document, 0, "page", page, view)
-            plain_plan = stamp._plan(view.width, view.height, stamp._displayed(rendered, view))
+            view = View(visible_box(page.obj), geometry.rotation(page.obj))
+            rendered = ink.ink_bounds(document, 0, "page")[1]
+            within, around = ink.ink_bounds(document, 0, "page", page)
+            fast_plan = place.content_plan(document, 0, "page", page, view)
+            plain_box = place._displayed(rendered, view)
+            plain_plan = place.plan_around(view.width, view.height, plain_box)
         finally:
             document.close()
     return {
@@ -199,13 +203,13 @@ def test_scan_with_dark_edges_needs_no_rendering(
     assert result["within"] == result["around"] == (0.0, 0.0, *A4)
     assert result["fast_plan"].position == "shrunk"
     rendered: list[bool] = []
-    bounds = stamp._ink_bounds
+    bounds = ink.ink_bounds
 
     def spy(*args: Any, **kwargs: Any) -> tuple[Box | None, Box | None]:
         rendered.append(len(args) < 4)  # called without the page: a plain rendering
         return bounds(*args, **kwargs)
 
-    monkeypatch.setattr(stamp, "_ink_bounds", spy)
+    monkeypatch.setattr(place, "ink_bounds", spy)
     with pikepdf.open(path) as pdf:
         placements = stamp.stamp_headings(pdf, "Annex B: Records", render_source=path)
     assert [p.position for p in placements] == ["shrunk"] and rendered == [False]
@@ -383,7 +387,7 @@ def test_the_comparison_fails_for_a_fast_path_that_misses_ink(
     def white(data: bytes, size: tuple[int, int], *args: Any) -> np.ndarray[Any, Any]:
         return np.zeros((size[1], size[0]), dtype=np.int32)
 
-    monkeypatch.setattr(stamp, "_jpeg_darkness", white)
+    monkeypatch.setattr(ink, "_jpeg_darkness", white)
     result = compare(path, monkeypatch)
     assert result["taken"] == 1
     assert not contains(result["around"], result["rendered"])
@@ -406,6 +410,6 @@ def test_stamped_placements_equal_the_plainly_rendered_ones(
             return stamp.stamp_headings(pdf, "Annex B: Scans", render_source=merged)
 
     fast = placements()
-    monkeypatch.setattr(stamp, "_take_plain_jpegs", lambda *args: [])
+    monkeypatch.setattr(ink, "_take_plain_jpegs", lambda *args: [])
     assert fast == placements()
     assert [p.position for p in fast] == ["top", "shrunk", "bottom"]

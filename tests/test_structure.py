@@ -24,8 +24,8 @@ from reportlab.pdfgen import canvas as rl_canvas
 
 import dhrbuild
 from dhrbuild.build.structure import StructurePart, form_fields, merge_structure, prune_structure
-from dhrbuild.checks.pdfua.rules import check_accessibility
-from dhrbuild.inputs.action_plan.plan import load_action_plan
+from dhrbuild.checks.pdfua.check import check_accessibility
+from dhrbuild.inputs.action_plan.read import load_action_plan
 from dhrbuild.render.action_plan import COLUMNS, LIVE_STATEMENT, render_action_plan
 from tests.conftest import ACTION_PLAN, base_manifest
 from tests.pdfgen import _font, make_pdf

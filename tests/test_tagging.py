@@ -14,7 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
 
-from dhrbuild.checks.pdfua.rules import check_accessibility
+from dhrbuild.checks.pdfua.check import check_accessibility
 from dhrbuild.render.tagging import Tagger
 
 STYLE = ParagraphStyle("Body", fontName="Helvetica", fontSize=10, leading=13)

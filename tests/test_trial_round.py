@@ -18,7 +18,9 @@ from odf.opendocument import OpenDocumentText
 from odf.text import P
 
 import dhrbuild
-from dhrbuild.checks.safety import scan
+from dhrbuild.checks.safety.deny_list import DenyList
+from dhrbuild.checks.safety.deny_list_check import check_input_metadata
+from dhrbuild.checks.safety.places import document_comments
 from dhrbuild.errors import OutputTooLargeError
 from dhrbuild.render.action_plan import render_action_plan
 from tests.test_action_plan import _action, _plan
@@ -60,12 +62,10 @@ def _odt_with_comment(path: Path) -> Path:
 @pytest.mark.parametrize("make", [_word_with_comment, _odt_with_comment])
 def test_a_word_comment_naming_a_deny_list_entry_warns(tmp_path, make):
     source = make(tmp_path / ("summary.docx" if make is _word_with_comment else "summary.odt"))
-    deny = scan.DenyList.from_lines(["Quillfeather"])
+    deny = DenyList.from_lines(["Quillfeather"])
     with pikepdf.new() as pdf:  # the converted PDF carries no comments
         pdf.add_blank_page()
-        result = scan.check_input_metadata(
-            [("Executive summary", pdf, False)], deny, originals=[source]
-        )
+        result = check_input_metadata([("Executive summary", pdf, False)], deny, originals=[source])
     assert result.status == "warn"
     messages = [f.message for f in result.findings]
     assert any("deny-list line 1" in m and "comment 1" in m for m in messages), messages
@@ -73,10 +73,10 @@ def test_a_word_comment_naming_a_deny_list_entry_warns(tmp_path, make):
 
 
 def test_document_comments_reads_text_and_author(tmp_path):
-    found = scan.document_comments(_word_with_comment(tmp_path / "r.docx"))
+    found = document_comments(_word_with_comment(tmp_path / "r.docx"))
     assert ("comment 1", "Check this with Bartholomew Quillfeather") in found
     assert ("comment 1's author", "Reviewer") in found
-    assert scan.document_comments(tmp_path / "missing.docx") == []
+    assert document_comments(tmp_path / "missing.docx") == []
 
 
 def test_a_long_action_continues_under_its_number_with_the_header_only_at_page_tops():

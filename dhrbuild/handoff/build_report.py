@@ -14,13 +14,8 @@ from typing import Any
 from dhrbuild._version import __version__
 from dhrbuild.atomic import write_file
 from dhrbuild.build.clean import Removal
-from dhrbuild.checks.safety.scan import (
-    CheckResult,
-    DenyList,
-    PublicationCheckError,
-    load_deny_list,
-    scrub_data,
-)
+from dhrbuild.checks.safety.deny_list import DenyList, load_deny_list, scrub_data
+from dhrbuild.checks.safety.results import CheckResult, PublicationCheckError
 from dhrbuild.errors import DhrbuildError, OutputError
 from dhrbuild.manifest import Manifest
 from dhrbuild.order import plan_slots

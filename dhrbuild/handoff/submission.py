@@ -22,23 +22,21 @@ from dhrbuild.atomic import atomic_file, write_file
 from dhrbuild.build.navigation import set_metadata, set_tab_order
 from dhrbuild.build.structure import StructurePart, merge_structure
 from dhrbuild.checks.letter import MAX_LETTER_PAGES, read_signs
-from dhrbuild.checks.pdfua.rules import (
-    PDFUA_NAMESPACE,
-    check_accessibility,
-    check_file,
-    declare_pdfua,
-)
-from dhrbuild.checks.safety.scan import DenyList, load_deny_list
+from dhrbuild.checks.pdfua.check import check_accessibility, check_file, declare_pdfua
+from dhrbuild.checks.pdfua.document import PDFUA_NAMESPACE
+from dhrbuild.checks.safety.deny_list import DenyList, load_deny_list
 from dhrbuild.dates import uk_date, uk_long_date
 from dhrbuild.errors import DhrbuildError, UsageError
 from dhrbuild.handoff.inspect import describe
-from dhrbuild.inputs.action_plan.plan import LIVE_STATEMENT, dated_after_as_at, load_action_plan
+from dhrbuild.inputs.action_plan.checks import dated_after_as_at
+from dhrbuild.inputs.action_plan.model import LIVE_STATEMENT
+from dhrbuild.inputs.action_plan.read import load_action_plan
 from dhrbuild.manifest import DEFAULT_MAX_BYTES, Manifest
 from dhrbuild.order import PartKind
+from dhrbuild.pdf.save import save
 from dhrbuild.pdf.text import fold, pdf_text
 from dhrbuild.pdf.viewer import PageUnavailable, load_page, page_texts, render
 from dhrbuild.pipeline import BuildResult, PartResult, assemble
-from dhrbuild.size.lossless import save
 from dhrbuild.words import count
 
 ATTACH_WARN_BYTES = 10_000_000

@@ -27,7 +27,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from dhrbuild.dates import uk_date, uk_long_date
 from dhrbuild.errors import ActionPlanError
-from dhrbuild.inputs.action_plan.plan import LIVE_STATEMENT, Action, ActionPlan
+from dhrbuild.inputs.action_plan.model import LIVE_STATEMENT, Action, ActionPlan
 from dhrbuild.render.fonts import BOLD, REGULAR, register_fonts
 from dhrbuild.render.tagging import Tagger
 

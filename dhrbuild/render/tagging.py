@@ -15,7 +15,7 @@ from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph
 from reportlab.platypus.flowables import LIIndenter
 
 from dhrbuild.pdf.roles import STANDARD_ROLES
-from dhrbuild.size import lossless
+from dhrbuild.pdf.save import save
 
 Content = tuple[int, int]
 """One marked-content sequence: ``(page number from 1, MCID)``."""
@@ -269,7 +269,7 @@ class Tagger:
             if finish is not None:
                 finish(pdf)
             out = io.BytesIO()
-            lossless.save(pdf, out)
+            save(pdf, out)
             return out.getvalue()
 
     def _write_tree(self, pdf: pikepdf.Pdf) -> None:

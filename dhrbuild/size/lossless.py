@@ -1,26 +1,21 @@
-"""Lossless size reduction and the only home of ``Pdf.save()`` settings."""
+"""Lossless size reduction (no rendered pixel changes), and the save that fits the size limit."""
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import hashlib
 import math
 import re
 import shutil
 import subprocess
-import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Final
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, ObjectStreamMode, Stream, StreamDecodeLevel
+from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild.atomic import GuardedWriter
 from dhrbuild.build import clean
 from dhrbuild.pdf.decoding import (
     DECODE_ERRORS,
@@ -31,269 +26,12 @@ from dhrbuild.pdf.decoding import (
     inflate,
     jpeg_problem,
 )
-from dhrbuild.pdf.text import pdf_text
+from dhrbuild.pdf.save import FLATE_LEVEL, save
+from dhrbuild.size.dedupe import DedupeStats, dedupe
 from dhrbuild.size.ladder import CompressionReport, fit_images
+from dhrbuild.size.streams import GENERALIZED, all_streams, filter_names, is_image
 
-# Dictionaries whose identity matters (a page, an annotation, a bookmark, a structure element)
-# are never merged even when equal; these types are safe to share.
-_SHAREABLE_TYPES = {"/Font", "/FontDescriptor", "/ExtGState", "/Encoding", "/Pattern", "/Shading"}
-# Filters that only compress or transcode bytes: a stream behind them can be decoded and
-# re-encoded without loss (the "generalized" level in qpdf's terms), abbreviations included.
-_GENERALIZED = {
-    "/FlateDecode",
-    "/Fl",
-    "/LZWDecode",
-    "/LZW",
-    "/ASCII85Decode",
-    "/A85",
-    "/ASCIIHexDecode",
-    "/AHx",
-    "/RunLengthDecode",
-    "/RL",
-}
 _ASCII = {"/ASCII85Decode", "/A85", "/ASCIIHexDecode", "/AHx"}
-# Keys that say how a stream is encoded rather than what it holds.
-_ENCODING_KEYS = {"/Length", "/Filter", "/DecodeParms", "/DL"}
-FLATE_LEVEL: Final = 9
-"""zlib level for every stream dhrbuild compresses: the best, as ``qpdf --compression-level=9``."""
-_save_lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class DedupeStats:
-    """What :func:`dedupe` merged: objects and the raw stream bytes they held."""
-
-    objects: int
-    stream_bytes: int
-
-
-def _canon(
-    obj: object,
-    mapping: dict[tuple[int, int], tuple[int, int]],
-    depth: int = 0,
-    skip: frozenset[str] = frozenset({"/Length"}),
-) -> object:
-    if depth > 0 and isinstance(obj, pikepdf.Object) and obj.is_indirect:
-        og = obj.objgen
-        while og in mapping:
-            og = mapping[og]
-        return ("R", og)
-    if depth > 64:
-        return ("deep",)
-    if isinstance(obj, Dictionary | Stream):
-        items = obj.stream_dict.items() if isinstance(obj, Stream) else obj.items()
-        return (
-            "D",
-            tuple(
-                (k, _canon(v, mapping, depth + 1))
-                for k, v in sorted(items)
-                if not (isinstance(obj, Stream) and k in skip)
-            ),
-        )
-    if isinstance(obj, Array):
-        return ("A", tuple(_canon(v, mapping, depth + 1) for v in obj))
-    if isinstance(obj, pikepdf.Object):
-        return ("S", obj.unparse())
-    return ("P", repr(obj))
-
-
-def _is_candidate(obj: pikepdf.Object) -> bool:
-    if isinstance(obj, Stream):
-        # A page's content stream may be shared too: identical bytes draw identical marks.
-        return True
-    if isinstance(obj, Dictionary):
-        return pdf_text(obj.get("/Type", "")) in _SHAREABLE_TYPES
-    return isinstance(obj, Array)
-
-
-def _filters(stream: Stream) -> list[str]:
-    f = stream.stream_dict.get("/Filter")
-    if isinstance(f, Name):
-        return [pdf_text(f)]
-    if isinstance(f, Array):
-        return [pdf_text(x) for x in f]
-    return []
-
-
-def _only_generalized(stream: Stream) -> bool:
-    return all(f in _GENERALIZED for f in _filters(stream))
-
-
-def _decoded_digest(stream: Stream) -> bytes | None:
-    if _is_image(stream) and image_problem(stream) is not None:
-        return None  # a decompression bomb is compared by its raw bytes only
-    try:
-        return hashlib.sha256(stream.read_bytes(StreamDecodeLevel.generalized)).digest()
-    except DECODE_ERRORS:
-        return None
-
-
-def dedupe(pdf: pikepdf.Pdf) -> DedupeStats:
-    """Store identical fonts, images, colour profiles and other objects once.
-
-    Objects are equal when their dictionaries are equal (references compared after
-    earlier merges, so a font whose embedded file was merged can merge in turn) and,
-    for streams, their content is equal: the raw bytes, or, where a stream is only
-    compressed (Flate, LZW, ASCII85, ASCIIHex, RunLength), the decoded bytes, so the same
-    image compressed at two levels is stored once (the smaller encoding is kept).
-
-    Args:
-        pdf: The document, changed in place.
-
-    Returns:
-        How many objects were merged away and the stream bytes they held.
-    """
-    mapping: dict[tuple[int, int], tuple[int, int]] = {}
-    digests: dict[tuple[int, int], tuple[str, bytes]] = {}
-    raw_len: dict[tuple[int, int], int] = {}
-    saved_bytes = 0
-    # pdf.objects yields Python scalars for indirect numbers and booleans (real inputs have them).
-    candidates = [
-        obj
-        for obj in pdf.objects
-        if isinstance(obj, pikepdf.Object) and obj.is_indirect and _is_candidate(obj)
-    ]
-    # Decoding every stream would cost as much as the rest of the build: only streams whose
-    # dictionaries could ever match (same shape, references ignored) are decoded.
-    shapes: dict[object, list[Stream]] = {}
-    for obj in candidates:
-        if isinstance(obj, Stream):
-            raw = obj.read_raw_bytes()
-            raw_len[obj.objgen] = len(raw)
-            digests[obj.objgen] = ("raw", hashlib.sha256(raw).digest())
-            if _only_generalized(obj):
-                shapes.setdefault(_shape(obj), []).append(obj)
-    for group in _split_by_prefix(shapes.values()):
-        if len(group) < 2 or len({digests[s.objgen] for s in group}) == 1:
-            continue
-        for s in group:
-            decoded = _decoded_digest(s)
-            if decoded is not None:
-                digests[s.objgen] = ("decoded", decoded)
-    for _ in range(8):
-        seen: dict[object, tuple[int, int]] = {}
-        changed = False
-        for obj in candidates:
-            og = obj.objgen
-            if og in mapping:
-                continue
-            digest = digests.get(og)
-            skip = _ENCODING_KEYS if digest and digest[0] == "decoded" else frozenset({"/Length"})
-            key = (digest, _canon(obj, mapping, skip=frozenset(skip)))
-            keep = seen.setdefault(key, og)
-            if keep == og:
-                continue
-            if raw_len.get(og, 0) < raw_len.get(keep, 0):
-                # The same content, encoded smaller: keep this copy instead.
-                mapping[keep] = og
-                seen[key] = og
-                saved_bytes += raw_len[keep]
-            else:
-                mapping[og] = keep
-                saved_bytes += raw_len.get(og, 0)
-            changed = True
-        if not changed:
-            break
-    if mapping:
-        _rewrite_references(pdf, mapping)
-    return DedupeStats(objects=len(mapping), stream_bytes=saved_bytes)
-
-
-#: Flate streams of the same shape are first told apart by this many decoded bytes.
-_PREFIX_BYTES = 65536
-
-
-def _prefix(obj: Stream) -> bytes | None:
-    """The first decoded bytes of a plain Flate stream (no predictor), or None."""
-    if _filters(obj) not in (["/FlateDecode"], ["/Fl"]) or "/DecodeParms" in obj.stream_dict:
-        return None
-    try:
-        return zlib.decompressobj().decompress(obj.read_raw_bytes(), _PREFIX_BYTES)
-    except zlib.error:
-        return None
-
-
-def _split_by_prefix(groups: Iterable[list[Stream]]) -> Iterator[list[Stream]]:
-    """Split groups of same-shape streams by their decoded prefix, before decoding them whole.
-
-    Twelve scanned pages of the same size share a shape; decoding each in full to learn
-    that they differ costs more than the rest of the lossless step.
-    """
-    for group in groups:
-        if len(group) < 2:
-            continue
-        split: dict[bytes, list[Stream]] = {}
-        for obj in group:
-            head = _prefix(obj)
-            if head is None:  # LZW or a predictor: compared whole with the rest
-                split = {b"": group}
-                break
-            split.setdefault(hashlib.sha256(head).digest(), []).append(obj)
-        yield from split.values()
-
-
-def _shape(obj: Stream) -> object:
-    def walk(o: object, depth: int) -> object:
-        if depth > 0 and isinstance(o, pikepdf.Object) and o.is_indirect:
-            return "R"
-        if depth > 16:
-            return "deep"
-        if isinstance(o, Dictionary):
-            return tuple((k, walk(v, depth + 1)) for k, v in sorted(o.items()))
-        if isinstance(o, Array):
-            return tuple(walk(v, depth + 1) for v in o)
-        if isinstance(o, pikepdf.Object):
-            return o.unparse()
-        return repr(o)
-
-    return tuple(
-        (k, walk(v, 1)) for k, v in sorted(obj.stream_dict.items()) if k not in _ENCODING_KEYS
-    )
-
-
-def _containers(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Object]:
-    yield pdf.trailer
-    for obj in pdf.objects:
-        if isinstance(obj, Dictionary | Array | Stream):
-            yield obj
-
-
-def _rewrite_references(pdf: pikepdf.Pdf, mapping: dict[tuple[int, int], tuple[int, int]]) -> None:
-    targets = {og: pdf.get_object(og) for og in set(mapping.values())}
-
-    def final(og: tuple[int, int]) -> tuple[int, int]:
-        while og in mapping:
-            og = mapping[og]
-        return og
-
-    def visit(container: pikepdf.Object, depth: int) -> None:
-        if depth > 64:
-            return
-        if isinstance(container, Array):
-            for i, value in enumerate(container):
-                if not isinstance(value, pikepdf.Object):
-                    continue
-                if value.is_indirect:
-                    if value.objgen in mapping:
-                        container[i] = targets.get(final(value.objgen)) or pdf.get_object(
-                            final(value.objgen)
-                        )
-                elif isinstance(value, Dictionary | Array):
-                    visit(value, depth + 1)
-            return
-        d = container.stream_dict if isinstance(container, Stream) else container
-        for key in list(d.keys()):
-            value = d[key]
-            if not isinstance(value, pikepdf.Object):
-                continue
-            if value.is_indirect:
-                if value.objgen in mapping:
-                    d[key] = targets.get(final(value.objgen)) or pdf.get_object(final(value.objgen))
-            elif isinstance(value, Dictionary | Array):
-                visit(value, depth + 1)
-
-    for container in _containers(pdf):
-        visit(container, 0)
 
 
 def strip_private_data(pdf: pikepdf.Pdf) -> int:
@@ -325,7 +63,7 @@ def normalise_filters(pdf: pikepdf.Pdf) -> int:
         How many streams were changed.
     """
     changed = 0
-    for obj in _streams(pdf):
+    for obj in all_streams(pdf):
         d = obj.stream_dict
         f = d.get("/Filter")
         if not isinstance(f, Array) or len(f) > 1:
@@ -344,15 +82,6 @@ def normalise_filters(pdf: pikepdf.Pdf) -> int:
                     del d["/DecodeParms"]
         changed += 1
     return changed
-
-
-def _streams(pdf: pikepdf.Pdf) -> Iterator[Stream]:
-    seen: set[tuple[int, int]] = set()
-    for obj in pdf.objects:
-        # pdf.objects can list an object twice (a new object made indirect in this session).
-        if isinstance(obj, Stream) and obj.objgen not in seen:
-            seen.add(obj.objgen)
-            yield obj
 
 
 def _ascii_decode(name: str, data: bytes) -> bytes:
@@ -381,8 +110,8 @@ def strip_ascii_layers(pdf: pikepdf.Pdf) -> int:
         How many bytes the raw streams shrank by.
     """
     saved = 0
-    for obj in _streams(pdf):
-        filters = _filters(obj)
+    for obj in all_streams(pdf):
+        filters = filter_names(obj)
         if not filters or filters[0] not in _ASCII:
             continue
         parms = obj.stream_dict.get("/DecodeParms")
@@ -625,15 +354,15 @@ def recompress_flate(
         How many raw stream bytes were saved.
     """
     jobs: list[tuple[Stream, bytes, bool, bool]] = []
-    for obj in _streams(pdf) if streams is None else streams:
-        filters = _filters(obj)
-        if _is_image(obj) and image_problem(obj) is not None:
+    for obj in all_streams(pdf) if streams is None else streams:
+        filters = filter_names(obj)
+        if is_image(obj) and image_problem(obj) is not None:
             continue  # too large to decode (a bomb): kept as it is
         if filters in (["/FlateDecode"], ["/Fl"]):
             raw = obj.read_raw_bytes()
             if _flevel(raw) != 3:
                 jobs.append((obj, raw, True, True))
-        elif filters and all(f in _GENERALIZED for f in filters):
+        elif filters and all(f in GENERALIZED for f in filters):
             try:
                 jobs.append((obj, obj.read_bytes(), False, False))
             except DECODE_ERRORS:
@@ -644,7 +373,7 @@ def recompress_flate(
         # An image holds at most what its size says (four 16-bit components a pixel); more
         # is never drawn, and a stream that inflates beyond it is kept as it is.
         return (
-            (raw, is_zlib, image_bytes(obj) if _is_image(obj) else MAX_STREAM_BYTES)
+            (raw, is_zlib, image_bytes(obj) if is_image(obj) else MAX_STREAM_BYTES)
             for obj, raw, is_zlib, _ in jobs
         )
 
@@ -721,11 +450,11 @@ def repack_jpegs(
     if exe is None:
         return 0
     jobs: list[tuple[Stream, bytes]] = []
-    for obj in _streams(pdf) if streams is None else streams:
-        if _filters(obj) in (["/DCTDecode"], ["/DCT"]):
+    for obj in all_streams(pdf) if streams is None else streams:
+        if filter_names(obj) in (["/DCTDecode"], ["/DCT"]):
             raw = obj.read_raw_bytes()
             # jpegtran would take a minute over a JPEG that claims 60,000 x 60,000 pixels.
-            if jpeg_problem(raw) is None and not (_is_image(obj) and image_problem(obj)):
+            if jpeg_problem(raw) is None and not (is_image(obj) and image_problem(obj)):
                 jobs.append((obj, raw))
     saved = 0
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -756,7 +485,7 @@ def optimise_lossless(pdf: pikepdf.Pdf, *, workers: int = 2, images: bool = True
     One-item filter arrays become names, ASCII layers go, unused resources are dropped,
     identical objects (after decompression) are stored once, Flate streams are
     deflated at the best level and JPEGs repacked (:func:`repack_jpegs`). Object
-    streams are generated by :func:`save`.
+    streams are generated by :func:`dhrbuild.pdf.save.save`.
 
     Args:
         pdf: The document, changed in place.
@@ -777,13 +506,9 @@ def optimise_lossless(pdf: pikepdf.Pdf, *, workers: int = 2, images: bool = True
         report.flate_bytes_saved = recompress_flate(pdf, workers=workers)
         report.jpeg_bytes_saved = repack_jpegs(pdf, workers=workers)
     else:
-        others = [s for s in _streams(pdf) if not _is_image(s)]
+        others = [s for s in all_streams(pdf) if not is_image(s)]
         report.flate_bytes_saved = recompress_flate(pdf, workers=workers, streams=others)
     return report
-
-
-def _is_image(obj: Stream) -> bool:
-    return obj.stream_dict.get("/Subtype") == Name.Image
 
 
 def image_streams(pdf: pikepdf.Pdf) -> list[Stream]:
@@ -795,7 +520,7 @@ def image_streams(pdf: pikepdf.Pdf) -> list[Stream]:
     Returns:
         The streams, in object-number order.
     """
-    return [s for s in _streams(pdf) if _is_image(s)]
+    return [s for s in all_streams(pdf) if is_image(s)]
 
 
 def optimise_images(pdf: pikepdf.Pdf, streams: Iterable[Stream], *, workers: int = 2) -> int:
@@ -825,7 +550,7 @@ _PROBE_FACTOR = 2.0
 
 
 def _stream_bytes(pdf: pikepdf.Pdf) -> int:
-    return sum(len(s.read_raw_bytes()) for s in _streams(pdf))
+    return sum(len(s.read_raw_bytes()) for s in all_streams(pdf))
 
 
 def _ladder_certain(
@@ -852,50 +577,6 @@ def _ladder_certain(
     share = saved / probed if probed else 0.0
     bound = saved + _PROBE_FACTOR * share * (total - probed)
     return size - bound >= limit, saved, share, (len(probe), probed, probed - saved)
-
-
-@contextlib.contextmanager
-def _flate_level() -> Iterator[None]:
-    # pikepdf's compression level is process-wide and has no getter: hold a lock while it is
-    # changed and put back zlib's default (-1) afterwards.
-    with _save_lock:
-        pikepdf.settings.set_flate_compression_level(FLATE_LEVEL)
-        try:
-            yield
-        finally:
-            pikepdf.settings.set_flate_compression_level(-1)
-
-
-def save(pdf: pikepdf.Pdf, target: Path | BinaryIO) -> None:
-    """Write ``pdf`` as a full rewrite with the project's one set of save settings.
-
-    Object streams are generated and deflated at the best level, streams without a filter
-    compressed, and streams already encoded copied as they are (:func:`optimise_lossless`
-    has recompressed them); the document ID is derived from the content so that the same
-    inputs give byte-identical files.
-
-    Args:
-        pdf: The document.
-        target: A path or a writable binary file.
-    """
-    if isinstance(target, Path):
-        # Never a path to qpdf: its own file output aborts the process on a full disk.
-        with target.open("wb") as fh:
-            guard = GuardedWriter(fh)
-            save(pdf, guard)  # type: ignore[arg-type]
-            guard.flush()
-            guard.check()
-        return
-    with _flate_level():
-        pdf.save(
-            target,
-            object_stream_mode=ObjectStreamMode.generate,
-            compress_streams=True,
-            stream_decode_level=StreamDecodeLevel.none,
-            deterministic_id=True,
-            linearize=False,
-            fix_metadata_version=True,
-        )
 
 
 def save_within(
@@ -994,10 +675,7 @@ def save_within(
 
 
 __all__ = [
-    "FLATE_LEVEL",
-    "DedupeStats",
     "LosslessReport",
-    "dedupe",
     "image_streams",
     "normalise_filters",
     "optimise_images",
@@ -1005,7 +683,6 @@ __all__ = [
     "prune_unused_resources",
     "recompress_flate",
     "repack_jpegs",
-    "save",
     "save_within",
     "strip_ascii_layers",
     "strip_private_data",

@@ -1,0 +1,200 @@
+"""Stamp an annex heading on every page of a part, in a free margin or in room made by shrinking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pikepdf
+
+from dhrbuild.build.stamp.contents import transform_annotations, wrap_contents
+from dhrbuild.build.stamp.draw import (
+    BELOW,
+    add_xobject,
+    drawable,
+    fit,
+    heading_form,
+    stamp_operators,
+)
+from dhrbuild.build.stamp.place import content_plan, plan_around
+from dhrbuild.build.stamp.view import View, visible_box
+from dhrbuild.pdf import geometry
+from dhrbuild.pdf.decoding import unrenderable
+from dhrbuild.pdf.geometry import concat
+from dhrbuild.pdf.viewer import PageUnavailable, PartRenderer
+from dhrbuild.render.fonts import register_fonts
+from dhrbuild.words import count as counted
+
+
+@dataclass(frozen=True)
+class StampPlacement:
+    """Where the heading went on one page.
+
+    Coordinates are in points in the displayed page: the visible area (the CropBox clipped
+    to the MediaBox) turned by the page's ``/Rotate``, with its origin at the bottom left
+    of the page as the reader sees it.
+    """
+
+    page_index: int
+    """Zero-based index of the page in the part."""
+    position: Literal["top", "bottom", "shrunk"]
+    """In the ``top`` or ``bottom`` margin, or ``shrunk``: at the top, the content scaled down."""
+    scale: float
+    """The factor the page's content was scaled by; 1.0 unless ``shrunk``."""
+    band: tuple[float, float, float, float]
+    """``(x0, y0, x1, y1)`` of the band the heading is drawn in; all zero if nothing was drawn."""
+    rendered: bool = True
+    """False when the page could not be rendered (pdfium cannot, or an image on it is too
+    large to decode): its whole area was taken for content, so the heading went at the top
+    with the content shrunk below it."""
+    mended: bool = False
+    """True when the page's content was damaged so that it would have swallowed the heading
+    (it ends inside an array, string or inline image, or cannot be read whole): it was put
+    in a form XObject of its own, drawn as it was, with the heading after it."""
+    shortened: str | None = None
+    """The heading as drawn when it was too long for the page even at its smallest size and
+    was cut short with an ellipsis; ``None`` when it was drawn whole (see
+    :func:`shortened_warning`)."""
+
+
+def stamp_headings(
+    pdf: pikepdf.Pdf,
+    heading: str,
+    *,
+    render_source: bytes | Path,
+    pages: Sequence[int] | None = None,
+) -> list[StampPlacement]:
+    """Stamp ``heading`` at the top (or bottom) of pages of ``pdf`` without covering their content.
+
+    Each page is rendered at low resolution to find its content (large scanned JPEGs are
+    estimated from a cheap reduced decode instead, and the page is rendered whole only where
+    the estimate could change the placement, so the placement is always the one rendering
+    the whole page gives). The heading goes in a
+    band in the free margin at the top of the page as the reader sees it (honouring
+    ``/Rotate`` and the CropBox); if the top margin is too small it goes in the bottom
+    margin; if neither is big enough, the page's content (and its annotations) are scaled
+    down uniformly, centred horizontally, to make room at the top. The page's boxes are not
+    changed. The heading is drawn in embedded bold TrueType, shrunk down to
+    ``MIN_FONT_SIZE`` and then truncated with an ellipsis if it is too long for the page,
+    and marked as a pagination artifact. A page whose visible area is empty gets nothing.
+    A page that cannot be rendered (pdfium cannot load or draw it, or an image on it is a
+    decompression bomb) is taken to be all content: the heading goes at the top and the
+    content is shrunk below it, and its placement says ``rendered=False``. The visible area
+    is read as :func:`dhrbuild.pdf.geometry.page_boxes` reads it (CropBox within MediaBox).
+
+    Args:
+        pdf: The part, opened with pikepdf; changed in place.
+        heading: The heading, for example ``Annex A: Action plan``.
+        render_source: The same document as ``pdf``, as a path or bytes, unchanged; it is
+            only read. If it cannot be rendered or has a different number of pages, the
+            pages of ``pdf`` itself are rendered instead.
+        pages: Zero-based indexes of the pages to stamp (negative counts from the end);
+            ``None`` for every page.
+
+    Returns:
+        One placement per stamped page, in the order of ``pages``.
+
+    Raises:
+        ValueError: ``heading`` is blank.
+        IndexError: A page index is out of range.
+    """
+    text = " ".join(heading.split())
+    if not text:
+        raise ValueError("the heading to stamp is blank")
+    count = len(pdf.pages)
+    indexes: list[int] = []
+    for i in range(count) if pages is None else pages:
+        if not -count <= i < count:
+            raise IndexError(f"page index {i} is out of range for a part of {count} pages")
+        index = i % count
+        if index not in indexes:
+            indexes.append(index)
+    if not indexes:
+        return []
+
+    register_fonts()
+    text = drawable(text)
+    name = str(render_source) if isinstance(render_source, Path) else "<part>"
+    document = PartRenderer(pdf, render_source, forms=True)
+    forms: dict[tuple[str, float], pikepdf.Stream] = {}
+    done_annotations: set[tuple[int, int]] = set()
+    placements: list[StampPlacement] = []
+    try:
+        for index in indexes:
+            page = pdf.pages[index]
+            view = View(visible_box(page.obj), geometry.rotation(page.obj))
+            width, height = view.width, view.height
+            if width < 1 or height < 1:
+                placements.append(StampPlacement(index, "top", 1.0, (0.0, 0.0, 0.0, 0.0)))
+                continue
+            rendered = True
+            try:
+                if unrenderable(page.obj) is not None:
+                    # pdfium decodes a JPEG bomb as its header says: 900 MB, seconds.
+                    raise PageUnavailable("an image on the page is too large to render")
+                plan = content_plan(document, index, name, page, view)
+            except PageUnavailable:
+                # Nothing is known of where the content lies: all of the page may be
+                # content, and the heading must cover none of it.
+                plan, rendered = plan_around(width, height, (0.0, 0.0, width, height)), False
+            line, size = fit(text, plan.band[2] - plan.band[0], plan.font_size, plan.min_font_size)
+            stamp = b""
+            if line:
+                form = forms.get((line, size))
+                if form is None:
+                    form = forms[(line, size)] = heading_form(pdf, line, size)
+                origin = (plan.band[0] - size * BELOW, plan.baseline - size * BELOW)
+                matrix = concat((1.0, 0.0, 0.0, 1.0, *origin), view.to_user)
+                resource = add_xobject(page, form)
+                stamp = stamp_operators(plan.position, matrix, resource)
+            shrink = None
+            if plan.shrink is not None:
+                shrink = concat(concat(view.from_user, plan.shrink), view.to_user)
+                transform_annotations(page.obj, shrink, done_annotations)
+            mended = wrap_contents(pdf, page, shrink, view.box, stamp)
+            shortened = None if line == text else line
+            placements.append(
+                StampPlacement(
+                    index, plan.position, plan.scale, plan.band, rendered, mended, shortened
+                )
+            )
+    finally:
+        document.close()
+    return placements
+
+
+def shortened_warning(
+    heading: str, placements: Sequence[StampPlacement], key: str | None = None
+) -> str | None:
+    """Say that a heading was cut short to fit its pages, and how to avoid it.
+
+    Args:
+        heading: The heading that was stamped (``Annex C: Multi-Agency Risk ...``).
+        placements: What :func:`stamp_headings` returned for it.
+        key: The manifest key the title comes from (``annexes.2.title``); ``None`` for a
+            heading whose title dhrbuild sets itself.
+
+    Returns:
+        One line naming the heading, what was drawn and where, and the fix; ``None`` when
+        every page shows the heading whole.
+    """
+    cut = [p for p in placements if p.shortened is not None]
+    if not cut:
+        return None
+    shown = min((p.shortened or "" for p in cut), key=len)
+    where = (
+        "on every page"
+        if len(cut) == len(placements)
+        else f"on {counted(len(cut), 'page')} of {len(placements)}"
+    )
+    fix = (
+        f"give a shorter title in {key}"
+        if key
+        else "the page is too narrow for it; check the pages in the output"
+    )
+    return (
+        f"{' '.join(heading.split())}: the annex heading is too long for the page and was "
+        f"shortened to fit, to '{shown}' {where}; {fix}"
+    )

@@ -1,0 +1,204 @@
+"""The PDF/UA findings model: where each rule failed, the one rule table, and the report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dhrbuild.words import count
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One rule's outcome."""
+
+    rule: str
+    """The veraPDF rule id, for example ``7.1-3``."""
+    description: str
+    passed: bool
+    where: str | None = None
+    """The first offending page or object, when the rule failed."""
+    count: int = 0
+    """How many offending places were found."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as plain data for JSON."""
+        return {
+            "id": self.rule,
+            "description": self.description,
+            "passed": self.passed,
+            "where": self.where,
+            "count": self.count,
+        }
+
+
+_IDENTIFIER = "5-1"
+_FOLLOWS = (
+    "this follows from the other failures: a file may claim PDF/UA-1 only when every other "
+    "rule passes, and dhrbuild writes the identifier then; fix the others, not this one"
+)
+
+
+@dataclass(frozen=True)
+class AccessibilityReport:
+    """The outcome of every rule in :data:`dhrbuild.checks.pdfua.check.RULES`, in that order."""
+
+    rules: tuple[RuleResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        """Whether every rule passed (and only then may a file claim PDF/UA-1)."""
+        return all(r.passed for r in self.rules)
+
+    @property
+    def failed(self) -> list[RuleResult]:
+        """The rules that failed."""
+        return [r for r in self.rules if not r.passed]
+
+    def passes_except(self, *rules: str) -> bool:
+        """Whether every rule passed apart from ``rules``."""
+        return all(r.passed for r in self.rules if r.rule not in rules)
+
+    @property
+    def identifier_follows(self) -> bool:
+        """Whether 5-1 fails along with others: the identifier is owed only once they pass.
+
+        A file may claim PDF/UA-1 only when every other rule passes (dhrbuild writes the
+        identifier then, and only then), so 5-1 is not a fault of its own to fix.
+        """
+        return any(r.rule == _IDENTIFIER and not r.passed for r in self.rules) and any(
+            r.rule != _IDENTIFIER and not r.passed for r in self.rules
+        )
+
+    def summary(self) -> str:
+        """One line: how many rules pass, the failing ids and what this means."""
+        total, failed = len(self.rules), self.failed
+        if not failed:
+            return (
+                f"all {total} machine-checkable PDF/UA-1 rules pass; the human checkpoints "
+                "(reading order, alt text quality, ...) still need review"
+            )
+        ids = ", ".join(
+            r.rule for r in failed if r.rule != _IDENTIFIER or not self.identifier_follows
+        )
+        if self.identifier_follows:
+            ids += f" (and so {_IDENTIFIER}, the PDF/UA identifier)"
+        return (
+            f"{total - len(failed)} of {total} machine-checkable PDF/UA-1 rules pass; "
+            f"failing: {ids}; the file does not claim PDF/UA conformance"
+        )
+
+    def lines(self) -> list[str]:
+        """The report as text: one line per rule, then the summary."""
+        width = max(len(r.rule) for r in self.rules)
+        out = []
+        for r in self.rules:
+            mark = "pass" if r.passed else "FAIL"
+            line = f"{mark}  {r.rule:<{width}}  {r.description}"
+            if not r.passed:
+                # Counted in places (content items, elements), not pages: say so.
+                more = f" and {count(r.count - 1, 'more place')}" if r.count > 1 else ""
+                line += f": first at {r.where}{more}"
+                if r.rule == _IDENTIFIER and self.identifier_follows:
+                    line += f" ({_FOLLOWS})"
+            out.append(line)
+        out.append("")
+        out.append(self.summary())
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as plain data for JSON."""
+        return {
+            "standard": "PDF/UA-1 (ISO 14289-1), machine-checkable rules, veraPDF rule ids",
+            "passed": self.passed,
+            "rules_passed": len(self.rules) - len(self.failed),
+            "rules_total": len(self.rules),
+            "rules": [
+                {**r.to_dict(), "note": _FOLLOWS}
+                if r.rule == _IDENTIFIER and self.identifier_follows
+                else r.to_dict()
+                for r in self.rules
+            ],
+        }
+
+
+def rule_order(rule: str) -> tuple[tuple[int, ...], int]:
+    """The place of a veraPDF rule id in ISO 14289-1: its clause's numbers, then the test's.
+
+    Args:
+        rule: A rule id such as ``7.18.5-2`` (clause 7.18.5, test 2).
+
+    Returns:
+        A key that sorts ``7.2-34`` before ``7.11-1`` and ``7.1-9`` before ``7.1-10``.
+    """
+    clause, _, test = rule.rpartition("-")
+    return tuple(int(n) for n in clause.split(".")), int(test)
+
+
+def rule_table(*tables: Mapping[str, str]) -> dict[str, str]:
+    """Merge the clause modules' rule tables into one, in the order of ISO 14289-1's clauses.
+
+    Args:
+        *tables: Each clause module's ``RULES``: veraPDF rule id to what the rule requires.
+
+    Returns:
+        Every rule, sorted by :func:`rule_order`.
+
+    Raises:
+        ValueError: Two tables give the same rule id.
+    """
+    merged: dict[str, str] = {}
+    for table in tables:
+        for rule, text in table.items():
+            if rule in merged:
+                raise ValueError(f"PDF/UA rule {rule} is registered twice")
+            merged[rule] = text
+    return dict(sorted(merged.items(), key=lambda item: rule_order(item[0])))
+
+
+class Findings:
+    """Where each rule failed while a document is checked: the first place and how many."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, str] = {}
+        self.count: Counter[str] = Counter()
+
+    def fail(self, rule: str, where: str, times: int = 1) -> None:
+        """Record that ``rule`` failed ``times`` times at ``where`` (the first place is kept).
+
+        Args:
+            rule: The veraPDF rule id.
+            where: The offending page or object, as the report names it.
+            times: How many offending places this is.
+        """
+        self.count[rule] += times
+        self.first.setdefault(rule, where)
+
+    def report(self, rules: Mapping[str, str]) -> AccessibilityReport:
+        """The report: one result per rule of ``rules``, in its order.
+
+        Args:
+            rules: Every rule checked: veraPDF rule id to what it requires.
+
+        Returns:
+            The report.
+        """
+        return AccessibilityReport(
+            tuple(
+                RuleResult(
+                    rule, text, rule not in self.count, self.first.get(rule), self.count[rule]
+                )
+                for rule, text in rules.items()
+            )
+        )
+
+
+__all__ = [
+    "AccessibilityReport",
+    "Findings",
+    "RuleResult",
+    "rule_order",
+    "rule_table",
+]

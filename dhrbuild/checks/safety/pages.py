@@ -1,0 +1,80 @@
+"""The pages the checks read: what each holds, which part it is in, and how a finding names it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from dhrbuild.checks.safety.deny_list import DenyList, withheld_name
+from dhrbuild.order import PartKind
+
+
+@dataclass
+class Char:
+    """A character of a page's text that can be seen (not a space or control), with its box."""
+
+    index: int
+    box: tuple[float, float, float, float]
+    """``(left, bottom, right, top)`` in page user space."""
+    alnum: bool
+
+
+@dataclass
+class Page:
+    """What was read of one page: its text and, where wanted, its characters and hidden runs."""
+
+    index: int
+    text: str
+    chars: list[Char] = field(default_factory=list)
+    to_device: np.ndarray | None = None
+    """3x3 map (row vectors) from page user space to points on the page as displayed."""
+    hidden: list[tuple[str, int, str]] = field(default_factory=list)
+    """Runs of hidden text: ``(reason, letters, position)``."""
+    readable: bool = True
+    """False when pdfium could not load the page, so nothing on it was checked."""
+    rendered: bool = True
+    """False when pdfium could load but not render the page: its text was read, but not
+    checked for hidden text."""
+
+
+@dataclass(frozen=True)
+class PartPages:
+    """Where a part's pages are in the output (zero-based ``start``)."""
+
+    name: str
+    kind: PartKind
+    start: int
+    count: int
+    source: str = ""
+    """The part's file name, so that a finding names the document to export again."""
+
+
+def withheld_parts(parts: Sequence[PartPages], deny: DenyList | None) -> list[PartPages]:
+    """``parts``, each title that quotes a deny-list entry withheld.
+
+    See :func:`~dhrbuild.checks.safety.deny_list.withheld_name`.
+    """
+    return [
+        replace(p, name=withheld_name(p.name, deny, f"part {n}"))
+        for n, p in enumerate(parts, start=1)
+    ]
+
+
+def page_name(index: int, parts: Sequence[PartPages]) -> str:
+    """How a finding names page ``index``: its number, and its part and page within the part."""
+    for part in parts:
+        if part.start <= index < part.start + part.count:
+            of = f" of {part.source}" if part.source else ""
+            return f"page {index + 1} ({part.name}, page {index - part.start + 1}{of})"
+    return f"page {index + 1}"
+
+
+__all__ = [
+    "Char",
+    "Page",
+    "PartPages",
+    "page_name",
+    "withheld_parts",
+]

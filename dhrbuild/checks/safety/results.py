@@ -1,0 +1,101 @@
+"""What a publication check returns: its findings and status, and the error that stops a build."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dhrbuild.errors import CheckFailedError
+
+Severity = Literal["error", "warning"]
+Status = Literal["pass", "warn", "fail", "skipped"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a check found, described by place only."""
+
+    severity: Severity
+    message: str
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check: what it found, or why it did not run."""
+
+    name: str
+    """A stable key: ``deny-list``, ``input-metadata``, ``hidden-text``, ``active-content``,
+    ``dates-of-birth``, ``pseudonym`` or ``qa-letter``."""
+    title: str
+    findings: list[Finding] = field(default_factory=list)
+    ran: bool = True
+    note: str = ""
+
+    @property
+    def status(self) -> Status:
+        """``fail`` if any finding is an error, ``warn`` if any is a warning, else ``pass``."""
+        if not self.ran:
+            return "skipped"
+        if any(f.severity == "error" for f in self.findings):
+            return "fail"
+        return "warn" if self.findings else "pass"
+
+    def error(self, message: str) -> None:
+        """Record an error finding."""
+        self.findings.append(Finding("error", message))
+
+    def warn(self, message: str) -> None:
+        """Record a warning finding."""
+        self.findings.append(Finding("warning", message))
+
+
+class PublicationCheckError(CheckFailedError):
+    """A publication safety check failed; nothing was written. Carries every check's result."""
+
+    def __init__(self, results: Sequence[CheckResult]) -> None:
+        self.results = list(results)
+        lines = [f.message for r in self.results for f in r.findings if f.severity == "error"]
+        lines.append(
+            "nothing was written; fix each problem where it is: in the named part's source "
+            "document (then export it to PDF again), or, for what dhrbuild writes from the "
+            "manifest (the review's title and partnership, annex titles, the output file "
+            "name; dhrbuild validate names the key), in manifest.yaml; then build again"
+        )
+        super().__init__("\n".join(lines))
+
+
+def raise_for_failures(results: Sequence[CheckResult]) -> None:
+    """Raise :class:`PublicationCheckError` if any check failed.
+
+    Args:
+        results: Every check's result.
+
+    Raises:
+        PublicationCheckError: At least one finding is an error.
+    """
+    if any(r.status == "fail" for r in results):
+        raise PublicationCheckError(results)
+
+
+def warnings_of(results: Sequence[CheckResult]) -> list[str]:
+    """Return every warning finding's message, in check order.
+
+    Args:
+        results: Every check's result.
+
+    Returns:
+        The messages.
+    """
+    return [f.message for r in results for f in r.findings if f.severity == "warning"]
+
+
+__all__ = [
+    "CheckResult",
+    "Finding",
+    "PublicationCheckError",
+    "Severity",
+    "Status",
+    "raise_for_failures",
+    "warnings_of",
+]

@@ -1,0 +1,82 @@
+"""Dated entries written in a cell's free text: ``15/01/2026: 40 of 60 practices trained``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from dhrbuild.dates import MONTH_PATTERN, parse_date
+
+_DATE_IN_TEXT = (
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTH_PATTERN})\.?,?\s+\d{{4}})"
+)
+_ENTRY = re.compile(
+    rf"^({_DATE_IN_TEXT})(?!\d)\s*(?:[:,\-\u2013\u2014]\s*|\s+|$)(.*)$", re.IGNORECASE | re.DOTALL
+)
+# ``;`` separates entries only where the next one starts with a date, so a note may hold one.
+_ENTRY_SPLIT = re.compile(rf";\s*(?={_DATE_IN_TEXT}(?!\d))", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DatedEntry:
+    """One dated entry found in a cell: ``15/01/2026: 40 of 60 practices trained``."""
+
+    date: dt.date
+    note: str
+    """The text after the date; empty for a bare date."""
+    line: int
+    """The cell's line the entry is on, from 1."""
+
+
+@dataclass
+class Entries:
+    """What :func:`scan_entries` found: the dated entries, the undated text, the bad dates."""
+
+    entries: list[DatedEntry] = field(default_factory=list)
+    undated: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def scan_entries(text: str) -> Entries:
+    """Scan a cell's text, line by line, for its dated entries (see :func:`split_dated_entries`)."""
+    found = Entries()
+    for n, line in enumerate(text.splitlines(), start=1):
+        for segment in _ENTRY_SPLIT.split(line):
+            seg = segment.strip()
+            if not seg:
+                continue
+            match = _ENTRY.match(seg)
+            if match is None:
+                found.undated.append((n, seg))
+                continue
+            try:
+                day = parse_date(match[1])
+            except ValueError as exc:
+                found.problems.append(f"line {n}: {exc}")
+                continue
+            found.entries.append(DatedEntry(day, match[2].strip(), n))
+    return found
+
+
+def split_dated_entries(text: str) -> tuple[list[DatedEntry], str, list[str]]:
+    """Split a cell's text into its dated entries and the rest.
+
+    An entry starts a line, or follows a ``;``, with a date (``15/01/2026``, ``15.01.2026``,
+    ``2026-01-15``, ``15 January 2026``) and then, after ``:`` or a dash, its note.
+
+    Args:
+        text: The cell's text.
+
+    Returns:
+        The entries in the order written (a bare date has an empty note), the undated text
+        (lines kept, segments of a line joined by ``; ``), and one problem a line for a date
+        that does not exist (``line 2: '31/02/2026' is not a date; ...``).
+    """
+    found = scan_entries(text)
+    lines: dict[int, list[str]] = {}
+    for n, seg in found.undated:
+        lines.setdefault(n, []).append(seg)
+    rest = "\n".join("; ".join(segs) for _, segs in sorted(lines.items()))
+    return found.entries, rest, found.problems

@@ -1,0 +1,416 @@
+"""A spreadsheet's rows read into actions: themes, merged cells, status, RAG and dated entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from dhrbuild.dates import uk_date
+from dhrbuild.errors import ActionPlanError
+from dhrbuild.inputs.action_plan.columns import (
+    SHEET_COLUMNS,
+    Column,
+    cell_text,
+    find_header,
+    header_fields,
+    looked_for,
+)
+from dhrbuild.inputs.action_plan.entries import scan_entries, split_dated_entries
+from dhrbuild.inputs.action_plan.model import (
+    BRAG_STATUS,
+    RAG_STATUS,
+    RAG_WORDS,
+    SCOPES,
+    STATUS_WORDS,
+    ActionPlan,
+    Origin,
+    norm,
+)
+from dhrbuild.inputs.action_plan.validate import number_key, validate
+
+_REQUIRED_SHEET_FIELDS = ("recommendation", "action", "lead_agency", "status")
+_JOINED_FIELDS = ("key_milestones", "completion", "updates")
+"""Fields whose cells are joined, line by line, when two columns map to them."""
+#: Columns of the published annex that a spreadsheet may leave out, but not without a word.
+_EXPECTED_SHEET_FIELDS = ("scope", "target_date")
+
+
+def _read_status(text: str) -> tuple[str | None, str | None]:
+    """Read (status word, RAG) from a cell such as ``In progress``, ``Amber``, ``Done (Green)``.
+
+    The status word is returned as written: :func:`validate` reads it, as in every file type,
+    and warns of a word that says more than the status it is read as.
+    """
+    key = norm(text)
+    if key in STATUS_WORDS:
+        return text.strip(), None
+    if key in RAG_WORDS and len(key) > 1:
+        return None, RAG_WORDS[key]
+    match = re.match(r"^(.*?)\s*(?:\(|-|\u2013|/|,)\s*(red|amber|green|blue)\s*\)?$", text, re.I)
+    if match and norm(match[1]) in STATUS_WORDS:
+        return match[1].strip(), match[2].lower()
+    return None, None
+
+
+@dataclass
+class Sheet:
+    """A table read from a worksheet or a CSV file: cells by row, row 0 being row 1."""
+
+    name: str | None
+    rows: list[list[object]]
+    merged: set[tuple[int, int]] = field(default_factory=set)
+    """Cells (row index, column index) that hold a value only by a vertical merge."""
+
+    @property
+    def where(self) -> str:
+        """``sheet 'Action plan'``, or empty for a CSV file."""
+        return f"sheet {self.name!r}" if self.name is not None else ""
+
+    def at(self, row: int) -> str:
+        """Where a row is: ``sheet 'Action plan', row 7``, or ``row 7`` in a CSV file."""
+        return f"{self.where}, row {row}" if self.name is not None else f"row {row}"
+
+
+@dataclass
+class _SheetRead:
+    """What one pass over the data rows collected."""
+
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    derived_status: list[int] = field(default_factory=list)
+    empty_status: list[int] = field(default_factory=list)
+    """Actions whose status cell is empty (a problem): not known to be open or complete."""
+
+
+def _structure_problems(
+    sheet: Sheet, header_at: int, by_field: dict[str, list[int]], heads: dict[int, str]
+) -> list[str]:
+    problems: list[str] = []
+    place = sheet.where or f"row {header_at + 1}"
+    for key, cols in by_field.items():
+        if len(cols) > 1 and key not in _JOINED_FIELDS:
+            names = ", ".join(repr(heads[c]) for c in cols)
+            problems.append(
+                f"{place}: two columns for {SHEET_COLUMNS[key].name!r} ({names}); rename or "
+                "remove one"
+            )
+    present = set(by_field) | ({"status"} if "rag" in by_field else set())
+    unknown = [
+        repr(text)
+        for col, text in sorted(heads.items())
+        if text and col not in {c for cols in by_field.values() for c in cols}
+    ]
+    hint = f"; the columns not recognised are {', '.join(unknown)}" if unknown else ""
+    for key in _REQUIRED_SHEET_FIELDS:
+        if key not in present:
+            problems.append(
+                f"{place}: no column for {SHEET_COLUMNS[key].name!r} (looked for: "
+                f"{looked_for(key)}){hint}"
+            )
+    return problems
+
+
+def sheet_plan(
+    sheet: Sheet,
+    header_at: int,
+    fields: dict[int, str],
+    source: str,
+    label: str,
+    warnings: list[str],
+) -> ActionPlan:
+    """Read the rows below the header row at ``header_at`` into a validated plan."""
+    header = sheet.rows[header_at]
+    heads = {c: cell_text(v).replace("\n", " ") for c, v in enumerate(header)}
+    by_field: dict[str, list[int]] = {}
+    for col, key in sorted(fields.items()):
+        by_field.setdefault(key, []).append(col)
+    problems = _structure_problems(sheet, header_at, by_field, heads)
+    if problems:
+        raise ActionPlanError(source, problems)
+    note_prefix = f"{label}: {sheet.where + ': ' if sheet.where else ''}"
+
+    used = {c for cols in by_field.values() for c in cols}
+    extra = [repr(t) for c, t in sorted(heads.items()) if t and c not in used]
+    extra += [
+        f"column {_column_letter(c)} (no heading)"
+        for c in range(max((len(r) for r in sheet.rows[header_at + 1 :]), default=0))
+        if not heads.get(c)
+        and c not in used
+        and any(c < len(r) and cell_text(r[c]) for r in sheet.rows[header_at + 1 :])
+    ]
+    if extra:
+        warnings.append(f"{note_prefix}columns not used: {', '.join(extra)}")
+    found = ", ".join(repr(heads[cols[0]]) for cols in by_field.values())
+    for key in _EXPECTED_SHEET_FIELDS:
+        if key not in by_field:
+            name = SHEET_COLUMNS[key].name
+            warnings.append(
+                f"{note_prefix}no column for {name!r} (looked for: {looked_for(key)}), so "
+                f"the annex's {name} column is left empty; the columns found are {found}"
+                + (f" and the columns not used are {', '.join(extra)}" if extra else "")
+                + f"; head the column {name!r}"
+            )
+    if "number" not in by_field:
+        warnings.append(
+            f"{note_prefix}no 'No.' column; the recommendations are numbered 1, 2, … in the "
+            "order of the rows"
+        )
+
+    table_first = min(c for c, t in heads.items() if t)
+    column_name = {key: heads[cols[0]] for key, cols in by_field.items()}
+    read = _read_rows(sheet, header_at, by_field, table_first, column_name, note_prefix, warnings)
+    brag = any(a.get("rag") == "blue" for a in read.actions)
+    mapping = BRAG_STATUS if brag else RAG_STATUS
+    for i in read.derived_status:
+        read.actions[i]["status"] = mapping.get(str(read.actions[i]["rag"]), "")
+    if read.derived_status:
+        scheme = (
+            "Blue = complete, Green and Amber = in progress, Red = not started"
+            if brag
+            else "Green = complete, Amber = in progress, Red = not started"
+        )
+        if "status" in by_field:
+            rows = [str(read.rows[i]) for i in read.derived_status]
+            what = (
+                f"row {rows[0]} has no status; its status is"
+                if len(rows) == 1
+                else f"rows {', '.join(rows)} have no status; theirs is"
+            )
+        else:
+            what = "there is no Status column; each action's status is"
+        warnings.append(f"{note_prefix}{what} taken from the RAG column ({scheme})")
+
+    def where(loc: tuple[str | int, ...]) -> str:
+        if len(loc) < 2 or not isinstance(loc[1], int):
+            return sheet.at(header_at + 1)
+        place = sheet.at(read.rows[loc[1]])
+        if len(loc) >= 3 and isinstance(loc[2], str):
+            key = loc[2]
+            if key == "status" and "status" not in column_name:
+                key = "rag"
+            col = column_name.get(key) or SHEET_COLUMNS.get(key, Column(key, ())).name
+            place += f", column {col!r}"
+        return place
+
+    problems = read.problems + _sheet_duplicates(read, sheet, column_name)
+    if not read.actions and not problems:
+        raise ActionPlanError(
+            source,
+            [
+                f"{sheet.at(header_at + 1)}: there are no actions under the header row; add one "
+                "row per action"
+            ],
+        )
+    # The dated updates are the key milestones' dated entries, or an updates column's.
+    updates_in = column_name.get("updates") or column_name.get("key_milestones")
+    update_fix = (
+        f"add one to its {updates_in!r} cell, written 15/01/2026: what was done"
+        if updates_in
+        else "add a 'Key milestones' column and write one in the action's cell, as "
+        "15/01/2026: what was done"
+    )
+    return validate(
+        {"actions": read.actions},
+        source,
+        where,
+        problems,
+        origin=Origin(label, update_fix),
+        warnings=warnings,
+        status_unread=read.empty_status,
+        context={"scope_optional": True},
+        duplicates=False,
+    )
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _read_rows(
+    sheet: Sheet,
+    header_at: int,
+    by_field: dict[str, list[int]],
+    table_first: int,
+    column_name: dict[str, str],
+    note_prefix: str,
+    warnings: list[str],
+) -> _SheetRead:
+    read = _SheetRead()
+    known_fields = len(by_field)
+    theme: str | None = None
+    pending: tuple[int, str] | None = None
+    previous: dict[str, Any] | None = None
+    auto_number = 0
+
+    def dropped(row: int, text: str) -> None:
+        warnings.append(
+            f"{note_prefix}row {row}: the theme row {text!r} is followed by no action; ignored"
+        )
+
+    for r in range(header_at + 1, len(sheet.rows)):
+        cells = sheet.rows[r]
+        row = r + 1
+        filled = [(c, cell_text(v)) for c, v in enumerate(cells) if cell_text(v)]
+        if all((r, c) in sheet.merged for c, _ in filled):
+            continue  # blank, but for the cells a merge above reaches down into
+        if len(set(header_fields(cells).values())) >= max(known_fields, 2):
+            continue  # the header repeated, as printed plans do on every page
+        if len(filled) == 1 and filled[0][0] <= table_first and re.search("[A-Za-z]", filled[0][1]):
+            if pending is not None:
+                dropped(*pending)
+            pending = (row, " ".join(filled[0][1].split()))
+            continue
+
+        def cell(key: str, row_cells: list[object] = cells) -> object:
+            values = [row_cells[c] for c in by_field.get(key, []) if c < len(row_cells)]
+            values = [v for v in values if cell_text(v)]
+            if not values:
+                return None
+            if len(values) == 1:
+                return values[0]
+            return "\n".join(cell_text(v) for v in values)
+
+        def text(key: str) -> str:
+            return cell_text(cell(key))
+
+        if pending is not None:
+            theme = pending[1]
+            pending = None
+        number = text("number").rstrip(".").strip()
+        recommendation = text("recommendation")
+        scope_text = text("scope")
+        if previous is not None and not number and not recommendation:
+            # A further action under the recommendation above, its cells left blank (or merged).
+            number = str(previous["number"])
+            recommendation = str(previous["recommendation"])
+            scope_text = scope_text or str(previous["scope"] or "")
+        elif "number" not in by_field:
+            if previous is None or recommendation != previous["recommendation"]:
+                auto_number += 1
+            number = str(auto_number)
+
+        action: dict[str, Any] = {
+            "number": number,
+            "recommendation": recommendation,
+            "scope": _scope_word(scope_text) if scope_text else None,
+            "action": text("action"),
+            "lead_agency": text("lead_agency"),
+            "target_date": _date_cell(cell("target_date")),
+            "completion": text("completion") or None,
+            "theme": theme,
+        }
+        updates: list[dict[str, Any]] = []
+        milestones = split_dated_entries(text("key_milestones"))
+        entries, rest, bad = milestones
+        # Dated entries in the milestones cell are the plan's implementation updates.
+        updates += [{"date": e.date, "note": e.note} for e in entries if e.note]
+        bare = "\n".join(uk_date(e.date) for e in entries if not e.note)
+        action["key_milestones"] = "\n".join(t for t in (rest, bare) if t)
+        col = column_name.get("key_milestones", "")
+        read.problems += [f"{sheet.at(row)}, column {col!r}, {p}" for p in bad]
+        found = scan_entries(text("updates"))
+        col = column_name.get("updates", "")
+        updates += [{"date": e.date, "note": e.note} for e in found.entries if e.note]
+        read.problems += [f"{sheet.at(row)}, column {col!r}, {p}" for p in found.problems]
+        read.problems += [
+            f"{sheet.at(row)}, column {col!r}, line {n}: {seg!r} has no date; start each "
+            "update with its date, e.g. 15/01/2026: what was done"
+            for n, seg in found.undated
+        ] + [
+            f"{sheet.at(row)}, column {col!r}, line {e.line}: the date {uk_date(e.date)} has no "
+            "note; say what was done"
+            for e in found.entries
+            if not e.note
+        ]
+        action["updates"] = updates
+        how = _status_and_rag(action, text("status"), text("rag"))
+        if how == "derive":
+            read.derived_status.append(len(read.actions))
+        elif how == "empty":
+            read.empty_status.append(len(read.actions))
+            col = column_name.get("status") or column_name["rag"]
+            read.problems.append(
+                f"{sheet.at(row)}, column {col!r}: no status; write Complete, In progress or "
+                "Not started" + (" (or a RAG rating)" if "rag" in column_name else "")
+            )
+        read.actions.append(action)
+        read.rows.append(row)
+        previous = action
+    if pending is not None:
+        dropped(*pending)
+    return read
+
+
+def _scope_word(text: str) -> str:
+    words = set(norm(text).split()) & set(SCOPES)
+    return words.pop() if len(words) == 1 else text
+
+
+def _date_cell(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return cell_text(value) or None
+
+
+def _status_and_rag(
+    action: dict[str, Any], status: str, rag: str
+) -> Literal["read", "derive", "empty"]:
+    """Set the action's status and RAG; say whether the status is read, to be derived or empty."""
+    rag_value: str | None = None
+    if rag:
+        rag_value = RAG_WORDS.get(norm(rag), rag)
+    status_value: str | None = None
+    if status:
+        word, rag_in_status = _read_status(status)
+        if rag_in_status is not None and rag_value is None:
+            rag_value = rag_in_status
+        # A status word, a RAG colour (``Amber``) or an unknown word: :func:`validate` reads
+        # each as it does in every file type, and says what it read a word as.
+        status_value = word or status
+    action["rag"] = rag_value
+    if status_value is not None:
+        action["status"] = status_value
+        return "read"
+    # A placeholder: the status is derived from the RAG later, or the row is reported.
+    action["status"] = "not started"
+    if rag_value in BRAG_STATUS:
+        return "derive"
+    return "read" if rag_value else "empty"
+
+
+def _sheet_duplicates(read: _SheetRead, sheet: Sheet, column_name: dict[str, str]) -> list[str]:
+    # Several rows may share a number when they are actions of one recommendation.
+    problems: list[str] = []
+    first: dict[str, tuple[int, str]] = {}
+    col = column_name.get("number", "No.")
+    for action, row in zip(read.actions, read.rows, strict=True):
+        key = number_key(action["number"])
+        if key is None:
+            continue
+        if key in first and first[key][1] != action["recommendation"]:
+            problems.append(
+                f"{sheet.at(row)}, column {col!r}: number {key} is already used by another "
+                f"recommendation (row {first[key][0]}); give every recommendation its own number"
+            )
+        first.setdefault(key, (row, action["recommendation"]))
+    return problems
+
+
+def plan_from_sheet(
+    sheet: Sheet, source: str, label: str, warnings: list[str]
+) -> ActionPlan | None:
+    """Read a sheet into a plan, or return ``None`` if no header row is found in it."""
+    found = find_header(sheet.rows)
+    if found is None:
+        return None
+    return sheet_plan(sheet, found[0], found[1], source, label, warnings)

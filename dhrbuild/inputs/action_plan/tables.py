@@ -1,0 +1,290 @@
+"""The CSV and .xlsx files a plan is read from: dhrbuild's own CSV and real-world spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings as _warnings
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from dhrbuild.errors import ActionPlanError
+from dhrbuild.inputs.action_plan.columns import (
+    HEADER_SEARCH_ROWS,
+    find_header,
+    is_dhrbuild_header,
+)
+from dhrbuild.inputs.action_plan.model import COLUMNS, UPDATE_LINE, ActionPlan, Origin
+from dhrbuild.inputs.action_plan.sheets import Sheet, plan_from_sheet, sheet_plan
+from dhrbuild.inputs.action_plan.validate import InvalidPlan, validate
+
+_REQUIRED_COLUMNS = ("number", "recommendation", "scope", "action", "lead_agency", "status")
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def _column_key(name: str) -> str:
+    return "_".join(name.strip().lower().replace("-", " ").replace("_", " ").split())
+
+
+def _parse_updates(cell: str) -> tuple[list[dict[str, str]], list[int], list[str]]:
+    updates: list[dict[str, str]] = []
+    line_numbers: list[int] = []
+    problems: list[str] = []
+    for n, line in enumerate(cell.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = UPDATE_LINE.match(line)
+        if not match:
+            problems.append(
+                f"line {n}: {line.strip()!r} is not an update; write one update a line as "
+                "YYYY-MM-DD: note"
+            )
+            continue
+        updates.append({"date": match[1], "note": match[2]})
+        line_numbers.append(n)
+    return updates, line_numbers, problems
+
+
+def load_csv(path: Path, text: str, warnings: list[str]) -> ActionPlan:
+    """Read a CSV plan's text: dhrbuild's columns strictly, any other header as a spreadsheet."""
+    source = str(path)
+    first_line = next(line for line in text.splitlines() if line.strip())
+    delimiter = max(",;\t", key=first_line.count)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise ActionPlanError(source, [f"not a valid CSV file ({exc})"]) from None
+    header_row = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+    if header_row is None:
+        raise ActionPlanError(source, ["the file is empty"])
+    if not is_dhrbuild_header(records[header_row]):
+        return _load_sheet_csv(path, text, warnings)
+    header = [_column_key(c) for c in records[header_row]]
+    problems: list[str] = []
+    columns: dict[str, int] = {}
+    for i, key in enumerate(header):
+        if not key:
+            continue
+        raw_name = records[header_row][i].strip()
+        if key not in COLUMNS:
+            problems.append(
+                f"row {header_row + 1}, column {raw_name!r}: unknown column; check its spelling "
+                f"(the columns are {', '.join(COLUMNS)})"
+            )
+        elif key in columns:
+            problems.append(
+                f"row {header_row + 1}, column {raw_name!r}: the column {key} appears twice; "
+                "remove one"
+            )
+        else:
+            columns[key] = i
+    missing = [c for c in _REQUIRED_COLUMNS + ("target_date",) if c not in columns]
+    problems += [f"row {header_row + 1}: required column {c} is missing; add it" for c in missing]
+
+    actions: list[dict[str, Any]] = []
+    row_numbers: list[int] = []
+    update_lines: list[list[int]] = []
+    for r, record in enumerate(records[header_row + 1 :], start=header_row + 2):
+        if not any(c.strip() for c in record):
+            continue
+        surplus = [c for i, c in enumerate(record) if i >= len(header) and c.strip()]
+        if surplus:
+            problems.append(
+                f"row {r}: has {len(record)} cells but the header names {len(header)} columns; "
+                "remove the extra cells or add their column names"
+            )
+        row: dict[str, Any] = {}
+        lines: list[int] = []
+        for key, i in columns.items():
+            cell = record[i] if i < len(record) else ""
+            if key == "updates":
+                updates, lines, bad = _parse_updates(cell)
+                problems += [f"row {r}, column updates, {p}" for p in bad]
+                row[key] = updates
+            else:
+                row[key] = cell.strip()
+        if "target_date" not in row:
+            row["target_date"] = None
+        actions.append(row)
+        row_numbers.append(r)
+        update_lines.append(lines)
+
+    if not actions and not problems:
+        raise ActionPlanError(
+            source, ["there are no actions; add one row per action under the header row"]
+        )
+
+    def where(loc: tuple[str | int, ...]) -> str:
+        if len(loc) < 2 or not isinstance(loc[1], int):
+            return f"row {header_row + 1}"
+        index = loc[1]
+        place = f"row {row_numbers[index]}"
+        if len(loc) >= 3:
+            place += f", column {loc[2]}"
+        if len(loc) >= 4 and loc[2] == "updates" and isinstance(loc[3], int):
+            place += f", line {update_lines[index][loc[3]]}"
+        return place
+
+    update_fix = (
+        "add one to its updates cell, written 2026-01-15: what was done"
+        if "updates" in columns
+        else "add an updates column and write one in the action's cell, as 2026-01-15: what "
+        "was done"
+    )
+    origin = Origin(path.name, update_fix)
+    plan: ActionPlan | None = None
+    try:
+        plan = validate(
+            {"actions": actions}, source, where, problems, origin=origin, warnings=warnings
+        )
+    except InvalidPlan as exc:
+        # A column missing from the header is reported once, not on every row.
+        kept = [
+            p
+            for p in exc.problems
+            if not any(
+                p.endswith(f", column {c}: required key is missing; add it") for c in missing
+            )
+        ]
+        if not actions:
+            kept = [p for p in kept if "there are no actions" not in p]
+        raise InvalidPlan(source, kept, exc.unupdated, exc.origin) from None
+    return plan
+
+
+def _load_sheet_csv(path: Path, text: str, warnings: list[str]) -> ActionPlan:
+    source = str(path)
+    # The delimiter is the one under which a header row is found: a title row above the
+    # header says nothing about it.
+    best: tuple[int, list[list[object]], tuple[int, dict[int, str]]] | None = None
+    for delimiter in ",;\t":
+        try:
+            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except csv.Error:
+            continue
+        found = find_header(records)
+        score = len(set(found[1].values())) if found else 0
+        if found is not None and (best is None or score > best[0]):
+            best = (score, [list[object](r) for r in records], found)
+    if best is None:
+        raise ActionPlanError(
+            source,
+            [
+                "no header row naming the action plan's columns (Recommendation, Action to "
+                "take, Lead agency, Status, …) in the first 30 rows; check the headings"
+            ],
+        )
+    _, rows, (header_at, fields) = best
+    return sheet_plan(Sheet(None, rows), header_at, fields, source, path.name, warnings)
+
+
+# --- .xlsx workbooks -------------------------------------------------------------------------
+
+_XLSX_FIX = "open it in Excel or LibreOffice and save it again as .xlsx"
+
+
+def _open_workbook(path: Path) -> Any:
+    import openpyxl  # a large import, needed only for .xlsx plans
+
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ActionPlanError(
+            source, ["file not found; give the path to the .xlsx action plan"]
+        ) from None
+    except OSError as exc:
+        raise ActionPlanError(source, [f"cannot be read ({exc.strerror or exc})"]) from None
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise ActionPlanError(
+            source,
+            [
+                "the workbook is password-protected, or an old .xls file; save an unprotected "
+                "copy as .xlsx"
+            ],
+        )
+    try:
+        with _warnings.catch_warnings():
+            # openpyxl warns about features it drops (data validation, slicers): irrelevant here.
+            _warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except zipfile.BadZipFile:
+        raise ActionPlanError(source, [f"not an .xlsx workbook; {_XLSX_FIX}"]) from None
+    except Exception as exc:  # openpyxl raises many types on a damaged workbook
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ActionPlanError(
+            source, [f"not a readable .xlsx workbook ({first}); {_XLSX_FIX}"]
+        ) from None
+
+
+def _grid(ws: Any) -> tuple[list[list[object]], set[tuple[int, int]]]:
+    rows: list[list[object]] = [
+        list(r)
+        for r in ws.iter_rows(
+            min_row=1, max_row=ws.max_row, min_col=1, max_col=ws.max_column, values_only=True
+        )
+    ]
+    # A merged range reads as its top-left value: down every row it spans (a recommendation
+    # merged over its actions), but once across (a theme merged over the whole width).
+    merged: set[tuple[int, int]] = set()
+    for rng in ws.merged_cells.ranges:
+        top, left = rng.min_row - 1, rng.min_col - 1
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        for r in range(top + 1, min(rng.max_row, len(rows))):
+            if left < len(rows[r]):
+                rows[r][left] = rows[top][left]
+                merged.add((r, left))
+    return rows, merged
+
+
+def load_xlsx(path: Path, sheet_name: str | None, warnings: list[str]) -> ActionPlan:
+    """Read an .xlsx plan from the named sheet, or the first visible sheet with a header row."""
+    source = str(path)
+    book = _open_workbook(path)
+    try:
+        sheets = list(book.worksheets)
+        names = ", ".join(repr(ws.title) for ws in sheets)
+        if sheet_name is not None:
+            chosen = [ws for ws in sheets if ws.title == sheet_name] or [
+                ws for ws in sheets if ws.title.strip().lower() == sheet_name.strip().lower()
+            ]
+            if not chosen:
+                raise ActionPlanError(
+                    source,
+                    [
+                        f"sheet {sheet_name!r} not found; the workbook's sheets are {names}; "
+                        "set action_plan.sheet to one of them"
+                    ],
+                )
+            sheet = Sheet(chosen[0].title, *_grid(chosen[0]))
+            plan = plan_from_sheet(sheet, source, path.name, warnings)
+            if plan is None:
+                raise ActionPlanError(
+                    source,
+                    [
+                        f"{sheet.where}: no header row naming the action plan's columns "
+                        "(Recommendation, Action to take, Lead agency, Status, …) in its first "
+                        f"{HEADER_SEARCH_ROWS} rows; check the headings"
+                    ],
+                )
+            return plan
+        for ws in sheets:
+            if ws.sheet_state != "visible":
+                continue
+            plan = plan_from_sheet(Sheet(ws.title, *_grid(ws)), source, path.name, warnings)
+            if plan is not None:
+                return plan
+        raise ActionPlanError(
+            source,
+            [
+                "no sheet has a header row naming the action plan's columns (Recommendation, "
+                f"Action to take, Lead agency, Status, …); looked in {names or 'no sheets'}; "
+                "check the headings, or name the sheet with action_plan.sheet"
+            ],
+        )
+    finally:
+        book.close()
