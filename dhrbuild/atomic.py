@@ -44,7 +44,43 @@ def reason(exc: OSError) -> str:
         return "the disk is full: free some space, or write to another folder"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return "no permission to write there: choose a folder you can write to"
-    return str(exc.strerror or exc)
+    return strerror(exc)
+
+
+def strerror(exc: OSError) -> str:
+    """Say what the operating system said went wrong, never just the file's name.
+
+    Some libraries raise an :class:`OSError` that carries nothing but a path (pikepdf's
+    ``FileNotFoundError(path)``), whose text alone would print as a bare file name.
+
+    Args:
+        exc: The error.
+
+    Returns:
+        Its ``strerror``, else the words for its ``errno`` or its kind, else its text when
+        that is more than a file name, else "it could not be read or written".
+    """
+    if exc.strerror:
+        return str(exc.strerror)
+    if exc.errno:
+        return os.strerror(exc.errno)
+    for kind, code in _KINDS:
+        if isinstance(exc, kind):
+            return os.strerror(code)
+    text = str(exc).strip()
+    names = {os.fspath(n) for n in (exc.filename, exc.filename2) if isinstance(n, (str, Path))}
+    if text and text not in names and not Path(text).is_absolute() and os.sep not in text:
+        return text
+    return "it could not be read or written"
+
+
+_KINDS: tuple[tuple[type[OSError], int], ...] = (
+    (FileNotFoundError, errno.ENOENT),
+    (FileExistsError, errno.EEXIST),
+    (IsADirectoryError, errno.EISDIR),
+    (NotADirectoryError, errno.ENOTDIR),
+    (PermissionError, errno.EACCES),
+)
 
 
 class AtomicFile:
@@ -119,6 +155,32 @@ def atomic_file(target: Path, *, what: str = "the file") -> Iterator[AtomicFile]
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
             _remove_empty(created)
+
+
+def make_folder(folder: Path) -> list[Path]:
+    """Create ``folder`` and the folders above it that are missing.
+
+    Args:
+        folder: The folder.
+
+    Returns:
+        The folders created, deepest first, for :func:`remove_empty`.
+
+    Raises:
+        OSError: A folder cannot be created.
+    """
+    created = _missing_folders(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return created
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove the folders :func:`make_folder` created (deepest first), where still empty.
+
+    Args:
+        folders: What :func:`make_folder` returned.
+    """
+    _remove_empty(folders)
 
 
 def _missing_folders(folder: Path) -> list[Path]:
@@ -226,4 +288,13 @@ class GuardedWriter:
             raise self.error
 
 
-__all__ = ["AtomicFile", "GuardedWriter", "atomic_file", "reason", "write_file"]
+__all__ = [
+    "AtomicFile",
+    "GuardedWriter",
+    "atomic_file",
+    "make_folder",
+    "reason",
+    "remove_empty",
+    "strerror",
+    "write_file",
+]

@@ -35,13 +35,21 @@ from dhrbuild.dates import uk_long_date
 from dhrbuild.errors import DhrbuildError, ExitCode, Stopped, UsageError
 from dhrbuild.handoff.build_report import build_report, manifest_error_report, write_report
 from dhrbuild.handoff.init import FILES as SCAFFOLD_FILES
-from dhrbuild.handoff.init import init_review
+from dhrbuild.handoff.init import KIND_TITLES, init_review
 from dhrbuild.handoff.inspect import Description, describe
 from dhrbuild.handoff.preview import render_preview
 from dhrbuild.handoff.schema import schema_text
 from dhrbuild.handoff.submission import make_submission
 from dhrbuild.inputs.findings import page_list
-from dhrbuild.manifest import MANIFEST_NAMES, Checks, Manifest, find_manifest, load_manifest
+from dhrbuild.inputs.parts import not_a_pdf
+from dhrbuild.manifest import (
+    MANIFEST_NAMES,
+    Checks,
+    Manifest,
+    find_manifest,
+    load_manifest,
+    not_a_manifest,
+)
 from dhrbuild.pipeline import BuildResult, PartResult, assemble, validate
 from dhrbuild.size.ladder import iter_steps, summary_header
 from dhrbuild.words import count
@@ -693,6 +701,13 @@ def init_cmd(
             show_default=False,
         ),
     ] = None,
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="DHR (Domestic Homicide Review) or DARDR (Domestic Abuse Related Death "
+            "Review): written as review.kind and in the title.",
+        ),
+    ] = "DHR",
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -708,6 +723,9 @@ def init_cmd(
             "the folder name is empty; give the new review's folder, e.g. dhrbuild init "
             "reviews/kim (or . for the current folder)"
         )
+    kind = kind.strip().upper()
+    if kind not in KIND_TITLES:
+        raise UsageError(f"--kind {kind}: give DHR (Domestic Homicide Review) or DARDR")
     folder = Path(name)
     # Asked only when init will write (it never overwrites): no questions before a refusal.
     if _interactive() and not any((folder / name).exists() for name in SCAFFOLD_FILES):
@@ -715,7 +733,7 @@ def init_cmd(
             pseudonym = _ask("The victim's pseudonym, as the family agreed")
         if partnership is None:
             partnership = _ask("The Community Safety Partnership (the PDF's author)")
-    made = init_review(folder, pseudonym=pseudonym, partnership=partnership)
+    made = init_review(folder, pseudonym=pseudonym, partnership=partnership, kind=kind)
     for path in made.written:
         _say(f"wrote {path}")
     _say(
@@ -724,7 +742,12 @@ def init_cmd(
         + " (validate lists each one)"
     )
     if made.still_needed:
-        _say(f"put these in {folder}: " + ", ".join(made.still_needed))
+        _say(
+            f"put these in {folder}: "
+            + ", ".join(made.still_needed)
+            + " (Word .docx, .doc, .odt or .rtf files are accepted too: give their names in "
+            "manifest.yaml)"
+        )
     _say(f"then run: {shlex.join(['dhrbuild', 'validate', str(folder)])}")
 
 
@@ -773,6 +796,8 @@ def _pdf_file(pdf: Path) -> Path:
         if is_dir:
             manifest = next((pdf / n for n in MANIFEST_NAMES if (pdf / n).is_file()), pdf)
         if manifest.is_file() and manifest.suffix.lower() in (".yaml", ".yml"):
+            if not is_dir and (other := _other_yaml(manifest)) is not None:
+                raise UsageError(f"{pdf}: {other}")
             # The line quotes its output.path: scrubbed as assemble would scrub it.
             _output.deny = _deny_list_of_invalid(manifest) or _output.deny
             what = "is a review folder" if is_dir else "is a review's manifest"
@@ -783,7 +808,51 @@ def _pdf_file(pdf: Path) -> Path:
             found = _pdfs_in(pdf)
             hint = f" (in it: {found})" if found else ""
             raise UsageError(f"{pdf}: is a folder; give a PDF file{hint}")
+        if pdf.is_file() and (kind := _document_kind(pdf)) is not None:
+            raise UsageError(
+                f"{pdf}: {kind}; {_PDF_COMMANDS}: export it as PDF from the program that "
+                "made it (in Word: File, Save As, PDF), or build the publication with "
+                "dhrbuild assemble and give the PDF it writes"
+            )
     return pdf
+
+
+_DOCUMENT_SUFFIXES = {
+    ".docx": "a Word document (.docx)",
+    ".doc": "a Word document (.doc)",
+    ".odt": "an OpenDocument text (.odt)",
+    ".rtf": "a Rich Text document (.rtf)",
+    ".xlsx": "an Excel workbook (.xlsx)",
+    ".csv": "a CSV file (.csv)",
+    ".pptx": "a PowerPoint presentation (.pptx)",
+}
+
+
+def _document_kind(path: Path) -> str | None:
+    """What a file given where a PDF belongs is: a document named as one, or one named .pdf."""
+    named = _DOCUMENT_SUFFIXES.get(path.suffix.lower())
+    if named is not None:
+        return f"is {named}"
+    found = not_a_pdf(path) if path.suffix.lower() == ".pdf" else None
+    if found is None or not found.startswith("this is ") or ":" not in found:
+        return None  # empty or damaged: the command itself says what is wrong with it
+    return found.split(":", 1)[0]  # "this is a Word document (.docx) named .pdf"
+
+
+def _other_yaml(path: Path) -> str | None:
+    """What a .yaml that is not a manifest (an action plan) is, and what to give instead."""
+    data: object = None
+    with contextlib.suppress(OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    what = not_a_manifest(data, path)
+    if what is None:
+        return None
+    beside = next((path.parent / n for n in MANIFEST_NAMES if (path.parent / n).is_file()), None)
+    if beside is None:
+        fix = "build the review's manifest.yaml with dhrbuild assemble, then give the PDF it writes"
+    else:
+        fix = _built_pdf(beside)
+    return f"{what.split(';')[0]}; {_PDF_COMMANDS}: {fix}"
 
 
 def _pdfs_in(folder: Path, shown: int = 3) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import shlex
@@ -21,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from dhrbuild.atomic import strerror
 from dhrbuild.dates import parse_date
 from dhrbuild.errors import DhrbuildError, InputError, ManifestError, combine
 from dhrbuild.inputs.action_plan.read import TextDateLoader, load_checked_plan, unreadable_kind
@@ -159,6 +161,32 @@ class Review(_Strict):
         if not _BCP47.match(value):
             raise ValueError(f"{value!r} is not a BCP 47 language tag such as en-GB or cy-GB")
         return value
+
+
+_KIND_WORDS = {
+    "DHR": "Domestic Homicide Review",
+    "DARDR": "Domestic Abuse Related Death Review",
+}
+
+
+def kind_title_warnings(review: Review) -> list[str]:
+    """Warn when review.kind and the words of review.title name different kinds of review.
+
+    Args:
+        review: The manifest's review.
+
+    Returns:
+        One line naming both keys and the fix, or nothing when they agree.
+    """
+    title = " ".join(review.title.casefold().split())
+    other = next((k for k in _KIND_WORDS if k != review.kind), review.kind)
+    if _KIND_WORDS[other].casefold() not in title:
+        return []
+    return [
+        f"review.title says '{_KIND_WORDS[other]}' but review.kind is {review.kind} "
+        f"('{_KIND_WORDS[review.kind]}', the PDF's subject); set review.kind: {other}, "
+        "or correct the title"
+    ]
 
 
 class ActionPlanSource(_Strict):
@@ -687,11 +715,37 @@ def missing_input(
     Returns:
         An :class:`InputError` (exit code 4).
     """
+    folder = problem == "is a folder, not a file"
+    beside = None if folder else _same_name_beside(Path(str(path)), key)
+    if beside is not None:
+        return InputError(
+            path,
+            f"{problem or 'file not found'} ({key} in {source}), but {beside} is there: give "
+            f"that name in the manifest",
+        )
     return InputError(
         path,
         f"{problem or 'file not found'} ({key} in {source}); put the file there, or correct "
         f"the path, which is relative to the manifest's folder{_slashes(path)}",
     )
+
+
+_PART_SUFFIXES = (".pdf", ".docx", ".doc", ".odt", ".rtf")
+"""What a part may be (dhrbuild.inputs.word converts all but the PDF)."""
+_PLAN_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx", ".pdf")
+
+
+def _same_name_beside(path: Path, key: str) -> str | None:
+    """The name of a file beside a missing input with its name and another accepted suffix."""
+    accepted = _PLAN_SUFFIXES if key.startswith("action_plan") else _PART_SUFFIXES
+    for suffix in accepted:
+        if suffix == path.suffix.lower():
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            other = path.with_suffix(suffix)
+            if other.is_file():
+                return other.name
+    return None
 
 
 def _slashes(path: object) -> str:
@@ -836,7 +890,7 @@ def load_manifest(path: str | Path) -> Manifest:
             str(path), [f"byte {exc.start + 1} is not UTF-8 text; save the file as UTF-8"]
         ) from None
     except OSError as exc:
-        raise ManifestError(str(path), [f"cannot be read ({exc.strerror or exc})"]) from None
+        raise ManifestError(str(path), [f"cannot be read ({strerror(exc)})"]) from None
     try:
         data = yaml.load(text, Loader=TextDateLoader)
     except yaml.YAMLError as exc:
@@ -859,4 +913,29 @@ def load_manifest(path: str | Path) -> Manifest:
             str(path),
             [f"the file is empty; delete it and run {init} for a commented manifest to fill in"],
         )
+    if (what := not_a_manifest(data, path)) is not None:
+        raise ManifestError(str(path), [what])
     return manifest_from_dict(data, path.parent, source=str(path))
+
+
+def not_a_manifest(data: object, path: Path) -> str | None:
+    """Say what a YAML file with neither ``version`` nor ``review`` at its top is, and the fix.
+
+    Args:
+        data: The file's parsed YAML.
+        path: The file.
+
+    Returns:
+        One line (an action plan, or some other YAML, and the manifest to give instead), or
+        ``None`` when the file may be a manifest.
+    """
+    if not isinstance(data, dict) or "version" in data or "review" in data:
+        return None
+    what = "the action plan" if "actions" in data else "not a review's manifest"
+    beside = next((path.parent / n for n in MANIFEST_NAMES if (path.parent / n).is_file()), None)
+    if beside is not None and beside.resolve() != path.resolve():
+        fix = f"give the review's manifest, {beside}"
+    else:
+        init = shlex.join(["dhrbuild", "init", str(path.parent)])
+        fix = f"give the review's manifest.yaml, or start one with {init}"
+    return f"this is {what} (it has no version: or review: key); {fix}"

@@ -16,15 +16,18 @@ from pathlib import Path
 import pikepdf
 
 from dhrbuild.atomic import atomic_file, reason
-from dhrbuild.build.clean import CleanResult, Removal, clean, left_behind
+from dhrbuild.build.attachments import left_behind
+from dhrbuild.build.clean import clean
 from dhrbuild.build.merge import MergedPart, merge_parts
 from dhrbuild.build.navigation import (
+    annex_label_clashes,
     describe_links,
     nest_outline,
     set_metadata,
     set_page_labels,
     set_tab_order,
 )
+from dhrbuild.build.removals import CleanResult, Removal
 from dhrbuild.build.stamp import shortened_warning, stamp_headings
 from dhrbuild.build.structure import (
     StructurePart,
@@ -58,7 +61,7 @@ from dhrbuild.inputs.findings import (
     signature_warning,
 )
 from dhrbuild.inputs.parts import open_part, open_pdf
-from dhrbuild.manifest import ActionPlanSource, Manifest, missing_input
+from dhrbuild.manifest import ActionPlanSource, Manifest, kind_title_warnings, missing_input
 from dhrbuild.order import PartKind, PartSlot, plan_slots
 from dhrbuild.pdf.decoding import bounded
 from dhrbuild.size.composition import IMAGES, Composition, PartPages, size_by_kind
@@ -263,6 +266,7 @@ def validate(
     found: list[str] = warnings if warnings is not None else []
     results: list[PartResult] = []
     deny = load_deny_list(manifest.checks.deny_list, warnings=found)
+    found += kind_title_warnings(manifest.review)
     try:
         with _open_parts(manifest, found) as parts:
             first = 1
@@ -518,8 +522,10 @@ def _navigate(build: _Build) -> None:
                 f"{m.slot.bookmark}: named destination {name!r} leads to no page and was dropped"
             )
     nest_outline(pdf, build.merged)
+    build.warnings += annex_label_clashes(pdf, build.merged)
     set_page_labels(pdf, build.merged)
     review = build.manifest.review
+    build.warnings += kind_title_warnings(review)
     set_metadata(
         pdf,
         title=review.title,

@@ -20,7 +20,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 import dhrbuild
-from dhrbuild.build.clean import clean, embedded_files
+from dhrbuild.build.attachments import embedded_files
+from dhrbuild.build.clean import clean
 from dhrbuild.checks.safety.run import check_output
 from tests.pdfgen import _font
 from tests.safetygen import FILLER

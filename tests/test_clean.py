@@ -11,7 +11,8 @@ import pytest
 from pikepdf import Array, Dictionary, Name
 
 import dhrbuild
-from dhrbuild.build.clean import clean, unsafe_action
+from dhrbuild.build.actions import unsafe_action
+from dhrbuild.build.clean import clean
 from tests import safetygen as gen
 from tests.inspect_pdf import all_bytes, link_targets, page_texts
 

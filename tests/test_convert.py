@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
+import signal
 import stat
+import subprocess
 import sys
 import time
 import zipfile
@@ -91,9 +94,11 @@ def _count_conversions(monkeypatch) -> list[list[str]]:
     calls: list[list[str]] = []
     real = word._run_soffice
 
-    def counting(argv: list[str], *, timeout: float) -> tuple[int, str]:
+    def counting(
+        argv: list[str], *, timeout: float, env: dict[str, str] | None = None
+    ) -> tuple[int, str]:
         calls.append(argv)
-        return real(argv, timeout=timeout)
+        return real(argv, timeout=timeout, env=env)
 
     monkeypatch.setattr(word, "_run_soffice", counting)
     return calls
@@ -165,6 +170,50 @@ def test_build_with_word_report_and_odt_summary(review, monkeypatch):
     assert len(calls) == 2
     assert again.output.read_bytes() == first.output.read_bytes()
     assert again.sha256 == first.sha256
+
+
+@needs_soffice
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux's /proc")
+def test_ctrl_c_during_a_conversion_leaves_nothing_in_tmpdir(review, tmp_path):
+    # The officer presses Ctrl-C while LibreOffice converts the report: LibreOffice's own
+    # temporary folders (lu*.tmp) must not be left in TMPDIR, nor any LibreOffice running.
+    manifest = _word_review(review)
+    tmp = tmp_path / "tmpdir"
+    tmp.mkdir()
+    env = {**os.environ, "DHRBUILD_CACHE": "off", "TMPDIR": str(tmp)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dhrbuild", "assemble", str(manifest), "-q"],
+        cwd=manifest.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 120
+    started = False
+    while proc.poll() is None and time.monotonic() < deadline:
+        # LibreOffice has started its work once it has made its own temporary folder.
+        if any(p.name.startswith("lu") for p in tmp.rglob("*")):
+            started = True
+            break
+        time.sleep(0.01)
+    assert started, "LibreOffice never started converting"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == (
+        "error: stopped before the end; no file was left half-written"
+    )
+    assert sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*")) == []
+    running = []
+    for stat_file in Path("/proc").glob("[0-9]*/environ"):
+        with contextlib.suppress(OSError):
+            names = stat_file.read_bytes().split(b"\0")
+            if any(n.startswith(f"TMPDIR={tmp}".encode()) for n in names):
+                running.append(stat_file.parent.name)
+    assert running == [], "a LibreOffice process outlived the build"
 
 
 @needs_soffice

@@ -10,6 +10,9 @@ import email
 import email.policy
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,9 +25,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 from typer.testing import CliRunner
 
+from dhrbuild.atomic import reason
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode
-from dhrbuild.handoff.submission import PACK_LIST
+from dhrbuild.handoff import submission
+from dhrbuild.handoff.submission import PACK_LIST, PACK_LOCK
 from tests import safetygen as gen
 from tests.conftest import LETTER
 from tests.pdfgen import _font, make_pdf
@@ -425,3 +430,176 @@ def test_this_reviews_letter_is_ticked_and_claimed_as_approval(review: Review) -
         assert ticked, line
     body = _email_body(manifest.parent / "dist" / "submission" / "email-home-office.eml")
     assert "approved by the Home Office Quality Assurance Panel" in body
+
+
+# --- 6. one folder, two packs ---------------------------------------------------------------
+
+
+def _other_review(manifest: Path) -> Path:
+    """A second review (Alex's) beside the first, with its own manifest and output."""
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    data["review"] = {
+        **data["review"],
+        "title": "Domestic Homicide Review: the death of Alex",
+        "pseudonym": "Alex",
+    }
+    data["output"] = {**data["output"], "path": "dist/alex-publication.pdf"}
+    other = manifest.with_name("alex.yaml")
+    other.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return other
+
+
+def test_a_second_submission_into_a_folder_being_written_stops_at_once(
+    review: Review, tmp_path: Path
+) -> None:
+    manifest = review()
+    shared = tmp_path / "pack"
+    shared.mkdir()
+    # Another dhrbuild (a real process) is writing a pack there: it holds the folder's lock.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({str(shared / PACK_LOCK)!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        res = _submission(manifest, "-o", str(shared))
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert res.exit_code == ExitCode.OUTPUT_ERROR, res.output
+    assert res.stderr.strip().splitlines()[-1] == (
+        f"error: {shared}: another dhrbuild is writing a submission pack in this folder; wait "
+        "for it to finish, or give another --out"
+    )
+    assert sorted(p.name for p in shared.iterdir()) == [PACK_LOCK]  # the other run's
+    # Once the other run has finished, the pack is written, and no lock file is left.
+    (shared / PACK_LOCK).unlink()
+    res = _submission(manifest, "-o", str(shared))
+    assert res.exit_code == 0, res.output
+    assert PACK_LOCK not in {p.name for p in shared.iterdir()}
+
+
+def test_two_reviews_submitted_into_one_folder_at_once_never_mix_silently(
+    review: Review, tmp_path: Path
+) -> None:
+    sam = review()
+    alex = _other_review(sam)
+    shared = tmp_path / "pack"
+    env = {**os.environ, "DHRBUILD_CACHE": "off"}
+    for _ in range(3):
+        runs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "dhrbuild",
+                    "submission",
+                    str(m),
+                    "--url",
+                    URL,
+                    "-o",
+                    str(shared),
+                    "-q",
+                ],
+                cwd=sam.parent,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for m in (sam, alex)
+        ]
+        done = [(p.communicate(timeout=300)[1], p.returncode) for p in runs]
+        done = [(code, err) for err, code in done]
+        for code, err in done:
+            assert code in (0, ExitCode.OUTPUT_ERROR), err
+            if code:
+                assert err.strip().splitlines()[-1] == (
+                    f"error: {shared}: another dhrbuild is writing a submission pack in this "
+                    "folder; wait for it to finish, or give another --out"
+                ), err
+            assert "Traceback" not in err and "internal error" not in err, err
+        assert any(code == 0 for code, _ in done)
+        listed = json.loads((shared / PACK_LIST).read_text(encoding="utf-8"))
+        pdfs = {p.name for p in shared.glob("*.pdf")}
+        names = {f["name"] for f in listed["files"]}
+        if pdfs - names:  # another review's files left beside this pack are named, not mixed in
+            warned = " ".join(err for code, err in done if code == 0)
+            assert "the folder holds the submission pack of another review" in warned
+        assert PACK_LOCK not in {p.name for p in shared.iterdir()}
+
+
+def test_a_pack_written_over_another_reviews_pack_names_its_files(
+    review: Review, tmp_path: Path
+) -> None:
+    sam = review()
+    alex = _other_review(sam)
+    shared = tmp_path / "pack"
+    assert _submission(sam, "-o", str(shared)).exit_code == 0
+    res = _submission(alex, "-o", str(shared))
+    assert res.exit_code == 0, res.output
+    assert (
+        f"warning: {shared}: the folder holds the submission pack of another review (Domestic "
+        "Homicide Review: the death of Sam): out-qa-letter.pdf, out.pdf left as they were; "
+        "checklist.md, email-domestic-abuse-commissioner.eml, email-home-office.eml replaced "
+        "by this pack's; write each review's pack to its own folder (--out)"
+    ) in " ".join(res.stderr.split())
+    assert (shared / "out.pdf").is_file() and (shared / "out-qa-letter.pdf").is_file()
+    listed = json.loads((shared / PACK_LIST).read_text(encoding="utf-8"))
+    assert listed["review"] == "Domestic Homicide Review: the death of Alex"
+    assert sorted(f["name"] for f in listed["files"]) == [
+        "alex-publication-qa-letter.pdf",
+        "alex-publication.pdf",
+        "checklist.md",
+        "email-domestic-abuse-commissioner.eml",
+        "email-home-office.eml",
+    ]
+    checklist = (shared / "checklist.md").read_text(encoding="utf-8")
+    assert "- [ ] Review this note about the folder: " in checklist
+    assert "another review (Domestic Homicide Review: the death of Sam)" in checklist
+
+
+def test_a_pack_file_removed_while_the_pack_is_written_is_an_output_error(
+    review: Review, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = review()
+    real = submission._extract_letter
+
+    def removed_meanwhile(*args: Any, **kwargs: Any) -> None:
+        real(*args, **kwargs)
+        (manifest.parent / "dist" / "submission" / "out.pdf").unlink()  # as another run did
+
+    monkeypatch.setattr(submission, "_extract_letter", removed_meanwhile)
+    res = _submission(manifest)
+    assert res.exit_code == ExitCode.OUTPUT_ERROR, res.output
+    (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error: ")]
+    assert line.startswith(f"error: {manifest.parent / 'dist' / 'submission' / 'out.pdf'}: ")
+    assert "run dhrbuild submission again" in line
+
+
+def test_an_os_error_carrying_only_a_path_still_says_what_went_wrong(
+    review: Review, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = review()
+
+    def gone(path: Path) -> Any:
+        raise FileNotFoundError(str(path))  # as pikepdf.open raises it: a path, no reason
+
+    monkeypatch.setattr(submission, "check_file", gone)
+    res = _submission(manifest)
+    assert res.exit_code == ExitCode.OUTPUT_ERROR, res.output
+    (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error: ")]
+    assert "No such file or directory" in line, line
+    assert reason(FileNotFoundError("/tmp/pack/alex-publication.pdf")) == (
+        "No such file or directory"
+    )
+    assert reason(OSError("/tmp/pack/alex-publication.pdf")) == "it could not be read or written"

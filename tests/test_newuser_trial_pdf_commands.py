@@ -214,7 +214,7 @@ def test_init_collapses_the_hyphens_of_a_pseudonym_with_punctuation(tmp_path: Pa
     assert data["review"]["pseudonym"] == 'D\'Arcy "DJ"'
 
 
-# --- 5 and 6: in files outside this change (checks/safety/places.py, build/clean.py and
+# --- 5 and 6: in files outside this change (checks/safety/places.py, build/flatten.py and
 # inputs/action_plan/checks.py): the tests say what the user must read; the fix is theirs. --------
 
 _NOT_YET = "needs the fix proposed for {} (not this change's file); remove this mark with it"

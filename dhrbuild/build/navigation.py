@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,65 @@ def nest_outline(pdf: pikepdf.Pdf, parts: Sequence[MergedPart]) -> None:
         new_root.extend(items[pos:])
         outline.root[:] = new_root
     pdf.Root.PageMode = Name.UseOutlines
+
+
+_CLASHES_SHOWN = 3
+_MAX_ITEMS = 20_000  # bookmarks read per part: a hostile outline is not walked forever
+
+
+def annex_label_clashes(pdf: pikepdf.Pdf, parts: Sequence[MergedPart]) -> list[str]:
+    """Warn of a part's own bookmarks labelled like the publication's annexes (``Annex A``).
+
+    An overview report with its own "Annex A: Chronology" beside the publication's "Annex A:
+    Action plan" sends readers to two Annex As. Run after :func:`nest_outline`: each
+    top-level bookmark is a part's, its children the part's own.
+
+    Args:
+        pdf: The merged document, its outline nested.
+        parts: The merged parts, in order.
+
+    Returns:
+        One warning per part with such bookmarks, naming them, the clash and the fix.
+    """
+    labels = {
+        h.split(":", 1)[0].strip().casefold(): h for p in parts if (h := p.slot.heading) is not None
+    }
+    if not labels:
+        return []
+    word = next(iter(labels)).split()[0]
+    example = "'Appendix 1'" if word == "annex" else "'Annex 1'"
+    out: list[str] = []
+    with pdf.open_outline() as outline:
+        for part, top in zip(parts, outline.root, strict=False):
+            clashes: list[tuple[str, str]] = []
+            stack = list(top.children)
+            seen = 0
+            while stack and seen < _MAX_ITEMS:
+                item = stack.pop(0)
+                seen += 1
+                stack.extend(item.children)
+                title = " ".join(str(item.title or "").split())
+                match = _LABEL.match(title)
+                heading = labels.get(match.group(1).casefold()) if match else None
+                if heading is not None and heading != part.slot.heading:
+                    clashes.append((title[:80], heading))
+            if not clashes:
+                continue
+            shown = "; ".join(
+                f"'{title}' (the publication's is '{heading}')"
+                for title, heading in clashes[:_CLASHES_SHOWN]
+            )
+            more = len(clashes) - _CLASHES_SHOWN
+            shown += f" and {more} more" if more > 0 else ""
+            out.append(
+                f"{part.slot.bookmark}: its own bookmarks use the publication's annex labels, "
+                f"so readers sent there would find two: {shown}; rename the part's own annexes, "
+                f"e.g. {example}, or move them into the publication's annexes in the manifest"
+            )
+    return out
+
+
+_LABEL = re.compile(r"((?:annex|appendix)\s+[a-z0-9]+)(?![a-z0-9])", re.IGNORECASE)
 
 
 def set_page_labels(pdf: pikepdf.Pdf, parts: Sequence[MergedPart]) -> None:

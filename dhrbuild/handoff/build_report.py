@@ -13,7 +13,7 @@ from typing import Any
 
 from dhrbuild._version import __version__
 from dhrbuild.atomic import write_file
-from dhrbuild.build.clean import Removal
+from dhrbuild.build.removals import Removal
 from dhrbuild.checks.safety.deny_list import DenyList, load_deny_list, scrub_data
 from dhrbuild.checks.safety.results import CheckResult, PublicationCheckError
 from dhrbuild.errors import DhrbuildError, OutputError

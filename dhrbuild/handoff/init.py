@@ -30,7 +30,7 @@ review:
   # The Community Safety Partnership: becomes the PDF's author and signs the emails.
   partnership: {partnership}
   language: en-GB          # BCP 47 tag, e.g. en-GB or cy-GB
-  kind: DHR                # DHR, or DARDR (Domestic Abuse Related Death Review)
+  kind: {kind}              # DHR, or DARDR (Domestic Abuse Related Death Review)
   # date: {today_uk}       # optional publication date, written into the PDF
 
 # The parts, in any order here: dhrbuild always publishes them in the mandated order
@@ -81,6 +81,9 @@ actions:
 
 FILES = ("manifest.yaml", "action-plan.yaml")
 
+KIND_TITLES = {"DHR": "Domestic Homicide Review", "DARDR": "Domestic Abuse Related Death Review"}
+"""The title's wording for each review.kind ``init`` writes."""
+
 
 @dataclass(frozen=True)
 class Scaffold:
@@ -102,6 +105,7 @@ def init_review(
     pseudonym: str | None = None,
     partnership: str | None = None,
     today: dt.date | None = None,
+    kind: str = "DHR",
 ) -> Scaffold:
     """Create a review folder with a commented ``manifest.yaml`` and ``action-plan.yaml``.
 
@@ -114,13 +118,17 @@ def init_review(
         pseudonym: The victim's pseudonym, for the title; ``None`` writes the placeholder.
         partnership: The Community Safety Partnership's name; ``None`` writes the placeholder.
         today: The date the comments give as an example; default today.
+        kind: ``DHR`` or ``DARDR``: written as review.kind, and the title's wording.
 
     Returns:
         The files written and the documents the manifest still expects.
 
     Raises:
         OutputError: The folder is a file, or a file ``init`` would write exists already.
+        ValueError: ``kind`` is neither ``DHR`` nor ``DARDR``.
     """
+    if kind not in KIND_TITLES:
+        raise ValueError(f"kind must be DHR or DARDR, not {kind!r}")
     folder = Path(folder)
     day = today or dt.date.today()
     if folder.exists() and not folder.is_dir():
@@ -132,7 +140,7 @@ def init_review(
             "already exists; init never overwrites files: choose an empty folder or move it",
         )
     slug = output_slug(pseudonym or "")
-    title = None if pseudonym is None else f"Domestic Homicide Review: the death of {pseudonym}"
+    title = None if pseudonym is None else f"{KIND_TITLES[kind]}: the death of {pseudonym}"
     target = day.replace(year=day.year + 1, day=28 if (day.month, day.day) == (2, 29) else day.day)
     fields = {
         "schema": schema_comment(),
@@ -142,6 +150,7 @@ def init_review(
         "today_uk": day.strftime("%d/%m/%Y"),
         "target_uk": target.strftime("%d/%m/%Y"),
         "slug": slug or "review",
+        "kind": kind.ljust(5),
     }
     try:
         folder.mkdir(parents=True, exist_ok=True)

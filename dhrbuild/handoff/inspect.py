@@ -10,6 +10,7 @@ from typing import Any
 import pikepdf
 import pypdfium2 as pdfium
 
+from dhrbuild.atomic import strerror
 from dhrbuild.errors import InputError
 from dhrbuild.inputs.findings import image_warnings, page_list
 from dhrbuild.inputs.parts import open_pdf
@@ -112,8 +113,11 @@ class Description:
         """Return the description as JSON-ready data."""
         data = asdict(self)
         data["fonts_not_embedded"] = self.fonts_not_embedded
-        # "tagged" says a structure tree exists; "tagging" says how much of the file it reaches.
+        # "tagged" is true only for a fully tagged file; "tagging" says no, partly or yes, and
+        # "structure_tree" whether the file has one at all (a partly tagged file has).
         data["tagging"] = "no" if not self.tagged else "partly" if self.untagged_pages else "yes"
+        data["structure_tree"] = self.tagged
+        data["tagged"] = data["tagging"] == "yes"
         for part in data["parts"]:
             part["pages"] = part["last_page"] - part["first_page"] + 1
         return data
@@ -343,7 +347,7 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise InputError(path, f"cannot be read ({strerror(exc)})") from None
     with bounded(), open_pdf(path, part=False) as pdf:
         labels = _labels(path, len(pdf.pages))
         info = pdf.docinfo

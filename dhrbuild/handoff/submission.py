@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -18,7 +21,7 @@ import pypdfium2 as pdfium
 from pikepdf import Array, Dictionary, Name
 
 from dhrbuild._version import __version__
-from dhrbuild.atomic import atomic_file, write_file
+from dhrbuild.atomic import atomic_file, make_folder, reason, remove_empty, write_file
 from dhrbuild.build.navigation import set_metadata, set_tab_order
 from dhrbuild.build.structure import StructurePart, merge_structure
 from dhrbuild.checks.letter import MAX_LETTER_PAGES, read_signs
@@ -26,7 +29,7 @@ from dhrbuild.checks.pdfua.check import check_accessibility, check_file, declare
 from dhrbuild.checks.pdfua.document import PDFUA_NAMESPACE
 from dhrbuild.checks.safety.deny_list import DenyList, load_deny_list
 from dhrbuild.dates import uk_date, uk_long_date
-from dhrbuild.errors import DhrbuildError, UsageError
+from dhrbuild.errors import DhrbuildError, InputError, OutputError, UsageError
 from dhrbuild.handoff.inspect import describe
 from dhrbuild.inputs.action_plan.checks import dated_after_as_at
 from dhrbuild.inputs.action_plan.model import LIVE_STATEMENT
@@ -570,6 +573,22 @@ The next ``submission`` into the folder removes the files of that list it does n
 again, each only if it is unchanged since (so a file the user made or edited is never
 removed, only named), and a failed build names them as an earlier pack not to send."""
 
+_VANISHED = (
+    "if another program removed or changed a file in the pack's folder while dhrbuild "
+    "wrote it, run dhrbuild submission again"
+)
+
+PACK_LOCK = ".dhrbuild-pack.lock"
+"""The lock file a ``submission`` holds in the pack's folder while it builds and writes the pack.
+
+Two ``submission`` runs into one folder at once would otherwise mix their files; the second
+stops at once with an error. The file is removed when the pack is written (or the run fails)."""
+
+_BUSY = (
+    "another dhrbuild is writing a submission pack in this folder; wait for it to finish, or "
+    "give another --out"
+)
+
 _EMAILS = (
     ("home-office", "Home Office DHR team"),
     ("domestic-abuse-commissioner", "Commissioner's team"),
@@ -610,6 +629,88 @@ def _earlier_pack(target: Path) -> tuple[dict[str, str], bool] | None:
         return None
     names = [_CHECKLIST, *(f"email-{name}.eml" for name, _ in _EMAILS)]
     return {n: "" for n in names if (target / n).is_file()}, False
+
+
+def _earlier_review(target: Path) -> str | None:
+    """The title of the review whose pack :data:`PACK_LIST` in ``target`` lists, if it says."""
+    try:
+        data = json.loads((target / PACK_LIST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    review = data.get("review") if isinstance(data, dict) else None
+    return review if isinstance(review, str) and review else None
+
+
+def _take_lock(lock: Path) -> int:
+    """Open ``lock`` and hold an exclusive lock on it; fail at once if another run holds it."""
+    folder = lock.parent
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        try:
+            fd = os.open(lock, flags, 0o666)
+        except OSError as exc:
+            raise OutputError(
+                folder, f"cannot write the submission pack here ({reason(exc)})"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputError(folder, _BUSY) from None
+        except OSError:
+            return fd  # a file system without locks (some network drives): carry on unlocked
+        # The run before may have removed the file between our open and our lock: the lock
+        # then holds a file no longer in the folder, and another run could make a new one.
+        try:
+            st, now = os.fstat(fd), lock.stat()
+            if (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino):
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    raise OutputError(folder, _BUSY)
+
+
+@contextlib.contextmanager
+def _pack_lock(target: Path) -> Iterator[None]:
+    """Hold :data:`PACK_LOCK` in ``target`` (made if missing, and removed again if left empty)."""
+    try:
+        created = make_folder(target)
+    except OSError as exc:
+        raise OutputError(target, f"cannot make the folder for the pack ({reason(exc)})") from None
+    lock = target / PACK_LOCK
+    try:
+        fd = _take_lock(lock)
+    except BaseException:
+        remove_empty(created)
+        raise
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()  # while still holding it: see _take_lock
+        os.close(fd)
+        remove_empty(created)
+
+
+def _another_review(target: Path, files: dict[str, str], title: str, keep: set[str]) -> list[str]:
+    """The warning that ``target`` holds another review's pack, whose files are left."""
+    other = _earlier_review(target)
+    if other is None or other == title:
+        return []
+    present = _present(target, files)
+    if not present:
+        return []
+    left = [n for n in present if n not in keep]
+    replaced = [n for n in present if n in keep]
+    return [
+        f"{target}: the folder holds the submission pack of another review ({other}): "
+        + (f"{', '.join(left)} left as they were" if left else "")
+        + ("; " if left and replaced else "")
+        + (f"{', '.join(replaced)} replaced by this pack's" if replaced else "")
+        + "; write each review's pack to its own folder (--out), and send nothing from this "
+        "folder until it holds this review's files only"
+    ]
 
 
 def _present(target: Path, files: dict[str, str]) -> list[str]:
@@ -667,9 +768,10 @@ def _clear_earlier(
     ]
 
 
-def _write_pack_list(target: Path, written: list[Path]) -> None:
+def _write_pack_list(target: Path, written: list[Path], title: str) -> None:
     data = {
         "written_by": f"dhrbuild {__version__}",
+        "review": title,
         "about": "The files of the submission pack dhrbuild wrote in this folder. The next "
         "dhrbuild submission into the folder removes those it does not write again, if "
         "they are unchanged.",
@@ -720,6 +822,20 @@ def make_submission(
             f"the web address quotes deny-list line {', '.join(map(str, hits))}; publish the "
             "review at an address that uses the pseudonym only"
         )
+    where = Path(folder) if folder is not None else manifest.output.path.parent / "submission"
+    with _pack_lock(where):
+        return _build_and_write(manifest, deny, url=url, folder=folder, attach=attach)
+
+
+def _build_and_write(
+    manifest: Manifest,
+    deny: DenyList | None,
+    *,
+    url: str,
+    folder: str | Path | None,
+    attach: bool,
+) -> Submission:
+    """Build, then write the pack (:func:`make_submission`, with the folder's lock held)."""
     try:
         result = assemble(manifest)
     except DhrbuildError as exc:
@@ -743,7 +859,12 @@ def make_submission(
     keep = {pdf.name, letter.name, checklist.name, *(p.name for p in email_paths.values())}
     # Before anything is written: an earlier pack's files, under names this pack does not
     # use again (another output.path), must not stay beside it looking like part of it.
-    removed, folder_warnings = _clear_earlier(target, _earlier_pack(target), keep)
+    earlier = _earlier_pack(target)
+    title = manifest.review.title
+    folder_warnings = _another_review(target, earlier[0], title, keep) if earlier else []
+    removed: list[Path] = []
+    if not folder_warnings:  # another review's files are never removed, only named
+        removed, folder_warnings = _clear_earlier(target, earlier, keep)
     written: list[Path] = []
     try:
         with atomic_file(pdf, what="the submission's copy of the PDF") as temp:
@@ -791,10 +912,21 @@ def make_submission(
             text = deny.scrub(text)
         write_file(checklist, text.encode("utf-8"), what="the checklist")
         written.append(checklist)
+    except InputError as exc:
+        # A file of the pack that cannot be read back was removed or changed while the pack
+        # was written: the pack's folder is the problem, not the review's inputs.
+        if Path(exc.path).parent != target:
+            raise
+        raise OutputError(exc.path, f"{exc.problem}; {_VANISHED}") from None
+    except OSError as exc:
+        at = exc.filename if isinstance(exc.filename, str) and exc.filename else target
+        raise OutputError(
+            at, f"the submission pack cannot be written ({reason(exc)}); {_VANISHED}"
+        ) from None
     finally:
         # Whatever was written, even if a later step failed: the next pack can then tell it.
         if written:
-            _write_pack_list(target, written)
+            _write_pack_list(target, written, title)
     return Submission(
         target,
         pdf,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pikepdf
 
+from dhrbuild.atomic import strerror
 from dhrbuild.errors import EncryptedInputError, InputError
 from dhrbuild.inputs.findings import qpdf_notes
 from dhrbuild.inputs.word import CONVERTIBLE_SUFFIXES, open_converted
@@ -86,7 +87,7 @@ def open_pdf(
             "the program that made it",
         ) from None
     except OSError as exc:
-        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
+        raise InputError(path, f"cannot be read ({strerror(exc)})") from None
     try:
         n = len(pdf.pages)
         if 0 < n <= MAX_PAGES:

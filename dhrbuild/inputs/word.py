@@ -14,13 +14,14 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 
-from dhrbuild.atomic import reason, write_file
+from dhrbuild.atomic import reason, strerror, write_file
 from dhrbuild.errors import (
     EncryptedInputError,
     InputError,
@@ -333,17 +334,59 @@ def check_document(path: Path, data: bytes) -> None:
 # --- running LibreOffice ---------------------------------------------------------------------
 
 
+_GROUP_GONE_SECONDS = 10.0
+"""How long a stopped LibreOffice's processes are waited for before its folder is removed."""
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs (a zombie, which writes nothing, does not)."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # pragma: no cover - not Linux: any member, zombies included
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
+            return True
+    return False
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    # soffice is a shell script that starts oosplash and soffice.bin: stop the whole group.
+    """Stop LibreOffice's whole process group, and wait until none of it runs.
+
+    soffice is a shell script that starts oosplash and soffice.bin, which are not this
+    process's children: they are waited for by their group, so that nothing is still writing
+    in the conversion's temporary folder when it is removed.
+    """
+    if not hasattr(os, "killpg"):  # pragma: no cover - not POSIX
+        proc.kill()
+        return
     with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
-        if hasattr(os, "killpg"):
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover - not POSIX
-            proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
+    deadline = time.monotonic() + _GROUP_GONE_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None and not _group_alive(proc.pid):
+            return
+        time.sleep(0.01)
+    log.warning("LibreOffice (process group %d) did not stop in time", proc.pid)
 
 
-def _run_soffice(argv: list[str], *, timeout: float) -> tuple[int, str]:
+def _run_soffice(
+    argv: list[str], *, timeout: float, env: dict[str, str] | None = None
+) -> tuple[int, str]:
     """Run LibreOffice in its own process group; return its exit code and output.
+
+    On every way out but its own end (the time limit, Ctrl-C, a signal, an error) the whole
+    group is killed and waited for.
 
     Raises:
         subprocess.TimeoutExpired: It ran longer than ``timeout``; the group has been killed.
@@ -354,13 +397,10 @@ def _run_soffice(argv: list[str], *, timeout: float) -> tuple[int, str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env=env,
     )
     try:
         out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        proc.communicate()
-        raise
     except BaseException:
         _kill_group(proc)
         proc.communicate()
@@ -404,6 +444,11 @@ def _convert_in_temp(document: Path, data: bytes, exe: Path, timeout: float) -> 
         # and the bytes converted are then exactly the bytes hashed for the cache.
         copy = work / f"document{document.suffix.lower()}"
         copy.write_bytes(data)
+        # LibreOffice's own temporary files (its lu*.tmp folders) go inside this folder too,
+        # so they are removed with it even when LibreOffice is killed before it tidies up.
+        own_tmp = work / "tmp"
+        own_tmp.mkdir()
+        env = {**os.environ, "TMPDIR": str(own_tmp), "TMP": str(own_tmp), "TEMP": str(own_tmp)}
         argv = [
             str(exe),
             f"-env:UserInstallation={profile.as_uri()}",
@@ -420,7 +465,7 @@ def _convert_in_temp(document: Path, data: bytes, exe: Path, timeout: float) -> 
             str(copy),
         ]
         try:
-            code, output = _run_soffice(argv, timeout=timeout)
+            code, output = _run_soffice(argv, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
             raise InputError(
                 document,
@@ -430,7 +475,7 @@ def _convert_in_temp(document: Path, data: bytes, exe: Path, timeout: float) -> 
             ) from None
         except OSError as exc:
             raise MissingDependencyError(
-                f"{document}: LibreOffice ({exe}) cannot be run ({exc.strerror or exc}); "
+                f"{document}: LibreOffice ({exe}) cannot be run ({strerror(exc)}); "
                 f"reinstall it with `apt-get install {APT_PACKAGE}`"
             ) from None
         result = outdir / "document.pdf"
@@ -523,7 +568,7 @@ def _private_folder(folder: Path) -> None:
         folder.mkdir(mode=0o700, exist_ok=True)
         folder.chmod(0o700)  # also a folder an earlier version made 0755
     except OSError as exc:
-        raise OutputError(folder, f"cannot be made private ({exc.strerror or exc})") from None
+        raise OutputError(folder, f"cannot be made private ({strerror(exc)})") from None
 
 
 def _store(folder: Path, key: str, pdf: bytes) -> Path:
@@ -535,7 +580,7 @@ def _store(folder: Path, key: str, pdf: bytes) -> Path:
     try:
         target.chmod(0o600)
     except OSError as exc:
-        raise OutputError(target, f"cannot be made private ({exc.strerror or exc})") from None
+        raise OutputError(target, f"cannot be made private ({strerror(exc)})") from None
     return target
 
 
@@ -574,7 +619,7 @@ def convert_to_pdf(
     except FileNotFoundError:
         raise InputError(document, "file not found") from None
     except OSError as exc:
-        raise InputError(document, f"cannot be read ({exc.strerror or exc})") from None
+        raise InputError(document, f"cannot be read ({strerror(exc)})") from None
     check_document(document, data)
     limit = convert_timeout(document, timeout)
     exe = find_soffice(document)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild.build.clean import embedded_files, unsafe_action
+from dhrbuild.build.actions import unsafe_action
+from dhrbuild.build.attachments import embedded_files
 from dhrbuild.checks.safety.results import CheckResult
 from dhrbuild.pdf.text import pdf_text
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dhrbuild.atomic import strerror
 from dhrbuild.checks.safety import matching
 from dhrbuild.checks.safety.matching import ORDINAL
 from dhrbuild.dates import MONTH_NUMBER, MONTH_SPELLINGS
@@ -25,6 +26,8 @@ _DATE_FORMS = (
     (re.compile(r"(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4}|\d{2})"), "dmy"),
     (re.compile(r"(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})"), "ymd"),
     (re.compile(rf"(\d{{1,2}}){ORDINAL}?\s*(?:of\s+)?([a-z]+)\.?,?\s*(\d{{4}}|\d{{2}})"), "dMy"),
+    # The spreadsheet way: 14-Mar-1987, 14-March-87, 14/Mar/1987
+    (re.compile(r"(\d{1,2})\s?[/.\-]\s?([a-z]+)\.?\s?[/.\-]\s?(\d{4}|\d{2})"), "dMy"),
     (re.compile(rf"([a-z]+)\.?\s*(\d{{1,2}}){ORDINAL}?,?\s*(\d{{4}})"), "Mdy"),
 )
 
@@ -69,9 +72,25 @@ def _date_pattern(day: dt.date) -> re.Pattern[str]:
         rf"(?<!\d){d}{sep}{m}{sep}(?:{y4}|{y2})(?!\d)",
         rf"(?<!\d){y4}{sep}{m}{sep}{d}(?!\d)",
         rf"(?<!\d){d}\s?{ORDINAL}?\s?(?:of\s)?{mon},?\s?'?(?:{y4}|{y2})(?!\d)",
+        # The spreadsheet way: 14-Mar-1987, 14-Mar-87, 14-March-1987, 14/Mar/1987
+        rf"(?<!\d){d}\s?[/.\-]\s?{mon}\s?[/.\-]\s?(?:{y4}|{y2})(?!\d)",
         rf"(?<![a-z]){mon}\s?{d}{ORDINAL}?,?\s?{y4}(?!\d)",
     ]
     return re.compile("|".join(f"(?:{f})" for f in forms))
+
+
+#: Ordinary English words that are also first names or surnames: a one-word deny-list entry
+#: among them matches everyday text ("the review may now be published"), so a finding for it
+#: carries a hint to write the full name instead. Lower case, as an entry is squashed.
+COMMON_WORD_NAMES = frozenset(
+    """
+    amber april art ash august baker bill bishop black brook brown carol chance charity
+    cook crystal daisy dale dawn dean don earl eve faith frank gene glen grace green grey
+    hall heath heather holly honey hope hunter iris ivy jack joy june king lily little long
+    mark may mercy miles patience pearl penny price ray reed rich river robin rose ruby
+    sandy sky summer sunny victor wade white will wood young
+    """.split()  # noqa: SIM905 - a list of words reads best as words
+)
 
 
 @dataclass(frozen=True, repr=False)
@@ -79,6 +98,8 @@ class _Entry:
     line: int
     squashed: str
     date: re.Pattern[str] | None
+    common: bool = False
+    """Whether the entry is one word that is also an ordinary English word."""
 
     def __repr__(self) -> str:  # never show the entry itself
         return f"<deny-list line {self.line}>"
@@ -118,7 +139,12 @@ class DenyList:
             if day is None and len(squashed) < 2:
                 ignored.append(number)
                 continue
-            entries.append(_Entry(number, squashed, _date_pattern(day) if day else None))
+            common = (
+                day is None
+                and len(matching.ALNUM_RUN.findall(matching.folded(text))) == 1
+                and squashed in COMMON_WORD_NAMES
+            )
+            entries.append(_Entry(number, squashed, _date_pattern(day) if day else None, common))
         return cls(entries, ignored)
 
     @classmethod
@@ -143,7 +169,7 @@ class DenyList:
             ) from None
         except OSError as exc:
             raise ManifestError(
-                source, [f"deny list {path} cannot be read ({exc.strerror or 'error'})"]
+                source, [f"deny list {path} cannot be read ({strerror(exc)})"]
             ) from None
         try:
             text = data.decode("utf-8-sig")
@@ -158,6 +184,11 @@ class DenyList:
 
     def __repr__(self) -> str:
         return f"<DenyList of {len(self._entries)} entries>"
+
+    @property
+    def common_word_lines(self) -> frozenset[int]:
+        """Line numbers of one-word entries that are also ordinary English words."""
+        return frozenset(entry.line for entry in self._entries if entry.common)
 
     def find(self, text: str) -> list[int]:
         """Return the line numbers of the entries that occur in ``text``.
@@ -362,6 +393,7 @@ def withheld_name(name: str, deny: DenyList | None, fallback: str) -> str:
 
 
 __all__ = [
+    "COMMON_WORD_NAMES",
     "DENY_LIST_ENV",
     "DenyList",
     "load_deny_list",

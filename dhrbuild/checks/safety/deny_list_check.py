@@ -119,7 +119,7 @@ def check_deny_list(
         for where, text in other_strings(pdf, seen):
             for line in deny.find(text):
                 hits.setdefault(line, []).append(_withheld_place(where, deny))
-    report_hits(hits, result)
+    report_hits(hits, result, deny)
     return result
 
 
@@ -159,12 +159,26 @@ def page_hits(
     return hits
 
 
-def report_hits(hits: Mapping[int, Sequence[str]], result: CheckResult) -> None:
-    """Record an error for each deny-list line found, naming up to eight of its places."""
+def report_hits(
+    hits: Mapping[int, Sequence[str]], result: CheckResult, deny: DenyList | None = None
+) -> None:
+    """Record an error for each deny-list line found, naming up to eight of its places.
+
+    A one-word entry that is also an ordinary English word (``DenyList.common_word_lines``)
+    gets a hint, without quoting it, that a full name on that line would match less.
+    """
+    common = deny.common_word_lines if deny is not None else frozenset()
     for line in sorted(hits):
         places = hits[line]
         shown = "; ".join(places[:8]) + (f"; and {len(places) - 8} more" if len(places) > 8 else "")
-        result.error(f"deny-list line {line}: found in {shown}")
+        hint = ""
+        if line in common:
+            hint = (
+                f"; line {line} is also an ordinary English word (it matched in "
+                f"{count(len(places), 'place')}); if it is a first name, write the full name "
+                "on that line instead"
+            )
+        result.error(f"deny-list line {line}: found in {shown}{hint}")
 
 
 __all__ = [

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pypdfium2.raw as pdfium_c
 
-from dhrbuild.build.clean import RemovedAnnotation
+from dhrbuild.build.removals import RemovedAnnotation
 from dhrbuild.checks.safety.pages import Page, PartPages, page_name
 from dhrbuild.checks.safety.results import CheckResult, Severity
 from dhrbuild.pdf.viewer import render as render_page

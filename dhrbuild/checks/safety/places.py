@@ -12,8 +12,9 @@ from urllib.parse import unquote_plus
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
-from dhrbuild.build.clean import jpeg_data, outline_items
+from dhrbuild.build.image_metadata import jpeg_data
 from dhrbuild.pdf import jpeg
+from dhrbuild.pdf.outline import outline_items
 from dhrbuild.pdf.text import pdf_text
 
 
@@ -167,7 +168,7 @@ def _link_addresses(action: object) -> Iterator[str]:
 def bookmark_places(pdf: pikepdf.Pdf, outlines: object = None) -> Iterator[tuple[str, str]]:
     """Every bookmark's title and the addresses it opens, with its position (``2.1``).
 
-    The walk is :func:`~dhrbuild.build.clean.outline_items`': loops are cut and the depth bounded.
+    The walk is :func:`~dhrbuild.pdf.outline.outline_items`': loops are cut and the depth bounded.
     ``outlines`` is the outline to walk instead of the document's own.
     """
     for where, item in outline_items(pdf, outlines):

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pikepdf
 
-from dhrbuild.build.clean import outline_items
 from dhrbuild.checks.safety import matching
 from dhrbuild.checks.safety.deny_list import DenyList
 from dhrbuild.checks.safety.matching import ORDINAL
@@ -17,6 +16,7 @@ from dhrbuild.checks.safety.places import text_of
 from dhrbuild.checks.safety.results import CheckResult
 from dhrbuild.dates import MONTH_NUMBER, WEEKDAYS
 from dhrbuild.order import PartKind
+from dhrbuild.pdf.outline import outline_items
 from dhrbuild.pdf.text import fold as _fold
 
 _NAMING = re.compile(r"\b(?:death of|dhr|dardr|review (?:into|of)(?: the death of)?)\b[\s:'\"(\-]*")

@@ -9,7 +9,7 @@ from typing import Literal
 
 import pikepdf
 
-from dhrbuild.build.clean import RemovedAnnotation
+from dhrbuild.build.removals import RemovedAnnotation
 from dhrbuild.checks.safety.active_content import check_active_content
 from dhrbuild.checks.safety.dates_of_birth import check_dates_of_birth
 from dhrbuild.checks.safety.deny_list import DenyList
@@ -21,6 +21,7 @@ from dhrbuild.checks.safety.deny_list_check import (
     report_hits,
 )
 from dhrbuild.checks.safety.hidden_text import check_hidden_text
+from dhrbuild.checks.safety.matching import illegible
 from dhrbuild.checks.safety.pages import Page, PartPages, page_name, withheld_parts
 from dhrbuild.checks.safety.places import annotation_places, bookmark_places
 from dhrbuild.checks.safety.pseudonym import check_pseudonym
@@ -28,6 +29,7 @@ from dhrbuild.checks.safety.reading import read_pages
 from dhrbuild.checks.safety.results import CheckResult, Severity
 from dhrbuild.checks.safety.wording import check_qa_letter
 from dhrbuild.errors import CheckFailedError
+from dhrbuild.inputs.findings import page_list
 from dhrbuild.words import count
 
 
@@ -62,23 +64,82 @@ def check_output(path: Path, options: OutputChecks) -> list[CheckResult]:
     )
     # A part's title may be what the deny list finds: findings then name it by designator.
     parts = withheld_parts(options.parts, options.deny)
-    return [
-        check_deny_list(options.deny, path, pages, parts, options.output_name),
-        check_hidden_text(severity, pages, options.removed_annotations, parts),
-        check_active_content(path),
-        check_dates_of_birth(pages, parts),
-        check_pseudonym(
-            options.pseudonym,
-            options.partnership,
-            options.title,
-            options.deny,
-            path,
-            pages,
-            parts,
-            options.output_name,
-        ),
-        check_qa_letter(pages, parts),
-    ]
+    return qualify_illegible(
+        pages,
+        parts,
+        [
+            check_deny_list(options.deny, path, pages, parts, options.output_name),
+            check_hidden_text(severity, pages, options.removed_annotations, parts),
+            check_active_content(path),
+            check_dates_of_birth(pages, parts),
+            check_pseudonym(
+                options.pseudonym,
+                options.partnership,
+                options.title,
+                options.deny,
+                path,
+                pages,
+                parts,
+                options.output_name,
+            ),
+            check_qa_letter(pages, parts),
+        ],
+    )
+
+
+#: The checks that read the pages' text for what must not be published.
+_TEXT_CHECKS = ("deny-list", "dates-of-birth", "pseudonym")
+
+
+def _illegible_where(indexes: Sequence[int], parts: Sequence[PartPages]) -> list[str]:
+    """``indexes`` (output pages) named by part: ``report.pdf: the text of pages 2-4``."""
+    by_part: dict[str, list[int]] = {}
+    for index in indexes:
+        part = next((p for p in parts if p.start <= index < p.start + p.count), None)
+        name = (part.source or part.name) if part is not None else "the output"
+        by_part.setdefault(name, []).append(index - (part.start if part is not None else 0))
+    out = []
+    for name, within in by_part.items():
+        which = page_list(within)
+        pages = f"page {which}'s text" if len(within) == 1 else f"the text of pages {which}"
+        out.append(f"{name}: {pages}")
+    return out
+
+
+def qualify_illegible(
+    pages: Sequence[Page], parts: Sequence[PartPages], results: list[CheckResult]
+) -> list[CheckResult]:
+    """Mark the text checks as passing on the readable pages only, where some are not.
+
+    A page whose glyphs are drawn but whose text reads back as no text
+    (:func:`~dhrbuild.checks.safety.matching.illegible`: a font without a character map)
+    hides whatever it shows from the deny list, dates of birth and pseudonym checks, as a
+    scanned page without a text layer does: each of those checks that ran gets a warning
+    (so none shows a plain pass) and a note; the first says what to do.
+    """
+    indexes = [p.index for p in pages if p.readable and illegible(p.text)]
+    if not indexes:
+        return results
+    places = _illegible_where(indexes, parts)
+    first = True
+    for result in results:
+        if result.name not in _TEXT_CHECKS or not result.ran:
+            continue
+        result.note = "; ".join(filter(None, [result.note, "readable pages only"]))
+        for where in places:
+            if first:
+                result.warn(
+                    f"{where} cannot be read back (its fonts have no character map): the deny "
+                    "list, dates of birth and pseudonym could not be checked there; export it "
+                    "again as PDF (e.g. with 'Embed fonts' / PDF/A option) or run OCR"
+                )
+            else:
+                result.warn(
+                    f"{where} cannot be read back, so the check '{result.title}' covers the "
+                    "readable pages only"
+                )
+        first = False
+    return results
 
 
 @dataclass(frozen=True)
@@ -181,7 +242,7 @@ def check_inputs(
                 hits.setdefault(line, []).append(where)
         for part, shown in zip(parts, placed, strict=True):
             _navigation_hits(deny, part, shown, hits, result)
-        report_hits(hits, result)
+        report_hits(hits, result, deny)
         for where, name in names:
             for line in deny.find(name):
                 result.warn(
@@ -193,7 +254,11 @@ def check_inputs(
         deny,
         originals=[p.original for p in parts],
     )
-    return [result, metadata, check_dates_of_birth(pages, placed), check_qa_letter(pages, placed)]
+    return qualify_illegible(
+        pages,
+        placed,
+        [result, metadata, check_dates_of_birth(pages, placed), check_qa_letter(pages, placed)],
+    )
 
 
 __all__ = [
@@ -201,4 +266,5 @@ __all__ = [
     "OutputChecks",
     "check_inputs",
     "check_output",
+    "qualify_illegible",
 ]

@@ -7,6 +7,7 @@ from typing import Literal
 
 import yaml
 
+from dhrbuild.atomic import strerror
 from dhrbuild.errors import ActionPlanError
 from dhrbuild.inputs.action_plan.checks import check_updates, update_lines
 from dhrbuild.inputs.action_plan.model import COLUMNS, ActionPlan, Origin
@@ -24,7 +25,7 @@ def _read_text(path: Path, what: str) -> str:
     except IsADirectoryError:
         raise ActionPlanError(str(path), ["is a folder, not a file"]) from None
     except OSError as exc:
-        raise ActionPlanError(str(path), [f"cannot be read ({exc.strerror or exc})"]) from None
+        raise ActionPlanError(str(path), [f"cannot be read ({strerror(exc)})"]) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from dhrbuild.atomic import strerror
 from dhrbuild.errors import ActionPlanError
 from dhrbuild.inputs.action_plan.columns import (
     HEADER_SEARCH_ROWS,
@@ -197,7 +198,7 @@ def _open_workbook(path: Path) -> Any:
             source, ["file not found; give the path to the .xlsx action plan"]
         ) from None
     except OSError as exc:
-        raise ActionPlanError(source, [f"cannot be read ({exc.strerror or exc})"]) from None
+        raise ActionPlanError(source, [f"cannot be read ({strerror(exc)})"]) from None
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise ActionPlanError(
             source,
