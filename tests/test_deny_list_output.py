@@ -34,7 +34,7 @@ import dhrbuild.cli
 from dhrbuild.checks.safety.deny_list import DenyList
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode
-from dhrbuild.handoff import submission
+from dhrbuild.handoff import emails, submission
 from tests import safetygen as gen
 from tests.conftest import ROOT
 from tests.inspect_pdf import all_bytes, page_texts
@@ -422,14 +422,14 @@ def test_the_checklist_and_the_email_drafts_are_scrubbed_where_they_are_written(
     setup, tmp_path, monkeypatch
 ):
     manifest, out = setup()
-    verify = submission._verify
+    verify = submission.verify
 
     def naming_an_input(*args: Any, **kwargs: Any) -> list[Any]:
         # As an item would that quotes an input's file name in its evidence.
         items = verify(*args, **kwargs)
         return [dataclasses.replace(items[0], evidence="from jordan-example-notes.pdf"), *items]
 
-    monkeypatch.setattr(submission, "_verify", naming_an_input)
+    monkeypatch.setattr(submission, "verify", naming_an_input)
     out.run("submission", str(manifest), "--url", "https://www.testshire.gov.uk/dhr/sam.pdf")
     checklist = manifest.parent / "dist" / "submission" / "checklist.md"
     assert f"(from {WITHHELD}-notes.pdf)" in checklist.read_text(encoding="utf-8")
@@ -442,7 +442,7 @@ def test_the_checklist_and_the_email_drafts_are_scrubbed_where_they_are_written(
         msg.set_content(f"Dear team,\nthe file jordan-example.pdf – sent by {gen.NAME}.\n")
         if attach:
             msg.add_attachment(b"%PDF-1.7", maintype="application", subtype="pdf", filename="a.pdf")
-        data = submission._withheld(msg, deny).as_bytes()
+        data = emails.withheld(msg, deny).as_bytes()
         parsed = email.message_from_bytes(data, policy=email.policy.default)
         assert parsed["Subject"] == f"About {WITHHELD}"
         (body,) = [p for p in parsed.walk() if p.get_content_type() == "text/plain"]

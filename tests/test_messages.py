@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode
-from dhrbuild.handoff import submission
+from dhrbuild.handoff import emails
 from tests.conftest import ACTION_PLAN
 
 runner = CliRunner()
@@ -151,7 +151,7 @@ def test_assemble_output_that_is_not_a_pdf_file_is_a_usage_error(review: Review,
 def test_a_large_attached_draft_is_warned_of(
     review: Review, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(submission, "ATTACH_WARN_BYTES", 1000)
+    monkeypatch.setattr(emails, "ATTACH_WARN_BYTES", 1000)
     manifest = review()
     args = ["submission", str(manifest), "--url", "https://example.gov.uk/sam.pdf"]
     res = runner.invoke(app, [*args, "--out", str(tmp_path / "a"), "--attach"])

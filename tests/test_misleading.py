@@ -238,7 +238,9 @@ def test_checks_letter_warn_builds_with_the_warning_and_leaves_the_letter_untick
     pack = tmp_path / "pack"
     res = _submission(manifest, pack)
     assert res.exit_code == 0, res.output
-    (warning,) = [w for w in _lines(res.stderr, "warning: ") if "are they swapped?" in w]
+    (warning,) = [
+        w for w in _lines(res.stderr, "warning: ") if "are they swapped?" in w and "qa_letter" in w
+    ]
     assert warning.startswith("warning: qa_letter overview-report.pdf reads as a report")
     checklist = (pack / "checklist.md").read_text(encoding="utf-8")
     ticked, line = _item(checklist, "The Home Office QA Panel letter is the final annex")
@@ -559,3 +561,28 @@ def test_two_annexes_under_one_title_are_refused_naming_both_keys(review: Review
     assert "annexes.3.title 'Action Plan' is the title of the action plan's annex too" in (
         res.stderr
     )
+
+
+# --- round 7: the summary and the report swapped; files no pack accounts for -----------------
+
+
+def test_a_summary_longer_than_the_report_is_warned_of_and_not_ticked(
+    review: Review, tmp_path: Path
+) -> None:
+    manifest = review()
+    make_pdf(manifest.parent / "es.pdf", "overview report", 6, bookmarks=True)
+    make_pdf(manifest.parent / "report.pdf", "executive summary", 2, bookmarks=True)
+    res = runner.invoke(app, ["validate", str(manifest)])
+    assert res.exit_code == 0, res.output
+    assert (
+        "warning: the executive summary is longer than the overview report: executive_summary "
+        "es.pdf has 6 pages and report report.pdf 2 pages; are they swapped? Give the overview "
+        "report under report and the executive summary under executive_summary"
+    ) in res.stderr.splitlines()
+    pack = tmp_path / "pack"
+    res = _submission(manifest, pack)
+    assert res.exit_code == 0, res.output
+    ticked, line = _item(
+        (pack / "checklist.md").read_text(encoding="utf-8"), "The executive summary and"
+    )
+    assert not ticked and "the executive summary is longer than the report" in line

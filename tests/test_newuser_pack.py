@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from dhrbuild.atomic import reason
 from dhrbuild.cli import app
 from dhrbuild.errors import ExitCode
+from dhrbuild.handoff import checklist as checklist_module
 from dhrbuild.handoff import submission
 from dhrbuild.handoff.submission import PACK_LIST, PACK_LOCK
 from tests import safetygen as gen
@@ -534,7 +535,10 @@ def test_two_reviews_submitted_into_one_folder_at_once_never_mix_silently(
         names = {f["name"] for f in listed["files"]}
         if pdfs - names:  # another review's files left beside this pack are named, not mixed in
             warned = " ".join(err for code, err in done if code == 0)
-            assert "the folder holds the submission pack of another review" in warned
+            assert (
+                "the folder holds the submission pack of another review" in warned
+                or "not part of this submission pack" in warned
+            ), warned
         assert PACK_LOCK not in {p.name for p in shared.iterdir()}
 
 
@@ -566,6 +570,14 @@ def test_a_pack_written_over_another_reviews_pack_names_its_files(
     checklist = (shared / "checklist.md").read_text(encoding="utf-8")
     assert "- [ ] Review this note about the folder: " in checklist
     assert "another review (Domestic Homicide Review: the death of Sam)" in checklist
+    # The same review's pack again: the other review's files, on no list now, are still named.
+    res = _submission(alex, "-o", str(shared))
+    assert res.exit_code == 0, res.output
+    assert (
+        f"warning: {shared}: out-qa-letter.pdf, out.pdf are not part of this submission pack, "
+        "so dhrbuild left them; delete what is not part of this pack before sending anything "
+        "from the folder"
+    ) in " ".join(res.stderr.split())
 
 
 def test_a_pack_file_removed_while_the_pack_is_written_is_an_output_error(
@@ -594,7 +606,7 @@ def test_an_os_error_carrying_only_a_path_still_says_what_went_wrong(
     def gone(path: Path) -> Any:
         raise FileNotFoundError(str(path))  # as pikepdf.open raises it: a path, no reason
 
-    monkeypatch.setattr(submission, "check_file", gone)
+    monkeypatch.setattr(checklist_module, "check_file", gone)
     res = _submission(manifest)
     assert res.exit_code == ExitCode.OUTPUT_ERROR, res.output
     (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error: ")]
