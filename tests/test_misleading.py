@@ -586,3 +586,40 @@ def test_a_summary_longer_than_the_report_is_warned_of_and_not_ticked(
         (pack / "checklist.md").read_text(encoding="utf-8"), "The executive summary and"
     )
     assert not ticked and "the executive summary is longer than the report" in line
+
+
+def test_a_pseudonym_written_without_its_accent_is_named_as_such(tmp_path: Path) -> None:
+    manifest = _example(tmp_path)
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    data["review"].update(pseudonym="Alëx", title="Domestic Homicide Review: the death of Alëx")
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    res = runner.invoke(app, ["assemble", str(manifest), "-q"])
+    assert res.exit_code == 0, res.output
+    found = [w for w in _lines(res.stderr, "warning: ") if "pseudonym" in w]
+    assert found and all("written there with other accents, or none" in w for w in found)
+    assert not any("ordinary word" in w or "appears nowhere" in w for w in found)
+
+
+def test_a_letter_file_holding_two_letters_is_warned_of_and_not_ticked(tmp_path: Path) -> None:
+    manifest = _example(tmp_path)
+    folder = manifest.parent
+    other = make_pdf(tmp_path / "sam-letter.pdf", "letter", 2, body=LETTER)  # Sam's review
+    with pikepdf.open(folder / "qa-letter.pdf", allow_overwriting_input=True) as letter:
+        with pikepdf.open(other) as extra:
+            letter.pages.extend(extra.pages)
+        letter.save(folder / "qa-letter.pdf")
+    pack = tmp_path / "pack"
+    res = _submission(manifest, pack)
+    assert res.exit_code == 0, res.output
+    assert (
+        "warning: qa_letter qa-letter.pdf holds 2 letters (each opens with 'Dear' and closes "
+        "with 'Yours sincerely'); give the Panel's letter for this review on its own as "
+        "qa_letter"
+    ) in res.stderr.splitlines()
+    checklist = (pack / "checklist.md").read_text(encoding="utf-8")
+    ticked, line = _item(checklist, "The Home Office QA Panel letter is the final annex")
+    assert not ticked and "it holds 2 letters, NOT one" in line
+    ticked, _line = _item(checklist, "The QA Panel letter says the review may be published")
+    assert not ticked
+    drafts = (pack / "email-home-office.eml").read_text(encoding="utf-8")
+    assert "approved by the Home Office" not in drafts

@@ -170,6 +170,8 @@ class LetterReading:
     """Whether a sign of the QA Panel itself was found."""
     form: bool
     """Whether a sign of a letter's form was found."""
+    letters: int = 1
+    """How many letters the text holds: its salutations and sign-offs, paired."""
 
     @property
     def verdict(self) -> Verdict:
@@ -255,7 +257,14 @@ def read_signs(texts: Sequence[str], pages: int, *, ignore: Sequence[str] = ()) 
         if any(pattern.match(line) for line in lines):
             report.append(label)
             score -= _HEADING_WEIGHT
-    return LetterReading(pages, characters, tuple(found), tuple(report), score, panel, form)
+    letters = min(len(_SALUTATION.findall(body)), len(_VALEDICTION.findall(flat)))
+    return LetterReading(
+        pages, characters, tuple(found), tuple(report), score, panel, form, max(1, letters)
+    )
+
+
+_SALUTATION = re.compile(r"(?:^|\n)dear [^\n ]")
+_VALEDICTION = _words("yours sincerely", "yours faithfully")
 
 
 def read_part(
@@ -337,6 +346,12 @@ def check_letter_parts(
     wrong_letter = [p for p in parts if p.is_letter_slot and p.reading.verdict == "not-letter"]
     letters_elsewhere = [p for p in parts if not p.is_letter_slot and p.reading.is_letter]
     for p in parts:
+        if p.is_letter_slot and p.reading.is_letter and p.reading.letters > 1:
+            warnings.append(
+                f"{p.key} {p.name} holds {p.reading.letters} letters (each opens with 'Dear' "
+                "and closes with 'Yours sincerely'); give the Panel's letter for this review "
+                "on its own as qa_letter"
+            )
         if p.is_letter_slot and p.reading.verdict == "unreadable":
             warnings.append(
                 f"{p.key} {p.name} has no text to read (a scan?), so dhrbuild cannot verify "

@@ -284,6 +284,9 @@ def verify(
         if names or reading.verdict == "unreadable"
         else f"the letter does NOT name {pseudonym}: check it is the letter for this review"
     )
+    if reading.is_letter and reading.letters > 1:  # another review's letter may be one of them
+        other = "; ".join(filter(None, [other, f"it holds {reading.letters} letters, NOT one"]))
+        names = False
     items.append(
         CheckItem(
             "The Home Office QA Panel letter is the final annex",

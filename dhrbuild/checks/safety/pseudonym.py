@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -139,6 +140,11 @@ def _written_as_the_name(pseudonym: str, raw: str) -> tuple[bool, bool]:
     return False, dated
 
 
+def _unmarked(text: str) -> str:
+    """``text`` without its accents (combining marks), letters and case kept: Zoë is Zoe."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
 def check_pseudonym(
     pseudonym: str,
     partnership: str,
@@ -165,7 +171,15 @@ def check_pseudonym(
                 f"{part.name}: the pseudonym {shown} appears nowhere in its text; check that "
                 "the part is the anonymised version and uses the manifest's pseudonym"
             )
-        elif not (named := _written_as_the_name(pseudonym, raw))[0]:
+        elif (
+            not (named := _written_as_the_name(pseudonym, raw))[0]
+            and (_written_as_the_name(_unmarked(pseudonym), _unmarked(raw))[0])
+        ):
+            result.warn(
+                f"{part.name}: the pseudonym {shown} is written there with other accents, or "
+                "none; spell it one way in the manifest (review.pseudonym) and in the parts"
+            )
+        elif not named[0]:
             # "Hope", "Faith", "Grace": the word is found, but never written as the name;
             # "May", "April": only in dates ("In March and May 2023").
             dates = " or in dates" if named[1] else ""
