@@ -92,6 +92,13 @@ def test_a_deny_list_with_entries_still_passes(review: Review, tmp_path: Path) -
     row = next(ln for ln in res.stdout.splitlines() if ln.startswith("Deny list"))
     assert "(1 entry)" in row and row.split()[-1] == "pass"
     assert "has no entries" not in res.stderr
+    # The checklist says it ran, and what it cannot match.
+    pack = tmp_path / "pack"
+    res = runner.invoke(app, ["submission", str(manifest), "--url", URL, "--out", str(pack)])
+    assert res.exit_code == 0, res.output
+    checklist = (pack / "checklist.md").read_text(encoding="utf-8")
+    assert "- [x] No deny-list entry appears in the PDF (its text, metadata" in checklist
+    assert "- [ ] Check by eye for initials, nicknames and misspellings" in checklist
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from reportlab.pdfgen import canvas
 from typer.testing import CliRunner
 
 import dhrbuild
+import dhrbuild.handoff.checklist
 import dhrbuild.handoff.submission
 from dhrbuild.checks.letter import read_part, read_signs
 from dhrbuild.cli import app
@@ -433,15 +434,22 @@ def test_a_pdf_plan_without_the_live_document_statement_is_not_ticked(
     assert "updates not verifiable from a PDF action plan" in line
 
 
-def test_a_limit_raised_above_the_home_office_s_is_not_ticked_as_met(
-    review: Review, tmp_path: Path
+def test_a_limit_raised_above_the_home_office_s_is_checked_against_the_home_office_s(
+    review: Review, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     manifest = review(output={"path": "dist/out.pdf", "max_bytes": 25_000_000})
     pack = tmp_path / "pack"
     assert _submission(manifest, pack).exit_code == 0
     checklist = (pack / "checklist.md").read_text(encoding="utf-8")
-    ticked, line = _item(checklist, "The PDF is smaller than 25,000,000 bytes")
-    assert not ticked and "above the Home Office's 20,000,000" in line
+    # A small file meets the Home Office's rule whatever output.max_bytes says: ticked, noted.
+    ticked, line = _item(checklist, "The PDF is smaller than 20,000,000 bytes")
+    assert ticked and "output.max_bytes (25,000,000) is above the Home Office's 20,000,000" in line
+    # A file over the Home Office's limit (made small here) but under the raised one is not.
+    monkeypatch.setattr(dhrbuild.handoff.checklist, "DEFAULT_MAX_BYTES", 1_000)
+    assert _submission(manifest, tmp_path / "pack2").exit_code == 0
+    checklist = (tmp_path / "pack2" / "checklist.md").read_text(encoding="utf-8")
+    ticked, line = _item(checklist, "The PDF is smaller than 1,000 bytes")
+    assert not ticked and "above the Home Office's 1,000" in line
 
 
 def test_every_ticked_detail_matches_the_file_read_independently(
@@ -623,3 +631,25 @@ def test_a_letter_file_holding_two_letters_is_warned_of_and_not_ticked(tmp_path:
     assert not ticked
     drafts = (pack / "email-home-office.eml").read_text(encoding="utf-8")
     assert "approved by the Home Office" not in drafts
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        ("https://www.testshire.example/dhr/sam-final.pdf", "ends in sam-final.pdf, another PDF"),
+        ("https://www.testshire.example/dhr/sam.docx", "ends in sam.docx, a .docx file, not"),
+        ("https://www.testshire.example/dhr/out.pdf", None),
+        ("https://www.testshire.example/dhr/", None),
+        ("https://www.testshire.example/dhr/sam.html", None),
+    ],
+)
+def test_a_web_address_naming_another_file_is_warned_of(
+    review: Review, tmp_path: Path, url: str, warned: str | None
+) -> None:
+    res = runner.invoke(app, ["submission", str(review()), "--url", url, "-o", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    said = [w for w in _lines(res.stderr, "warning: ") if "the web address" in w]
+    if warned is None:
+        assert said == []
+    else:
+        assert len(said) == 1 and warned in said[0] and "(out.pdf is the file" in said[0]

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -78,6 +78,33 @@ def check_url(url: str) -> str:
             f"{url}: not a well-formed web address; copy it from the browser's address bar"
         )
     return url
+
+
+def url_warnings(url: str, pdf_name: str) -> list[str]:
+    """Warn of a web address whose last part names another file than the PDF published.
+
+    An address of a web page (no file name, or ``.html``) says nothing about the file; one
+    that ends in another PDF's name, or in a Word file's, most likely was copied from the
+    wrong place.
+
+    Args:
+        url: The web address given to ``submission``.
+        pdf_name: The published PDF's file name.
+
+    Returns:
+        One line, or none.
+    """
+    last = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    suffix = Path(last).suffix.lower()
+    if not suffix or suffix in (".html", ".htm", ".aspx", ".php"):
+        return []
+    if suffix == ".pdf" and last.casefold() == pdf_name.casefold():
+        return []
+    kind = "another PDF" if suffix == ".pdf" else f"a {suffix} file, not the PDF"
+    return [
+        f"the web address {url} ends in {last}, {kind} ({pdf_name} is the file dhrbuild "
+        "built): give the address the PDF is published at"
+    ]
 
 
 def _extract_letter(manifest: Manifest, result: BuildResult, target: Path) -> None:
@@ -488,7 +515,7 @@ def _build_and_write(
         items = verify(manifest, result, pdf, letter)
         approved = any(item.text == LETTER_ITEM and item.done for item in items)
         emails = []
-        email_warnings: list[str] = []
+        email_warnings: list[str] = url_warnings(url, result.output.name)
         recipients = {
             "home-office": manifest.recipients.home_office,
             "domestic-abuse-commissioner": manifest.recipients.commissioner,
