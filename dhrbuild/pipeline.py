@@ -329,7 +329,11 @@ def validate(
                 )
                 first += n
             ran = check_inputs(
-                inputs, deny, values=_carried_values(manifest), names=_input_names(manifest)
+                inputs,
+                deny,
+                values=_carried_values(manifest),
+                names=_input_names(manifest),
+                language=manifest.review.language,
             )
             found += warnings_of(ran)
             if checks is not None:
@@ -596,6 +600,7 @@ def _check_safety(build: _Build, written: Path) -> None:
         deny=build.deny,
         hidden_text=build.manifest.checks.hidden_text,
         removed_annotations=build.cleaned.annotations,
+        language=review.language,
         partnership=review.partnership,
     )
     build.checks += check_output(written, options)

@@ -653,3 +653,23 @@ def test_a_web_address_naming_another_file_is_warned_of(
         assert said == []
     else:
         assert len(said) == 1 and warned in said[0] and "(out.pdf is the file" in said[0]
+
+
+def test_the_dates_of_birth_check_says_it_reads_english_only_for_a_welsh_review(
+    review: Review,
+) -> None:
+    manifest = review()
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    data["review"]["language"] = "cy"
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    res = runner.invoke(app, ["assemble", str(manifest)])
+    assert res.exit_code == 0, res.output
+    row = next(ln for ln in res.stdout.splitlines() if ln.startswith("Dates of birth"))
+    assert row.split()[-1] == "warn"
+    assert (
+        "warning: review.language is cy: this check reads English wording only ('date of birth', "
+        "'DOB', 'born'); look for dates of birth in the other language by eye"
+    ) in res.stderr.splitlines()
+    res = runner.invoke(app, ["assemble", str(review())])
+    row = next(ln for ln in res.stdout.splitlines() if ln.startswith("Dates of birth"))
+    assert row.split()[-1] == "pass"

@@ -29,9 +29,20 @@ _DOB = re.compile(
 _DOB_HINT = re.compile(r"born|birth|d\.?o\.?b")
 
 
-def check_dates_of_birth(pages: Sequence[Page], parts: Sequence[PartPages]) -> CheckResult:
-    """The ``dates-of-birth`` check: a warning for each page that gives a date of birth."""
+def check_dates_of_birth(
+    pages: Sequence[Page], parts: Sequence[PartPages], language: str = "en"
+) -> CheckResult:
+    """The ``dates-of-birth`` check: a warning for each page that gives a date of birth.
+
+    It reads English wording only: for a review in another language (``review.language``)
+    it says so, in a warning, rather than pass.
+    """
     result = CheckResult("dates-of-birth", "Dates of birth")
+    if not language.lower().startswith("en"):
+        result.warn(
+            f"review.language is {language}: this check reads English wording only ('date of "
+            "birth', 'DOB', 'born'); look for dates of birth in the other language by eye"
+        )
     for page in pages:
         if not _DOB_HINT.search(matching.folded(page.text)):
             continue

@@ -45,6 +45,8 @@ class OutputChecks:
     hidden_text: Literal["error", "warn"] = "error"
     removed_annotations: Sequence[RemovedAnnotation] = ()
     partnership: str = ""
+    language: str = "en"
+    """``review.language``: the dates-of-birth check reads English wording only."""
 
 
 def check_output(path: Path, options: OutputChecks) -> list[CheckResult]:
@@ -71,7 +73,7 @@ def check_output(path: Path, options: OutputChecks) -> list[CheckResult]:
             check_deny_list(options.deny, path, pages, parts, options.output_name),
             check_hidden_text(severity, pages, options.removed_annotations, parts),
             check_active_content(path),
-            check_dates_of_birth(pages, parts),
+            check_dates_of_birth(pages, parts, options.language),
             check_pseudonym(
                 options.pseudonym,
                 options.partnership,
@@ -202,6 +204,7 @@ def check_inputs(
     *,
     values: Sequence[tuple[str, str]] = (),
     names: Sequence[tuple[str, str]] = (),
+    language: str = "en",
 ) -> list[CheckResult]:
     """Run the publication checks that need no built file, on the inputs themselves.
 
@@ -218,6 +221,7 @@ def check_inputs(
         deny: The deny list, if any.
         values: ``(where, text)`` for each manifest value the output carries.
         names: ``(where, file name)`` for each input.
+        language: ``review.language`` (the dates-of-birth check reads English wording only).
 
     Returns:
         The ``deny-list``, ``input-metadata``, ``dates-of-birth`` and ``qa-letter`` results.
@@ -257,7 +261,12 @@ def check_inputs(
     return qualify_illegible(
         pages,
         placed,
-        [result, metadata, check_dates_of_birth(pages, placed), check_qa_letter(pages, placed)],
+        [
+            result,
+            metadata,
+            check_dates_of_birth(pages, placed, language),
+            check_qa_letter(pages, placed),
+        ],
     )
 
 
