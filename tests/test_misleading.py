@@ -673,3 +673,27 @@ def test_the_dates_of_birth_check_says_it_reads_english_only_for_a_welsh_review(
     res = runner.invoke(app, ["assemble", str(review())])
     row = next(ln for ln in res.stdout.splitlines() if ln.startswith("Dates of birth"))
     assert row.split()[-1] == "pass"
+
+
+def test_a_name_in_alternative_text_is_placed_on_its_page(tmp_path: Path) -> None:
+    deny = tmp_path / "private" / "deny.txt"
+    deny.parent.mkdir()
+    deny.write_text("Jordan Example\n", encoding="utf-8")
+    manifest = _example(tmp_path, checks={"deny_list": str(deny)})
+    report = manifest.parent / "overview-report.pdf"
+    with pikepdf.open(report, allow_overwriting_input=True) as pdf:
+        element = next(
+            obj
+            for obj in pdf.objects
+            if isinstance(obj, pikepdf.Dictionary)
+            and obj.get("/S") == pikepdf.Name.P
+            and isinstance(obj.get("/Pg"), pikepdf.Dictionary)
+        )
+        page = next(i for i, p in enumerate(pdf.pages) if p.obj.objgen == element.Pg.objgen)
+        element.Alt = pikepdf.String("A photograph of Jordan Example")
+        pdf.save(report)
+    res = runner.invoke(app, ["assemble", str(manifest), "-q"])
+    assert res.exit_code == ExitCode.CHECK_FAILED, res.output
+    # The report starts on page 4 of the publication (after the 3-page summary).
+    assert f"structure element P on page {page + 4} (object " in res.stderr
+    assert "Jordan" not in res.stderr

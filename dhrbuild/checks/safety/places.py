@@ -271,11 +271,38 @@ def other_strings(pdf: pikepdf.Pdf, seen: set[str]) -> Iterator[tuple[str, str]]
                 if not (isinstance(v, pikepdf.Object) and v.is_indirect):
                     yield from visit(v, where, depth + 1)
 
+    page_no = {page.obj.objgen: n for n, page in enumerate(pdf.pages, start=1)}
     for obj in pdf.objects:
         if isinstance(obj, Stream):
             yield from visit(obj.stream_dict, f"object {obj.objgen[0]}", 0)
-        elif isinstance(obj, Dictionary | Array | pikepdf.String):
+        elif isinstance(obj, Dictionary):
+            yield from visit(obj, _element_where(obj, page_no) or f"object {obj.objgen[0]}", 0)
+        elif isinstance(obj, Array | pikepdf.String):
             yield from visit(obj, f"object {obj.objgen[0]}", 0)
+
+
+def _element_where(obj: Dictionary, page_no: dict[tuple[int, int], int]) -> str | None:
+    """``structure element Figure on page 12 (object 451)`` for a tag, else ``None``.
+
+    Alternative text, actual text and expansions live in the structure tree, away from the
+    page; the page the element marks content on is what the officer can look at.
+    """
+    role = obj.get("/S")
+    if not isinstance(role, Name) or "/P" not in obj:
+        return None
+    pages = [obj.get("/Pg")]
+    kids = obj.get("/K")
+    pages += [
+        k.get("/Pg")
+        for k in (kids if isinstance(kids, Array) else [kids])[:64]
+        if isinstance(k, Dictionary)
+    ]
+    found = next(
+        (page_no[p.objgen] for p in pages if isinstance(p, Dictionary) and p.objgen in page_no),
+        None,
+    )
+    on = f" on page {found}" if found is not None else ""
+    return f"structure element {pdf_text(role)[1:]}{on} (object {obj.objgen[0]})"
 
 
 __all__ = [
