@@ -658,7 +658,8 @@ def _what_validate_checked(checks: Sequence[CheckResult]) -> str:
     done = ["the inputs open", "the action plan"]
     if "deny-list" in ran:
         done.append(
-            "the deny list over the parts' text, bookmarks and link addresses and the manifest"
+            "the deny list over the parts' text, bookmarks, link addresses and alternative text "
+            "and the manifest"
         )
     if "input-metadata" in ran:
         done.append("the inputs' metadata")

@@ -280,7 +280,8 @@ def validate(
         Each part with its source and page count (``bytes`` is the input file's size).
 
     The publication checks that need no built file run too, as the build runs them: the
-    deny list over each part's text, its own bookmarks and link addresses and the manifest
+    deny list over each part's text, its own bookmarks, link addresses and alternative text and
+    the manifest
     values the output carries, the inputs' own metadata, dates of birth and the QA letter's
     wording (:func:`~dhrbuild.checks.safety.run.check_inputs`).
 

@@ -697,3 +697,11 @@ def test_a_name_in_alternative_text_is_placed_on_its_page(tmp_path: Path) -> Non
     # The report starts on page 4 of the publication (after the 3-page summary).
     assert f"structure element P on page {page + 4} (object " in res.stderr
     assert "Jordan" not in res.stderr
+    # validate finds it in the input, on the input's own page.
+    res = runner.invoke(app, ["validate", str(manifest)])
+    assert res.exit_code == ExitCode.CHECK_FAILED, res.output
+    assert (
+        f"structure element P on page {page + 1} (object {element.objgen[0]}) /Alt of the "
+        "Overview report input (overview-report.pdf)"
+    ) in res.stderr
+    assert "Jordan" not in res.output

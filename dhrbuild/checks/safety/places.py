@@ -13,6 +13,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 from dhrbuild.build.image_metadata import jpeg_data
+from dhrbuild.build.structure import iter_elements
 from dhrbuild.pdf import jpeg
 from dhrbuild.pdf.outline import outline_items
 from dhrbuild.pdf.text import pdf_text
@@ -246,6 +247,25 @@ def _image_metadata(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str]]:
             yield f"image (object {obj.objgen[0]}) {kind} metadata", text
 
 
+ELEMENT_TEXTS = ("/Alt", "/ActualText", "/E", "/T")
+"""The keys of a structure element that hold text a reader hears or sees."""
+
+
+def element_places(pdf: pikepdf.Pdf) -> Iterator[tuple[str, str]]:
+    """Every structure element's alternative text, actual text, expansion and title.
+
+    Named as :func:`element_where` names them (``structure element Figure on page 2
+    (object 45) /Alt``); the walk is the structure merge's, bounded and loop-safe.
+    """
+    page_no = {page.obj.objgen: n for n, page in enumerate(pdf.pages, start=1)}
+    for element in iter_elements(pdf):
+        for key in ELEMENT_TEXTS:
+            text = text_of(element.get(key))
+            if text:
+                where = element_where(element, page_no) or "a structure element"
+                yield f"{where} {key}", text
+
+
 def other_strings(pdf: pikepdf.Pdf, seen: set[str]) -> Iterator[tuple[str, str]]:
     """Every other string and name in the file (alt text, destinations, page labels…)."""
     done: set[str] = set(seen)
@@ -276,12 +296,12 @@ def other_strings(pdf: pikepdf.Pdf, seen: set[str]) -> Iterator[tuple[str, str]]
         if isinstance(obj, Stream):
             yield from visit(obj.stream_dict, f"object {obj.objgen[0]}", 0)
         elif isinstance(obj, Dictionary):
-            yield from visit(obj, _element_where(obj, page_no) or f"object {obj.objgen[0]}", 0)
+            yield from visit(obj, element_where(obj, page_no) or f"object {obj.objgen[0]}", 0)
         elif isinstance(obj, Array | pikepdf.String):
             yield from visit(obj, f"object {obj.objgen[0]}", 0)
 
 
-def _element_where(obj: Dictionary, page_no: dict[tuple[int, int], int]) -> str | None:
+def element_where(obj: Dictionary, page_no: dict[tuple[int, int], int]) -> str | None:
     """``structure element Figure on page 12 (object 451)`` for a tag, else ``None``.
 
     Alternative text, actual text and expansions live in the structure tree, away from the
@@ -311,6 +331,8 @@ __all__ = [
     "comment_texts",
     "document_comments",
     "info_items",
+    "element_places",
+    "element_where",
     "other_strings",
     "places",
     "text_of",

@@ -23,7 +23,7 @@ from dhrbuild.checks.safety.deny_list_check import (
 from dhrbuild.checks.safety.hidden_text import check_hidden_text
 from dhrbuild.checks.safety.matching import illegible
 from dhrbuild.checks.safety.pages import Page, PartPages, page_name, withheld_parts
-from dhrbuild.checks.safety.places import annotation_places, bookmark_places
+from dhrbuild.checks.safety.places import annotation_places, bookmark_places, element_places
 from dhrbuild.checks.safety.pseudonym import check_pseudonym
 from dhrbuild.checks.safety.reading import read_pages
 from dhrbuild.checks.safety.results import CheckResult, Severity
@@ -169,7 +169,7 @@ def _navigation_hits(
     hits: dict[int, list[str]],
     result: CheckResult,
 ) -> None:
-    """Add the deny-list lines found in an input's own bookmarks and link addresses to ``hits``.
+    """Add the deny-list lines in an input's own bookmarks, links and tags' texts to ``hits``.
 
     What the input carries is scanned, with the walks the check of the written file uses
     (:func:`~dhrbuild.checks.safety.places.bookmark_places`,
@@ -190,11 +190,14 @@ def _navigation_hits(
             page = page_name(placed.start + index, [placed])
             for line in deny.find(text):
                 hits.setdefault(line, []).append(f"{page} {where}")
+        for where, text in element_places(pdf):  # alternative text: heard, never seen
+            for line in deny.find(text):
+                hits.setdefault(line, []).append(f"{where} of {input_}")
     except pikepdf.PikepdfError:
         # A damaged file: what was read is reported; the built file's check reads the rest.
         result.warn(
-            f"{input_}: its bookmarks or links could not all be read, so not all were checked "
-            "against the deny list; assemble checks those of the built file"
+            f"{input_}: its bookmarks, links or tags could not all be read, so not all were "
+            "checked against the deny list; assemble checks those of the built file"
         )
 
 
@@ -209,7 +212,8 @@ def check_inputs(
     """Run the publication checks that need no built file, on the inputs themselves.
 
     The same checks as the build runs, with the same severities: the deny list over each
-    part's text, over each input's own bookmarks and link addresses, and over the manifest's
+    part's text, over each input's own bookmarks, link addresses and tags' texts (alternative
+    text), and over the manifest's
     values that the output carries (``values``: its title, author, bookmarks, file name), the
     inputs' own metadata, and the QA letter's wording. Input file names (``names``), which the
     output does not carry, only warn. Dates of birth in the text are found too. What only the
