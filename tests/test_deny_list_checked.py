@@ -141,7 +141,10 @@ def test_validate_with_a_deny_list_says_it_was_checked(review: Review, tmp_path:
     res = runner.invoke(app, ["validate", str(review(checks={"deny_list": str(deny)}))], env=_env())
     assert res.exit_code == 0, res.output
     summary = _summary(res.stdout)
-    assert "the deny list over the parts' text, bookmarks, link addresses and alternative text" in summary
+    assert (
+        "the deny list over the parts' text, bookmarks, link addresses and alternative text"
+        in summary
+    )
     assert "the inputs' metadata" in summary and "not checked" not in summary
 
 

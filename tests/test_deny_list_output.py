@@ -233,7 +233,10 @@ def test_no_command_prints_or_writes_an_entry_of_a_build_that_passes(setup, tmp_
     assert f"warning: {WITHHELD}-notes.pdf: page 1 has no text layer" in res.stderr
     assert "valid: 8 pages in 5 parts" in res.stdout
     # The inputs' bookmarks and links were scanned here, not left to assemble.
-    assert "the deny list over the parts' text, bookmarks, link addresses and alternative text" in res.stdout
+    assert (
+        "the deny list over the parts' text, bookmarks, link addresses and alternative text"
+        in res.stdout
+    )
     assert "run in assemble" in res.stdout and "over bookmarks" not in res.stdout
 
     res = out.run("assemble", str(manifest), "--report", str(tmp_path / "report.json"))
