@@ -20,9 +20,9 @@ MONTHS = (
     "December",
 )
 """The months' names, January first."""
+_SHORT = {"May": (), "September": ("sept", "sep")}  # others: the first three letters
 MONTH_SPELLINGS: tuple[tuple[str, ...], ...] = tuple(
-    (m.lower(), *(("sept", "sep") if m == "September" else (m[:3].lower(),) if m != "May" else ()))
-    for m in MONTHS
+    (m.lower(), *_SHORT.get(m, (m[:3].lower(),))) for m in MONTHS
 )
 """Each month's name and abbreviations, lower case, January first (``may`` has none)."""
 MONTH_NUMBER = {name: i + 1 for i, names in enumerate(MONTH_SPELLINGS) for name in names}
@@ -39,22 +39,6 @@ _UK_DATE = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})$")
 # 15 January 2026, 15th Jan 2026, 15 Jan. 2026
 _LONG_DATE = re.compile(
     rf"^(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTH_PATTERN})\.?,?\s+(\d{{4}})$", re.IGNORECASE
-)
-
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
 )
 
 

@@ -222,15 +222,16 @@ def _open_parts(manifest: Manifest, warnings: list[str]) -> Iterator[list[_Part]
         if error is not None:
             raise error
         warnings += check_letter_parts(readings, manifest.checks.letter)
-        warnings += summary_longer_than_report(parts)
+        warnings += _summary_longer_than_report(parts)
         yield parts
 
 
-def summary_longer_than_report(parts: list[_Part]) -> list[str]:
+def _summary_longer_than_report(parts: list[_Part]) -> list[str]:
     """A warning if the executive summary has more pages than the overview report.
 
     A summary longer than the report it summarises is almost always the two files given
-    under each other's keys; the submission checklist does not tick the parts while it stands.
+    under each other's keys; the submission checklist reads the page counts from the built
+    file and does not tick the parts either.
     """
     by_kind = {p.slot.kind: p for p in parts}
     summary = by_kind.get(PartKind.EXECUTIVE_SUMMARY)
@@ -240,15 +241,12 @@ def summary_longer_than_report(parts: list[_Part]) -> list[str]:
     if len(summary.pdf.pages) <= len(report.pdf.pages):
         return []
     return [
-        f"{SUMMARY_LONGER}: executive_summary {summary.source.name} has "
+        "the executive summary is longer than the overview report: executive_summary "
+        f"{summary.source.name} has "
         f"{count(len(summary.pdf.pages), 'page')} and report {report.source.name} "
         f"{count(len(report.pdf.pages), 'page')}; are they swapped? Give the overview report "
         "under report and the executive summary under executive_summary"
     ]
-
-
-SUMMARY_LONGER = "the executive summary is longer than the overview report"
-"""How the warning of :func:`summary_longer_than_report` begins (the checklist looks for it)."""
 
 
 def _resaved(pdf: pikepdf.Pdf, source: Path) -> bytes:

@@ -66,6 +66,8 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 #   subject; weight 1 (every part of a review says it).
 # * The Panel's feedback wording: 'areas for final development', 'thank you for submitting',
 #   'the QA Panel felt/concluded/agreed/noted/considered'; weight 2.
+_SALUTATION = re.compile(r"(?:^|\n)dear [^\n ]")
+_VALEDICTION = _words("yours sincerely", "yours faithfully")
 _LETTER_SIGNS = (
     _Sign("Quality Assurance Panel", _words("quality assurance panel", "qa panel"), 3, panel=True),
     _Sign(
@@ -76,8 +78,8 @@ _LETTER_SIGNS = (
         ),
         3,
     ),
-    _Sign("Dear", re.compile(r"(?:^|\n)dear [^\n ]"), 2, form=True),
-    _Sign("Yours sincerely", _words("yours sincerely", "yours faithfully"), 2, form=True),
+    _Sign("Dear", _SALUTATION, 2, form=True),
+    _Sign("Yours sincerely", _VALEDICTION, 2, form=True),
     _Sign("Interpersonal Abuse Unit", _words("interpersonal abuse unit"), 2, panel=True, form=True),
     _Sign("2 Marsham Street", _words("2 marsham street"), 1, form=True),
     _Sign("Home Office", _words("home office"), 1),
@@ -261,10 +263,6 @@ def read_signs(texts: Sequence[str], pages: int, *, ignore: Sequence[str] = ()) 
     return LetterReading(
         pages, characters, tuple(found), tuple(report), score, panel, form, max(1, letters)
     )
-
-
-_SALUTATION = re.compile(r"(?:^|\n)dear [^\n ]")
-_VALEDICTION = _words("yours sincerely", "yours faithfully")
 
 
 def read_part(

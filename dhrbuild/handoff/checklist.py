@@ -278,21 +278,23 @@ def verify(
         reads = "no text to read: check by eye that it is the QA Panel letter"
     else:
         reads = f"does NOT read as the QA Panel letter: it reads as {reading.as_other()}"
-    # A Panel letter that never names this review's pseudonym may be another review's letter.
+    # A Panel letter that never names this review's pseudonym, or one of several letters in
+    # the file, may be another review's letter.
     pseudonym = manifest.review.pseudonym
     names = _names_review(text_of(letter), pseudonym, letter.heading)
-    other = (
-        ""
-        if names or reading.verdict == "unreadable"
-        else f"the letter does NOT name {pseudonym}: check it is the letter for this review"
-    )
-    if reading.is_letter and reading.letters > 1:  # another review's letter may be one of them
-        other = "; ".join(filter(None, [other, f"it holds {reading.letters} letters, NOT one"]))
-        names = False
+    single = reading.letters <= 1
+    doubts = [
+        f"the letter does NOT name {pseudonym}: check it is the letter for this review"
+        if not names and reading.verdict != "unreadable"
+        else "",
+        "" if single else f"it holds {reading.letters} letters, NOT one",
+    ]
+    other = "; ".join(filter(None, doubts))
+    ours = names and single
     items.append(
         CheckItem(
             "The Home Office QA Panel letter is the final annex",
-            letter_last and reading.is_letter and names,
+            letter_last and reading.is_letter and ours,
             f"{letter.heading}, {_pages(letter.first_page, letter.last_page)} of {pages}"
             + ("" if letter_last else ", NOT the last part of the file")
             + f"; {reads}"
@@ -310,7 +312,7 @@ def verify(
     items.append(
         CheckItem(
             "The QA Panel letter is exported on its own, to publish alongside the report",
-            same and reading.is_letter and names,
+            same and reading.is_letter and ours,
             f"{letter_copy.name}: {count(copy_pages, 'page')}"
             + ("" if same else ", NOT the same pages as the final annex")
             + (f"; {other}" if other else ""),
@@ -321,7 +323,7 @@ def verify(
     items.append(
         CheckItem(
             LETTER_ITEM,
-            approved and reading.is_letter and names,
+            approved and reading.is_letter and ours,
             f"the letter's wording says so, but {other}; the email drafts do not say the "
             "review was approved"
             if approved and other
