@@ -573,6 +573,7 @@ def _clean(build: _Build) -> None:
         check_input_metadata(inputs, build.deny, originals=[p.source for p in build.parts])
     )
     build.cleaned = clean(build.pdf)
+    build.warnings += build.cleaned.warnings
     # Files hanging from an input's catalog (attachments, /AF) stay behind with it: listed too.
     for p in build.parts:
         build.cleaned.removals += left_behind(p.pdf, f"the {p.slot.bookmark} ({p.source.name})")

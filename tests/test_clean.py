@@ -187,3 +187,31 @@ def test_real_forms_and_annotations_are_cleaned(corpus, tmp_path):
             assert any(r.kind == "attachment" for r in result.removals), row["path"]
         if "AcroForm" in row["property"] and "0 fields" not in row["property"]:
             assert any(r.kind == "form" for r in result.removals), row["path"]
+
+
+def test_form_fields_qpdf_cannot_draw_are_removed_with_a_warning(review, tmp_path, monkeypatch):
+    # A damaged appearance stream ("stream objects cannot be cloned", found by the fuzzer)
+    # makes qpdf's flattening fail: the build goes on, names the pages and writes no field.
+    folder = tmp_path / "review"
+    folder.mkdir()
+    gen.active_pdf(folder / "active.pdf")
+    manifest = review(
+        annexes=[{"title": "Glossary", "file": "active.pdf"}], checks={"hidden_text": "warn"}
+    )
+
+    def damaged(self: pikepdf.Pdf, mode: str = "all") -> None:
+        raise pikepdf.PdfError("stream objects cannot be cloned")
+
+    monkeypatch.setattr(pikepdf.Pdf, "flatten_annotations", damaged)
+    result = dhrbuild.assemble(dhrbuild.load_manifest(manifest))
+    page = _page_of(result, "Annex B: Glossary")
+    assert (
+        f"page {page}: the form fields could not be drawn into the page (stream objects cannot "
+        "be cloned), so what they show is not in the output; fill in the form and print it to "
+        "a new PDF, or export the part again, and build again"
+    ) in result.warnings
+    with pikepdf.open(result.output) as pdf:
+        assert "/AcroForm" not in pdf.Root
+        for p in pdf.pages:
+            for annot in p.obj.get("/Annots", []):
+                assert annot.get("/Subtype") != Name.Widget

@@ -104,7 +104,22 @@ def flatten_forms(pdf: pikepdf.Pdf, out: CleanResult, removed: set[tuple[int, in
             if isinstance(pdf.Root.get("/AcroForm"), Dictionary):
                 pdf.Root.AcroForm.NeedAppearances = False
         before = [_xobject_names(page) for page in pdf.pages]
-        pdf.flatten_annotations("screen")
+        try:
+            pdf.flatten_annotations("screen")
+        except pikepdf.PikepdfError as exc:
+            # Damage qpdf cannot copy: the widgets go below without being drawn.
+            on = [
+                n
+                for n, page in enumerate(pdf.pages, start=1)
+                if any(map(is_widget, page_annots(page)))
+            ]
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            out.warnings.append(
+                f"{'page' if len(on) == 1 else 'pages'} {', '.join(map(str, on))}: the form "
+                f"fields could not be drawn into the page ({reason}), so what they show is not "
+                "in the output; fill in the form and print it to a new PDF, or export the part "
+                "again, and build again"
+            )
         defaults = acro.get("/DR") if isinstance(acro, Dictionary) else None
         for page, names in zip(pdf.pages, before, strict=True):
             _give_resources(page, names, defaults)

@@ -41,6 +41,8 @@ class CleanResult:
 
     removals: list[Removal] = field(default_factory=list)
     annotations: list[RemovedAnnotation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What the officer must check: a removal that lost something the page showed."""
 
     def add(self, kind: str, where: str, detail: str, count: int = 1) -> None:
         """Record a removal (nothing is recorded for a count of zero)."""
