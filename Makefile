@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXAMPLE := examples/northshire-alex
-APT_PACKAGES := poppler-utils qpdf ghostscript pngquant libreoffice-writer-nogui libjpeg-turbo-progs jbig2dec
+APT_PACKAGES := poppler-utils qpdf ghostscript pngquant libreoffice-writer-nogui libjpeg-turbo-progs jbig2dec fonts-dejavu-core fonts-dejavu-extra
 SRC := $(wildcard dhrbuild tests examples benchmarks)
 
 .PHONY: install system-deps demo example test lint typecheck format bench clean docs fuzz

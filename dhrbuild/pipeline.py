@@ -28,7 +28,7 @@ from dhrbuild.build.navigation import (
     set_tab_order,
 )
 from dhrbuild.build.removals import CleanResult, Removal
-from dhrbuild.build.stamp import shortened_warning, stamp_headings
+from dhrbuild.build.stamp import shortened_warning, stamp_headings, undrawable_warning
 from dhrbuild.build.structure import (
     StructurePart,
     StructureResult,
@@ -161,8 +161,18 @@ def _open_action_plan(manifest: Manifest, warnings: list[str]) -> tuple[pikepdf.
     )
     warnings += future_dates(spec.as_at, plan)
     # reportlab's layout engine loads only for a plan that has to be drawn.
-    from dhrbuild.render.action_plan import render_action_plan
+    from dhrbuild.render.action_plan import render_action_plan, undrawable_characters
+    from dhrbuild.render.fonts import describe_characters
 
+    for text, where in ((plan, spec.source.name), (manifest.review.title, "review.title")):
+        missing = undrawable_characters(text)
+        if missing:
+            warnings.append(
+                f"{spec.source.name}: the font of the drawn action plan cannot draw "
+                f"{describe_characters(missing)}, so they were drawn as their base letters or "
+                f"'?'; write them another way in {where}, or give the action plan as a PDF "
+                "that embeds its own fonts"
+            )
     data = render_action_plan(plan, as_at=spec.as_at, review_title=manifest.review.title)
     return pikepdf.open(io.BytesIO(data)), data
 
@@ -519,6 +529,9 @@ def _stamp(build: _Build) -> None:
                 part.pdf, part.slot.heading, render_source=part.render_source
             )
         key = f"annexes.{annex}.title" if part.slot.kind is PartKind.ANNEX else None
+        undrawable = undrawable_warning(part.slot.heading, key)
+        if undrawable is not None:
+            build.warnings.append(undrawable)
         shortened = shortened_warning(part.slot.heading, placements, key)
         if shortened is not None:
             build.warnings.append(shortened)

@@ -16,13 +16,18 @@ MANIFESTS = sorted((ROOT / "examples").glob("*/manifest.yaml"))
 
 
 @pytest.mark.parametrize("manifest", MANIFESTS, ids=[m.parent.name for m in MANIFESTS])
-def test_example_builds(manifest: Path, tmp_path: Path) -> None:
+def test_example_builds(manifest: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A deny list of fictional names, as an officer keeps one outside the repository.
+    deny = tmp_path / "deny-list.txt"
+    deny.write_text("Jordan Example\nCasey Placeholder\n", encoding="utf-8")
+    monkeypatch.setenv("DHRBUILD_DENY_LIST", str(deny))
     result = dhrbuild.assemble(dhrbuild.load_manifest(manifest), output=tmp_path / "out.pdf")
     texts = page_texts(result.output)
     assert result.bytes < 20_000_000
     assert "Annex A: Action plan" in texts[result.parts[2].first_page - 1]
     assert "Quality Assurance Panel letter" in texts[-1]
     assert not result.warnings
+    assert {c.name: c.status for c in result.checks}["deny-list"] == "pass"
 
 
 def test_examples_exist() -> None:

@@ -5,6 +5,7 @@ Each case runs the command line on a review on disk, as a council officer would.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -322,3 +323,29 @@ def test_preview_without_o_says_where_it_wrote(
     res = _run("preview", str(pdf), "-o", "sheet.png")
     assert "wrote sheet.png" in res.stdout.splitlines()
     assert (work / "sheet.png").is_file()
+
+
+def test_a_build_without_a_deny_list_says_so_in_its_warnings(
+    review: Review, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JSON report's warnings, not only its checks, say the names were not checked."""
+    monkeypatch.delenv("DHRBUILD_DENY_LIST", raising=False)
+    manifest = review()
+    res = _run("assemble", str(manifest), "--json")
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    said = [w for w in report["warnings"] if w.startswith("no deny list was given")]
+    assert said == [
+        "no deny list was given, so the publication was not checked for the real names it must "
+        "not carry; list them, one a line, in a private file named in checks.deny_list (or in "
+        "DHRBUILD_DENY_LIST)"
+    ]
+    deny = {c["name"]: c for c in report["checks"]}["deny-list"]
+    assert deny["status"] == "skipped"
+    # Given one, the warning goes.
+    listed = manifest.parent.parent / "deny-list.txt"
+    listed.write_text("Jordan Example\n", encoding="utf-8")
+    monkeypatch.setenv("DHRBUILD_DENY_LIST", str(listed))
+    res = _run("assemble", str(manifest), "--json")
+    assert res.exit_code == 0, res.output
+    assert not [w for w in json.loads(res.stdout)["warnings"] if "deny list" in w]

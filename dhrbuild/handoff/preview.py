@@ -13,7 +13,7 @@ from dhrbuild.atomic import reason, write_file
 from dhrbuild.errors import OutputError
 from dhrbuild.handoff.inspect import FoundPart, describe
 from dhrbuild.pdf.viewer import PageUnavailable, load_page, render
-from dhrbuild.render.fonts import FONT_DIR
+from dhrbuild.render.fonts import BOLD, REGULAR, register_fonts
 
 TILE_HEIGHT = 180
 """Thumbnail height in pixels; widths follow each page's shape."""
@@ -46,9 +46,8 @@ class Preview:
 
 
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    name = "VeraBd.ttf" if bold else "Vera.ttf"
     try:
-        return ImageFont.truetype(str(Path(FONT_DIR) / name), size)
+        return ImageFont.truetype(str(register_fonts().path(BOLD if bold else REGULAR)), size)
     except OSError:
         return ImageFont.load_default()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+from collections.abc import Iterator
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -28,7 +29,7 @@ from reportlab.platypus.doctemplate import LayoutError
 from dhrbuild.dates import uk_date, uk_long_date
 from dhrbuild.errors import ActionPlanError
 from dhrbuild.inputs.action_plan.model import LIVE_STATEMENT, Action, ActionPlan
-from dhrbuild.render.fonts import BOLD, REGULAR, register_fonts
+from dhrbuild.render.fonts import BOLD, REGULAR, drawable, register_fonts, unsupported_characters
 from dhrbuild.render.tagging import Tagger
 
 LANGUAGE = "en-GB"
@@ -99,9 +100,46 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def _drawn(text: str) -> str:
+    """``text`` as both the regular and the bold face can draw it (see :func:`drawable`)."""
+    return drawable(drawable(text, REGULAR), BOLD)
+
+
 def _markup(text: str) -> str:
-    """Escape text for a Paragraph, keeping its line breaks."""
-    return "<br/>".join(escape(line) for line in text.strip().splitlines())
+    """Escape text for a Paragraph, keeping its line breaks, in characters the fonts draw."""
+    return "<br/>".join(escape(_drawn(line)) for line in text.strip().splitlines())
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def undrawable_characters(*texts: str | ActionPlan) -> str:
+    """The characters of some texts, or of every text of plans, that the drawn annex cannot show.
+
+    They are drawn as their base letters (``w`` for ``ŵ``) or ``?``: see
+    :func:`dhrbuild.render.fonts.drawable`.
+
+    Args:
+        texts: Texts, and action plans whose every field is taken.
+
+    Returns:
+        The characters, each once, in order of first appearance; "" when all can be drawn.
+    """
+    parts: list[str] = []
+    for text in texts:
+        parts += [text] if isinstance(text, str) else list(_strings(text.model_dump()))
+    joined = "\n".join(parts)
+    missing = dict.fromkeys(unsupported_characters(joined, REGULAR))
+    missing.update(dict.fromkeys(unsupported_characters(joined, BOLD)))
+    return "".join(missing)
 
 
 def _status_text(action: Action) -> str:
@@ -256,7 +294,7 @@ def _plan_table(data: list[list[Any]], like: _PlanTable) -> _PlanTable:
 def _texts(action: Action, styles: dict[str, ParagraphStyle]) -> list[tuple[str, ParagraphStyle]]:
     body = styles["body"]
     return [
-        (escape(action.label), body),
+        (escape(_drawn(action.label)), body),
         (_markup(action.recommendation), body),
         (_SCOPE_TEXT[action.scope] if action.scope else "", body),
         (_markup(action.action), body),
@@ -276,7 +314,7 @@ def _row(
     for n, (text, style) in enumerate(_texts(action, styles)):
         cell = tagger.add(f"{row}.{n}", "TD", parent=row)
         cells.append([tagger.paragraph(cell, text, style)])
-    cells[0][0].dhr_plan_label = escape(action.label)
+    cells[0][0].dhr_plan_label = escape(_drawn(action.label))
     cell = tagger.add(f"{row}.{len(cells)}", "TD", parent=row)
     updates = _update_texts(action) or [""]
     cells.append([tagger.paragraph(cell, text, styles["body"]) for text in updates])

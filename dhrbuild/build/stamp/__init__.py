@@ -13,7 +13,6 @@ from dhrbuild.build.stamp.contents import transform_annotations, wrap_contents
 from dhrbuild.build.stamp.draw import (
     BELOW,
     add_xobject,
-    drawable,
     fit,
     heading_form,
     stamp_operators,
@@ -24,7 +23,8 @@ from dhrbuild.pdf import geometry
 from dhrbuild.pdf.decoding import unrenderable
 from dhrbuild.pdf.geometry import concat
 from dhrbuild.pdf.viewer import PageUnavailable, PartRenderer
-from dhrbuild.render.fonts import register_fonts
+from dhrbuild.render.fonts import BOLD, describe_characters, drawable, register_fonts
+from dhrbuild.render.fonts import unsupported_characters as undrawn
 from dhrbuild.words import count as counted
 
 
@@ -115,7 +115,7 @@ def stamp_headings(
         return []
 
     register_fonts()
-    text = drawable(text)
+    text = drawable(text, BOLD)
     name = str(render_source) if isinstance(render_source, Path) else "<part>"
     document = PartRenderer(pdf, render_source, forms=True)
     forms: dict[tuple[str, float], pikepdf.Stream] = {}
@@ -197,4 +197,28 @@ def shortened_warning(
     return (
         f"{' '.join(heading.split())}: the annex heading is too long for the page and was "
         f"shortened to fit, to '{shown}' {where}; {fix}"
+    )
+
+
+def undrawable_warning(heading: str, key: str | None = None) -> str | None:
+    """Say that the heading font cannot draw some characters of a heading, and what was drawn.
+
+    Args:
+        heading: The heading to stamp.
+        key: The manifest key the title comes from (``annexes.2.title``); ``None`` for a
+            heading whose title dhrbuild sets itself.
+
+    Returns:
+        One line naming the characters, the heading as drawn and the fix; ``None`` when
+        every character can be drawn.
+    """
+    register_fonts()
+    text = " ".join(heading.split())
+    missing = undrawn(text, BOLD)
+    if not missing:
+        return None
+    fix = f"write them another way in {key}" if key else "write them another way"
+    return (
+        f"{text}: the annex heading font cannot draw {describe_characters(missing)}, so the "
+        f"heading was drawn as '{drawable(text, BOLD)}' (the bookmark keeps them); {fix}"
     )

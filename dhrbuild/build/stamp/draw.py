@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -51,20 +50,6 @@ def fit(text: str, room: float, size: float, floor: float) -> tuple[str, float]:
     if width > room:  # not even the ellipsis fits at the floor: an absurdly narrow page
         size = size * room / width * 0.99
     return line, size
-
-
-def drawable(text: str) -> str:
-    """Replace characters that the heading font lacks by their base letter, or ``?``."""
-    font: Any = pdfmetrics.getFont(BOLD)
-    known = font.face.charToGlyph
-    out = []
-    for ch in text:
-        if ord(ch) in known:
-            out.append(ch)
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if ord(c) in known)
-        out.append(base if base and not unicodedata.combining(base[0]) else "?")
-    return "".join(out)
 
 
 def heading_form(pdf: pikepdf.Pdf, line: str, size: float) -> pikepdf.Stream:

@@ -10,6 +10,7 @@ import pikepdf
 from dhrbuild.build.stamp.ink import ink_bounds
 from dhrbuild.build.stamp.view import Box, View, clip_to_page, map_box
 from dhrbuild.pdf.geometry import Matrix
+from dhrbuild.render.fonts import BOLD, cap_height
 
 FONT_SIZE = 11.0
 """Size of the heading on an ordinary page, in points."""
@@ -27,7 +28,6 @@ MIN_SCALE = 0.05
 """Content is never shrunk below this factor (only an absurd page would need more)."""
 _REFERENCE_SIDE = 842.0  # pages whose shorter side exceeds this (A3 and up) get a larger heading
 _SMALL_SIDE = 4 * BAND_HEIGHT  # pages whose shorter side is below this get a smaller one
-_CAP_HEIGHT = 0.73  # Vera Bold's capital height, to centre the heading in its band
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def plan_around(width: float, height: float, content: Box | None) -> Plan:
         scale: float = 1.0,
         shrink: Matrix | None = None,
     ) -> Plan:
-        baseline = y0 + max(0.0, (band_h - _CAP_HEIGHT * size) / 2)
+        baseline = y0 + max(0.0, (band_h - cap_height(BOLD) * size) / 2)
         band = (margin, y0, width - margin, y0 + band_h)
         return Plan(position, band, scale, shrink, size, MIN_FONT_SIZE * k, baseline)
 

@@ -100,6 +100,11 @@ def check_deny_list(
     if deny is None:
         result.ran = False
         result.note = "no deny list given (checks.deny_list or DHRBUILD_DENY_LIST)"
+        result.warn(
+            "no deny list was given, so the publication was not checked for the real names "
+            "it must not carry; list them, one a line, in a private file named in "
+            "checks.deny_list (or in DHRBUILD_DENY_LIST)"
+        )
         return result
     result.note = count(len(deny), "entry", "entries")
     for line in deny.ignored:
