@@ -18,18 +18,23 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 import yaml
-from pydantic import ValidationError
 from typer.core import TyperGroup
 
 try:  # typer now carries its own copy of Click; older versions used the click package
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover
-    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
+    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
 
 from dhrbuild._version import __version__
 from dhrbuild.atomic import reason
 from dhrbuild.checks.pdfua.check import check_file
-from dhrbuild.checks.safety.deny_list import DENY_LIST_ENV, DenyList, load_deny_list, scrub_data
+from dhrbuild.checks.safety.deny_list import (
+    DENY_LIST_ENV,
+    DenyList,
+    deny_list_of_manifest_file,
+    load_deny_list,
+    scrub_data,
+)
 from dhrbuild.checks.safety.results import CheckResult
 from dhrbuild.dates import uk_long_date
 from dhrbuild.errors import DhrbuildError, ExitCode, Stopped, UsageError
@@ -44,7 +49,6 @@ from dhrbuild.inputs.findings import page_list
 from dhrbuild.inputs.parts import not_a_pdf
 from dhrbuild.manifest import (
     MANIFEST_NAMES,
-    Checks,
     Manifest,
     find_manifest,
     load_manifest,
@@ -172,31 +176,6 @@ class _LogLines(logging.Handler):
             self.handleError(record)
 
 
-def _deny_list_of_invalid(path: Path) -> DenyList | None:
-    """The deny list a manifest that does not validate names, or DHRBUILD_DENY_LIST's.
-
-    Its errors quote paths and titles (``annexes.1.file: …``), so they are
-    scrubbed with the list the manifest would have given, when it can be read at all.
-    """
-    named: Path | None = None
-    with contextlib.suppress(
-        OSError,
-        UnicodeDecodeError,
-        yaml.YAMLError,
-        ValidationError,
-        AttributeError,
-        TypeError,
-        ValueError,  # a date YAML cannot construct (2026-02-31)
-    ):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        context = {"base_dir": path.parent.resolve()}
-        named = Checks.model_validate(data.get("checks") or {}, context=context).deny_list
-    try:
-        return load_deny_list(named)
-    except DhrbuildError:
-        return None
-
-
 def _deny_list_of_arguments(args: Sequence[str]) -> DenyList | None:
     """The deny list a usage error is scrubbed with: known before, or without, parsing.
 
@@ -205,7 +184,7 @@ def _deny_list_of_arguments(args: Sequence[str]) -> DenyList | None:
 
     * the first argument that names a manifest (an existing ``.yaml``/``.yml`` file, or a
       folder with a ``manifest.yaml``) gives its ``checks.deny_list``, read as for a manifest
-      that does not validate (:func:`_deny_list_of_invalid`: only that key is taken, nothing
+      that does not validate (:func:`deny_list_of_manifest_file`: only that key is taken, nothing
       else of the file is checked or quoted), and else ``DHRBUILD_DENY_LIST``'s, as
       :func:`_load` chooses; which argument is the manifest is not known before parsing, but
       the list of any manifest given only withholds more, never less;
@@ -223,7 +202,7 @@ def _deny_list_of_arguments(args: Sequence[str]) -> DenyList | None:
             if path.is_dir():
                 path = next((path / n for n in MANIFEST_NAMES if (path / n).is_file()), path)
             if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
-                return _deny_list_of_invalid(path)
+                return deny_list_of_manifest_file(path)
     try:
         return load_deny_list(None)
     except DhrbuildError:
@@ -264,7 +243,7 @@ def _load(path: Path) -> Manifest:
         path = find_manifest(path)
         manifest = load_manifest(path)
     except DhrbuildError:
-        _output.deny = _deny_list_of_invalid(path)
+        _output.deny = deny_list_of_manifest_file(path)
         _using(given, path)
         raise
     _output.deny = load_deny_list(manifest.checks.deny_list)
@@ -800,7 +779,7 @@ def _pdf_file(pdf: Path) -> Path:
             if not is_dir and (other := _other_yaml(manifest)) is not None:
                 raise UsageError(f"{pdf}: {other}")
             # The line quotes its output.path: scrubbed as assemble would scrub it.
-            _output.deny = _deny_list_of_invalid(manifest) or _output.deny
+            _output.deny = deny_list_of_manifest_file(manifest) or _output.deny
             what = "is a review folder" if is_dir else "is a review's manifest"
             parts = _pdfs_in(pdf if is_dir else manifest.parent)
             also = f"; or give a part in it: {parts}" if is_dir and parts else ""
@@ -996,6 +975,56 @@ def preview_cmd(
     )
     for path in made.sheets:
         _say(f"wrote {path}")
+
+
+@_command("serve", deny_list_from_env=True)
+def serve_cmd(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="The folder of reviews (each a sub-folder with a manifest.yaml); default: "
+            "the current folder.",
+            metavar="[folder]",
+            show_default=False,
+        ),
+    ] = Path(),
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            min=1,
+            max=65535,
+            help="The port to listen on; default 8765, or a free one if it is busy.",
+            show_default=False,
+        ),
+    ] = None,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open the page in the web browser.")
+    ] = False,
+    verbose: VerboseOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Open the local web page: every step from a new review to the PDF and the emails.
+
+    The page is served on this computer only (127.0.0.1), behind an access token in the
+    address printed below; stop it with Ctrl-C.
+
+    Example: dhrbuild serve reviews
+    """
+    from dhrbuild.serve.server import serve
+
+    def announce(url: str) -> None:
+        _emit(f"dhrbuild is serving {folder.resolve()} on this computer only. Open:")
+        _emit(url)
+        _emit("Stop it with Ctrl-C.")
+        if not no_browser:
+            import webbrowser
+
+            with contextlib.suppress(Exception):
+                webbrowser.open(url)
+
+    serve(folder, port=port, announce=announce)
+    _say("dhrbuild serve stopped.")
 
 
 @_command("submission")

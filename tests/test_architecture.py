@@ -14,7 +14,7 @@ PACKAGE = ROOT / "dhrbuild"
 # Each layer of docs/architecture.md's stack, top first; a module's layer is the first prefix
 # that matches its dotted name (a folder's prefix covers everything in it).
 LAYERS: list[tuple[str, ...]] = [
-    ("dhrbuild.__main__", "dhrbuild.cli"),
+    ("dhrbuild.__main__", "dhrbuild.cli", "dhrbuild.serve"),
     ("dhrbuild.handoff",),
     ("dhrbuild.pipeline",),
     (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -14,7 +15,7 @@ from dhrbuild.atomic import strerror
 from dhrbuild.checks.safety import matching
 from dhrbuild.checks.safety.matching import ORDINAL
 from dhrbuild.dates import MONTH_NUMBER, MONTH_SPELLINGS
-from dhrbuild.errors import ManifestError
+from dhrbuild.errors import DhrbuildError, ManifestError
 
 #: Environment variable naming the deny list when the manifest does not.
 DENY_LIST_ENV = "DHRBUILD_DENY_LIST"
@@ -400,3 +401,40 @@ __all__ = [
     "scrub_data",
     "withheld_name",
 ]
+
+
+def deny_list_of_manifest_file(path: Path) -> DenyList | None:
+    """The deny list a manifest file names, even one that does not validate, else the variable's.
+
+    Its errors quote paths and titles (``annexes.1.file: …``), so they are scrubbed with
+    the list the manifest would have given, when it can be read at all: only
+    ``checks.deny_list`` is taken, nothing else of the file is checked.
+
+    Args:
+        path: The manifest file.
+
+    Returns:
+        The list, or ``None`` when none is named or it cannot be read.
+    """
+    import yaml
+    from pydantic import ValidationError
+
+    from dhrbuild.manifest import Checks
+
+    named: Path | None = None
+    with contextlib.suppress(
+        OSError,
+        UnicodeDecodeError,
+        yaml.YAMLError,
+        ValidationError,
+        AttributeError,
+        TypeError,
+        ValueError,  # a date YAML cannot construct (2026-02-31)
+    ):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        context = {"base_dir": path.parent.resolve()}
+        named = Checks.model_validate(data.get("checks") or {}, context=context).deny_list
+    try:
+        return load_deny_list(named)
+    except DhrbuildError:
+        return None

@@ -1,0 +1,205 @@
+"""The web application of ``dhrbuild serve``: its guards, templates, error pages and routes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dhrbuild.serve.security import (
+    COOKIE,
+    CSRF_FIELD,
+    MAX_UPLOAD_BYTES,
+    SAFE_METHODS,
+    Guard,
+    check_csrf,
+)
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
+"""The page templates (Jinja2, autoescaped), in the GOV.UK Design System's markup."""
+
+_log = logging.getLogger(__name__)
+
+_HEADERS = {
+    # Only this server's own files: nothing is fetched from, or sent to, anywhere else.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+_SIGN_IN = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title} - dhrbuild</title></head>
+<body><main><h1>{title}</h1><p>{text}</p></main></body></html>"""
+
+
+def _plain(status: int, title: str, text: str) -> HTMLResponse:
+    """A page that needs no template or style: for requests refused before they are trusted."""
+    response = HTMLResponse(_SIGN_IN.format(title=title, text=text), status_code=status)
+    response.headers.update(_HEADERS)
+    return response
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page template with what every page needs (the CSRF token, the served folder).
+
+    Args:
+        request: The request being answered.
+        template: The template's file name under ``serve/templates``.
+        status_code: The response's status.
+        context: The template's own values.
+
+    Returns:
+        The page.
+    """
+    guard: Guard = request.app.state.guard
+    values = {
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": guard.csrf,
+        "root": request.app.state.root,
+        **context,
+    }
+    return TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+
+
+def create_app(root: Path, guard: Guard) -> FastAPI:
+    """The application serving the reviews under ``root``, behind ``guard``.
+
+    Args:
+        root: The served folder; a review is a sub-folder with a ``manifest.yaml``.
+        guard: The access token, port and Host names the server answers to.
+
+    Returns:
+        The ASGI application.
+    """
+    from dhrbuild.serve import build, parts, plan, review_page, reviews, submission_page
+
+    app = FastAPI(
+        title="dhrbuild",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(check_csrf)],
+    )
+    app.state.root = root.resolve()
+    app.state.guard = guard
+
+    @app.middleware("http")
+    async def guards(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if not guard.host_ok(request.headers.get("host")):
+            return _plain(
+                400,
+                "Wrong address",
+                "This server answers only at the address dhrbuild serve printed "
+                f"(http://127.0.0.1:{guard.port}/).",
+            )
+        token = request.query_params.get("token")
+        if token is not None:
+            if not guard.token_ok(token):
+                return _plain(
+                    403,
+                    "Wrong access token",
+                    "The address has a wrong access token. Open the address dhrbuild serve "
+                    "printed, with its token, or start dhrbuild serve again.",
+                )
+            # The token is swapped for a cookie and taken out of the address bar.
+            rest = urlencode(
+                [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+            )
+            response: Response = RedirectResponse(
+                request.url.path + (f"?{rest}" if rest else ""), status_code=303
+            )
+            response.set_cookie(COOKIE, guard.session, httponly=True, samesite="strict", path="/")
+            response.headers.update(_HEADERS)
+            return response
+        if not guard.session_ok(request.cookies.get(COOKIE)):
+            return _plain(
+                401,
+                "Open the address with its access token",
+                "This page needs the access token. Open the address dhrbuild serve printed "
+                "in the terminal (it ends with ?token=...).",
+            )
+        if request.method not in SAFE_METHODS:
+            if not guard.same_origin(request):
+                return _plain(
+                    403,
+                    "Refused",
+                    "The request did not come from dhrbuild's own pages, so it was refused.",
+                )
+            length = request.headers.get("content-length")
+            if length is None or not length.isdigit():
+                return _plain(411, "Refused", "The request did not say its length.")
+            if int(length) > MAX_UPLOAD_BYTES:
+                return _plain(
+                    413,
+                    "File too large",
+                    f"A file sent here may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+                )
+        response = await call_next(request)
+        response.headers.update(_HEADERS)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return render(
+            request,
+            "error.html",
+            status_code=exc.status_code,
+            title=_ERROR_TITLES.get(exc.status_code, "Something went wrong"),
+            message=str(exc.detail),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def form_error(request: Request, exc: RequestValidationError) -> Response:
+        return render(
+            request,
+            "error.html",
+            status_code=422,
+            title="The form was not complete",
+            message="Something the page needs was missing from the form; go back and send it "
+            "again.",
+        )
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        _log.error("internal error answering %s", request.url.path, exc_info=exc)
+        return render(
+            request,
+            "error.html",
+            status_code=500,
+            title="dhrbuild went wrong",
+            message="This is a fault in dhrbuild, not in your files. Nothing was changed by it. "
+            "Go back and try again; if it happens again, report it with what you did.",
+        )
+
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    for module in (reviews, review_page, parts, plan, build, submission_page):
+        app.include_router(module.router)
+    return app
+
+
+_ERROR_TITLES = {
+    400: "The request was not understood",
+    403: "Refused",
+    404: "Page not found",
+    405: "Not allowed",
+    413: "File too large",
+}

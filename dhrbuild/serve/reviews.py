@@ -1,0 +1,165 @@
+"""The reviews page: every review in the served folder with its state, and a new review."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from dhrbuild.checks.safety.deny_list import DenyList, deny_list_of_manifest_file
+from dhrbuild.errors import DhrbuildError
+from dhrbuild.handoff.init import init_review
+from dhrbuild.manifest import Manifest, load_manifest
+from dhrbuild.serve.app import render
+from dhrbuild.serve.security import inside, safe_name
+from dhrbuild.words import count
+
+router = APIRouter()
+
+MANIFEST = "manifest.yaml"
+
+
+def review_folder(request: Request, name: str) -> Path:
+    """The folder of the review ``name`` under the served folder.
+
+    Raises:
+        HTTPException: 404, no such review (or a name that would leave the folder).
+    """
+    folder = inside(request.app.state.root, name)
+    if not (folder / MANIFEST).is_file():
+        raise HTTPException(404, "There is no such review here.")
+    return folder
+
+
+def deny_for(folder: Path) -> DenyList | None:
+    """The deny list the review's manifest names (or ``DHRBUILD_DENY_LIST``'s), read in place."""
+    return deny_list_of_manifest_file(folder / MANIFEST)
+
+
+def scrub(deny: DenyList | None, text: str) -> str:
+    """``text`` with every deny-list entry withheld, as the command line prints it."""
+    return deny.scrub(text) if deny is not None and len(deny) else text
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """A review as the reviews page lists it."""
+
+    name: str
+    title: str
+    state: str
+    """``ready``, ``built`` or ``needs attention``."""
+    detail: str
+
+
+def _state(folder: Path) -> ReviewState:
+    deny = deny_for(folder)
+    try:
+        manifest: Manifest = load_manifest(folder / MANIFEST)
+    except DhrbuildError as exc:
+        problems = [line for line in exc.lines() if line.strip()]
+        detail = f"{count(len(problems), 'problem')} to put right: {problems[0]}"
+        return ReviewState(folder.name, folder.name, "needs attention", scrub(deny, detail))
+    output = manifest.output.path
+    title = scrub(deny, manifest.review.title)
+    if output.is_file():
+        stat = output.stat()
+        when = dt.datetime.fromtimestamp(stat.st_mtime).strftime("%d/%m/%Y %H:%M")
+        size = stat.st_size / 1_000_000
+        return ReviewState(
+            folder.name, title, "built", f"last built {when}: {size:.1f} MB, {output.name}"
+        )
+    return ReviewState(folder.name, title, "ready", "not built yet")
+
+
+def reviews_in(root: Path) -> list[ReviewState]:
+    """Every review under ``root`` (a sub-folder with a ``manifest.yaml``), by folder name."""
+    found = []
+    for folder in sorted(root.iterdir(), key=lambda p: p.name.lower()):
+        if safe_name(folder.name) and (folder / MANIFEST).is_file():
+            found.append(_state(folder))
+    return found
+
+
+@router.get("/", response_class=HTMLResponse)
+async def reviews_page(request: Request) -> Response:
+    """The reviews in the served folder."""
+    return render(
+        request,
+        "reviews.html",
+        title="Reviews",
+        reviews=reviews_in(request.app.state.root),
+    )
+
+
+def _folder_name(pseudonym: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9]+", "-", pseudonym).strip("-").lower()
+    return name[:60]
+
+
+@router.get("/new", response_class=HTMLResponse)
+async def new_review_page(request: Request) -> Response:
+    """The form that starts a review, as ``dhrbuild init`` does."""
+    return render(request, "new_review.html", title="New review", values={}, errors=[])
+
+
+@router.post("/new", response_class=HTMLResponse)
+async def new_review(
+    request: Request,
+    pseudonym: str = Form(""),
+    partnership: str = Form(""),
+    kind: str = Form("DHR"),
+    folder: str = Form(""),
+) -> Response:
+    """Create the review's folder with its manifest and action plan, as ``dhrbuild init``."""
+    values = {"pseudonym": pseudonym, "partnership": partnership, "kind": kind, "folder": folder}
+    errors: list[tuple[str, str]] = []
+    pseudonym, partnership = pseudonym.strip(), partnership.strip()
+    name = folder.strip() or _folder_name(pseudonym)
+    if not pseudonym:
+        errors.append(("pseudonym", "Enter the pseudonym the family agreed"))
+    if not partnership:
+        errors.append(("partnership", "Enter the Community Safety Partnership's name"))
+    if kind not in ("DHR", "DARDR"):
+        errors.append(("kind", "Choose the kind of review"))
+    if pseudonym and not safe_name(name):
+        errors.append(
+            (
+                "folder",
+                "Enter a folder name of letters, digits, spaces, dots, dashes or underscores",
+            )
+        )
+    elif pseudonym and (request.app.state.root / name).exists():
+        errors.append(("folder", f"There is already a folder called {name}; enter another"))
+    if errors:
+        return render(
+            request,
+            "new_review.html",
+            status_code=400,
+            title="New review",
+            values=values,
+            errors=errors,
+            error_count=len(errors),
+        )
+    try:
+        init_review(
+            inside(request.app.state.root, name),
+            pseudonym=pseudonym,
+            partnership=partnership,
+            kind=kind,
+        )
+    except DhrbuildError as exc:
+        return render(
+            request,
+            "new_review.html",
+            status_code=400,
+            title="New review",
+            values=values,
+            errors=[("folder", exc.message)],
+            error_count=1,
+        )
+    return RedirectResponse(f"/reviews/{name}", status_code=303)

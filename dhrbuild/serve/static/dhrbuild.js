@@ -1,0 +1,1 @@
+/* dhrbuild serve: progressive enhancement only; every page works without it. */

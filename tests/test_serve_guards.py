@@ -1,0 +1,244 @@
+"""The guards of dhrbuild serve: each with a request that must be refused, and the real server."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from dhrbuild.errors import OutputError
+from dhrbuild.serve import reviews
+from dhrbuild.serve.app import HERE, create_app
+from dhrbuild.serve.security import (
+    COOKIE,
+    CSRF_FIELD,
+    Guard,
+    inside,
+    safe_name,
+    sanitised_filename,
+)
+from dhrbuild.serve.server import bind
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8765
+BASE = f"http://127.0.0.1:{PORT}"
+TOKEN = "t" * 43
+
+
+@pytest.fixture
+def guard() -> Guard:
+    return Guard(token=TOKEN, port=PORT)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Path:
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def anonymous(served: Path, guard: Guard) -> Iterator[TestClient]:
+    with TestClient(create_app(served, guard), base_url=BASE, follow_redirects=False) as c:
+        yield c
+
+
+@pytest.fixture
+def client(anonymous: TestClient, guard: Guard) -> TestClient:
+    res = anonymous.get(f"/?token={TOKEN}")
+    assert res.status_code == 303
+    return anonymous
+
+
+def test_every_page_needs_the_token(anonymous: TestClient) -> None:
+    for path in ("/", "/new", "/static/dhrbuild.css", "/static/govuk-frontend.min.css", "/x"):
+        res = anonymous.get(path)
+        assert res.status_code == 401, path
+        assert "access token" in res.text
+    assert anonymous.post("/new", data={"pseudonym": "Kim"}).status_code == 401
+
+
+def test_the_token_becomes_a_strict_http_only_cookie(anonymous: TestClient, guard: Guard) -> None:
+    assert anonymous.get("/?token=wrong").status_code == 403
+    res = anonymous.get(f"/new?token={TOKEN}&x=1")
+    assert res.status_code == 303
+    assert res.headers["location"] == "/new?x=1"  # the token leaves the address bar
+    cookie = res.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}={guard.session};")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    assert TOKEN not in cookie  # the cookie is derived from the token, not the token
+    assert anonymous.get("/").status_code == 200
+    anonymous.cookies.clear()
+    anonymous.cookies.set(COOKIE, "forged")
+    assert anonymous.get("/").status_code == 401
+
+
+def test_only_the_loopback_host_is_answered(client: TestClient) -> None:
+    for host in ("evil.example", f"evil.example:{PORT}", "127.0.0.1:1", "192.168.1.2:8765"):
+        res = client.get("/", headers={"host": host})
+        assert res.status_code == 400, host
+        assert "only at the address" in res.text
+    assert client.get("/", headers={"host": f"localhost:{PORT}"}).status_code == 200
+
+
+def test_state_changing_requests_need_the_csrf_token(
+    client: TestClient, guard: Guard, served: Path
+) -> None:
+    form = {"pseudonym": "Kim", "partnership": "Westshire Community Safety Partnership"}
+    assert client.post("/new", data=form).status_code == 403
+    assert client.post("/new", data={**form, CSRF_FIELD: "wrong"}).status_code == 403
+    good = {**form, CSRF_FIELD: guard.csrf}
+    for headers in (
+        {"origin": "http://evil.example"},
+        {"origin": f"http://127.0.0.1:{PORT + 1}"},
+        {"sec-fetch-site": "cross-site"},
+        {"sec-fetch-site": "same-site"},
+    ):
+        assert client.post("/new", data=good, headers=headers).status_code == 403, headers
+    assert not any(served.iterdir())
+    res = client.post("/new", data=good, headers={"origin": BASE, "sec-fetch-site": "same-origin"})
+    assert res.status_code == 303
+    assert res.headers["location"] == "/reviews/kim"
+    assert (served / "kim" / "manifest.yaml").is_file()
+
+
+def test_every_post_route_refuses_a_request_without_the_csrf_token(client: TestClient) -> None:
+    def routes(items: list[Any]) -> Iterator[APIRoute]:
+        for item in items:
+            if isinstance(item, APIRoute):
+                yield item
+            elif hasattr(item, "original_router"):  # an included router (FastAPI 0.16x)
+                yield from routes(item.original_router.routes)
+            elif hasattr(item, "routes"):
+                yield from routes(item.routes)
+
+    posts = [r for r in routes(client.app.routes) if "POST" in r.methods]  # type: ignore[attr-defined]
+    assert posts
+    for route in posts:
+        path = re.sub(r"\{[^}]+\}", "x", route.path)
+        res = client.post(path, data={"a": "b"})
+        assert res.status_code == 403, route.path
+
+
+def test_a_body_too_large_or_without_a_length_is_refused(client: TestClient, guard: Guard) -> None:
+    res = client.post(
+        "/new",
+        content=b"x",
+        headers={"content-length": str(10**10), "content-type": "text/plain"},
+    )
+    assert res.status_code == 413
+
+
+def test_paths_cannot_leave_the_served_folder(
+    client: TestClient, served: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "manifest.yaml").write_text("version: 1\n", encoding="utf-8")
+    (served / "link").symlink_to(tmp_path / "outside")
+    for name in ("%2e%2e", "..%2Foutside", "link", ".hidden", "a%00b"):
+        assert client.get(f"/reviews/{name}").status_code == 404, name
+    assert not safe_name("../x") and not safe_name("a/b") and not safe_name(".x")
+    with pytest.raises(Exception, match="404"):
+        inside(served, "link")
+    assert (
+        sanitised_filename("C:\\Users\\me\\Report (final).PDF", (".pdf",)) == "Report-(final).pdf"
+    )
+    assert sanitised_filename("../../etc/passwd", (".pdf",)) is None
+    assert sanitised_filename("../../x.pdf", (".pdf",)) == "x.pdf"
+    assert sanitised_filename("....pdf", (".pdf",)) is None
+
+
+def test_pages_carry_the_security_headers_and_load_nothing_from_elsewhere(
+    client: TestClient,
+) -> None:
+    res = client.get("/")
+    csp = res.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert res.headers["x-frame-options"] == "DENY"
+    assert res.headers["referrer-policy"] == "no-referrer"
+    for path in sorted((HERE / "templates").glob("*.html")) + sorted((HERE / "static").glob("*")):
+        text = path.read_text(encoding="utf-8")
+        addresses = re.findall(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text)
+        assert addresses == [], (path.name, addresses)
+
+
+def test_a_fault_shows_no_traceback(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(_root: Path) -> list[reviews.ReviewState]:
+        raise RuntimeError("secret detail /home/officer/kim")
+
+    monkeypatch.setattr(reviews, "reviews_in", broken)
+    with TestClient(client.app, base_url=BASE, raise_server_exceptions=False) as c:  # type: ignore[arg-type]
+        c.cookies.set(COOKIE, client.app.state.guard.session)  # type: ignore[attr-defined]
+        res = c.get("/")
+    assert res.status_code == 500
+    assert "fault in dhrbuild" in res.text
+    assert "secret detail" not in res.text and "Traceback" not in res.text
+
+
+def test_a_busy_port_is_a_clear_error() -> None:
+    sock = bind(None)
+    try:
+        port = sock.getsockname()[1]
+        with pytest.raises(OutputError, match=f"port {port} is in use"):
+            bind(port)
+    finally:
+        sock.close()
+
+
+def test_the_command_serves_on_loopback_and_stops_on_ctrl_c(served: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dhrbuild",
+            "serve",
+            str(served),
+            "--port",
+            str(port),
+            "--no-browser",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(2)]
+        url = lines[1].strip()
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/\?token=[A-Za-z0-9_-]{{43}}", url), lines
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
+        assert refused.value.code == 401
+        refused.value.close()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with opener.open(url, timeout=10) as page:
+            assert page.status == 200
+            assert "Reviews" in page.read().decode()
+        listening = subprocess.run(
+            ["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=False
+        ).stdout
+        for line in listening.splitlines():
+            assert line.split()[3] == f"127.0.0.1:{port}", listening  # the local address
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "dhrbuild serve stopped." in out
