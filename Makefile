@@ -4,10 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXAMPLE := examples/northshire-alex
-APT_PACKAGES := poppler-utils qpdf ghostscript pngquant libreoffice-writer-nogui libjpeg-turbo-progs jbig2dec fonts-dejavu-core fonts-dejavu-extra
+APT_PACKAGES := poppler-utils qpdf ghostscript pngquant libreoffice-writer-nogui libjpeg-turbo-progs jbig2dec fonts-dejavu-core fonts-dejavu-extra chromium chromium-driver
 SRC := $(wildcard dhrbuild tests examples benchmarks)
 
-.PHONY: install system-deps demo example test lint typecheck format bench clean docs fuzz
+.PHONY: install system-deps axe frontend demo example test lint typecheck format bench clean docs fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) system-deps
+install: $(STAMP) system-deps axe
+
+# axe-core, the accessibility engine the browser test of `dhrbuild serve` runs on every page (npm
+# registry; pinned). Without npm the browser test is skipped and says why.
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/axe axe-core@$(AXE_VERSION); \
+	else echo "note: npm not found; the browser test of dhrbuild serve will be skipped"; fi
 
 # Debian packages used by the tests' renders, the benchmarks and Word parts (LibreOffice); installed only when missing.
 system-deps:
@@ -71,3 +81,13 @@ clean:
 # Regenerate what is generated from the manifest models: the README reference and the shipped schema.
 docs: $(STAMP)
 	$(PY) -c "from pathlib import Path; from dhrbuild.handoff.schema import update_readme, schema_text, SCHEMA_FILE; update_readme(Path('README.md')); SCHEMA_FILE.write_text(schema_text(), encoding='utf-8')"
+
+# GOV.UK Frontend's stylesheet, shipped in the package for dhrbuild serve (see dhrbuild/serve/static/README.md):
+# its GDS Transport @font-face rules (licensed for GOV.UK only) and source map reference are removed.
+FRONTEND_VERSION := 6.6.0
+frontend:
+	rm -rf /tmp/dhrbuild-frontend && mkdir -p /tmp/dhrbuild-frontend
+	cd /tmp/dhrbuild-frontend && npm pack --silent govuk-frontend@$(FRONTEND_VERSION) >/dev/null && tar xzf govuk-frontend-$(FRONTEND_VERSION).tgz
+	sed -E 's/@font-face\{[^}]*\}//g; s/"?GDS Transport"?,//g; s#/\*\# sourceMappingURL=[^*]*\*/##' \
+	  /tmp/dhrbuild-frontend/package/dist/govuk/govuk-frontend.min.css > dhrbuild/serve/static/govuk-frontend.min.css
+	rm -rf /tmp/dhrbuild-frontend

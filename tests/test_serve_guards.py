@@ -167,7 +167,7 @@ def test_pages_carry_the_security_headers_and_load_nothing_from_elsewhere(
     csp = res.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
     assert res.headers["x-frame-options"] == "DENY"
-    assert res.headers["referrer-policy"] == "no-referrer"
+    assert res.headers["referrer-policy"] == "same-origin"
     for path in sorted((HERE / "templates").glob("*.html")) + sorted((HERE / "static").glob("*")):
         text = path.read_text(encoding="utf-8")
         addresses = re.findall(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", text)
@@ -242,3 +242,14 @@ def test_the_command_serves_on_loopback_and_stops_on_ctrl_c(served: Path) -> Non
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     assert "dhrbuild serve stopped." in out
+
+
+def test_every_form_of_a_page_carries_the_csrf_token(client: TestClient, guard: Guard) -> None:
+    """The token is in the page's own HTML, as a browser would send it, not only in tests."""
+    for path in ("/new",):
+        page = client.get(path).text
+        forms = re.findall(r"<form\b.*?</form>", page, flags=re.S)
+        assert forms, path
+        for form in forms:
+            if re.search(r'method="post"', form, flags=re.I):
+                assert f'name="{CSRF_FIELD}" value="{guard.csrf}"' in form, (path, form)

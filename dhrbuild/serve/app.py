@@ -25,8 +25,17 @@ from dhrbuild.serve.security import (
 )
 
 HERE = Path(__file__).resolve().parent
-TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
-"""The page templates (Jinja2, autoescaped), in the GOV.UK Design System's markup."""
+
+
+def _templates(guard: Guard) -> Jinja2Templates:
+    """The page templates (Jinja2, autoescaped), in the GOV.UK Design System's markup.
+
+    One set per application: the CSRF token is a global of its own, so that macros imported
+    without the page's context (``csrf()`` in ``_macros.html``) still see it.
+    """
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals.update(csrf_field=CSRF_FIELD, csrf_token=guard.csrf)
+    return templates
 
 _log = logging.getLogger(__name__)
 
@@ -38,7 +47,8 @@ _HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # "same-origin", not "no-referrer": with no referrer, browsers send "Origin: null" on posts.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
@@ -68,14 +78,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     Returns:
         The page.
     """
-    guard: Guard = request.app.state.guard
-    values = {
-        "csrf_field": CSRF_FIELD,
-        "csrf_token": guard.csrf,
-        "root": request.app.state.root,
-        **context,
-    }
-    return TEMPLATES.TemplateResponse(request, template, values, status_code=status_code)
+    templates: Jinja2Templates = request.app.state.templates
+    values = {"root": request.app.state.root, **context}
+    return templates.TemplateResponse(request, template, values, status_code=status_code)
 
 
 def create_app(root: Path, guard: Guard) -> FastAPI:
@@ -99,6 +104,7 @@ def create_app(root: Path, guard: Guard) -> FastAPI:
     )
     app.state.root = root.resolve()
     app.state.guard = guard
+    app.state.templates = _templates(guard)
 
     @app.middleware("http")
     async def guards(
