@@ -6,7 +6,8 @@ import contextlib
 import errno
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,6 +32,21 @@ def _create(target: Path) -> tuple[int, Path]:
     raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
 
 
+class CannotReplace(PermissionError):
+    """The file already at a target refused to be replaced, though its folder can be written.
+
+    Windows refuses to replace a file another program holds open (a PDF open in Acrobat); on
+    Linux an immutable file (``chattr +i``) or another user's file in a sticky folder does the
+    same. The temporary file beside it was written, so it is the file, not the folder.
+    """
+
+
+_IN_USE = (
+    "the file there cannot be replaced (is it open in another program, such as Acrobat? "
+    "close it, then run the command again)"
+)
+
+
 def reason(exc: OSError) -> str:
     """Say what went wrong with a file operation, in words an officer can act on.
 
@@ -40,6 +56,8 @@ def reason(exc: OSError) -> str:
     Returns:
         A short phrase such as "the disk is full: free some space or choose another folder".
     """
+    if isinstance(exc, CannotReplace):
+        return _IN_USE
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return "the disk is full: free some space, or write to another folder"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -83,6 +101,91 @@ _KINDS: tuple[tuple[type[OSError], int], ...] = (
 )
 
 
+class ReadFiles:
+    """The files a command reads (the manifest, the deny list, every input): never replaced.
+
+    Made by :func:`reading`; while its block runs, :func:`atomic_file` (and so every file
+    dhrbuild writes) refuses a target that is one of them, whatever option or key named it.
+    """
+
+    def __init__(self, outer: ReadFiles | None = None) -> None:
+        self._files: list[tuple[Path, str]] = []
+        self._outer = outer
+
+    def add(self, path: str | Path, what: str) -> None:
+        """Add a file the command reads.
+
+        Args:
+            path: The file.
+            what: How to name it in an error: "the manifest", "the deny list
+                (checks.deny_list)", "the input glossary.pdf (annexes.1.file)".
+        """
+        self._files.append((Path(path), what))
+
+    def which(self, target: str | Path) -> str | None:
+        """Say which file the command reads ``target`` is, if it is one.
+
+        Args:
+            target: A file about to be written.
+
+        Returns:
+            How that file is named (see :meth:`add`), or ``None``: ``target`` is none of them,
+            by its path, nor (a hard or symbolic link) by the file it is.
+        """
+        for path, what in self._files:
+            if _same_file(Path(target), path):
+                return what
+        return self._outer.which(target) if self._outer is not None else None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one file: the same path once resolved, or the same inode."""
+    try:
+        if a.resolve() == b.resolve():
+            return True
+        return a.exists() and b.exists() and a.samefile(b)
+    except (OSError, ValueError):  # ValueError: a NUL in a path
+        return False
+
+
+_READ: ContextVar[ReadFiles | None] = ContextVar("dhrbuild_read_files", default=None)
+
+
+@contextlib.contextmanager
+def reading(files: Iterable[tuple[Path, str]] = ()) -> Iterator[ReadFiles]:
+    """Name the files being read: until the block ends, no file dhrbuild writes replaces one.
+
+    Blocks nest: an inner block protects its own files and the outer block's.
+
+    Args:
+        files: Each file read and how to name it (see :meth:`ReadFiles.add`).
+
+    Yields:
+        The set, to :meth:`~ReadFiles.add` more files to as they become known.
+    """
+    read = ReadFiles(_READ.get())
+    for path, what in files:
+        read.add(path, what)
+    token = _READ.set(read)
+    try:
+        yield read
+    finally:
+        _READ.reset(token)
+
+
+def read_file_at(target: str | Path) -> str | None:
+    """Say which file being read (:func:`reading`) ``target`` is, if it is one.
+
+    Args:
+        target: A file about to be written.
+
+    Returns:
+        How that file is named ("the manifest"), or ``None``.
+    """
+    read = _READ.get()
+    return read.which(target) if read is not None else None
+
+
 class AtomicFile:
     """A temporary file that becomes ``target`` on :meth:`commit`, and is removed otherwise."""
 
@@ -98,9 +201,19 @@ class AtomicFile:
         Args:
             overwrite: Replace an existing ``target``. Without it an existing file is kept and
                 :class:`FileExistsError` raised.
+
+        Raises:
+            CannotReplace: The file at ``target`` cannot be replaced (open in another program).
+            OSError: Another reason the move failed.
         """
         if overwrite:
-            self.path.replace(self.target)
+            try:
+                self.path.replace(self.target)
+            except PermissionError as exc:
+                if not os.path.lexists(self.target):
+                    raise
+                # The temporary file beside it was made, so the folder can be written to.
+                raise CannotReplace(exc.errno, _IN_USE, str(self.target)) from None
         else:
             # A hard link fails if the name exists, so nothing is ever overwritten.
             try:
@@ -133,8 +246,17 @@ def atomic_file(target: Path, *, what: str = "the file") -> Iterator[AtomicFile]
     ``dist/`` behind (a folder that was there before, or that holds anything, is kept).
 
     Raises:
-        OutputError: The folder cannot be created or written, or the disk is full.
+        OutputError: ``target`` is a file being read (:func:`reading`: the manifest, the deny
+            list, an input), the folder cannot be created or written, the disk is full, or
+            the file already there cannot be replaced.
     """
+    read = read_file_at(target)
+    if read is not None:
+        raise OutputError(
+            target,
+            f"{what} would replace {read}, which this build reads, so nothing was written; "
+            "write it under another name or in another folder",
+        )
     created = _missing_folders(target.parent)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +270,12 @@ def atomic_file(target: Path, *, what: str = "the file") -> Iterator[AtomicFile]
         yield handle
     except FileExistsError:
         raise
+    except CannotReplace:
+        raise OutputError(
+            target,
+            f"{what} was not written: the file there cannot be replaced; is it open in another "
+            "program, such as Acrobat? close it, then run the command again",
+        ) from None
     except OSError as exc:
         raise OutputError(target, f"cannot write {what} ({reason(exc)})") from None
     finally:
@@ -290,9 +418,13 @@ class GuardedWriter:
 
 __all__ = [
     "AtomicFile",
+    "CannotReplace",
     "GuardedWriter",
+    "ReadFiles",
     "atomic_file",
     "make_folder",
+    "read_file_at",
+    "reading",
     "reason",
     "remove_empty",
     "strerror",

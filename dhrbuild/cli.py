@@ -7,6 +7,7 @@ import functools
 import json
 import logging
 import os
+import re
 import shlex
 import signal
 import sys
@@ -26,7 +27,7 @@ except ImportError:  # pragma: no cover
     from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
 
 from dhrbuild._version import __version__
-from dhrbuild.atomic import reason
+from dhrbuild.atomic import ReadFiles, read_file_at, reading, reason
 from dhrbuild.checks.pdfua.check import check_file
 from dhrbuild.checks.safety.deny_list import (
     DENY_LIST_ENV,
@@ -37,7 +38,7 @@ from dhrbuild.checks.safety.deny_list import (
 )
 from dhrbuild.checks.safety.results import CheckResult
 from dhrbuild.dates import uk_long_date
-from dhrbuild.errors import DhrbuildError, ExitCode, Stopped, UsageError
+from dhrbuild.errors import DhrbuildError, ExitCode, OutputError, Stopped, UsageError, one_line
 from dhrbuild.handoff.build_report import build_report, manifest_error_report, write_report
 from dhrbuild.handoff.init import FILES as SCAFFOLD_FILES
 from dhrbuild.handoff.init import KIND_TITLES, init_review
@@ -54,7 +55,7 @@ from dhrbuild.manifest import (
     load_manifest,
     not_a_manifest,
 )
-from dhrbuild.pipeline import BuildResult, PartResult, assemble, validate
+from dhrbuild.pipeline import BuildResult, PartResult, assemble, files_read, validate
 from dhrbuild.size.ladder import iter_steps, summary_header
 from dhrbuild.words import count
 
@@ -127,6 +128,12 @@ class _Output:
     """What every line the command prints goes through: the deny list it is scrubbed with."""
 
     deny: DenyList | None = None
+    reads: ReadFiles | None = None
+    """The files the command reads (the manifest, the deny list, the inputs): nothing it
+    writes may replace one (:func:`dhrbuild.atomic.reading`)."""
+    options: dict[str, str] | None = None
+    """Manifest keys the command line overrode, and the option that did (``output.path``:
+    ``-o/--output``): an error line names the option the user typed, not the key."""
 
 
 _output = _Output()
@@ -156,8 +163,16 @@ def _emit_json(data: Any, *, ensure_ascii: bool = False) -> None:
 
 
 def _err(line: str) -> None:
-    """Print a warning or error line on stderr."""
-    _emit(line, err=True)
+    """Print a warning or error line on stderr: always one line, naming the options typed."""
+    for key, option in (_output.options or {}).items():
+        line = re.sub(rf"(?<![\w.]){re.escape(key)}(?![\w])", option, line)
+    _emit(one_line(line), err=True)
+
+
+def _read(path: Path, what: str) -> None:
+    """Add a file the command reads: nothing it writes may replace it."""
+    if _output.reads is not None:
+        _output.reads.add(path, what)
 
 
 def _say(line: str = "") -> None:
@@ -241,12 +256,17 @@ def _load(path: Path) -> Manifest:
     given = path
     try:
         path = find_manifest(path)
+        _read(path, "the manifest")
         manifest = load_manifest(path)
     except DhrbuildError:
         _output.deny = deny_list_of_manifest_file(path)
+        if _output.deny is not None and _output.deny.path is not None:
+            _read(_output.deny.path, "the deny list")
         _using(given, path)
         raise
     _output.deny = load_deny_list(manifest.checks.deny_list)
+    for file, what in files_read(manifest, _output.deny):
+        _read(file, what)
     _using(given, path)
     return manifest
 
@@ -293,7 +313,7 @@ def _run(fn: Callable[[], T]) -> T:
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are caught
         _err(f"internal error: {type(exc).__name__}: {exc}")
         if _state["verbose"]:
-            _err(traceback.format_exc().rstrip("\n"))
+            _emit(traceback.format_exc().rstrip("\n"), err=True)
         else:
             _err(f"for the details run: {_again_verbose()}")
             _err("and please report it")
@@ -317,9 +337,13 @@ def _command(name: str, *, deny_list_from_env: bool = False) -> Callable[[F], F]
 
             _output.deny = None
             try:
-                _run(body)
+                with reading() as read:
+                    _output.reads = read
+                    _run(body)
             finally:
                 _output.deny = None
+                _output.reads = None
+                _output.options = None
 
         app.command(name)(guarded)
         return fn
@@ -483,7 +507,7 @@ def assemble_cmd(
         typer.Option(
             "--report",
             help="Also write the build report (checks, removals, SHA-256, page ranges) as "
-            "JSON; it is written for a failed build too, to say why.",
+            "JSON (.json); it is written for a failed build too, to say why.",
         ),
     ] = None,
     as_json: Annotated[
@@ -499,10 +523,6 @@ def assemble_cmd(
 
     Example: dhrbuild assemble examples/northshire-alex/manifest.yaml -o alex.pdf
     """
-    if output is not None:
-        _check_file_option(output, "-o/--output", ".pdf", "publication.pdf")
-    if preview is not None:
-        _check_file_option(preview, "--preview", ".png", "sheet.png")
     try:
         m = _load(manifest)
     except DhrbuildError as exc:
@@ -513,10 +533,26 @@ def assemble_cmd(
                 _emit_json(data)
             if report is not None:
                 try:
+                    _check_file_option(report, "--report", ".json", "build-report.json")
                     write_report(report, data, protect=[manifest])
                 except DhrbuildError as report_exc:
-                    _err(f"warning: {report_exc}")
+                    for line in report_exc.lines():
+                        _err(f"warning: {line}")
         raise
+    # Checked once the manifest is read, before anything is built: none of them may name a
+    # file the build reads (the manifest, the deny list, an input).
+    if output is not None:
+        _check_file_option(output, "-o/--output", ".pdf", "publication.pdf")
+    if preview is not None:
+        _check_file_option(preview, "--preview", ".png", "sheet.png")
+    if report is not None:
+        _check_file_option(report, "--report", ".json", "build-report.json")
+    # From here an error names the option typed, not the manifest key it stands in for (the
+    # manifest's own errors, above, name its keys).
+    _output.options = {
+        **({"output.path": "-o/--output"} if output is not None else {}),
+        **({"output.max_bytes": "--max-bytes"} if max_bytes is not None else {}),
+    }
     quiet = _state["quiet"]
 
     def build(step: Callable[[str], None]) -> BuildResult:
@@ -578,19 +614,35 @@ def assemble_cmd(
 
 
 def _check_file_option(value: Path, option: str, suffix: str, default: str) -> None:
-    """Refuse a file option that names a folder or the wrong kind of file (exit code 2).
+    """Refuse a file option that names a file the command reads, a folder or another kind.
 
     Checked before anything is built, so that a mistake in how the command was typed never
     costs a build, nor leaves a new file behind a failure.
 
     Raises:
-        UsageError: ``value`` is a folder or does not end in ``suffix``.
+        OutputError: ``value`` is a file the command reads (the manifest, the deny list, an
+            input): exit code 8, as for any output that cannot be written.
+        UsageError: ``value`` is a folder or does not end in ``suffix`` (exit code 2).
     """
+    read = read_file_at(value)
+    if read is not None:
+        raise OutputError(
+            value,
+            f"{option} would replace {read}, which this build reads; give another file name, "
+            f"e.g. {option} {default}",
+        )
     if value.is_dir():
         raise UsageError(
             f"{value}: {option} is a folder; give a file in it, e.g. {option} {value / default}"
         )
     if value.suffix.lower() != suffix:
+        if not value.suffix and value.name:
+            # "-o newfolder/" reaches here as "newfolder": a folder meant, or a name cut short.
+            raise UsageError(
+                f"{value}: {option} must be a file name ending in {suffix}; to write into the "
+                f"folder {value.name}, give a file name ending in {suffix} inside it, e.g. "
+                f"{option} {value / default} (or {option} {value.with_suffix(suffix)})"
+            )
         example = value.with_suffix(suffix) if value.name else Path(default)
         raise UsageError(
             f"{value}: {option} must end in {suffix}; give the file to write, e.g. "
@@ -619,22 +671,30 @@ def validate_cmd(
     if m.review.date is not None:
         dates += f", dated {uk_long_date(m.review.date)}"
     pages = count(sum(p.pages for p in parts), "page")
+    pdf_plan = m.action_plan.source.suffix.lower() == ".pdf"
     _say(
         f"\n{read}: valid: {pages} in {count(len(parts), 'part')}; {dates}; "
-        f"{_what_validate_checked(checks)}; the publication checks on the built file (hidden "
+        f"{_what_validate_checked(checks, pdf_plan=pdf_plan)}; the publication checks on the "
+        "built file (hidden "
         "text, active content, the pseudonym, size, accessibility) run in assemble."
     )
 
 
-def _what_validate_checked(checks: Sequence[CheckResult]) -> str:
+def _what_validate_checked(checks: Sequence[CheckResult], *, pdf_plan: bool = False) -> str:
     """What ``validate`` checked, listing only the checks that ran, and why any did not.
 
     Without a deny list (or with one that has no entries) nothing was checked against it:
-    the summary says so, and how to give one, rather than claim it was.
+    the summary says so, and how to give one, rather than claim it was. Of a PDF action plan
+    only the live-document statement and the 'as at' date are read, and it says so.
     """
     ran = {c.name for c in checks if c.ran}
     skipped = {c.name: c.note for c in checks if not c.ran}
-    done = ["the inputs open", "the action plan"]
+    plan = (
+        "the PDF action plan's live-document statement and 'as at' date"
+        if pdf_plan
+        else "the action plan"
+    )
+    done = ["the inputs open", plan]
     if "deny-list" in ran:
         done.append(
             "the deny list over the parts' text, bookmarks, link addresses and alternative text "
@@ -657,6 +717,11 @@ def _what_validate_checked(checks: Sequence[CheckResult]) -> str:
         said += f"; the deny list was not checked: {why}"
     if skipped.get("qa-letter"):
         said += f"; the QA letter was not checked: {skipped['qa-letter']}"
+    if pdf_plan:
+        said += (
+            "; the action plan's updates were not checked: a PDF plan's cannot be read; "
+            "check by hand that every open action shows a dated update"
+        )
     return said
 
 
@@ -863,6 +928,21 @@ def _built_pdf(manifest: Path) -> str:
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
+@contextlib.contextmanager
+def _json_error(as_json: bool, key: str, pdf: Path, **fields: Any) -> Iterator[None]:
+    """With ``--json``, an error is printed as JSON on stdout too (its lines also on stderr).
+
+    A script reading stdout then gets an object naming the file and the error, not nothing.
+    """
+    try:
+        yield
+    except DhrbuildError as exc:
+        if as_json:
+            error = {"exit_code": int(exc.exit_code), "lines": exc.lines()}
+            _emit_json({key: str(pdf), **fields, "error": error}, ensure_ascii=True)
+        raise
+
+
 @_command("inspect", deny_list_from_env=True)
 def inspect_cmd(
     pdf: PdfArg, as_json: JsonOpt = False, verbose: VerboseOpt = False, quiet: QuietOpt = False
@@ -871,7 +951,8 @@ def inspect_cmd(
 
     Example: dhrbuild inspect dist/alex-publication.pdf --json
     """
-    d = describe(_pdf_file(pdf))
+    with _json_error(as_json, "path", pdf):
+        d = describe(_pdf_file(pdf))
     if as_json:
         _emit_json(d.to_dict())
         return
@@ -937,7 +1018,8 @@ def check_cmd(
 
     Example: dhrbuild check dist/alex-publication.pdf --json
     """
-    report = check_file(_pdf_file(pdf))
+    with _json_error(as_json, "file", pdf, passed=False):
+        report = check_file(_pdf_file(pdf))
     if as_json:
         _emit_json({"file": str(pdf), **report.to_dict()}, ensure_ascii=True)
     else:
@@ -967,6 +1049,7 @@ def preview_cmd(
 
     Example: dhrbuild preview dist/alex-publication.pdf -o sheet.png
     """
+    _read(pdf, "the PDF previewed")
     if output is not None:
         _check_file_option(output, "-o/--output", ".png", "sheet.png")
     # Without -o the sheet goes into the current folder: the line below gives its full path.
@@ -1036,7 +1119,10 @@ def submission_cmd(
     folder: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", help="Where to write the pack; default: submission/ beside the PDF."
+            "--out",
+            "-o",
+            help="Where to write the pack, a folder of its own (not the review's folder); "
+            "default: submission/ beside the PDF.",
         ),
     ] = None,
     attach: Annotated[
@@ -1049,7 +1135,8 @@ def submission_cmd(
 
     dhrbuild sends nothing: open the .eml drafts in Outlook or Thunderbird and send them.
 
-    Example: dhrbuild submission manifest.yaml --url https://example.gov.uk/dhr/alex.pdf
+    Example: dhrbuild submission manifest.yaml --url
+    https://www.example.gov.uk/dhr/alex-publication.pdf
     """
     if folder is not None and folder.exists() and not folder.is_dir():
         raise UsageError(

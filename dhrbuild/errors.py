@@ -2,7 +2,47 @@
 
 from __future__ import annotations
 
+import unicodedata
 from enum import IntEnum
+
+_ESCAPES = {
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\x00": "\\0",
+    "\x07": "\\a",
+    "\x08": "\\b",
+    "\x0b": "\\v",
+    "\x0c": "\\f",
+    "\x1b": "\\e",
+}
+
+
+def one_line(text: str) -> str:
+    r"""``text`` as one printable line: line breaks and control characters written as escapes.
+
+    A value quoted in a message (a path with a newline in it, from ``"docs\new.pdf"`` in
+    double quotes) would otherwise split the message over two lines, each read as a problem
+    of its own. They are written as escapes, as in a quoted string: ``\n``, ``\t``, ``\x85``.
+
+    Args:
+        text: A message, or a value quoted in one.
+
+    Returns:
+        The text on one line, every other character as it was.
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 class ExitCode(IntEnum):
@@ -52,6 +92,10 @@ class ManifestError(DhrbuildError):
         self.problems = list(problems)
         super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
 
+    def lines(self) -> list[str]:
+        """Return one line per problem, however its quoted values are written."""
+        return [one_line(f"{self.source}: {p}") for p in self.problems]
+
 
 class InputError(DhrbuildError):
     """An input file is missing, unreadable or not a usable PDF."""
@@ -62,6 +106,10 @@ class InputError(DhrbuildError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+    def lines(self) -> list[str]:
+        r"""Return the message as one line, a path with a newline in it written ``\n``."""
+        return [one_line(self.message)]
 
 
 class EncryptedInputError(InputError):
@@ -79,6 +127,10 @@ class ActionPlanError(DhrbuildError):
         self.source = source
         self.problems = list(problems)
         super().__init__("\n".join(f"{source}: {p}" for p in self.problems))
+
+    def lines(self) -> list[str]:
+        """Return one line per problem, however its quoted values are written."""
+        return [one_line(f"{self.source}: {p}") for p in self.problems]
 
 
 class ProblemsError(DhrbuildError):
@@ -183,6 +235,10 @@ class OutputError(DhrbuildError):
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
 
+    def lines(self) -> list[str]:
+        r"""Return the message as one line, a path with a newline in it written ``\n``."""
+        return [one_line(self.message)]
+
 
 class CheckFailedError(DhrbuildError):
     """A publication check failed on the finished PDF; nothing was written."""
@@ -200,6 +256,10 @@ class UsageError(DhrbuildError):
     """A command-line value is not acceptable (for example a web address that is not https)."""
 
     exit_code = ExitCode.USAGE
+
+    def lines(self) -> list[str]:
+        """Return the message as one line, however the values it quotes were typed."""
+        return [one_line(self.message)]
 
 
 class Stopped(KeyboardInterrupt):

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import re
 import shlex
+import typing
+import unicodedata
+import zipfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -20,14 +24,15 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from dhrbuild.atomic import strerror
-from dhrbuild.dates import parse_date
+from dhrbuild.dates import parse_date, uk_long_date
 from dhrbuild.errors import DhrbuildError, InputError, ManifestError, combine
 from dhrbuild.inputs.action_plan.read import TextDateLoader, load_checked_plan, unreadable_kind
-from dhrbuild.order import AnnexStyle
+from dhrbuild.order import AnnexStyle, annex_designator, own_designator
 from dhrbuild.placeholders import is_placeholder, placeholder_problem
+from dhrbuild.textfile import NotPlainText, decode_text
 
 DEFAULT_MAX_BYTES = 20_000_000
 """The Home Office limit: strictly under 20 MB, read as 20,000,000 bytes (the stricter reading)."""
@@ -39,7 +44,58 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+_ESCAPED = {
+    "\n": ("n", "a line break"),
+    "\t": ("t", "a tab"),
+    "\r": ("r", "a carriage return"),
+    "\x00": ("0", "a NUL character"),
+    "\x07": ("a", "a bell character"),
+    "\x08": ("b", "a backspace"),
+    "\x0b": ("v", "a vertical tab"),
+    "\x0c": ("f", "a form feed"),
+    "\x1b": ("e", "an escape character"),
+    "\x85": ("N", "a line break"),
+    "\u2028": ("L", "a line break"),
+    "\u2029": ("P", "a paragraph break"),
+}
+"""The characters YAML makes of a backslash escape inside double quotes: its letter, its name."""
+
+BACKSLASH_ESCAPE = (
+    "inside double quotes a backslash starts an escape; write the path with / ({fixed}) or in "
+    "single quotes"
+)
+"""The fix of a Windows path in double quotes, whose backslashes YAML reads as escapes."""
+
+
+def _control_problem(text: str) -> str | None:
+    r"""What is wrong with a path that holds a control character, most likely a YAML escape.
+
+    ``"docs\new.pdf"`` in double quotes is read as ``docs``, a line break and ``ew.pdf``: the
+    path is shown as it was most likely written, with the fix.
+    """
+    found = next((c for c in text if c in _ESCAPED or unicodedata.category(c) == "Cc"), None)
+    if found is None:
+        return None
+    written = "".join(
+        "\\" + _ESCAPED[c][0]
+        if c in _ESCAPED
+        else f"\\x{ord(c):02x}"
+        if unicodedata.category(c) == "Cc"
+        else c
+        for c in text
+    )
+    name = _ESCAPED[found][1] if found in _ESCAPED else "a control character"
+    fixed = re.sub(r"\\+", "/", written)
+    return (
+        f'the path "{written}" was read with {name} in it, almost surely a backslash read as '
+        f"an escape: {BACKSLASH_ESCAPE.format(fixed=fixed)}"
+    )
+
+
 def _resolve(value: Path, info: ValidationInfo) -> Path:
+    problem = _control_problem(str(value))
+    if problem is not None:
+        raise ValueError(problem)
     base = (info.context or {}).get("base_dir")
     path = Path(value).expanduser()
     if base is not None and not path.is_absolute():
@@ -187,6 +243,53 @@ def kind_title_warnings(review: Review) -> list[str]:
         f"('{_KIND_WORDS[review.kind]}', the PDF's subject); set review.kind: {other}, "
         "or correct the title"
     ]
+
+
+def review_date_warnings(manifest: Manifest, *, today: dt.date | None = None) -> list[str]:
+    """Warn of a ``review.date`` that cannot be the publication date as written.
+
+    ``review.date`` is the publication date, written into the PDF. It cannot precede
+    ``action_plan.as_at``: the review is published after the date its plan's updates are
+    current to. A date after today may be the day it will be published, but is more often a
+    mistyped year, as an ``as_at`` after today is.
+
+    Args:
+        manifest: The validated manifest.
+        today: Today's date (for tests); the local date if not given.
+
+    Returns:
+        One line per problem, naming both keys and the fix; nothing without a date.
+    """
+    date = manifest.review.date
+    if date is None:
+        return []
+    today = today or dt.date.today()
+    as_at = manifest.action_plan.as_at
+    said = f"review.date {uk_long_date(date)}"
+    # 02/11 read as 2 February when 2 November was meant: offered only when it fits.
+    swapped = None
+    if date.day <= 12 and date.day != date.month:
+        swapped = date.replace(day=date.month, month=date.day)
+        if not as_at <= swapped <= today:
+            swapped = None
+    hint = (
+        f"if its day and month are swapped, write {swapped:%d/%m/%Y} ({uk_long_date(swapped)}); "
+        "otherwise "
+        if swapped is not None
+        else ""
+    )
+    if date < as_at:
+        return [
+            f"{said} is before action_plan.as_at ({uk_long_date(as_at)}), but a review is "
+            f"published after the date its action plan's updates are current to: {hint}check "
+            "the year of review.date (or of as_at)"
+        ]
+    if date > today:
+        return [
+            f"{said} is after today ({uk_long_date(today)}): if the review will be published "
+            f"that day, that is fine; {hint or 'otherwise '}check its year"
+        ]
+    return []
 
 
 class ActionPlanSource(_Strict):
@@ -494,6 +597,25 @@ class Manifest(_Strict):
     )
     base_dir: Path | None = Field(default=None, exclude=True, description="Set by load_manifest.")
 
+    @field_validator("annexes")
+    @classmethod
+    def _no_designators(cls, value: list[Annex], info: ValidationInfo) -> list[Annex]:
+        # Refused, not stripped: the officer's own numbering may be the wrong one, and the
+        # report's text would then refer to the annex by it too.
+        style = (info.context or {}).get("annex_style", AnnexStyle.ANNEX)
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError("annex_designator", problem),
+                loc=(i, "title"),
+                input=annex.title,
+            )
+            for i, annex in enumerate(value)
+            if (problem := _designator_problem(annex.title, i, style)) is not None
+        ]
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _default_output(cls, data: Any) -> Any:
@@ -518,6 +640,33 @@ class Manifest(_Strict):
             *(a.file for a in self.annexes),
             self.qa_letter,
         ]
+
+
+def _designator_problem(title: str, index: int, style: AnnexStyle) -> str | None:
+    """What is wrong with an annex title that carries a designator of its own, if it does.
+
+    Args:
+        title: The title of the annex at ``index`` (counted from 0) of ``annexes``.
+        index: Its place among the further annexes (the action plan is the annex before).
+        style: ``output.annex_style``.
+
+    Returns:
+        The problem and its fix, or ``None``.
+    """
+    found = own_designator(title)
+    if found is None:
+        return None
+    written, rest = found
+    word = "Annex" if style is AnnexStyle.ANNEX else "Appendix"
+    ours = f"{word} {annex_designator(style, index + 1)}"
+    fix = f"write only the title, {rest!r}" if rest else "write only the annex's own title"
+    other = "appendix" if style is AnnexStyle.ANNEX else "annex"
+    if written.casefold().startswith(other):
+        named = "Appendix 1, 2, …" if other == "appendix" else "Annex A, B, …"
+        fix += f" (and for {named} set output.annex_style: {other})"
+    return (
+        f"starts with {written!r}; dhrbuild numbers the annexes itself (this one is {ours}): {fix}"
+    )
 
 
 _NOT_A_DATE = "not a date; write it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD"
@@ -620,9 +769,40 @@ def _section(err: Any, loc: str) -> str:
     )
 
 
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The section (model) a field's type holds: itself, or inside a list or ``| None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        if (found := _model_in(arg)) is not None:
+            return found
+    return None
+
+
+def _unknown_key(err: Any) -> str:
+    """An unknown key's problem: with the key it most likely means (``qa-letter``: qa_letter)."""
+    *where, key = tuple(err["loc"]) or ("",)
+    model: type[BaseModel] | None = Manifest
+    for part in where:
+        if model is None:
+            break
+        if not isinstance(part, int):  # a list's item is the list's own section
+            field = model.model_fields.get(str(part))
+            model = _model_in(field.annotation) if field is not None else None
+    keys = [k for k in (model.model_fields if model is not None else {}) if k != "base_dir"]
+    typed = str(key).strip().lower()
+    near = [k for k in keys if k == re.sub(r"[-\s]+", "_", typed)]
+    near = near or difflib.get_close_matches(typed, keys, n=1, cutoff=0.6)
+    if near:
+        return f"unknown key; did you mean {near[0]}? (check its spelling and indentation)"
+    return _FRIENDLY["extra_forbidden"]
+
+
 def _describe(err: Any, data: Any) -> str:
     loc = _key(err, data)
     kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"{loc}: {_unknown_key(err)}"
     if loc == "version" and kind == "literal_error":
         msg = f"unsupported manifest version {err.get('input')!r}; this dhrbuild reads version: 1"
     elif kind == "value_error":
@@ -669,13 +849,25 @@ def manifest_from_dict(
     review = data.get("review")
     # output.path's messages give an example named as init names it, after the pseudonym.
     pseudonym = review.get("pseudonym") if isinstance(review, dict) else None
+    # The annexes' titles are checked against the designators dhrbuild gives them.
+    output = data.get("output")
+    style = output.get("annex_style") if isinstance(output, dict) else None
+    annex_style = (
+        AnnexStyle.APPENDIX if _choice(style, ("appendix",)) == "appendix" else AnnexStyle.ANNEX
+    )
     problems: list[str] = []
     missing: list[DhrbuildError] = []
     manifest: Manifest | None = None
     for check in (check_files, False) if check_files else (False,):
         try:
             manifest = Manifest.model_validate(
-                data, context={"base_dir": base, "check_files": check, "pseudonym": pseudonym}
+                data,
+                context={
+                    "base_dir": base,
+                    "check_files": check,
+                    "pseudonym": pseudonym,
+                    "annex_style": annex_style,
+                },
             )
             break
         except ValidationError as exc:
@@ -861,6 +1053,107 @@ def _yaml_hint(text: str, line: int, column: int) -> str:
     return fix
 
 
+def _escape_hint(text: str, exc: yaml.YAMLError) -> str:
+    """The fix of a bad escape in a double-quoted value: a Windows path's backslash, as a rule."""
+    problem = str(getattr(exc, "problem", "") or "")
+    start = getattr(exc, "context_mark", None)
+    if "escape" not in problem or start is None:
+        return ""
+    lines = text.splitlines()
+    if not 0 <= start.line < len(lines):
+        return ""
+    here = lines[start.line]
+    end = start.column + 1
+    while end < len(here) and here[end] != '"':
+        end += 2 if here[end] == "\\" else 1
+    fixed = re.sub(r"\\+", "/", here[start.column + 1 : end])
+    return "; " + BACKSLASH_ESCAPE.format(fixed=fixed)
+
+
+_TAKE_A_MANIFEST = (
+    "dhrbuild validate, assemble and submission take the review's manifest.yaml or its folder"
+)
+
+_DOCUMENT_SUFFIXES = {
+    ".pdf": "a PDF",
+    ".docx": "a Word document",
+    ".doc": "a Word document",
+    ".odt": "an OpenDocument text",
+    ".rtf": "a Rich Text document",
+    ".xlsx": "an Excel workbook",
+    ".xls": "an Excel workbook",
+    ".ods": "an OpenDocument spreadsheet",
+    ".csv": "a CSV file",
+    ".pptx": "a PowerPoint presentation",
+    ".ppt": "a PowerPoint presentation",
+}
+"""What a file given as the manifest is, by its name, when its bytes are not text."""
+
+_ZIPPED = (
+    ("word/", "a Word document"),
+    ("xl/", "an Excel workbook"),
+    ("ppt/", "a PowerPoint presentation"),
+)
+
+
+def _document_kind(path: Path) -> str | None:
+    """What a file given as the manifest is, if it is a PDF, Word, Excel or similar file.
+
+    Told by its first bytes (``%PDF``, a zip holding ``word/`` or ``xl/``, an OLE2 file as
+    older Office files are), else by its name when its bytes are not text (or there are none).
+    """
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1024)
+    except OSError:
+        return None  # reading it says what is wrong
+    suffix = path.suffix.lower()
+    if b"%PDF-" in head:
+        return "a PDF"
+    if head.startswith(b"{\\rtf"):
+        return "a Rich Text document"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return _DOCUMENT_SUFFIXES.get(suffix, "a Word or Excel file (an older .doc or .xls)")
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+                kind = zf.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+            names, kind = [], ""
+        found = next((n for d, n in _ZIPPED if any(x.startswith(d) for x in names)), None)
+        if found is None and "opendocument.text" in kind:
+            found = "an OpenDocument text"
+        if found is None and "opendocument.spreadsheet" in kind:
+            found = "an OpenDocument spreadsheet"
+        return found or _DOCUMENT_SUFFIXES.get(suffix, "a zip file")
+    if suffix == ".csv":
+        return _DOCUMENT_SUFFIXES[suffix]
+    try:
+        head.decode("utf-8")
+        text = b"\x00" not in head
+    except UnicodeDecodeError as exc:
+        text = exc.start > len(head) - 4  # only a character cut off at the end
+    return None if text and head else _DOCUMENT_SUFFIXES.get(suffix)
+
+
+def _not_a_manifest_file(path: Path) -> str | None:
+    """The problem of a PDF, Word or Excel file given where the manifest belongs, and the fix."""
+    kind = _document_kind(path)
+    if kind is None:
+        return None
+    quoted = shlex.quote(str(path))
+    if kind == "a PDF":
+        fix = f"to look at a PDF use dhrbuild inspect {quoted} or dhrbuild check {quoted}"
+    elif kind in ("an Excel workbook", "a CSV file"):
+        fix = f"an action plan in it is named in the manifest as action_plan.source: {path.name}"
+    elif "document" in kind or "text" in kind:
+        fix = f"name the document in the manifest as the part it is, e.g. report: {path.name}"
+    else:
+        fix = "give the review's manifest.yaml"
+    return f"this is {kind}, not a manifest: {_TAKE_A_MANIFEST}; {fix}"
+
+
 def load_manifest(path: str | Path) -> Manifest:
     """Read and validate a YAML manifest; relative paths resolve against its folder.
 
@@ -881,10 +1174,16 @@ def load_manifest(path: str | Path) -> Manifest:
             listing the missing input files and the action plan's problems.
     """
     path = find_manifest(path)
+    if (document := _not_a_manifest_file(path)) is not None:
+        raise ManifestError(str(path), [document])
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_text(path.read_bytes())
     except FileNotFoundError:
         raise ManifestError(str(path), ["file not found; give the path to manifest.yaml"]) from None
+    except NotPlainText as exc:
+        raise ManifestError(
+            str(path), [f"is not a plain text file{exc.where()}; save it as UTF-8 text"]
+        ) from None
     except UnicodeDecodeError as exc:
         raise ManifestError(
             str(path), [f"byte {exc.start + 1} is not UTF-8 text; save the file as UTF-8"]
@@ -903,7 +1202,7 @@ def load_manifest(path: str | Path) -> Manifest:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = _yaml_hint(text, mark.line, mark.column) if mark else ""
+        hint = _escape_hint(text, exc) or (_yaml_hint(text, mark.line, mark.column) if mark else "")
         raise ManifestError(str(path), [f"{where}not valid YAML ({problem}){hint}"]) from None
     except (ValueError, RecursionError) as exc:
         raise ManifestError(str(path), [f"not valid YAML ({exc})"]) from None

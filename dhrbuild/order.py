@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from enum import Enum
@@ -59,6 +60,39 @@ def annex_designator(style: AnnexStyle, index: int) -> str:
         n = n // 26 - 1
         if n < 0:
             return out
+
+
+# An annex title that starts with a designator of its own: 'Annex C: Glossary', 'appendix 2 -
+# Chronology', 'Atodiad A. Geirfa', 'ANNEX C Glossary'. The word in any case, then a number, a
+# capital letter or two (or roman numerals), or a small one followed by a mark ('annex c:');
+# then ':', '-', '–', '—', '.' or a space before the title, or nothing. 'Annex to the report'
+# is a title, not a designator.
+_DESIGNATED = re.compile(
+    r"^(?P<word>(?i:annexe?|appendix|atodiad))\s+"
+    r"(?P<designator>\d{1,3}|[A-Z]{1,2}|[IVXLC]{1,6}|[a-z]{1,2}(?=\s*[:.\-\u2013\u2014]))"
+    r"(?P<mark>\s*[:.\-\u2013\u2014]|(?=\s)|$)\s*(?P<rest>.*)$",
+    re.DOTALL,
+)
+
+
+def own_designator(title: str) -> tuple[str, str] | None:
+    """Split a title that starts with a designator of its own (``Annex C: Glossary``).
+
+    dhrbuild gives every annex its designator; a title that carries one as well would be
+    stamped and bookmarked ``Annex B: Annex C: Glossary``.
+
+    Args:
+        title: An annex title as the manifest gives it.
+
+    Returns:
+        The designator as written (``Annex C:``) and the title after it (``Glossary``,
+        perhaps empty), or ``None`` when the title does not start with one.
+    """
+    match = _DESIGNATED.match(title.strip())
+    if match is None:
+        return None
+    designator = title.strip()[: match.start("rest")].rstrip()
+    return designator, match.group("rest").strip()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pikepdf
 
-from dhrbuild.atomic import atomic_file, reason
+from dhrbuild.atomic import atomic_file, reading, reason
 from dhrbuild.build.attachments import left_behind
 from dhrbuild.build.clean import clean
 from dhrbuild.build.merge import MergedPart, merge_parts
@@ -41,7 +41,7 @@ from dhrbuild.checks.letter import MAX_LETTER_PAGES, PartReading, check_letter_p
 from dhrbuild.checks.pdfua.check import check_accessibility, declare_pdfua
 from dhrbuild.checks.pdfua.report import AccessibilityReport
 from dhrbuild.checks.safety import pages as safety_pages
-from dhrbuild.checks.safety.deny_list import DenyList, load_deny_list
+from dhrbuild.checks.safety.deny_list import DENY_LIST_ENV, DenyList, load_deny_list
 from dhrbuild.checks.safety.deny_list_check import check_input_metadata
 from dhrbuild.checks.safety.results import (
     CheckResult,
@@ -51,7 +51,7 @@ from dhrbuild.checks.safety.results import (
 )
 from dhrbuild.checks.safety.run import InputPart, OutputChecks, check_inputs, check_output
 from dhrbuild.errors import DhrbuildError, OutputError, OutputTooLargeError, combine
-from dhrbuild.inputs.action_plan.checks import future_dates
+from dhrbuild.inputs.action_plan.checks import future_dates, pdf_plan_warnings
 from dhrbuild.inputs.action_plan.read import load_checked_plan
 from dhrbuild.inputs.findings import (
     fix_page_boxes,
@@ -61,7 +61,13 @@ from dhrbuild.inputs.findings import (
     signature_warning,
 )
 from dhrbuild.inputs.parts import open_part, open_pdf
-from dhrbuild.manifest import ActionPlanSource, Manifest, kind_title_warnings, missing_input
+from dhrbuild.manifest import (
+    ActionPlanSource,
+    Manifest,
+    kind_title_warnings,
+    missing_input,
+    review_date_warnings,
+)
 from dhrbuild.order import PartKind, PartSlot, plan_slots
 from dhrbuild.pdf.decoding import bounded
 from dhrbuild.size.composition import IMAGES, Composition, PartPages, size_by_kind
@@ -155,7 +161,10 @@ def _open_action_plan(manifest: Manifest, warnings: list[str]) -> tuple[pikepdf.
     spec = manifest.action_plan
     if spec.source.suffix.lower() == ".pdf":
         warnings += future_dates(spec.as_at)
-        return open_pdf(spec.source, warnings=warnings), spec.source
+        pdf = open_pdf(spec.source, warnings=warnings)
+        # What the submission checklist reads: the statement on every page, the as_at date.
+        warnings += pdf_plan_warnings(spec.source, len(pdf.pages), spec.as_at)
+        return pdf, spec.source
     plan = load_checked_plan(
         spec.source, sheet=spec.sheet, missing=spec.missing_updates, warnings=warnings
     )
@@ -301,8 +310,11 @@ def validate(
     """
     found: list[str] = warnings if warnings is not None else []
     results: list[PartResult] = []
-    deny = load_deny_list(manifest.checks.deny_list, warnings=found)
+    deny = load_deny_list(
+        manifest.checks.deny_list, warnings=found, pseudonym=manifest.review.pseudonym
+    )
     found += kind_title_warnings(manifest.review)
+    found += review_date_warnings(manifest)
     try:
         with _open_parts(manifest, found) as parts:
             first = 1
@@ -444,21 +456,47 @@ def assemble(
         raise OutputError(out_path, "the size limit must be a positive number of bytes")
     _check_output_path(out_path, manifest.input_paths())
     warnings: list[str] = []
-    deny = load_deny_list(manifest.checks.deny_list, warnings=warnings)
+    deny = load_deny_list(
+        manifest.checks.deny_list, warnings=warnings, pseudonym=manifest.review.pseudonym
+    )
 
     try:
-        return _assemble(manifest, out_path, limit, warnings, deny, step)
+        # Nothing the build writes (the PDF, the signed letter's copy) replaces what it reads.
+        with reading(files_read(manifest, deny)):
+            return _assemble(manifest, out_path, limit, warnings, deny, step)
     except DhrbuildError as exc:
         if isinstance(exc, PublicationCheckError):
             warnings += warnings_of(exc.results)
         if out_path.is_file():
-            # An officer could otherwise publish the last good build as if it were this one.
+            # An officer could otherwise publish the file there as if it were this build;
+            # whatever made it (an earlier build, or not dhrbuild at all), it is not this one.
             warnings.append(
-                f"{out_path}: the file there is from an earlier build and was not changed; "
-                "do not publish it as this build"
+                f"{out_path}: a file is already there and was not changed; do not publish it "
+                "as this build"
             )
         exc.warnings = tuple(warnings)
         raise
+
+
+def files_read(manifest: Manifest, deny: DenyList | None) -> list[tuple[Path, str]]:
+    """Return every file a build of ``manifest`` reads, each named as an error names it.
+
+    Args:
+        manifest: The validated manifest.
+        deny: The deny list it reads (the manifest's, or the one ``DHRBUILD_DENY_LIST`` names).
+
+    Returns:
+        Each input (the action plan among them) and the deny list, for
+        :func:`dhrbuild.atomic.reading`: nothing dhrbuild writes may replace one.
+    """
+    files = [
+        (path, f"the input {path.name} ({key})")
+        for key, path in zip(part_keys(manifest), manifest.input_paths(), strict=True)
+    ]
+    if deny is not None and deny.path is not None:
+        named = "checks.deny_list" if manifest.checks.deny_list is not None else DENY_LIST_ENV
+        files.append((deny.path, f"the deny list ({named})"))
+    return files
 
 
 def _assemble(
@@ -569,6 +607,7 @@ def _navigate(build: _Build) -> None:
     set_page_labels(pdf, build.merged)
     review = build.manifest.review
     build.warnings += kind_title_warnings(review)
+    build.warnings += review_date_warnings(build.manifest)
     set_metadata(
         pdf,
         title=review.title,
@@ -743,6 +782,7 @@ def _write_checked(build: _Build) -> BuildResult:
             digest = hashlib.sha256(fh.read()).hexdigest()
             os.fsync(fh.fileno())
         temp.commit()
+    build.warnings += _quality_warnings(build, out_path, accessibility)
     results = [
         PartResult(
             m.slot.kind,
@@ -768,6 +808,39 @@ def _write_checked(build: _Build) -> BuildResult:
         removals=build.cleaned.removals,
         checks=build.checks,
     )
+
+
+def _quality_warnings(
+    build: _Build, out_path: Path, accessibility: AccessibilityReport | None
+) -> list[str]:
+    """What a finished build lost or lacks that its table alone would show: warnings too.
+
+    Failing accessibility rules and images re-encoded to fit are said among the warnings,
+    so that ``--json``, ``--quiet`` and the submission checklist carry them.
+    """
+    said: list[str] = []
+    if accessibility is not None and not accessibility.passed:
+        said.append(
+            f"{out_path.name}: {accessibility.summary()}; web teams check this with veraPDF or "
+            f"PAC before publishing: dhrbuild check {out_path} says where, and the fix is in the "
+            "tagging of the named part's source document"
+        )
+    if build.compression is not None:
+        for part in build.compression.parts:
+            if not part.images_changed:
+                continue
+            dpi = f"{part.lowest_dpi:.0f} dpi" if part.lowest_dpi is not None else "full resolution"
+            quality = (
+                f"JPEG quality {part.lowest_quality}"
+                if part.lowest_quality is not None
+                else "a lossless codec"
+            )
+            said.append(
+                f"{part.part}: {count(part.images_changed, 'image')} re-encoded to fit the size "
+                f"limit, down to {dpi} and {quality}; check they are still legible in the output "
+                "(dhrbuild preview), or make them smaller in the source document"
+            )
+    return said
 
 
 def signed_letter_path(output: Path) -> Path:

@@ -1,4 +1,4 @@
-"""A real browser for the tests of dhrbuild serve: the server, headless Chromium, axe-core, screenshots."""
+"""A real browser for the tests of dhrbuild serve: the server, Chromium, axe-core, screenshots."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def needs_browser() -> tuple[str, str]:
     chrome = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
     if not chrome or not driver:
-        pytest.skip("Chromium and chromedriver are not installed (Debian: chromium chromium-driver)")
+        pytest.skip("Chromium or chromedriver is not installed (Debian: chromium chromium-driver)")
     if not AXE.is_file():
         pytest.skip(f"axe-core is not installed at {AXE} (make axe installs it with npm)")
     pytest.importorskip("selenium")

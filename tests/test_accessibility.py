@@ -381,7 +381,13 @@ def test_rule_fails_and_passes(
     assert not failed.passed, rule
     assert failed.where and failed.count >= 1
     assert not bad.passed
-    assert rule in bad.summary() and "does not claim PDF/UA conformance" in bad.summary()
+    # The file still claims PDF/UA-1 (unless the rule broken is the claim): the summary says so.
+    claim = (
+        "does not claim PDF/UA conformance"
+        if rule == "5-1" or "1" not in bad.claims
+        else "claims PDF/UA-1 conformance, which these failures contradict"
+    )
+    assert rule in bad.summary() and claim in bad.summary()
     if rule == "7.16-1":
         good = reopened(
             build(),
@@ -504,3 +510,20 @@ def test_fully_tagged_build_claims_pdfua(tmp_path: Path, corpus: Path) -> None:
     with pikepdf.open(result.output) as pdf, pdf.open_metadata() as meta:
         assert meta.get("{http://www.aiim.org/pdfua/ns/id/}part") == "1"
     assert check_file(result.output).passed
+
+
+def test_the_summary_says_what_the_file_claims(corpus: Path) -> None:
+    """A file that claims PDF/UA-1 and fails is said to claim it; one claiming PDF/UA-2 too."""
+    claims_1 = check_file(corpus / "tagged" / "ocrmypdf-tagged.pdf")
+    assert claims_1.claims == ("1",) and not claims_1.passed
+    assert claims_1.summary().endswith(
+        "the file claims PDF/UA-1 conformance, which these failures contradict"
+    )
+    ua2 = next(corpus.glob("*/verapdf-ua2-8.2.4-t01-pass-a.pdf"), None)
+    if ua2 is None:
+        pytest.skip("the PDF/UA-2 sample is not in the corpus")
+    claims_2 = check_file(ua2)
+    assert claims_2.claims == ("2",)
+    assert claims_2.summary().endswith(
+        "the file claims PDF/UA-2, not PDF/UA-1, whose rules these are"
+    )

@@ -184,7 +184,8 @@ actions:
     assert first.scope == "local"
     assert first.status == "in progress"
     assert first.target_date == dt.date(2026, 3, 31)
-    assert first.completion == "31/03/2026: all trained"
+    # The completion's date is printed as every other date is.
+    assert first.completion == "31 Mar 2026: all trained"
     assert [u.date for u in first.updates] == [dt.date(2026, 2, 15), dt.date(2026, 1, 15)]
     assert [u.note for u in first.sorted_updates()] == ["earlier", "later"]
     assert second.number == "3a"
@@ -302,7 +303,11 @@ def test_missing_file_wrong_suffix_and_encoding(tmp_path: Path) -> None:
     ]
     txt = tmp_path / "plan.txt"
     txt.write_text("x", encoding="utf-8")
-    assert _problems(txt) == ["the action plan must be a .yaml, .yml, .csv or .xlsx file"]
+    assert _problems(txt) == [
+        "the action plan must be a .yaml, .yml, .csv or .xlsx file; save it as .xlsx, or as "
+        "'CSV UTF-8' (.csv); a table saved as Unicode Text (tab-separated) is read too once "
+        "renamed to .csv"
+    ]
     docx = tmp_path / "plan.docx"
     docx.write_bytes(b"PK")
     assert _problems(docx) == [
@@ -592,7 +597,7 @@ def test_every_action_and_update_present(big_pdf: bytes) -> None:
     assert "Recommendation 1 <b>&amp; more</b>:" in text
     assert "15 Jan 2026: Earlier note 1 15 Feb 2026: Later note 1" in text
     assert "31 Mar 2026" in text
-    assert "20/02/2026: protocol in force" in text
+    assert "20 Feb 2026: protocol in force" in text
     for status in ("Not started", "In progress", "Complete"):
         assert status in text
     for scope in ("Local", "Regional", "National"):

@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
         "dhrbuild.atomic",
         "dhrbuild.words",
         "dhrbuild.placeholders",
+        "dhrbuild.textfile",
         "dhrbuild.errors",
         "dhrbuild._version",
     ),

@@ -266,8 +266,14 @@ def _check_built(
             if got != _squash(was) and n - 1 in fields:
                 # qpdf and pdfium draw some fields differently (a check mark's glyph, a push
                 # button's caption): on a page with fields, nothing of what pdfium shows may
-                # be lost or reordered.
-                assert _in_order(_squash(was), got), f"{src.name} page {n}: text lost"
+                # be lost or reordered. A value the build warned it cannot draw (qpdf draws in
+                # WinAnsi) shows each character it lacks as "?".
+                expected = _squash(was)
+                if any("cannot be drawn into the page" in w for w in result.warnings):
+                    expected = "".join(
+                        "?" if c.encode("cp1252", "replace") == b"?" else c for c in expected
+                    )
+                assert _in_order(expected, got), f"{src.name} page {n}: text lost"
                 continue
             assert got == _squash(was), f"{src.name} page {n}: its text changed in the output"
 

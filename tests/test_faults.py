@@ -91,7 +91,7 @@ def test_full_disk_exits_8_and_leaves_the_old_output(review: Review, tmp_path: P
         assert proc.returncode == ExitCode.OUTPUT_ERROR, err
         lines = [line for line in err.splitlines() if line.startswith("error:")]
         assert len(lines) == 1, err
-        assert f"warning: {old}: the file there is from an earlier build" in err
+        assert f"warning: {old}: a file is already there and was not changed" in err
         assert lines[0].startswith(f"error: {old}: ") and "disk is full" in lines[0]
         assert "Traceback" not in err and "terminate" not in err
         assert old.read_bytes() == b"%PDF-1.4 the previous publication\n"

@@ -140,6 +140,12 @@ def test_ladder_stops_at_the_first_fitting_step(photo_review, tmp_path):
     assert all(p.lowest_dpi is not None and p.lowest_dpi > 290 for p in report.parts)
     assert fit.bytes > limit - photo_bytes // 4, "the ladder went much further than needed"
     assert not report.letter_changed
+    # What was lost is said among the warnings too (--json, --quiet, the checklist).
+    changed = [p for p in report.parts if p.images_changed]
+    said = [w for w in fit.warnings if "re-encoded to fit the size limit" in w]
+    assert len(said) == len(changed) >= 1
+    assert all("JPEG quality 85" in w for w in said)
+    assert not [w for w in lossless.warnings if "re-encoded" in w]
 
 
 def test_no_ladder_when_the_lossless_image_pass_alone_fits(photo_review, tmp_path):

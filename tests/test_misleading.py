@@ -636,7 +636,7 @@ def test_a_letter_file_holding_two_letters_is_warned_of_and_not_ticked(tmp_path:
 @pytest.mark.parametrize(
     ("url", "warned"),
     [
-        ("https://www.testshire.example/dhr/sam-final.pdf", "ends in sam-final.pdf, another PDF"),
+        ("https://www.testshire.example/dhr/sam-final.pdf", "ends in sam-final.pdf, not out.pdf,"),
         ("https://www.testshire.example/dhr/sam.docx", "ends in sam.docx, a .docx file, not"),
         ("https://www.testshire.example/dhr/out.pdf", None),
         ("https://www.testshire.example/dhr/", None),
@@ -646,13 +646,15 @@ def test_a_letter_file_holding_two_letters_is_warned_of_and_not_ticked(tmp_path:
 def test_a_web_address_naming_another_file_is_warned_of(
     review: Review, tmp_path: Path, url: str, warned: str | None
 ) -> None:
-    res = runner.invoke(app, ["submission", str(review()), "--url", url, "-o", str(tmp_path)])
+    pack = str(tmp_path / "pack")
+    res = runner.invoke(app, ["submission", str(review()), "--url", url, "-o", pack])
     assert res.exit_code == 0, res.output
     said = [w for w in _lines(res.stderr, "warning: ") if "the web address" in w]
     if warned is None:
         assert said == []
     else:
-        assert len(said) == 1 and warned in said[0] and "(out.pdf is the file" in said[0]
+        assert len(said) == 1 and warned in said[0] and "out.pdf" in said[0]
+        assert "the file dhrbuild built" in said[0]
 
 
 def test_the_dates_of_birth_check_says_it_reads_english_only_for_a_welsh_review(

@@ -349,3 +349,16 @@ def test_a_build_without_a_deny_list_says_so_in_its_warnings(
     res = _run("assemble", str(manifest), "--json")
     assert res.exit_code == 0, res.output
     assert not [w for w in json.loads(res.stdout)["warnings"] if "deny list" in w]
+
+
+def test_failing_accessibility_rules_are_a_warning_too(review: Review) -> None:
+    """Untagged parts fail PDF/UA rules: said among the warnings, in --json and with -q."""
+    manifest = review()
+    res = _run("assemble", str(manifest), "--json", "-q")
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["accessibility"]["passed"] is False
+    said = [w for w in report["warnings"] if "machine-checkable PDF/UA-1 rules pass; failing" in w]
+    assert len(said) == 1
+    assert said[0].startswith("out.pdf: ")
+    assert f"dhrbuild check {manifest.parent / 'dist' / 'out.pdf'}" in said[0]

@@ -209,7 +209,7 @@ def test_a_bad_status_and_a_missing_update_are_reported_in_the_same_run(review: 
         assert res.exit_code == ExitCode.ACTION_PLAN_INVALID, res.output
         errors = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
         if name == "sheet.csv":
-            assert "row 5, column 'Status': no status; write Complete" in errors.pop(0)
+            assert "row 5, column 'Status': no status; write the status in it" in errors.pop(0)
         assert len(errors) == 2, (name, res.stderr)
         assert "'Finished' is not one of not started, in progress, complete" in errors[0]
         assert "action 3" in errors[1]
@@ -270,7 +270,9 @@ def test_a_word_action_plan_is_told_how_to_make_one_dhrbuild_reads(tmp_path: Pat
     assert "from LibreOffice (File > Export as > Export as PDF)" in unreadable_kind(
         Path("plan.odt")
     )
-    assert unreadable_kind(Path("plan.txt")).endswith(".xlsx or .pdf file")
+    assert unreadable_kind(Path("plan.txt")).startswith(
+        "the action plan must be a .yaml, .yml, .csv, .xlsx or .pdf file; "
+    )
     docx = tmp_path / "plan.docx"
     docx.write_bytes(b"PK\x03\x04")
     with pytest.raises(ActionPlanError) as info:
@@ -279,29 +281,32 @@ def test_a_word_action_plan_is_told_how_to_make_one_dhrbuild_reads(tmp_path: Pat
     assert "copy the table into a spreadsheet and save it as .xlsx" in problem
 
 
-# --- 4. a RAG colour in the Status column is said to be one ----------------------------------
+# --- 4. a RAG colour in the Status column is said to be one, and refused -------------------
 
 
 def test_a_rag_colour_in_the_status_column_is_named_as_such(review: Review) -> None:
+    # A RAG rating is no status (Green is complete in one plan, on track in another): it is
+    # refused, never published as a status guessed from it.
     manifest = _manifest(review, "plan.csv")
     folder = manifest.parent
     _write_sheet_csv(folder / "plan.csv", [_sheet_row(1, "In progress"), _sheet_row(2, "Amber")])
     res = _validate(manifest)
-    assert res.exit_code == 0, res.output
-    assert "RAG column" not in res.stderr  # the plan has none
-    assert _warnings(res.stderr) == [
-        "plan.csv: row 3, column 'Status': 'Amber' is a RAG colour, not a status, so it is "
-        "published as in progress (Green = complete, Amber = in progress, Red = not started); "
-        "write the one that is right in its place: not started, in progress or complete"
-    ]
-    (_, amber) = load_action_plan(folder / "plan.csv").actions
-    assert (amber.status, amber.rag) == ("in progress", "amber")
+    assert res.exit_code == ExitCode.ACTION_PLAN_INVALID, res.output
+    assert (
+        "plan.csv: row 3, column 'Status': the status says only 'Amber', a RAG rating, not a "
+        "status (Green may mean on track or complete); write the status (not started, in "
+        "progress or complete) in the 'Status' column, and keep the RAG rating in a column of "
+        "its own, headed 'RAG'"
+    ) in res.stderr
     # The same rule in YAML.
     manifest = _manifest(review, "plan.yaml")
     _write_yaml(folder / "plan.yaml", [_yaml_action(1, "Amber")])
     res = _validate(manifest)
-    assert res.exit_code == 0, res.output
-    assert "plan.yaml: actions.1.status: 'Amber' is a RAG colour, not a status" in res.stderr
+    assert res.exit_code == ExitCode.ACTION_PLAN_INVALID, res.output
+    assert (
+        "plan.yaml: actions.1.status: the status says only 'Amber', a RAG rating, not a status"
+    ) in res.stderr
+    assert "under status, and give the RAG rating under rag (rag: green)" in res.stderr
 
 
 # --- 5. dates: an overdue action, and no tick while a date warning stands -------------------

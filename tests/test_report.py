@@ -100,7 +100,7 @@ def test_the_report_never_replaces_the_output_or_an_input(review, tmp_path):
         app, ["assemble", str(manifest), "--report", str(manifest.parent / "report.pdf")]
     )
     assert res.exit_code == ExitCode.OUTPUT_ERROR
-    assert "would replace an input or the output" in res.stderr
+    assert "--report would replace the input report.pdf (report)" in res.stderr
     assert (manifest.parent / "report.pdf").read_bytes().startswith(b"%PDF")
     with pytest.raises(OutputError):
         write_report(tmp_path / "x.json", {}, protect=[tmp_path / "x.json"])

@@ -29,6 +29,7 @@ HEADERS = [
     "Key milestones achieved in enacting recommendation",
     "Target date",
     "Date of completion and outcome",
+    "Status",
     "RAG",
     "Notes",
 ]
@@ -80,6 +81,7 @@ def awkward_plan(path: Path) -> Path:
             "20.02.2026: 55 of 60 practices trained",
             dt.datetime(2026, 3, 31),
             None,
+            "In progress",
             "Amber",
             "chased twice",
         ],
@@ -93,6 +95,7 @@ def awkward_plan(path: Path) -> Path:
             "1 March 2026 - audit tool agreed",
             "30/06/2026",
             None,
+            "Not started",
             "Red",
         ],
         [THEME_2],  # row 9
@@ -105,6 +108,7 @@ def awkward_plan(path: Path) -> Path:
             "Protocol signed",
             "28.02.2026",
             "20/02/2026: protocol in force",
+            "Complete",
             "Green",
         ],
         [
@@ -116,10 +120,11 @@ def awkward_plan(path: Path) -> Path:
             "15 April 2026: letter sent",
             "15 January 2027",
             None,
+            "in progress",
             "amber",
         ],
     ]
-    return _sheet(path, rows, merges=("A1:H1", "A5:J5", "A9:J9", "A6:A8", "B6:B8", "C6:C8"))
+    return _sheet(path, rows, merges=("A1:H1", "A5:K5", "A9:K9", "A6:A8", "B6:B8", "C6:C8"))
 
 
 @pytest.fixture
@@ -149,8 +154,9 @@ def test_awkward_workbook_is_read(plan_xlsx: Path) -> None:
     ]
     assert [(u.date, u.note) for u in b.updates] == [(dt.date(2026, 3, 1), "audit tool agreed")]
     assert c.key_milestones == "Protocol signed" and c.updates == []
-    assert c.completion == "20/02/2026: protocol in force"
-    # No Status column: the status comes from the RAG column, which is kept beside it.
+    # The completion's date is printed as every other date is.
+    assert c.completion == "20 Feb 2026: protocol in force"
+    # The status comes from the Status column; the RAG column is kept beside it.
     assert [(x.status, x.rag) for x in plan.actions] == [
         ("in progress", "amber"),
         ("not started", "red"),
@@ -159,11 +165,7 @@ def test_awkward_workbook_is_read(plan_xlsx: Path) -> None:
     ]
     assert [x.theme for x in plan.actions] == [THEME_1, THEME_1, THEME_2, THEME_2]
     assert missing_updates(plan) == []
-    assert warnings == [
-        "plan.xlsx: sheet 'Action plan': columns not used: 'Notes'",
-        "plan.xlsx: sheet 'Action plan': there is no Status column; each action's status is "
-        "taken from the RAG column (Green = complete, Amber = in progress, Red = not started)",
-    ]
+    assert warnings == ["plan.xlsx: sheet 'Action plan': columns not used: 'Notes'"]
 
 
 def test_rendered_plan_shows_themes_rag_and_dated_entries(plan_xlsx: Path) -> None:
@@ -180,7 +182,7 @@ def test_rendered_plan_shows_themes_rag_and_dated_entries(plan_xlsx: Path) -> No
         "20 Feb 2026: 55 of 60 practices trained",
         "1 Mar 2026: audit tool agreed",
         "15 Apr 2026: letter sent",
-        "20/02/2026: protocol in force",
+        "20 Feb 2026: protocol in force",
         "(Amber)",
         "(Green)",
         "Course written",
@@ -223,14 +225,20 @@ def test_missing_column_named_with_its_sheet(tmp_path: Path) -> None:
     assert _problems(path) == [
         "sheet 'Action plan': no column for 'Lead agency' (looked for: Lead agency, Lead, Lead "
         "organisation, Responsible agency, …); the columns not recognised are "
-        "'Responsible partner'"
+        "'Responsible partner'",
+        # A RAG rating is not read as a status (Green is complete in one plan, on track in
+        # another).
+        "sheet 'Action plan': there is no 'Status' column, only 'RAG', a RAG rating, which is "
+        "not a status (Green may mean on track or complete); add a column headed 'Status' and "
+        "write each action's status in it (not started, in progress or complete), keeping the "
+        "RAG rating in 'RAG'",
     ]
     rows[1][4] = "Notes"
     path = _sheet(tmp_path / "q.xlsx", rows)
     (first, second) = _problems(path)
     assert first.startswith("sheet 'Action plan': no column for 'Lead agency'")
     assert second.startswith(
-        "sheet 'Action plan': no column for 'Status' (looked for: Status, RAG, Current status, "
+        "sheet 'Action plan': no column for 'Status' (looked for: Status, Current status, "
     )
 
 
@@ -312,7 +320,7 @@ def test_status_column_with_rag_and_synonyms(tmp_path: Path) -> None:
         [1, "R1", "A", "Police", "Completed", "Green", None],
         [2, "R2", "A", "Police", "Ongoing", "Amber", "02/03/2026: draft agreed"],
         [3, "R3", "A", "Police", "In progress (Red)", None, "2026-04-01: started"],
-        [4, "R4", "A", "Police", None, "Amber", "05/05/26: first meeting"],
+        [4, "R4", "A", "Police", "Underway", "Amber", "05/05/26: first meeting"],
     ]
     warnings: list[str] = []
     plan = load_action_plan(_sheet(tmp_path / "p.xlsx", rows), warnings=warnings)
@@ -324,20 +332,27 @@ def test_status_column_with_rag_and_synonyms(tmp_path: Path) -> None:
     ]
     assert [a.scope for a in plan.actions] == [None] * 4
     assert plan.actions[3].updates[0].date == dt.date(2026, 5, 5)
-    # The plan has no Scope or Target date column: each is named once, then the RAG note.
+    # The plan has no Scope or Target date column: each is named once.
     assert [w.split(" (looked for")[0] for w in warnings[:2]] == [
         "p.xlsx: sheet 'Action plan': no column for 'Scope'",
         "p.xlsx: sheet 'Action plan': no column for 'Target date'",
     ]
     assert warnings[2:] == [
-        "p.xlsx: sheet 'Action plan': row 5 has no status; its status is taken from the RAG column "
-        "(Green = complete, Amber = in progress, Red = not started)"
+        "p.xlsx: action 1 (sheet 'Action plan', row 2): marked complete but gives no completion "
+        "date and outcome: add a 'Date of completion and outcome' column and write them in it"
+    ]
+    # A RAG rating beside an empty Status cell is no status: it is not read as one.
+    rows[4][4] = None
+    assert _problems(_sheet(tmp_path / "q.xlsx", rows)) == [
+        "sheet 'Action plan', row 5, column 'Status': no status, only the RAG rating 'Amber', "
+        "which is not a status (Green may mean on track or complete); write the status in it: "
+        "Not started, In progress or Complete"
     ]
 
 
-def test_brag_blue_is_complete(tmp_path: Path) -> None:
-    rows = [["Recommendation", "Action to take", "Lead", "BRAG"]]
-    rows += [["R1", "A", "Police", "Blue"], ["R2", "A", "Police", "Green"]]
+def test_brag_rating_is_kept_beside_the_status(tmp_path: Path) -> None:
+    rows = [["Recommendation", "Action to take", "Lead", "Status", "BRAG"]]
+    rows += [["R1", "A", "Police", "Complete", "Blue"], ["R2", "A", "Police", "On track", "Green"]]
     warnings: list[str] = []
     plan = load_action_plan(_sheet(tmp_path / "p.xlsx", rows), warnings=warnings)
     assert [(a.label, a.status, a.rag) for a in plan.actions] == [
@@ -345,7 +360,6 @@ def test_brag_blue_is_complete(tmp_path: Path) -> None:
         ("2", "in progress", "green"),
     ]
     assert any("numbered 1, 2, … in the order of the rows" in w for w in warnings)
-    assert any("Blue = complete, Green and Amber = in progress" in w for w in warnings)
     assert missing_updates(plan) == ["2"]
     (line,) = check_updates(plan, "p.xlsx", "warn")
     # The plan has no Key milestones column (nor an updates one) to write the update in.
@@ -358,8 +372,8 @@ def test_brag_blue_is_complete(tmp_path: Path) -> None:
 
 def test_missing_update_is_still_an_error(tmp_path: Path) -> None:
     rows = [HEADERS]
-    rows.append([1, "R", "Local", "A", "Police", "Course written", None, None, "Amber"])
-    rows.append([2, "R2", "Local", "A", "Police", "", None, "15/03/2026: half done", "Amber"])
+    rows.append([1, "R", "Local", "A", "Police", "Course written", None, None, "In progress"])
+    rows.append([2, "R2", "Local", "A", "Police", "", None, "15/03/2026: half done", "Ongoing"])
     plan = load_action_plan(_sheet(tmp_path / "p.xlsx", rows))
     # A dated entry in the completion cell counts as an update.
     assert missing_updates(plan) == ["1"]
@@ -369,9 +383,9 @@ def test_missing_update_is_still_an_error(tmp_path: Path) -> None:
 
 def test_repeated_header_and_trailing_note(tmp_path: Path) -> None:
     rows: list[list[Any]] = [HEADERS[:9]]
-    rows.append([1, "R", "Local", "A", "Police", "01/02/2026: done", None, None, "Green"])
+    rows.append([1, "R", "Local", "A", "Police", "01/02/2026: done", None, None, "Complete"])
     rows.append(HEADERS[:9])  # printed plans repeat the header
-    rows.append([2, "R2", "Local", "A", "Police", "01/02/2026: begun", None, None, "Amber"])
+    rows.append([2, "R2", "Local", "A", "Police", "01/02/2026: begun", None, None, "Started"])
     rows.append(["Key: Red = not started, Amber = in progress, Green = complete"])
     warnings: list[str] = []
     plan = load_action_plan(_sheet(tmp_path / "p.xlsx", rows), warnings=warnings)
@@ -479,7 +493,9 @@ def test_empty_status_and_unknown_rag(tmp_path: Path) -> None:
     rows = [["Recommendation", "Action to take", "Lead", "Status", "RAG"]]
     rows += [["R1", "A", "Police", None, None], ["R2", "A", "Police", None, "Purple"]]
     assert _problems(_sheet(tmp_path / "p.xlsx", rows)) == [
-        "sheet 'Action plan', row 2, column 'Status': no status; write Complete, In progress or "
-        "Not started (or a RAG rating)",
+        "sheet 'Action plan', row 2, column 'Status': no status; write the status in it: Not "
+        "started, In progress or Complete",
+        "sheet 'Action plan', row 3, column 'Status': no status; write the status in it: Not "
+        "started, In progress or Complete",
         "sheet 'Action plan', row 3, column 'RAG': 'Purple' is not one of red, amber, green, blue",
     ]

@@ -29,6 +29,38 @@ def _count_fields(fields: object, depth: int = 0) -> int:
     return n
 
 
+def _undrawable_values(
+    fields: object, kind: object = None, depth: int = 0, seen: set[tuple[int, int]] | None = None
+) -> list[tuple[str, str]]:
+    """Text fields whose values qpdf cannot draw: ``(field name, characters)``.
+
+    qpdf draws a text field's value in its font's single-byte encoding (WinAnsi); any
+    other character comes out as ``?``.
+    """
+    seen = set() if seen is None else seen
+    found: list[tuple[str, str]] = []
+    if not isinstance(fields, Array) or depth > _MAX_DEPTH:
+        return found
+    for f in fields:
+        if not isinstance(f, Dictionary) or (f.is_indirect and f.objgen in seen):
+            continue
+        if f.is_indirect:
+            seen.add(f.objgen)
+        own = f.get("/FT", kind)
+        found += _undrawable_values(f.get("/Kids"), own, depth + 1, seen)
+        value = f.get("/V")
+        if own == pikepdf.Name.Tx and isinstance(value, pikepdf.String):
+            text = str(value)
+            missing = "".join(
+                dict.fromkeys(
+                    c for c in text if not c.isspace() and c.encode("cp1252", "replace") == b"?"
+                )
+            )
+            if missing:
+                found.append((str(f.get("/T", "")), missing))
+    return found
+
+
 def _xobject_names(page: pikepdf.Page) -> set[str]:
     res = page.obj.get("/Resources")
     xobjects = res.get("/XObject") if isinstance(res, Dictionary) else None
@@ -101,6 +133,13 @@ def flatten_forms(pdf: pikepdf.Pdf, out: CleanResult, removed: set[tuple[int, in
             # qpdf leaves such widgets alone; LibreOffice and pdfTeX forms rely on the viewer.
             with contextlib.suppress(pikepdf.PikepdfError):
                 pdf.generate_appearance_streams()
+            for name, chars in _undrawable_values(acro.get("/Fields")):
+                field = f"the form field '{name}'" if name else "a form field"
+                out.warnings.append(
+                    f"{field}: its value holds {chars}, which cannot be drawn into the page "
+                    "(the form leaves drawing to the viewer), so each shows as ?; fill in the "
+                    "form and print it to a new PDF, or export the part again, and build again"
+                )
             if isinstance(pdf.Root.get("/AcroForm"), Dictionary):
                 pdf.Root.AcroForm.NeedAppearances = False
         before = [_xobject_names(page) for page in pdf.pages]

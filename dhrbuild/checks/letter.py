@@ -68,16 +68,14 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 #   'the QA Panel felt/concluded/agreed/noted/considered'; weight 2.
 _SALUTATION = re.compile(r"(?:^|\n)dear [^\n ]")
 _VALEDICTION = _words("yours sincerely", "yours faithfully")
+_APPROVAL = _Sign(
+    "may be published",
+    _words(r"(?:may|can) (?:now )?be published", r"(?:approved|cleared) for publication"),
+    3,
+)
 _LETTER_SIGNS = (
     _Sign("Quality Assurance Panel", _words("quality assurance panel", "qa panel"), 3, panel=True),
-    _Sign(
-        "may be published",
-        _words(
-            r"(?:may|can) (?:now )?be published",
-            r"(?:approved|cleared) for publication",
-        ),
-        3,
-    ),
+    _APPROVAL,
     _Sign("Dear", _SALUTATION, 2, form=True),
     _Sign("Yours sincerely", _VALEDICTION, 2, form=True),
     _Sign("Interpersonal Abuse Unit", _words("interpersonal abuse unit"), 2, panel=True, form=True),
@@ -189,9 +187,17 @@ class LetterReading:
         """Whether the part reads as the QA Panel's letter."""
         return self.verdict == "letter"
 
-    def as_letter(self) -> str:
-        """Why the part reads as the letter: ``('Quality Assurance Panel', 'Dear', …)``."""
-        return "(" + ", ".join(_quoted(self.letter_signs[:4])) + ")"
+    def as_letter(self, *, approves: bool = True) -> str:
+        """Why the part reads as the letter: ``('Quality Assurance Panel', 'Dear', …)``.
+
+        Args:
+            approves: Whether the letter's wording says the review may be published (the
+                ``qa-letter`` check). A letter that does not is not said to read as one by
+                its publication phrase, which it has only in a refusal ("does not agree
+                that it may be published").
+        """
+        signs = [s for s in self.letter_signs if approves or not _APPROVAL.pattern.search(s)]
+        return "(" + ", ".join(_quoted(signs[:4])) + ")"
 
     def as_other(self) -> str:
         """Why the part does not read as the letter, e.g. ``a report (38 pages, 'Chronology')``."""

@@ -185,7 +185,10 @@ def verify(
             size < gate,
             f"{size:,} bytes"
             + (
-                f"; output.max_bytes ({limit:,}) is above the Home Office's "
+                f"; the build let it through because output.max_bytes ({limit:,}) is above "
+                f"the Home Office's {DEFAULT_MAX_BYTES:,}: check the limit your letter sets"
+                if over_home_office and size >= DEFAULT_MAX_BYTES
+                else f"; output.max_bytes ({limit:,}) is above the Home Office's "
                 f"{DEFAULT_MAX_BYTES:,}, so the build would let a larger file through: check "
                 "the limit your letter sets"
                 if over_home_office
@@ -272,8 +275,9 @@ def verify(
         and last.last_page == pages
     )
     reading = read_signs(text_of(letter), letter.pages, ignore=[letter.heading or ""])
+    approved = _approved(result)
     if reading.is_letter:
-        reads = f"reads as the QA Panel letter {reading.as_letter()}"
+        reads = f"reads as the QA Panel letter {reading.as_letter(approves=approved)}"
     elif reading.verdict == "unreadable":
         reads = "no text to read: check by eye that it is the QA Panel letter"
     else:
@@ -318,7 +322,6 @@ def verify(
             + (f"; {other}" if other else ""),
         )
     )
-    approved = _approved(result)
     unread = any(c.name == "qa-letter" and not c.ran for c in result.checks)
     items.append(
         CheckItem(

@@ -17,7 +17,15 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from dhrbuild._version import __version__
-from dhrbuild.atomic import atomic_file, make_folder, reason, remove_empty, write_file
+from dhrbuild.atomic import (
+    atomic_file,
+    make_folder,
+    read_file_at,
+    reading,
+    reason,
+    remove_empty,
+    write_file,
+)
 from dhrbuild.build.navigation import set_metadata, set_tab_order
 from dhrbuild.build.structure import StructurePart, merge_structure
 from dhrbuild.checks.pdfua.check import check_accessibility, declare_pdfua
@@ -31,7 +39,7 @@ from dhrbuild.manifest import Manifest
 from dhrbuild.order import PartKind
 from dhrbuild.pdf.save import save
 from dhrbuild.pdf.text import pdf_text
-from dhrbuild.pipeline import BuildResult, assemble
+from dhrbuild.pipeline import BuildResult, assemble, files_read
 
 _HOST = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?$")
 
@@ -84,8 +92,9 @@ def url_warnings(url: str, pdf_name: str) -> list[str]:
     """Warn of a web address whose last part names another file than the PDF published.
 
     An address of a web page (no file name, or ``.html``) says nothing about the file; one
-    that ends in another PDF's name, or in a Word file's, most likely was copied from the
-    wrong place.
+    that ends in a Word file's name most likely was copied from the wrong place. One that
+    ends in another PDF's name may be right (web teams rename files on upload, and the
+    drafts give both the address and the file's name), or copied from the wrong place.
 
     Args:
         url: The web address given to ``submission``.
@@ -100,10 +109,15 @@ def url_warnings(url: str, pdf_name: str) -> list[str]:
         return []
     if suffix == ".pdf" and last.casefold() == pdf_name.casefold():
         return []
-    kind = "another PDF" if suffix == ".pdf" else f"a {suffix} file, not the PDF"
+    if suffix == ".pdf":
+        return [
+            f"the web address {url} ends in {last}, not {pdf_name}, the file dhrbuild built: "
+            "if the web team published it under that name, that is fine (the email drafts give "
+            "both); otherwise correct the web address"
+        ]
     return [
-        f"the web address {url} ends in {last}, {kind} ({pdf_name} is the file dhrbuild "
-        "built): give the address the PDF is published at"
+        f"the web address {url} ends in {last}, a {suffix} file, not the PDF ({pdf_name} is "
+        "the file dhrbuild built): give the address the PDF is published at"
     ]
 
 
@@ -354,8 +368,8 @@ def _clear_earlier(
     changed = []
     for name in sorted(files):
         path = target / name
-        if name in keep or path.is_symlink() or not path.is_file():
-            continue
+        if name in keep or path.is_symlink() or not path.is_file() or read_file_at(path):
+            continue  # never a file the build reads, though an earlier pack wrote it
         if sha256(path) == files[name]:
             path.unlink()
             removed.append(path)
@@ -372,31 +386,47 @@ def _clear_earlier(
     ]
 
 
-def _strangers(
-    target: Path, earlier: tuple[dict[str, str], bool] | None, keep: set[str]
-) -> list[str]:
-    """A warning naming the PDFs and drafts in ``target`` that no pack list accounts for.
+#: Files a file manager or the system leaves in any folder, never sent and not worth a warning.
+_SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
+_SHOWN = 10
 
-    Files of the earlier pack's list were removed or named by :func:`_clear_earlier`, and a
-    pack from before the lists is named there whole; anything else (another review's files
-    that an earlier pack already named, or files put there by hand) is named here, never
-    removed.
+
+def _names(names: list[str]) -> str:
+    """``names`` joined with commas, the first :data:`_SHOWN` of them and how many more."""
+    more = len(names) - _SHOWN
+    return ", ".join(names[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+
+def _strangers(
+    target: Path,
+    earlier: tuple[dict[str, str], bool] | None,
+    keep: set[str],
+) -> list[str]:
+    """A warning naming every file in ``target`` that no pack list accounts for, of any kind.
+
+    Files of the earlier pack's list were removed or named by :func:`_clear_earlier` (or
+    :func:`_another_review`), and PDFs and drafts of a pack from before the lists are named
+    there whole; anything else (another review's files that an earlier pack already named, a
+    Word draft, files put there by hand) is named here, never removed. dhrbuild's own
+    :data:`PACK_LIST` and :data:`PACK_LOCK` are not named, nor a system's folder files
+    (``.DS_Store``, ``Thumbs.db``).
     """
-    if earlier is not None and not earlier[1]:
-        return []
     listed = set(earlier[0]) if earlier is not None else set()
+    before_lists = earlier is not None and not earlier[1]
     others = sorted(
         p.name
         for p in target.iterdir()
-        if p.suffix.lower() in (".pdf", ".eml")
-        and p.name not in keep
+        if p.name not in keep
         and p.name not in listed
+        and p.name not in (PACK_LIST, PACK_LOCK)
+        and p.name.lower() not in _SYSTEM_FILES
+        and not (before_lists and p.suffix.lower() in (".pdf", ".eml"))
         and p.is_file()
     )
     if not others:
         return []
     return [
-        f"{target}: {', '.join(others)} {'is' if len(others) == 1 else 'are'} not part of "
+        f"{target}: {_names(others)} {'is' if len(others) == 1 else 'are'} not part of "
         "this submission pack, so dhrbuild left "
         f"{'it' if len(others) == 1 else 'them'}; delete what is not part of this pack "
         "before sending anything from the folder"
@@ -459,8 +489,44 @@ def make_submission(
             "review at an address that uses the pseudonym only"
         )
     where = Path(folder) if folder is not None else manifest.output.path.parent / "submission"
-    with _pack_lock(where):
+    _own_folder(manifest, deny, where)
+    # No file of the pack replaces one the build reads (an --out that is the review's folder).
+    with _pack_lock(where), reading(files_read(manifest, deny)):
         return _build_and_write(manifest, deny, url=url, folder=folder, attach=attach)
+
+
+def _own_folder(manifest: Manifest, deny: DenyList | None, where: Path) -> None:
+    """Refuse a pack folder that holds the review's own files (its folder, or an input).
+
+    A pack written among the review's documents would name each of them as not part of the
+    pack and advise deleting it, and what is sent from the folder would not be the pack alone.
+
+    Args:
+        manifest: The validated manifest (its folder and inputs).
+        deny: The deny list the build reads, if any (its file is an input too).
+        where: The pack's folder, as given.
+
+    Raises:
+        OutputError: ``where`` is the manifest's folder, or holds it or an input of the
+            build (a part, the action plan, the deny list) at any depth.
+    """
+    target = where.expanduser().resolve()
+    review = manifest.base_dir
+    inputs = [*manifest.input_paths(), *([deny.path] if deny and deny.path else [])]
+    if review is not None and (review == target or target in review.parents):
+        held = "the review's documents" if review == target else f"the review's folder, {review}"
+    else:
+        held = next((f"{p.name}, an input of the build" for p in inputs if target in p.parents), "")
+    if not held:
+        return
+    default = manifest.output.path.parent / "submission"
+    if review is not None and default.is_relative_to(review):
+        default = default.relative_to(review)
+    raise OutputError(
+        target,
+        f"the pack folder must be a folder of its own, and this one holds {held}; give "
+        f"another --out, or leave it out for {default.as_posix()}",
+    )
 
 
 def _build_and_write(
@@ -501,7 +567,7 @@ def _build_and_write(
     removed: list[Path] = []
     if not folder_warnings:  # another review's files are never removed, only named
         removed, folder_warnings = _clear_earlier(target, earlier, keep)
-        folder_warnings += _strangers(target, earlier, keep)
+    folder_warnings += _strangers(target, earlier, keep)
     written: list[Path] = []
     try:
         with atomic_file(pdf, what="the submission's copy of the PDF") as temp:

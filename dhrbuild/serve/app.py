@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,12 @@ def _templates(guard: Guard) -> Jinja2Templates:
     templates.env.globals.update(csrf_field=CSRF_FIELD, csrf_token=guard.csrf)
     return templates
 
+
 _log = logging.getLogger(__name__)
+
+PDF_WORK = threading.Lock()
+"""Held while the server process itself reads PDFs (pdfium is not thread-safe; the pages'
+handlers run in a pool of threads). Builds and packs run in processes of their own."""
 
 _HEADERS = {
     # Only this server's own files: nothing is fetched from, or sent to, anywhere else.

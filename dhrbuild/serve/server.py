@@ -90,7 +90,7 @@ def serve(
             server_header=False,
             date_header=False,
             proxy_headers=False,
-            lifespan="off",
+            lifespan="on",  # the build page stops its builds when the server stops
             timeout_graceful_shutdown=5,
         )
         server = uvicorn.Server(config)

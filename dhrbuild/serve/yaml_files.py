@@ -10,8 +10,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
-from dhrbuild.atomic import write_file
+from dhrbuild.atomic import strerror, write_file
 from dhrbuild.errors import ManifestError
+from dhrbuild.textfile import NotPlainText, decode_text
 
 
 def _yaml() -> YAML:
@@ -20,6 +21,24 @@ def _yaml() -> YAML:
     yaml.width = 4096  # long titles stay on one line
     yaml.indent(mapping=2, sequence=4, offset=2)
     return yaml
+
+
+def read_text(path: Path) -> str:
+    """The text of a review's text file, as the library reads it (UTF-8, UTF-16 by its mark).
+
+    Raises:
+        ManifestError: The file cannot be read or is not text.
+    """
+    try:
+        return decode_text(path.read_bytes())
+    except OSError as exc:
+        raise ManifestError(str(path), [f"cannot be read ({strerror(exc)})"]) from None
+    except NotPlainText as exc:
+        raise ManifestError(
+            str(path), [f"is not a plain text file{exc.where()}; save it as UTF-8 text"]
+        ) from None
+    except UnicodeDecodeError:
+        raise ManifestError(str(path), ["is not UTF-8 text; save it as UTF-8 text"]) from None
 
 
 def read_yaml(path: Path) -> Any:
@@ -34,10 +53,7 @@ def read_yaml(path: Path) -> Any:
     Raises:
         ManifestError: The file cannot be read or is not YAML.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(str(path), [f"cannot be read ({exc})"]) from None
+    text = read_text(path)
     try:
         data = _yaml().load(text)
     except YAMLError as exc:
@@ -68,7 +84,7 @@ def set_value(data: Any, keys: list[str | int], value: Any) -> None:
     for key in keys[:-1]:
         if isinstance(node, dict):
             child = node.get(key)
-            if not isinstance(child, dict):
+            if not isinstance(child, (dict, list)):
                 child = CommentedMap()
                 node[key] = child
             node = child

@@ -50,7 +50,9 @@ def check_document(pdf: pikepdf.Pdf, findings: Findings) -> None:
         titles = _xmp_values(xmp, _DC_NAMESPACE, "title")
         if not any(titles):
             findings.fail("7.1-9", "the XMP metadata")
-        if "1" not in _xmp_values(xmp, PDFUA_NAMESPACE, "part"):
+        parts = [p.strip() for p in _xmp_values(xmp, PDFUA_NAMESPACE, "part") if p.strip()]
+        findings.claims = tuple(dict.fromkeys(parts))
+        if "1" not in parts:
             findings.fail("5-1", "the XMP metadata")
     prefs = root.get("/ViewerPreferences")
     if not (isinstance(prefs, Dictionary) and _true(prefs.get("/DisplayDocTitle"))):

@@ -46,6 +46,9 @@ class AccessibilityReport:
     """The outcome of every rule in :data:`dhrbuild.checks.pdfua.check.RULES`, in that order."""
 
     rules: tuple[RuleResult, ...]
+    claims: tuple[str, ...] = ()
+    """The PDF/UA parts the file's XMP metadata claims (``pdfuaid:part``): ``("1",)`` for
+    PDF/UA-1, ``("2",)`` for PDF/UA-2, empty when it claims none."""
 
     @property
     def passed(self) -> bool:
@@ -85,10 +88,16 @@ class AccessibilityReport:
         )
         if self.identifier_follows:
             ids += f" (and so {_IDENTIFIER}, the PDF/UA identifier)"
-        return (
-            f"{total - len(failed)} of {total} machine-checkable PDF/UA-1 rules pass; "
-            f"failing: {ids}; the file does not claim PDF/UA conformance"
-        )
+        if "1" in self.claims:
+            claim = "the file claims PDF/UA-1 conformance, which these failures contradict"
+        elif self.claims:
+            parts = " and ".join(f"PDF/UA-{p}" for p in self.claims)
+            claim = f"the file claims {parts}, not PDF/UA-1, whose rules these are"
+        else:
+            claim = "the file does not claim PDF/UA conformance"
+        passing = total - len(failed)
+        rules = f"{passing} of {total} machine-checkable PDF/UA-1 rules pass"
+        return f"{rules}; failing: {ids}; {claim}"
 
     def lines(self) -> list[str]:
         """The report as text: one line per rule, then the summary."""
@@ -164,6 +173,8 @@ class Findings:
     def __init__(self) -> None:
         self.first: dict[str, str] = {}
         self.count: Counter[str] = Counter()
+        self.claims: tuple[str, ...] = ()
+        """The PDF/UA parts the file claims, as the document rules read them."""
 
     def fail(self, rule: str, where: str, times: int = 1) -> None:
         """Record that ``rule`` failed ``times`` times at ``where`` (the first place is kept).
@@ -191,7 +202,8 @@ class Findings:
                     rule, text, rule not in self.count, self.first.get(rule), self.count[rule]
                 )
                 for rule, text in rules.items()
-            )
+            ),
+            self.claims,
         )
 
 

@@ -16,6 +16,7 @@ from dhrbuild.checks.safety import matching
 from dhrbuild.checks.safety.matching import ORDINAL
 from dhrbuild.dates import MONTH_NUMBER, MONTH_SPELLINGS
 from dhrbuild.errors import DhrbuildError, ManifestError
+from dhrbuild.textfile import NotPlainText, decode_text
 
 #: Environment variable naming the deny list when the manifest does not.
 DENY_LIST_ENV = "DHRBUILD_DENY_LIST"
@@ -94,6 +95,30 @@ COMMON_WORD_NAMES = frozenset(
 )
 
 
+#: Courtesy titles and honorifics: an entry that starts with one and a name of two or more words
+#: (``Mrs Jane Smith``) also matches the name without it (``Jane Smith``). Lower case.
+TITLES = frozenset(
+    """
+    mr mrs ms miss mx dr prof professor rev revd reverend sir dame lady lord
+    """.split()  # noqa: SIM905 - a list of words reads best as words
+)
+
+
+def _without_titles(text: str, squashed: str) -> str | None:
+    """The squashed entry without its leading titles, when a name of two or more words is left.
+
+    One word left (``Mrs Smith``, ``Lord Street``) is not matched alone: it would be found in
+    too much ordinary text.
+    """
+    words = matching.ALNUM_RUN.findall(matching.folded(text))
+    if "".join(words) != squashed:
+        return None  # folding changed the letters' count: leave the entry as it is
+    skip = 0
+    while skip < len(words) - 2 and words[skip] in TITLES:
+        skip += 1
+    return "".join(words[skip:]) if skip else None
+
+
 @dataclass(frozen=True, repr=False)
 class _Entry:
     line: int
@@ -101,6 +126,8 @@ class _Entry:
     date: re.Pattern[str] | None
     common: bool = False
     """Whether the entry is one word that is also an ordinary English word."""
+    bare: str | None = None
+    """The squashed entry without the title it starts with (``Mrs``, ``Dr``), if it has one."""
 
     def __repr__(self) -> str:  # never show the entry itself
         return f"<deny-list line {self.line}>"
@@ -145,12 +172,15 @@ class DenyList:
                 and len(matching.ALNUM_RUN.findall(matching.folded(text))) == 1
                 and squashed in COMMON_WORD_NAMES
             )
-            entries.append(_Entry(number, squashed, _date_pattern(day) if day else None, common))
+            bare = _without_titles(text, squashed) if day is None else None
+            entries.append(
+                _Entry(number, squashed, _date_pattern(day) if day else None, common, bare)
+            )
         return cls(entries, ignored)
 
     @classmethod
     def load(cls, path: Path, *, source: str) -> DenyList:
-        """Read a deny list file (UTF-8, or Windows-1252 as saved by Notepad).
+        """Read a deny list file: UTF-8, UTF-16 or Windows-1252, as Notepad saves them.
 
         Args:
             path: The file.
@@ -160,7 +190,8 @@ class DenyList:
             The compiled list.
 
         Raises:
-            ManifestError: The file is missing or unreadable (its contents are never quoted).
+            ManifestError: The file is missing or unreadable, or is not plain text (a Word
+                document, a spreadsheet): its contents are never quoted.
         """
         try:
             data = path.read_bytes()
@@ -173,9 +204,15 @@ class DenyList:
                 source, [f"deny list {path} cannot be read ({strerror(exc)})"]
             ) from None
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
+            text = decode_text(data, fallback="cp1252")
+        except NotPlainText as exc:
+            raise ManifestError(
+                source,
+                [
+                    f"{path}: is not a plain text file{exc.where()}; save it as UTF-8 text, "
+                    "one name a line"
+                ],
+            ) from None
         deny = cls.from_lines(text.splitlines())
         deny.path = path
         return deny
@@ -210,9 +247,52 @@ class DenyList:
                 plain = plain if plain is not None else matching.plain(text)
                 if entry.date.search(plain):
                     hits.append(entry.line)
-            elif squashed.contains(entry.squashed):
+            elif squashed.contains(entry.squashed) or (
+                entry.bare is not None and squashed.contains(entry.bare)
+            ):
                 hits.append(entry.line)
         return hits
+
+    def pseudonym_lines(self, pseudonym: str) -> list[int]:
+        """Return the line numbers of the entries that the review's pseudonym is, or holds.
+
+        Such an entry is found wherever the report uses the pseudonym, as it must.
+
+        Args:
+            pseudonym: ``review.pseudonym``.
+
+        Returns:
+            Sorted line numbers (empty for a list in good order).
+        """
+        return self.find(pseudonym)
+
+    def pseudonym_warnings(self, pseudonym: str) -> list[str]:
+        """One warning for each entry that the review's pseudonym is, or holds (one line each).
+
+        Args:
+            pseudonym: ``review.pseudonym``.
+
+        Returns:
+            The warnings, naming list lines only (the pseudonym is not private).
+        """
+        whole = matching.Squashed.of(pseudonym).text
+        by_line = {entry.line: entry for entry in self._entries}
+        found: list[str] = []
+        for line in self.pseudonym_lines(pseudonym):
+            entry = by_line[line]
+            if whole in (entry.squashed, entry.bare):
+                found.append(
+                    f"deny-list line {line}: is the review's pseudonym (review.pseudonym); the "
+                    "pseudonym is what the report must use: remove it from the list"
+                )
+            else:
+                found.append(
+                    f"deny-list line {line}: is part of the review's pseudonym "
+                    "(review.pseudonym), so it is found wherever the report uses the "
+                    "pseudonym: remove it from the list, or choose a pseudonym that shares "
+                    "no name with it"
+                )
+        return found
 
     def scrub(self, message: str) -> str:
         """Return ``message`` with every run of words that quotes an entry withheld.
@@ -346,13 +426,16 @@ def load_deny_list(
     *,
     warnings: list[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    pseudonym: str | None = None,
 ) -> DenyList | None:
     """Load the deny list the manifest names, else the one ``DHRBUILD_DENY_LIST`` names.
 
     Args:
         path: ``checks.deny_list`` from the manifest (already resolved), or ``None``.
-        warnings: Where to add a warning if the file sits inside a git repository.
+        warnings: Where to add a warning if the file sits inside a git repository, or if an
+            entry is (part of) the ``pseudonym``.
         environ: The environment to read (default ``os.environ``).
+        pseudonym: ``review.pseudonym``, which no entry may be.
 
     Returns:
         The list, or ``None`` when neither names one.
@@ -375,6 +458,8 @@ def load_deny_list(
             f"{source}: the deny list is inside the git repository {repo}; move it outside "
             "so that it can never be committed"
         )
+    if pseudonym and warnings is not None:
+        warnings += deny.pseudonym_warnings(pseudonym)
     return deny
 
 
@@ -431,7 +516,7 @@ def deny_list_of_manifest_file(path: Path) -> DenyList | None:
         TypeError,
         ValueError,  # a date YAML cannot construct (2026-02-31)
     ):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(decode_text(path.read_bytes()))  # ValueError: not text
         context = {"base_dir": path.parent.resolve()}
         named = Checks.model_validate(data.get("checks") or {}, context=context).deny_list
     try:

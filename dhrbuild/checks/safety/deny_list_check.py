@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import ctypes
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from dhrbuild.checks.safety.deny_list import DenyList, withheld_name
+from dhrbuild.checks.safety.hidden_text import device_matrix, shown_box
 from dhrbuild.checks.safety.pages import Page, PartPages, page_name
 from dhrbuild.checks.safety.places import (
     comment_texts,
@@ -17,7 +23,8 @@ from dhrbuild.checks.safety.places import (
     places,
     xmp_text,
 )
-from dhrbuild.checks.safety.results import CheckResult
+from dhrbuild.checks.safety.results import Box, CheckResult
+from dhrbuild.pdf.viewer import PageUnavailable, load_page
 from dhrbuild.words import count
 
 
@@ -115,6 +122,7 @@ def check_deny_list(
     if not_checked_empty(deny, result):
         return result
     hits = page_hits(deny, pages, parts, result)
+    at = hit_places(deny, path, pages)
     with pikepdf.open(path) as pdf:
         seen: set[str] = set()
         for where, text in places(pdf, output_name):
@@ -124,8 +132,153 @@ def check_deny_list(
         for where, text in other_strings(pdf, seen):
             for line in deny.find(text):
                 hits.setdefault(line, []).append(_withheld_place(where, deny))
-    report_hits(hits, result, deny)
+    report_hits(hits, result, deny, at=at)
     return result
+
+
+#: A word of page text, as :meth:`DenyList.scrub` splits text into words.
+_WORD = re.compile(r"[^\s/\\:;,.()\[\]{}<>|\"'=_\-\x00]+")
+
+
+def _shortest_run(deny: DenyList, line: int, text: str) -> tuple[int, int] | None:
+    """The character range of the first shortest run of words in ``text`` holding ``line``."""
+    spans = [m.span() for m in _WORD.finditer(text)]
+    if not spans or line not in deny.find(text):
+        return None
+
+    def holds(i: int, j: int) -> bool:
+        return line in deny.find(text[spans[i][0] : spans[j][1]])
+
+    # The first end that holds it, then the last start before that end that still does.
+    lo, hi = 0, len(spans) - 1
+    if not holds(0, hi):
+        return None  # found only across what the words leave out
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if holds(0, mid) else (mid + 1, hi)
+    last = lo
+    lo, hi = 0, last
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if holds(mid, last) else (lo, mid - 1)
+    return spans[lo][0], spans[last][1]
+
+
+_UserBox = tuple[float, float, float, float]
+"""``(left, bottom, right, top)`` in page user space."""
+
+
+def _run_boxes(raw: Any, text: str, run: tuple[int, int]) -> list[list[_UserBox]]:
+    """The user-space boxes of the characters in ``run``, a list for each line of text."""
+    left, right = ctypes.c_double(), ctypes.c_double()
+    bottom, top = ctypes.c_double(), ctypes.c_double()
+    groups: list[list[_UserBox]] = [[]]
+    for i in range(*run):
+        if text[i] in "\r\n":
+            if groups[-1]:
+                groups.append([])
+        elif not text[i].isspace() and pdfium_c.FPDFText_GetCharBox(
+            raw, i, left, right, bottom, top
+        ):
+            groups[-1].append((left.value, bottom.value, right.value, top.value))
+    return [g for g in groups if g]
+
+
+#: Stands in for the characters of a run already found, so the next search finds the next.
+_FOUND = "\x00"
+
+
+def page_hit_boxes(
+    page: Any, deny: DenyList, lines: Iterable[int] | None = None
+) -> list[tuple[int, list[Box]]]:
+    """Where on a pdfium ``page`` its text holds deny-list entries, as the page is shown.
+
+    Args:
+        page: A pdfium page.
+        deny: The deny list.
+        lines: Only these deny-list lines (default: every line found in the page's text).
+
+    Returns:
+        ``(line, boxes)`` for each run of words that holds an entry, in list order, then
+        in text order; one box (see :data:`~dhrbuild.checks.safety.results.Box`) for each
+        line of text the run is on. Empty where the characters' places cannot be known.
+    """
+    textpage = page.get_textpage()
+    try:
+        text = textpage.get_text_range()
+        raw = textpage.raw
+        if len(text) != pdfium_c.FPDFText_CountChars(raw):
+            return []  # characters outside the Basic Multilingual Plane: indexes differ
+        width, height = (float(v) for v in page.get_size())
+        to_points = device_matrix(page, width, height)
+        found: list[tuple[int, list[Box]]] = []
+        for line in deny.find(text) if lines is None else lines:
+            rest = text
+            for _ in range(64):
+                run = _shortest_run(deny, line, rest)
+                if run is None:
+                    break
+                boxes = [shown_box(to_points, group) for group in _run_boxes(raw, text, run)]
+                if boxes:
+                    found.append((line, boxes))
+                rest = rest[: run[0]] + _FOUND * (run[1] - run[0]) + rest[run[1] :]
+        return found
+    finally:
+        textpage.close()
+
+
+def _page_box(page: Any, deny: DenyList, line: int) -> Box | None:
+    """The box around the first run of a pdfium ``page``'s text that holds ``line``."""
+    for _, boxes in page_hit_boxes(page, deny, [line])[:1]:
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+    return None
+
+
+def hit_places(
+    deny: DenyList, path: Path | bytes, pages: Sequence[Page]
+) -> dict[int, tuple[int, Box | None]]:
+    """For each deny-list line found in the pages' text: its first page, and where on it.
+
+    Args:
+        deny: The deny list.
+        path: The PDF the pages were read from.
+        pages: Its pages as read.
+
+    Returns:
+        Line number to ``(one-based page, box)``; the box (see
+        :data:`~dhrbuild.checks.safety.results.Box`) is ``None`` where it cannot be found.
+    """
+    first: dict[int, int] = {}
+    for page in pages:
+        for line in deny.find(page.text):
+            first.setdefault(line, page.index)
+    if not first:
+        return {}
+    out: dict[int, tuple[int, Box | None]] = {line: (i + 1, None) for line, i in first.items()}
+    try:
+        document = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError:
+        return out
+    try:
+        for line, index in first.items():
+            try:
+                page = load_page(document, index)
+            except PageUnavailable:
+                continue
+            try:
+                out[line] = (index + 1, _page_box(page, deny, line))
+            except pdfium.PdfiumError:
+                pass
+            finally:
+                page.close()
+    finally:
+        document.close()
+    return out
 
 
 def not_checked_empty(deny: DenyList, result: CheckResult) -> bool:
@@ -165,12 +318,17 @@ def page_hits(
 
 
 def report_hits(
-    hits: Mapping[int, Sequence[str]], result: CheckResult, deny: DenyList | None = None
+    hits: Mapping[int, Sequence[str]],
+    result: CheckResult,
+    deny: DenyList | None = None,
+    *,
+    at: Mapping[int, tuple[int, Box | None]] | None = None,
 ) -> None:
     """Record an error for each deny-list line found, naming up to eight of its places.
 
     A one-word entry that is also an ordinary English word (``DenyList.common_word_lines``)
-    gets a hint, without quoting it, that a full name on that line would match less.
+    gets a hint, without quoting it, that a full name on that line would match less. Where
+    ``at`` gives a line's first page (and box, see :func:`hit_places`), its finding has them.
     """
     common = deny.common_word_lines if deny is not None else frozenset()
     for line in sorted(hits):
@@ -183,12 +341,15 @@ def report_hits(
                 f"{count(len(places), 'place')}); if it is a first name, write the full name "
                 "on that line instead"
             )
-        result.error(f"deny-list line {line}: found in {shown}{hint}")
+        page, box = (at or {}).get(line, (None, None))
+        result.error(f"deny-list line {line}: found in {shown}{hint}", page=page, box=box)
 
 
 __all__ = [
     "check_deny_list",
     "check_input_metadata",
+    "hit_places",
+    "page_hit_boxes",
     "not_checked_empty",
     "page_hits",
     "report_hits",

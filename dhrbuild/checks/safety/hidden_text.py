@@ -12,7 +12,7 @@ import pypdfium2.raw as pdfium_c
 
 from dhrbuild.build.removals import RemovedAnnotation
 from dhrbuild.checks.safety.pages import Page, PartPages, page_name
-from dhrbuild.checks.safety.results import CheckResult, Severity
+from dhrbuild.checks.safety.results import Box, CheckResult, Severity
 from dhrbuild.pdf.viewer import render as render_page
 from dhrbuild.pdf.viewer import render_scale
 
@@ -78,14 +78,28 @@ class _Render:
     """The pdfium bitmaps the arrays view; they are freed when this render is dropped."""
 
 
-def _device_matrix(page: Any, width: int, height: int) -> np.ndarray:
-    """The affine map from page space to the bitmap, as pdfium lays the page out (rotation too)."""
+def device_matrix(page: Any, width: float, height: float) -> np.ndarray:
+    """The affine map from page space to a ``width`` by ``height`` bitmap of the page.
+
+    As pdfium lays the page out (rotation too); with the page's own size in points
+    (``page.get_size()``), it maps to points on the page as shown.
+
+    Args:
+        page: A pdfium page.
+        width: The bitmap's width.
+        height: The bitmap's height.
+
+    Returns:
+        A 3x3 matrix for row vectors ``(x, y, 1)``.
+    """
     x, y = ctypes.c_int(), ctypes.c_int()
     big = 10000.0
 
     def dev(px: float, py: float) -> tuple[float, float]:
         # pdfium rounds to whole pixels: a 1000x larger device keeps three decimals.
-        pdfium_c.FPDF_PageToDevice(page.raw, 0, 0, width * 1000, height * 1000, 0, px, py, x, y)
+        pdfium_c.FPDF_PageToDevice(
+            page.raw, 0, 0, round(width * 1000), round(height * 1000), 0, px, py, x, y
+        )
         return x.value / 1000, y.value / 1000
 
     ox, oy = dev(0, 0)
@@ -138,7 +152,7 @@ def render(page: Any) -> _Render:
             pdfium_c.FPDFTextObj_SetTextRenderMode(obj, pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE)
     textless = _pixels(render_page(page, **_render_args(scale)), keep)
     scan = image_area >= _SCAN_COVER * width * height
-    return _Render(normal, textless, _device_matrix(page, w, h), scale, modes, scan, keep)
+    return _Render(normal, textless, device_matrix(page, w, h), scale, modes, scan, keep)
 
 
 def _render_recoloured(page: Any, render: _Render) -> np.ndarray:
@@ -163,6 +177,26 @@ def _device_boxes(to_device: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     xs = np.stack([m[:, 0] for m in mapped], axis=1)
     ys = np.stack([m[:, 1] for m in mapped], axis=1)
     return np.stack([xs.min(1), ys.min(1), xs.max(1), ys.max(1)], axis=1)
+
+
+def shown_box(to_points: np.ndarray, boxes: Sequence[tuple[float, float, float, float]]) -> Box:
+    """The box around ``(left, bottom, right, top)`` user-space boxes, as the page is shown.
+
+    Args:
+        to_points: The page's map from user space to points on the page as displayed (see
+            :attr:`~dhrbuild.checks.safety.pages.Page.to_device`).
+        boxes: Character boxes in page user space.
+
+    Returns:
+        ``(left, top, right, bottom)`` in points from the shown page's top-left corner.
+    """
+    dev = _device_boxes(to_points, np.array(boxes, dtype=float))
+    return (
+        float(dev[:, 0].min()),
+        float(dev[:, 1].min()),
+        float(dev[:, 2].max()),
+        float(dev[:, 3].max()),
+    )
 
 
 def _position(to_points: np.ndarray, box: tuple[float, float, float, float]) -> str:
@@ -252,8 +286,12 @@ def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def hidden_runs(
     page: Page, pdf_page: Any, textpage: Any, render: _Render
-) -> list[tuple[str, int, str]]:
-    """Runs of characters that extract as text but draw nothing: ``(reason, letters, where)``."""
+) -> list[tuple[str, int, str, Box]]:
+    """Runs of characters that extract as text but draw nothing.
+
+    Each is ``(reason, letters, where, box)``: ``where`` in words, ``box`` as
+    :func:`shown_box` gives it.
+    """
     boxes = _device_boxes(render.to_device, np.array([c.box for c in page.chars], dtype=float))
     sums, area = _box_sums(_changed(render.normal, render.textless), boxes)
     candidates = np.flatnonzero((sums == 0) & (area > 0))
@@ -276,13 +314,16 @@ def hidden_runs(
         else:
             runs.append((reason, [i]))
         last = i
-    out: list[tuple[str, int, str]] = []
+    out: list[tuple[str, int, str, Box]] = []
     to_points = render.to_device.copy()
     to_points[:, :2] /= render.scale
     for reason, members in runs:
         letters = sum(1 for i in members if page.chars[i].alnum)
         if letters >= _MIN_HIDDEN_LETTERS:
-            out.append((reason, letters, _position(to_points, page.chars[members[0]].box)))
+            at = _position(to_points, page.chars[members[0]].box)
+            out.append(
+                (reason, letters, at, shown_box(to_points, [page.chars[i].box for i in members]))
+            )
     return out
 
 
@@ -315,6 +356,11 @@ def _annotation_findings(
             continue
         where = page_name(annot.page_index, parts)
         at = f" {_position(page.to_device, covered[0].box)}" if page.to_device is not None else ""
+        box = (
+            shown_box(page.to_device, [c.box for c in covered])
+            if page.to_device is not None
+            else None
+        )
         dark = annot.colour is not None and _luminance(annot.colour) < 0.3 and annot.opacity >= 0.5
         what = f"{len(covered)} characters{at}"
         if annot.subtype == "Redact":
@@ -338,10 +384,8 @@ def _annotation_findings(
             )
         else:
             continue
-        if severity == "error":
-            result.error(message)
-        else:
-            result.warn(message)
+        record = result.error if severity == "error" else result.warn
+        record(message, page=annot.page_index + 1, box=box)
 
 
 def check_hidden_text(
@@ -354,23 +398,30 @@ def check_hidden_text(
     result = CheckResult("hidden-text", "Hidden text")
     record = result.error if severity == "error" else result.warn
     for page in pages:
+        number = page.index + 1
         if not page.readable:
-            result.warn(f"{page_name(page.index, parts)}: cannot be read back; not checked")
+            result.warn(
+                f"{page_name(page.index, parts)}: cannot be read back; not checked", page=number
+            )
         elif not page.rendered:
             result.warn(
                 f"{page_name(page.index, parts)}: it cannot be rendered (by pdfium, or "
                 "safely: an image on it is too large), so its text was not checked for hidden "
-                "text; check the page by eye"
+                "text; check the page by eye",
+                page=number,
             )
-        for reason, letters, at in page.hidden[:_MAX_RUNS_PER_PAGE]:
+        for reason, letters, at, box in page.hidden[:_MAX_RUNS_PER_PAGE]:
             record(
                 f"{page_name(page.index, parts)}: {letters} characters of extractable text "
-                f"are {reason}, {at}; remove the text itself in the source document"
+                f"are {reason}, {at}; remove the text itself in the source document",
+                page=number,
+                box=box,
             )
         if len(page.hidden) > _MAX_RUNS_PER_PAGE:
             record(
                 f"{page_name(page.index, parts)}: {len(page.hidden) - _MAX_RUNS_PER_PAGE} "
-                "more runs of hidden text"
+                "more runs of hidden text",
+                page=number,
             )
     _annotation_findings(result, severity, pages, removed, parts)
     return result
@@ -379,6 +430,8 @@ def check_hidden_text(
 __all__ = [
     "check_hidden_text",
     "hidden_runs",
+    "device_matrix",
     "render",
+    "shown_box",
     "walk_objects",
 ]

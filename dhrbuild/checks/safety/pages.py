@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from dhrbuild.checks.safety.deny_list import DenyList, withheld_name
+from dhrbuild.checks.safety.results import Box
 from dhrbuild.order import PartKind
 
 
@@ -30,8 +31,8 @@ class Page:
     chars: list[Char] = field(default_factory=list)
     to_device: np.ndarray | None = None
     """3x3 map (row vectors) from page user space to points on the page as displayed."""
-    hidden: list[tuple[str, int, str]] = field(default_factory=list)
-    """Runs of hidden text: ``(reason, letters, position)``."""
+    hidden: list[tuple[str, int, str, Box]] = field(default_factory=list)
+    """Runs of hidden text: ``(reason, letters, position, box)``."""
     readable: bool = True
     """False when pdfium could not load the page, so nothing on it was checked."""
     rendered: bool = True

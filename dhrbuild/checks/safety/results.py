@@ -10,6 +10,8 @@ from dhrbuild.errors import CheckFailedError
 
 Severity = Literal["error", "warning"]
 Status = Literal["pass", "warn", "fail", "skipped"]
+Box = tuple[float, float, float, float]
+"""``(left, top, right, bottom)`` in points from the top-left corner of the page as shown."""
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,10 @@ class Finding:
 
     severity: Severity
     message: str
+    page: int | None = None
+    """The one-based output page the finding is on, where it is on one page."""
+    box: Box | None = None
+    """Where on ``page`` (see :data:`Box`), where the check knows it."""
 
 
 @dataclass
@@ -41,13 +47,13 @@ class CheckResult:
             return "fail"
         return "warn" if self.findings else "pass"
 
-    def error(self, message: str) -> None:
-        """Record an error finding."""
-        self.findings.append(Finding("error", message))
+    def error(self, message: str, *, page: int | None = None, box: Box | None = None) -> None:
+        """Record an error finding (on one-based output ``page``, at ``box``, if known)."""
+        self.findings.append(Finding("error", message, page, box))
 
-    def warn(self, message: str) -> None:
-        """Record a warning finding."""
-        self.findings.append(Finding("warning", message))
+    def warn(self, message: str, *, page: int | None = None, box: Box | None = None) -> None:
+        """Record a warning finding (on one-based output ``page``, at ``box``, if known)."""
+        self.findings.append(Finding("warning", message, page, box))
 
 
 class PublicationCheckError(CheckFailedError):
@@ -91,6 +97,7 @@ def warnings_of(results: Sequence[CheckResult]) -> list[str]:
 
 
 __all__ = [
+    "Box",
     "CheckResult",
     "Finding",
     "PublicationCheckError",

@@ -1,14 +1,15 @@
-"""The plan's checks: open actions without a dated update, and dates to look at again."""
+"""The plan's checks: open actions without a dated update, dates to look at again, a PDF plan."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
 from dhrbuild.dates import uk_long_date
 from dhrbuild.errors import ActionPlanError
-from dhrbuild.inputs.action_plan.model import ActionPlan, Origin
+from dhrbuild.inputs.action_plan.model import LIVE_STATEMENT, ActionPlan, Origin
 
 
 def missing_updates(plan: ActionPlan) -> list[str]:
@@ -206,3 +207,63 @@ def future_dates(
     """
     lines = dated_after_as_at(as_at, plan, today=today)
     return lines + (overdue_actions(as_at, plan) if plan is not None else [])
+
+
+def number_list(numbers: Iterable[int]) -> str:
+    """Numbers (rows, pages) for a message, runs of three or more joined: ``3, 7-9``."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    out: list[str] = []
+    for run in runs:
+        out += [f"{run[0]}-{run[-1]}"] if len(run) >= 3 else [str(n) for n in run]
+    return ", ".join(out)
+
+
+def pdf_plan_warnings(source: Path, pages: int, as_at: dt.date) -> list[str]:
+    """What a finished PDF plan lacks of what a drawn plan carries: one warning, or none.
+
+    The plan's own text is read as the submission checklist reads the built file's: the
+    live-document statement on every page, and the words "as at" with ``as_at`` written
+    out (``as at 1 October 2026``). Its updates cannot be read from a PDF.
+
+    Args:
+        source: The PDF action plan.
+        pages: How many pages it has.
+        as_at: The date the plan's updates are current to (``action_plan.as_at``).
+
+    Returns:
+        One line naming the file and what is NOT found, in the checklist's words, or none.
+    """
+    from dhrbuild.pdf.viewer import page_texts  # pdfium, needed only for a PDF plan
+
+    texts = [" ".join(t.split()) for t in page_texts(source, range(pages))]
+    statement = " ".join(LIVE_STATEMENT.split())
+    lacking = [i + 1 for i, text in enumerate(texts) if statement not in text]
+    date = f"as at {uk_long_date(as_at)}"
+    said: list[str] = []
+    if lacking:
+        which = (
+            f"page {lacking[0]} lacks it"
+            if len(lacking) == 1
+            else f"pages {number_list(lacking)} lack it"
+        )
+        said.append(
+            f"live-document statement NOT on every page ({which}): print {LIVE_STATEMENT!r} "
+            "on every page"
+        )
+    if date not in " ".join(texts):
+        said.append(
+            f"its 'as at' date NOT found: print {date!r} (action_plan.as_at) on it, as the "
+            "date its updates are current to"
+        )
+    if not said:
+        return []
+    return [
+        f"{source.name}: the PDF action plan is published as it is: "
+        + "; ".join(said)
+        + "; or give the plan as .yaml, .csv or .xlsx and dhrbuild prints both"
+    ]

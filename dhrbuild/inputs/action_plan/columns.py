@@ -232,8 +232,6 @@ def find_header(rows: Sequence[Sequence[object]]) -> tuple[int, dict[int, str]] 
 def looked_for(key: str) -> str:
     """The first spellings of a column's header, for a message saying what was looked for."""
     aliases = list(SHEET_COLUMNS[key].aliases)
-    if key == "status":
-        aliases = ["Status", "RAG", *aliases[1:]]
     return ", ".join(aliases[:4]) + ", …"
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from dhrbuild.dates import MONTH_PATTERN, parse_date
+from dhrbuild.dates import MONTH_PATTERN, parse_date, uk_date
 
 _DATE_IN_TEXT = (
     r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})"
@@ -80,3 +80,34 @@ def split_dated_entries(text: str) -> tuple[list[DatedEntry], str, list[str]]:
         lines.setdefault(n, []).append(seg)
     rest = "\n".join("; ".join(segs) for _, segs in sorted(lines.items()))
     return found.entries, rest, found.problems
+
+
+def format_entries(text: str) -> str:
+    """Write each dated entry of a cell's text with its date as the annex writes dates.
+
+    ``31/07/2026 protocol signed`` becomes ``31 Jul 2026: protocol signed``, as the target
+    dates and the implementation updates are printed; undated text, and a date that does not
+    exist, are left as written.
+
+    Args:
+        text: The cell's text.
+
+    Returns:
+        The text, line by line, each dated entry's date reformatted.
+    """
+    lines = []
+    for line in text.splitlines():
+        segments = []
+        for segment in _ENTRY_SPLIT.split(line):
+            match = _ENTRY.match(segment.strip())
+            try:
+                day = parse_date(match[1]) if match else None
+            except ValueError:
+                day = None
+            if match is None or day is None:
+                segments.append(segment.strip())
+                continue
+            note = match[2].strip()
+            segments.append(f"{uk_date(day)}: {note}" if note else uk_date(day))
+        lines.append("; ".join(s for s in segments if s))
+    return "\n".join(lines)

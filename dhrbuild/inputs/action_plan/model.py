@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from dhrbuild.dates import parse_date, uk_date
-from dhrbuild.inputs.action_plan.entries import split_dated_entries
+from dhrbuild.inputs.action_plan.entries import format_entries, split_dated_entries
 
 LIVE_STATEMENT = (
     "This action plan is a live document and is subject to change as outcomes are delivered."
@@ -52,6 +52,9 @@ UPDATE_LINE = re.compile(r"^\s*([0-9][0-9/-]*[0-9])\s*:\s*(.*?)\s*$")
 """An update written on one line: ``2026-01-15: note``."""
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+
+SCOPE_EMPTY = "must not be empty; write local, regional or national"
+"""What an empty scope is, in every kind of file (a blank cell, ``scope: ""``)."""
 
 
 # --- statuses and the words read as one ------------------------------------------------------
@@ -109,10 +112,17 @@ def status_word(text: str) -> tuple[str, bool] | None:
 
 RAG_WORDS = {"red": "red", "r": "red", "amber": "amber", "a": "amber", "green": "green"}
 RAG_WORDS |= {"g": "green", "blue": "blue", "b": "blue"}
-RAG_STATUS = {"green": "complete", "amber": "in progress", "red": "not started"}
-# In a BRAG plan blue is complete and green only "on track".
-BRAG_STATUS = {"blue": "complete", "green": "in progress", "amber": "in progress"}
-BRAG_STATUS |= {"red": "not started"}
+"""RAG ratings as written (``Green``, ``G``; ``Blue`` in a BRAG plan), by :func:`norm`.
+
+A rating is never read as a status: Green means complete in one plan and on track in
+another, so a status cell that holds only a rating is refused and the rating is kept as the
+action's RAG, shown beside its status.
+"""
+
+
+def rag_word(text: str) -> str | None:
+    """The RAG rating a cell such as ``Green`` or ``G`` holds, if that is all it holds."""
+    return RAG_WORDS.get(norm(text))
 
 
 def norm(text: str) -> str:
@@ -222,10 +232,11 @@ class Action(_Strict):
     @field_validator("scope", mode="before")
     @classmethod
     def _scope(cls, value: object, info: ValidationInfo) -> object:
-        if value is None:
+        # Empty is empty in every file type: ``scope: ""``, ``scope:`` and a blank cell.
+        if value is None or (isinstance(value, str) and not value.strip()):
             if (info.context or {}).get("scope_optional"):
                 return None
-            raise ValueError("must be one of local, regional, national")
+            raise ValueError(SCOPE_EMPTY)
         return _choice(value, SCOPES)
 
     @field_validator("rag", mode="before")
@@ -267,6 +278,9 @@ class Action(_Strict):
             return uk_date(value)
         if isinstance(value, str) and not value.strip():
             return None
+        if isinstance(value, str):
+            # ``31/07/2026 protocol signed`` is printed as every other date is: 31 Jul 2026.
+            return format_entries(value)
         return value
 
     @field_validator("key_milestones", mode="before")
@@ -309,6 +323,13 @@ class Origin:
     """The file's name, as warnings name it."""
     update_fix: str
     """How to add a dated update to an action in this kind of file."""
+    completion_fix: str = "write them in its completion cell"
+    """Where an action's date of completion and outcome are written in this kind of file."""
+    rag_fix: str = (
+        "write the status (not started, in progress or complete) in its status cell, and keep "
+        "the RAG rating in a column of its own, headed RAG"
+    )
+    """How to write a status in place of a RAG rating, keeping the rating."""
     places: tuple[str, ...] = ()
     """Where each action is (``row 7``), in a file where its number may not say (not YAML)."""
 

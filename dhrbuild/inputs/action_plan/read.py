@@ -13,6 +13,7 @@ from dhrbuild.inputs.action_plan.checks import check_updates, update_lines
 from dhrbuild.inputs.action_plan.model import COLUMNS, ActionPlan, Origin
 from dhrbuild.inputs.action_plan.tables import load_csv, load_xlsx
 from dhrbuild.inputs.action_plan.validate import InvalidPlan, validate
+from dhrbuild.textfile import NotPlainText, decode_text
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -27,7 +28,15 @@ def _read_text(path: Path, what: str) -> str:
     except OSError as exc:
         raise ActionPlanError(str(path), [f"cannot be read ({strerror(exc)})"]) from None
     try:
-        text = raw.decode("utf-8-sig")
+        text = decode_text(raw)
+    except NotPlainText as exc:
+        raise ActionPlanError(
+            str(path),
+            [
+                f"is not a plain text file{exc.where()}; save it as UTF-8 text"
+                + (" (in Excel: Save As, 'CSV UTF-8')" if what == "CSV" else "")
+            ],
+        ) from None
     except UnicodeDecodeError as exc:
         raise ActionPlanError(
             str(path),
@@ -99,7 +108,14 @@ def _load_yaml(path: Path, warnings: list[str]) -> ActionPlan:
                 *extra,
             ],
         )
-    origin = Origin(path.name, _YAML_UPDATE_FIX)
+    origin = Origin(
+        path.name,
+        _YAML_UPDATE_FIX,
+        completion_fix='write them under its completion, as completion: "31/07/2026: what was '
+        'achieved"',
+        rag_fix="write the status (not started, in progress or complete) under status, and give "
+        "the RAG rating under rag (rag: green)",
+    )
     return validate(
         data, source, _yaml_where, [], origin=origin, warnings=warnings, rows_named=False
     )
@@ -120,8 +136,8 @@ def load_action_plan(
     ``YYYY-MM-DD: note`` a line; cells may be separated by commas, semicolons or tabs, as the
     header row shows. Dates may also be written ``DD/MM/YYYY``. Scope and status are
     read case-insensitively, and every kind of file reads the same status words
-    (``Completed``, ``Ongoing``; ``Delayed``, ``Closed`` or a RAG colour with a warning
-    appended to ``warnings``).
+    (``Completed``, ``Ongoing``; ``Delayed`` or ``Closed`` with a warning appended to
+    ``warnings``; a RAG rating such as ``Green`` is no status and is refused).
 
     A spreadsheet as real plans are kept (an ``.xlsx`` workbook, or a CSV whose header is not
     dhrbuild's own) is read leniently: the header row is found below any title rows by its
@@ -131,9 +147,11 @@ def load_action_plan(
     skipped; a row with only its first cell filled is a theme for the actions below it; a
     further action under a recommendation may leave the number and recommendation blank.
     Dated entries in the key milestones cells (``15/01/2026: 40 of 60 practices trained``,
-    one a line or separated by ``;``) are the action's implementation updates. Without a
-    Status column the status comes from the RAG column (Green complete, Amber in progress,
-    Red not started), with a warning.
+    one a line or separated by ``;``) are the action's implementation updates. The status
+    is read only from the Status column: a RAG rating (Green, Amber, Red; Blue) is kept as
+    the action's RAG and is never read as a status, so a plan with only a RAG column, or a
+    status cell holding only a rating, is refused. Hidden rows, and hidden columns that the
+    plan reads, are refused too: they would be published.
 
     Args:
         path: The action plan file.
@@ -171,7 +189,10 @@ _SPREADSHEET_HINTS = {
     ".ods": "save it as .xlsx (File > Save as, Excel 2007-365)",
     ".xls": "save it as .xlsx (File > Save as, Excel Workbook)",
     ".numbers": "export it as .xlsx (File > Export To > Excel)",
+    ".txt": "save it as .xlsx, or as 'CSV UTF-8' (.csv); a table saved as Unicode Text "
+    "(tab-separated) is read too once renamed to .csv",
 }
+_SPREADSHEET_HINTS[".tsv"] = _SPREADSHEET_HINTS[".txt"]
 _WORD = "from Word (File > Save as > PDF)"
 _DOCUMENTS = {".docx": _WORD, ".doc": _WORD, ".rtf": _WORD}
 _DOCUMENTS[".odt"] = "from LibreOffice (File > Export as > Export as PDF)"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from dhrbuild.dates import uk_date
 from dhrbuild.errors import ActionPlanError
+from dhrbuild.inputs.action_plan.checks import number_list
 from dhrbuild.inputs.action_plan.columns import (
     SHEET_COLUMNS,
     Column,
@@ -19,8 +20,6 @@ from dhrbuild.inputs.action_plan.columns import (
 )
 from dhrbuild.inputs.action_plan.entries import scan_entries, split_dated_entries
 from dhrbuild.inputs.action_plan.model import (
-    BRAG_STATUS,
-    RAG_STATUS,
     RAG_WORDS,
     SCOPES,
     STATUS_WORDS,
@@ -38,16 +37,15 @@ _EXPECTED_SHEET_FIELDS = ("scope", "target_date")
 
 
 def _read_status(text: str) -> tuple[str | None, str | None]:
-    """Read (status word, RAG) from a cell such as ``In progress``, ``Amber``, ``Done (Green)``.
+    """Read (status word, RAG) from a cell such as ``In progress`` or ``Done (Green)``.
 
     The status word is returned as written: :func:`validate` reads it, as in every file type,
-    and warns of a word that says more than the status it is read as.
+    and warns of a word that says more than the status it is read as (and refuses a RAG
+    rating written alone, ``Green``, which is no status).
     """
     key = norm(text)
     if key in STATUS_WORDS:
         return text.strip(), None
-    if key in RAG_WORDS and len(key) > 1:
-        return None, RAG_WORDS[key]
     match = re.match(r"^(.*?)\s*(?:\(|-|\u2013|/|,)\s*(red|amber|green|blue)\s*\)?$", text, re.I)
     if match and norm(match[1]) in STATUS_WORDS:
         return match[1].strip(), match[2].lower()
@@ -62,6 +60,12 @@ class Sheet:
     rows: list[list[object]]
     merged: set[tuple[int, int]] = field(default_factory=set)
     """Cells (row index, column index) that hold a value only by a vertical merge."""
+    hidden_rows: set[int] = field(default_factory=set)
+    """Rows (by index) hidden in the workbook: by hand, by a filter or by a collapsed outline."""
+    hidden_columns: set[int] = field(default_factory=set)
+    """Columns (by index) hidden in the workbook."""
+    coloured: set[tuple[int, int]] = field(default_factory=set)
+    """Cells (row index, column index) filled with a colour, as a RAG rating may be shown."""
 
     @property
     def where(self) -> str:
@@ -80,7 +84,6 @@ class _SheetRead:
     actions: list[dict[str, Any]] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    derived_status: list[int] = field(default_factory=list)
     empty_status: list[int] = field(default_factory=list)
     """Actions whose status cell is empty (a problem): not known to be open or complete."""
 
@@ -97,7 +100,7 @@ def _structure_problems(
                 f"{place}: two columns for {SHEET_COLUMNS[key].name!r} ({names}); rename or "
                 "remove one"
             )
-    present = set(by_field) | ({"status"} if "rag" in by_field else set())
+    present = set(by_field)
     unknown = [
         repr(text)
         for col, text in sorted(heads.items())
@@ -105,7 +108,16 @@ def _structure_problems(
     ]
     hint = f"; the columns not recognised are {', '.join(unknown)}" if unknown else ""
     for key in _REQUIRED_SHEET_FIELDS:
-        if key not in present:
+        if key == "status" and key not in present and "rag" in present:
+            # A RAG rating is no status: Green is complete in one plan, on track in another.
+            rag = heads[by_field["rag"][0]]
+            problems.append(
+                f"{place}: there is no 'Status' column, only {rag!r}, a RAG rating, which is not "
+                "a status (Green may mean on track or complete); add a column headed 'Status' "
+                "and write each action's status in it (not started, in progress or complete), "
+                f"keeping the RAG rating in {rag!r}"
+            )
+        elif key not in present:
             problems.append(
                 f"{place}: no column for {SHEET_COLUMNS[key].name!r} (looked for: "
                 f"{looked_for(key)}){hint}"
@@ -127,9 +139,10 @@ def sheet_plan(
     by_field: dict[str, list[int]] = {}
     for col, key in sorted(fields.items()):
         by_field.setdefault(key, []).append(col)
+    hidden = _hidden_problems(sheet, header_at, by_field, heads)
     problems = _structure_problems(sheet, header_at, by_field, heads)
     if problems:
-        raise ActionPlanError(source, problems)
+        raise ActionPlanError(source, hidden + problems)
     note_prefix = f"{label}: {sheet.where + ': ' if sheet.where else ''}"
 
     used = {c for cols in by_field.values() for c in cols}
@@ -162,26 +175,6 @@ def sheet_plan(
     table_first = min(c for c, t in heads.items() if t)
     column_name = {key: heads[cols[0]] for key, cols in by_field.items()}
     read = _read_rows(sheet, header_at, by_field, table_first, column_name, note_prefix, warnings)
-    brag = any(a.get("rag") == "blue" for a in read.actions)
-    mapping = BRAG_STATUS if brag else RAG_STATUS
-    for i in read.derived_status:
-        read.actions[i]["status"] = mapping.get(str(read.actions[i]["rag"]), "")
-    if read.derived_status:
-        scheme = (
-            "Blue = complete, Green and Amber = in progress, Red = not started"
-            if brag
-            else "Green = complete, Amber = in progress, Red = not started"
-        )
-        if "status" in by_field:
-            rows = [str(read.rows[i]) for i in read.derived_status]
-            what = (
-                f"row {rows[0]} has no status; its status is"
-                if len(rows) == 1
-                else f"rows {', '.join(rows)} have no status; theirs is"
-            )
-        else:
-            what = "there is no Status column; each action's status is"
-        warnings.append(f"{note_prefix}{what} taken from the RAG column ({scheme})")
 
     def where(loc: tuple[str | int, ...]) -> str:
         if len(loc) < 2 or not isinstance(loc[1], int):
@@ -189,13 +182,11 @@ def sheet_plan(
         place = sheet.at(read.rows[loc[1]])
         if len(loc) >= 3 and isinstance(loc[2], str):
             key = loc[2]
-            if key == "status" and "status" not in column_name:
-                key = "rag"
             col = column_name.get(key) or SHEET_COLUMNS.get(key, Column(key, ())).name
             place += f", column {col!r}"
         return place
 
-    problems = read.problems + _sheet_duplicates(read, sheet, column_name)
+    problems = hidden + read.problems + _sheet_duplicates(read, sheet, column_name)
     if not read.actions and not problems:
         raise ActionPlanError(
             source,
@@ -212,17 +203,75 @@ def sheet_plan(
         else "add a 'Key milestones' column and write one in the action's cell, as "
         "15/01/2026: what was done"
     )
+    completion_in = column_name.get("completion")
+    rag_in = column_name.get("rag")
+    origin = Origin(
+        label,
+        update_fix,
+        completion_fix=(
+            f"write them in its {completion_in!r} cell"
+            if completion_in
+            else "add a 'Date of completion and outcome' column and write them in it"
+        ),
+        rag_fix=(
+            f"write the status (not started, in progress or complete) in the "
+            f"{column_name['status']!r} column, and keep the RAG rating in "
+            + (f"the {rag_in!r} column" if rag_in else "a column of its own, headed 'RAG'")
+        ),
+    )
     return validate(
         {"actions": read.actions},
         source,
         where,
         problems,
-        origin=Origin(label, update_fix),
+        origin=origin,
         warnings=warnings,
         status_unread=read.empty_status,
-        context={"scope_optional": True},
+        # A blank Scope cell is refused as an empty scope is in YAML; only a plan with no
+        # Scope column at all is published with it empty (with a warning, above).
+        context={"scope_optional": "scope" not in by_field},
         duplicates=False,
     )
+
+
+def _hidden_problems(
+    sheet: Sheet, header_at: int, by_field: dict[str, list[int]], heads: dict[int, str]
+) -> list[str]:
+    """The hidden rows and columns below the header that hold text: each would be published.
+
+    A row hidden in Excel is still read (and printed in the annex): it may have been hidden
+    meaning to delete it, or by a filter left on. The officer decides: delete or unhide it.
+    """
+    place = sheet.where or f"row {header_at + 1}"
+    below = range(header_at + 1, len(sheet.rows))
+
+    def own_text(r: int, c: int) -> bool:
+        cells = sheet.rows[r]
+        return c < len(cells) and (r, c) not in sheet.merged and bool(cell_text(cells[c]))
+
+    rows = [
+        r
+        for r in below
+        if r in sheet.hidden_rows and any(own_text(r, c) for c in range(len(sheet.rows[r])))
+    ]
+    problems: list[str] = []
+    if rows:
+        problems.append(
+            f"{place}: row {rows[0] + 1} is hidden; a hidden row would be published: delete it "
+            "or unhide it"
+            if len(rows) == 1
+            else f"{place}: rows {number_list(r + 1 for r in rows)} are hidden; hidden rows "
+            "would be published: delete them or unhide them"
+        )
+    used = {c for cols in by_field.values() for c in cols}
+    for c in sorted(sheet.hidden_columns & used):
+        if any(own_text(r, c) for r in below):
+            name = f"column {_column_letter(c)}" + (f" ({heads[c]!r})" if heads.get(c) else "")
+            problems.append(
+                f"{place}: {name} is hidden; a hidden column would be published: delete it or "
+                "unhide it"
+            )
+    return problems
 
 
 def _column_letter(index: int) -> str:
@@ -291,11 +340,18 @@ def _read_rows(
             # A further action under the recommendation above, its cells left blank (or merged).
             number = str(previous["number"])
             recommendation = str(previous["recommendation"])
-            scope_text = scope_text or str(previous["scope"] or "")
         elif "number" not in by_field:
             if previous is None or recommendation != previous["recommendation"]:
                 auto_number += 1
             number = str(auto_number)
+        if (
+            previous is not None
+            and not scope_text
+            and (number, recommendation) == (str(previous["number"]), previous["recommendation"])
+        ):
+            # A further action under the recommendation above (left blank, merged or written
+            # again) has its scope.
+            scope_text = str(previous["scope"] or "")
 
         action: dict[str, Any] = {
             "number": number,
@@ -331,15 +387,11 @@ def _read_rows(
             if not e.note
         ]
         action["updates"] = updates
-        how = _status_and_rag(action, text("status"), text("rag"))
-        if how == "derive":
-            read.derived_status.append(len(read.actions))
-        elif how == "empty":
+        if not _status_and_rag(action, text("status"), text("rag")):
             read.empty_status.append(len(read.actions))
-            col = column_name.get("status") or column_name["rag"]
             read.problems.append(
-                f"{sheet.at(row)}, column {col!r}: no status; write Complete, In progress or "
-                "Not started" + (" (or a RAG rating)" if "rag" in column_name else "")
+                f"{sheet.at(row)}, column {column_name['status']!r}: "
+                + _no_status(sheet, r, by_field, text("rag"))
             )
         read.actions.append(action)
         read.rows.append(row)
@@ -362,30 +414,44 @@ def _date_cell(value: object) -> object:
     return cell_text(value) or None
 
 
-def _status_and_rag(
-    action: dict[str, Any], status: str, rag: str
-) -> Literal["read", "derive", "empty"]:
-    """Set the action's status and RAG; say whether the status is read, to be derived or empty."""
+def _status_and_rag(action: dict[str, Any], status: str, rag: str) -> bool:
+    """Set the action's status and RAG; return whether its status cell has anything in it.
+
+    The status is read only from the status cell: a RAG rating beside it is kept as the
+    action's RAG, never read as a status (Green is complete in one plan, on track in another).
+    """
     rag_value: str | None = None
     if rag:
         rag_value = RAG_WORDS.get(norm(rag), rag)
-    status_value: str | None = None
     if status:
         word, rag_in_status = _read_status(status)
         if rag_in_status is not None and rag_value is None:
             rag_value = rag_in_status
-        # A status word, a RAG colour (``Amber``) or an unknown word: :func:`validate` reads
-        # each as it does in every file type, and says what it read a word as.
-        status_value = word or status
+        # A status word, a RAG rating alone (``Amber``) or an unknown word: :func:`validate`
+        # reads each as it does in every file type, and says what it read a word as.
+        action["rag"] = rag_value
+        action["status"] = word or status
+        return True
     action["rag"] = rag_value
-    if status_value is not None:
-        action["status"] = status_value
-        return "read"
-    # A placeholder: the status is derived from the RAG later, or the row is reported.
-    action["status"] = "not started"
-    if rag_value in BRAG_STATUS:
-        return "derive"
-    return "read" if rag_value else "empty"
+    action["status"] = "not started"  # a placeholder: the row is reported
+    return False
+
+
+def _no_status(sheet: Sheet, r: int, by_field: dict[str, list[int]], rag_text: str) -> str:
+    """What is wrong with an empty status cell, and how to put it right."""
+    write = "write the status in it: Not started, In progress or Complete"
+    status_cells = {(r, c) for c in by_field["status"]}
+    rag_cells = {(r, c) for c in by_field.get("rag", [])}
+    if status_cells & sheet.coloured:
+        return f"the cell is coloured but has no text: {write}"
+    if rag_text and norm(rag_text) in RAG_WORDS:
+        return (
+            f"no status, only the RAG rating {rag_text!r}, which is not a status (Green may "
+            f"mean on track or complete); {write}"
+        )
+    if rag_cells & sheet.coloured:
+        return f"no status, and the RAG cell is coloured but has no text: {write}"
+    return f"no status; {write}"
 
 
 def _sheet_duplicates(read: _SheetRead, sheet: Sheet, column_name: dict[str, str]) -> list[str]:

@@ -135,7 +135,13 @@ def load_csv(path: Path, text: str, warnings: list[str]) -> ActionPlan:
         else "add an updates column and write one in the action's cell, as 2026-01-15: what "
         "was done"
     )
-    origin = Origin(path.name, update_fix)
+    origin = Origin(
+        path.name,
+        update_fix,
+        completion_fix="write them in its completion cell"
+        if "completion" in columns
+        else "add a completion column and write them in it",
+    )
     plan: ActionPlan | None = None
     try:
         plan = validate(
@@ -146,9 +152,7 @@ def load_csv(path: Path, text: str, warnings: list[str]) -> ActionPlan:
         kept = [
             p
             for p in exc.problems
-            if not any(
-                p.endswith(f", column {c}: required key is missing; add it") for c in missing
-            )
+            if not any(f", column {c}: required key is missing; add it" in p for c in missing)
         ]
         if not actions:
             kept = [p for p in kept if "there are no actions" not in p]
@@ -221,13 +225,34 @@ def _open_workbook(path: Path) -> Any:
         ) from None
 
 
-def _grid(ws: Any) -> tuple[list[list[object]], set[tuple[int, int]]]:
-    rows: list[list[object]] = [
-        list(r)
-        for r in ws.iter_rows(
-            min_row=1, max_row=ws.max_row, min_col=1, max_col=ws.max_column, values_only=True
-        )
-    ]
+def _coloured(cell: Any) -> bool:
+    """Whether a cell is filled with a colour (not white, not the default of no fill)."""
+    fill = getattr(cell, "fill", None)
+    kind = getattr(fill, "fill_type", None)
+    if fill is None or kind in (None, "none"):
+        # A gradient has no fill_type but stops; a pattern without one is no fill.
+        return bool(getattr(fill, "stop", None))
+    colour = fill.fgColor
+    if colour is None:
+        return False
+    if colour.type == "rgb":
+        return isinstance(colour.rgb, str) and colour.rgb[-6:].upper() != "FFFFFF"
+    if colour.type == "theme":
+        return bool(colour.theme != 0)  # theme colour 0 is the sheet's background, white
+    return bool(colour.type == "indexed" and colour.indexed not in (9, 64))  # white, automatic
+
+
+def _sheet(ws: Any) -> Sheet:
+    """A worksheet's cells, its merges, its hidden rows and columns and its coloured cells."""
+    rows: list[list[object]] = []
+    coloured: set[tuple[int, int]] = set()
+    for r, cells in enumerate(
+        ws.iter_rows(min_row=1, max_row=ws.max_row, min_col=1, max_col=ws.max_column)
+    ):
+        rows.append([c.value for c in cells])
+        coloured |= {
+            (r, c) for c, cell in enumerate(cells) if cell.value is None and _coloured(cell)
+        }
     # A merged range reads as its top-left value: down every row it spans (a recommendation
     # merged over its actions), but once across (a theme merged over the whole width).
     merged: set[tuple[int, int]] = set()
@@ -239,7 +264,21 @@ def _grid(ws: Any) -> tuple[list[list[object]], set[tuple[int, int]]]:
             if left < len(rows[r]):
                 rows[r][left] = rows[top][left]
                 merged.add((r, left))
-    return rows, merged
+    # Hidden by hand, by a filter or by a collapsed outline: Excel marks each row hidden; a
+    # row or column made zero high or wide is hidden too.
+    hidden_rows = {
+        r - 1
+        for r, dim in ws.row_dimensions.items()
+        if dim.hidden or (dim.customHeight and dim.ht == 0)
+    }
+    from openpyxl.utils import column_index_from_string
+
+    hidden_columns: set[int] = set()
+    for dim in ws.column_dimensions.values():
+        if dim.hidden or (dim.customWidth and dim.width == 0):
+            first = dim.min or column_index_from_string(dim.index)
+            hidden_columns |= set(range(first - 1, (dim.max or first)))
+    return Sheet(ws.title, rows, merged, hidden_rows, hidden_columns, coloured)
 
 
 def load_xlsx(path: Path, sheet_name: str | None, warnings: list[str]) -> ActionPlan:
@@ -261,7 +300,7 @@ def load_xlsx(path: Path, sheet_name: str | None, warnings: list[str]) -> Action
                         "set action_plan.sheet to one of them"
                     ],
                 )
-            sheet = Sheet(chosen[0].title, *_grid(chosen[0]))
+            sheet = _sheet(chosen[0])
             plan = plan_from_sheet(sheet, source, path.name, warnings)
             if plan is None:
                 raise ActionPlanError(
@@ -276,7 +315,7 @@ def load_xlsx(path: Path, sheet_name: str | None, warnings: list[str]) -> Action
         for ws in sheets:
             if ws.sheet_state != "visible":
                 continue
-            plan = plan_from_sheet(Sheet(ws.title, *_grid(ws)), source, path.name, warnings)
+            plan = plan_from_sheet(_sheet(ws), source, path.name, warnings)
             if plan is not None:
                 return plan
         raise ActionPlanError(

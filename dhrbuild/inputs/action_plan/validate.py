@@ -12,12 +12,9 @@ from pydantic import ValidationError
 from dhrbuild.errors import ActionPlanError
 from dhrbuild.inputs.action_plan.entries import split_dated_entries
 from dhrbuild.inputs.action_plan.model import (
-    BRAG_STATUS,
-    RAG_STATUS,
-    RAGS,
     ActionPlan,
     Origin,
-    norm,
+    rag_word,
     status_word,
 )
 from dhrbuild.placeholders import is_placeholder, placeholder_problem
@@ -42,6 +39,8 @@ def _message(err: Any) -> str:
         return f"{err.get('input')!r} is not text; put it in quotes"
     if kind == "missing" and loc[-1:] == ("target_date",):
         return "required key is missing; add it, left empty if there is no target date"
+    if kind == "missing" and loc[-1:] == ("scope",):
+        return "required key is missing; add it: local, regional or national"
     if kind == "too_short" and loc == ("actions",):
         return "there are no actions; add at least one"
     if kind in ("model_type", "model_attributes_type", "dict_type") and "updates" in loc:
@@ -135,57 +134,52 @@ class InvalidPlan(ActionPlanError):
         self.origin = origin
 
 
-_RAG_SCHEME = "Green = complete, Amber = in progress, Red = not started"
-_BRAG_SCHEME = "Blue = complete, Green and Amber = in progress, Red = not started"
-
-
-def _colour(value: object) -> str | None:
-    """The RAG colour a status or RAG value names in full (``Amber``), if it names one."""
-    key = norm(value) if isinstance(value, str) else ""
-    return key if key in RAGS else None
-
-
 def _read_statuses(
-    data: Any, label: str, where: Callable[[tuple[str | int, ...]], str], warnings: list[str]
-) -> Any:
+    data: Any,
+    origin: Origin,
+    where: Callable[[tuple[str | int, ...]], str],
+    warnings: list[str],
+    problems: list[str],
+) -> tuple[Any, set[int]]:
     """Read every action's status word alike in every file type, warning of a lossy one.
 
     ``Completed`` and ``Ongoing`` are read silently, as ``Delayed`` or ``Closed`` cannot be
     (the annex has three statuses, which cannot say it): each of those is one warning naming
-    the file, the row or action and the word. A RAG colour written as the status is read by
-    the RAG scheme, with a warning, and kept as the action's RAG when it has none.
+    the file, the row or action and the word. A RAG rating written as the status (``Green``)
+    is no status (Green is complete in one plan, on track in another): it is a problem, and
+    the rating is kept as the action's RAG.
+
+    Returns:
+        The rows, each RAG rating written as a status moved to the action's RAG, and the
+        indexes of those actions (their status is reported once, here).
     """
     actions = data.get("actions") if isinstance(data, dict) else None
     if not isinstance(actions, list):
-        return data
-    rows = [a for a in actions if isinstance(a, dict)]
-    brag = any("blue" in (_colour(a.get("rag")), _colour(a.get("status"))) for a in rows)
+        return data, set()
     read: list[Any] = []
+    rated: set[int] = set()
     for i, action in enumerate(actions):
         status = action.get("status") if isinstance(action, dict) else None
         if not isinstance(status, str):
             read.append(action)
             continue
         word = status_word(status)
-        colour = _colour(status)
-        place = f"{label}: {where(('actions', i, 'status'))}"
+        colour = rag_word(status)
+        place = where(("actions", i, "status"))
         if word is not None and word[1]:
             warnings.append(
-                f"{place}: {status.strip()!r} is published as {word[0]}, one of the annex's "
-                f"three statuses; {_WRITE_STATUS}"
+                f"{origin.file}: {place}: {status.strip()!r} is published as {word[0]}, one of "
+                f"the annex's three statuses; {_WRITE_STATUS}"
             )
         elif word is None and colour is not None:
-            scheme, mapping = (_BRAG_SCHEME, BRAG_STATUS) if brag else (_RAG_SCHEME, RAG_STATUS)
-            if colour in mapping:
-                value = mapping[colour]
-                warnings.append(
-                    f"{place}: {status.strip()!r} is a RAG colour, not a status, so it is "
-                    f"published as {value} ({scheme}); {_WRITE_STATUS}"
-                )
-                rag = action.get("rag")
-                action = {**action, "status": value, "rag": rag or colour}
+            problems.append(
+                f"{place}: the status says only {status.strip()!r}, a RAG rating, not a status "
+                f"(Green may mean on track or complete); {origin.rag_fix}"
+            )
+            rated.add(i)
+            action = {**action, "status": "not started", "rag": action.get("rag") or colour}
         read.append(action)
-    return {**data, "actions": read}
+    return {**data, "actions": read}, rated
 
 
 _WRITE_STATUS = "write the one that is right in its place: not started, in progress or complete"
@@ -237,7 +231,8 @@ def validate(
         f"{where(loc)}: {placeholder_problem(_FILL_IN.get(str(loc[-1]), 'write your own'))}"
         for loc in filled
     ]
-    data = _read_statuses(data, origin.file, where, warnings)
+    data, rated = _read_statuses(data, origin, where, warnings, problems)
+    status_unread = {*status_unread, *rated}
     actions = data.get("actions") if isinstance(data, dict) else None
     if rows_named and isinstance(actions, list):
         origin = replace(origin, places=tuple(where(("actions", i)) for i in range(len(actions))))
@@ -259,4 +254,19 @@ def validate(
         unupdated = _open_without_update(data, status_unread)
         raise InvalidPlan(source, problems, unupdated, origin)
     plan._origin = origin
+    warnings += _complete_unsaid(plan, origin)
     return plan
+
+
+def _complete_unsaid(plan: ActionPlan, origin: Origin) -> list[str]:
+    """A warning for each action marked complete that says neither when nor how.
+
+    Without a date of completion and outcome, or any update, nothing in the annex shows
+    that the action was done: the status alone claims it.
+    """
+    return [
+        f"{origin.file}: {origin.action(i, a.label)}: marked complete but gives no completion "
+        f"date and outcome: {origin.completion_fix}"
+        for i, a in enumerate(plan.actions)
+        if a.status == "complete" and not a.completion and not a.updates
+    ]
