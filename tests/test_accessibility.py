@@ -447,7 +447,7 @@ def test_check_command_text_json_and_exit_codes(tmp_path: Path) -> None:
     res = runner.invoke(app, ["check", str(bad)])
     assert res.exit_code == ExitCode.CHECK_FAILED
     line = next(ln for ln in res.stdout.splitlines() if " 7.1-3 " in ln)
-    assert line.startswith("FAIL") and "first at page 1" in line
+    assert line.startswith("FAIL") and ": at page 1" in line
     res = runner.invoke(app, ["check", str(bad), "--json"])
     assert res.exit_code == ExitCode.CHECK_FAILED
     data = json.loads(res.stdout)
@@ -459,6 +459,7 @@ def test_check_command_text_json_and_exit_codes(tmp_path: Path) -> None:
         "passed": False,
         "where": "page 1",
         "count": 1,
+        "places": ["page 1"],
     }
     assert rules["7.3-1"]["passed"] is True
     res = runner.invoke(app, ["check", str(tmp_path / "absent.pdf")])
@@ -526,4 +527,30 @@ def test_the_summary_says_what_the_file_claims(corpus: Path) -> None:
     assert claims_2.claims == ("2",)
     assert claims_2.summary().endswith(
         "the file claims PDF/UA-2, not PDF/UA-1, whose rules these are"
+    )
+
+
+def test_rules_about_tags_are_not_said_to_be_met_by_a_file_without_tags(corpus: Path) -> None:
+    """A scan without a structure tree passes the rules about tags only vacuously: said so."""
+    report = check_file(corpus / "scanned" / "ocrmypdf-linn.pdf")
+    assert any(r.rule == "7.1-11" and not r.passed for r in report.rules)
+    assert "the file has no structure tree" in report.summary()
+    tagged = check_file(corpus / "tagged" / "ocrmypdf-tagged.pdf")
+    assert "no structure tree" not in tagged.summary()
+
+
+def test_every_failing_place_is_named_up_to_ten() -> None:
+    """A rule failing in many places names them, not only the first."""
+    from dhrbuild.checks.pdfua.report import PLACES_KEPT, Findings
+
+    findings = Findings()
+    for page in range(1, 15):
+        findings.fail("7.1-3", f"page {page}")
+    findings.fail("7.1-3", "page 1")  # a place twice is named once
+    result = next(r for r in findings.report(RULES).rules if r.rule == "7.1-3")
+    assert result.count == 15 and len(result.places) == PLACES_KEPT == 10
+    line = next(ln for ln in findings.report(RULES).lines() if " 7.1-3 " in ln)
+    assert line.endswith(
+        "at page 1, page 2, page 3, page 4, page 5, page 6, page 7, page 8, "
+        "page 9, page 10 and 5 more places"
     )

@@ -271,7 +271,7 @@ def test_check_names_an_untagged_flattened_field_for_what_it_is(tmp_path: Path) 
         pdf.save(path)
     res = runner.invoke(app, ["check", str(path)])
     (line,) = [ln for ln in res.stdout.splitlines() if ln.startswith("FAIL  7.1-3 ")]
-    assert "first at page 1, a flattened form field's drawing (form XObject " in line
+    assert ": at page 1, a flattened form field's drawing (form XObject " in line
 
 
 # --- 3. attachments are listed as removed ------------------------------------------------------

@@ -22,6 +22,8 @@ class RuleResult:
     """The first offending page or object, when the rule failed."""
     count: int = 0
     """How many offending places were found."""
+    places: tuple[str, ...] = ()
+    """The offending places, in the order found, up to :data:`PLACES_KEPT` of them."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as plain data for JSON."""
@@ -31,10 +33,14 @@ class RuleResult:
             "passed": self.passed,
             "where": self.where,
             "count": self.count,
+            "places": list(self.places),
         }
 
 
+PLACES_KEPT = 10
+"""How many offending places of one rule a report names (the rest are counted)."""
 _IDENTIFIER = "5-1"
+_NO_TREE = "7.1-11"  # the catalog has no /StructTreeRoot
 _FOLLOWS = (
     "this follows from the other failures: a file may claim PDF/UA-1 only when every other "
     "rule passes, and dhrbuild writes the identifier then; fix the others, not this one"
@@ -97,6 +103,13 @@ class AccessibilityReport:
             claim = "the file does not claim PDF/UA conformance"
         passing = total - len(failed)
         rules = f"{passing} of {total} machine-checkable PDF/UA-1 rules pass"
+        if any(r.rule == _NO_TREE for r in failed):
+            # Rules on tags hold of a file without tags: say so, not that they are met.
+            rules += (
+                " (the file has no structure tree, so the rules about its tags, such as "
+                "figures' alternative text, headings and tables, pass only because there are "
+                "no tags to check)"
+            )
         return f"{rules}; failing: {ids}; {claim}"
 
     def lines(self) -> list[str]:
@@ -108,8 +121,10 @@ class AccessibilityReport:
             line = f"{mark}  {r.rule:<{width}}  {r.description}"
             if not r.passed:
                 # Counted in places (content items, elements), not pages: say so.
-                more = f" and {count(r.count - 1, 'more place')}" if r.count > 1 else ""
-                line += f": first at {r.where}{more}"
+                shown = list(r.places) or [r.where or "the document"]
+                rest = r.count - len(shown)
+                more = f" and {count(rest, 'more place')}" if rest > 0 else ""
+                line += f": at {', '.join(shown)}{more}"
                 if r.rule == _IDENTIFIER and self.identifier_follows:
                     line += f" ({_FOLLOWS})"
             out.append(line)
@@ -172,6 +187,7 @@ class Findings:
 
     def __init__(self) -> None:
         self.first: dict[str, str] = {}
+        self.places: dict[str, list[str]] = {}
         self.count: Counter[str] = Counter()
         self.claims: tuple[str, ...] = ()
         """The PDF/UA parts the file claims, as the document rules read them."""
@@ -186,6 +202,9 @@ class Findings:
         """
         self.count[rule] += times
         self.first.setdefault(rule, where)
+        kept = self.places.setdefault(rule, [])
+        if len(kept) < PLACES_KEPT and where not in kept:
+            kept.append(where)
 
     def report(self, rules: Mapping[str, str]) -> AccessibilityReport:
         """The report: one result per rule of ``rules``, in its order.
@@ -199,7 +218,12 @@ class Findings:
         return AccessibilityReport(
             tuple(
                 RuleResult(
-                    rule, text, rule not in self.count, self.first.get(rule), self.count[rule]
+                    rule,
+                    text,
+                    rule not in self.count,
+                    self.first.get(rule),
+                    self.count[rule],
+                    tuple(self.places.get(rule, ())),
                 )
                 for rule, text in rules.items()
             ),
