@@ -60,7 +60,9 @@ def reason(exc: OSError) -> str:
         return _IN_USE
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return "the disk is full: free some space, or write to another folder"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if exc.errno == errno.EROFS:
+        return "the disk or folder is read-only: choose a folder you can write to"
+    if exc.errno in (errno.EACCES, errno.EPERM):
         return "no permission to write there: choose a folder you can write to"
     return strerror(exc)
 

@@ -33,6 +33,7 @@ from dhrbuild.checks.safety.deny_list import (
     DENY_LIST_ENV,
     DenyList,
     deny_list_of_manifest_file,
+    deny_list_summary,
     load_deny_list,
     scrub_data,
 )
@@ -599,6 +600,9 @@ def assemble_cmd(
         _emit(f"Also wrote {extra} (the signed QA letter as received, to publish alongside)")
     for line in _checks_table(result):
         _emit(line)
+    used = _deny_list_used(m)
+    if used:
+        _emit(f"Checked against the {used}")
     if result.accessibility is not None:
         details = shlex.join(["dhrbuild", "check", str(result.output)])
         _emit(f"Accessibility: {result.accessibility.summary()} (details: {details})")
@@ -672,12 +676,22 @@ def validate_cmd(
         dates += f", dated {uk_long_date(m.review.date)}"
     pages = count(sum(p.pages for p in parts), "page")
     pdf_plan = m.action_plan.source.suffix.lower() == ".pdf"
+    used = _deny_list_used(m)
     _say(
         f"\n{read}: valid: {pages} in {count(len(parts), 'part')}; {dates}; "
-        f"{_what_validate_checked(checks, pdf_plan=pdf_plan)}; the publication checks on the "
-        "built file (hidden "
+        f"{_what_validate_checked(checks, pdf_plan=pdf_plan)}; "
+        + (f"{used}; " if used else "")
+        + "the publication checks on the built file (hidden "
         "text, active content, the pseudonym, size, accessibility) run in assemble."
     )
+
+
+def _deny_list_used(m: Manifest) -> str:
+    """Which deny list the command read (its path and size, never its entries), or ''."""
+    deny = _output.deny
+    if deny is None or deny.path is None:
+        return ""
+    return deny_list_summary(deny, named_in_manifest=m.checks.deny_list is not None)
 
 
 def _what_validate_checked(checks: Sequence[CheckResult], *, pdf_plan: bool = False) -> str:

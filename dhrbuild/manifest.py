@@ -216,6 +216,13 @@ class Review(_Strict):
     def _bcp47(cls, value: str) -> str:
         if not _BCP47.match(value):
             raise ValueError(f"{value!r} is not a BCP 47 language tag such as en-GB or cy-GB")
+        parts = value.split("-")
+        region = next((p for p in parts[1:] if len(p) == 2 and p.isalpha()), None)
+        if region is not None and region.upper() == "UK":
+            fixed = "-".join("GB" if p is region else p for p in parts)
+            raise ValueError(
+                f"{value!r}: UK is not a region code; the United Kingdom's is GB: write {fixed}"
+            )
         return value
 
 
@@ -290,6 +297,25 @@ def review_date_warnings(manifest: Manifest, *, today: dt.date | None = None) ->
             f"that day, that is fine; {hint or 'otherwise '}check its year"
         ]
     return []
+
+
+def limit_warnings(limit: int, key: str = "output.max_bytes") -> list[str]:
+    """Warn of a size limit above the Home Office's: a file that passes it may be refused.
+
+    Args:
+        limit: The limit the build keeps to, in bytes.
+        key: Where it was set (``output.max_bytes``, or ``--max-bytes``).
+
+    Returns:
+        One line when ``limit`` is above :data:`DEFAULT_MAX_BYTES`, else nothing.
+    """
+    if limit <= DEFAULT_MAX_BYTES:
+        return []
+    return [
+        f"{key} is {limit:,} bytes, above the Home Office's limit of {DEFAULT_MAX_BYTES:,}: a "
+        f"PDF of {DEFAULT_MAX_BYTES:,} bytes or more may be refused; keep it at "
+        f"{DEFAULT_MAX_BYTES} unless the Home Office has agreed to a larger file"
+    ]
 
 
 class ActionPlanSource(_Strict):
@@ -550,9 +576,9 @@ class Checks(_Strict):
     )
     duplicates: Literal["error", "warn"] = Field(
         default="error",
-        description="What two parts that are the same document (the same path, or "
-        "byte-identical files), or two annexes with the same title, are: an error (default) "
-        "or a warning, for a deliberate repeat.",
+        description="What two parts that are the same document (the same path, "
+        "byte-identical files, or files with the same text), or two annexes with the same "
+        "title, are: an error (default) or a warning, for a deliberate repeat.",
     )
 
     @field_validator("hidden_text", "letter", "duplicates", mode="before")

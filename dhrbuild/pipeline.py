@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import io
 import logging
@@ -36,13 +37,14 @@ from dhrbuild.build.structure import (
     merge_structure,
     prune_structure,
 )
-from dhrbuild.checks.duplicates import check_distinct, part_keys
-from dhrbuild.checks.letter import MAX_LETTER_PAGES, PartReading, check_letter_parts, read_part
+from dhrbuild.checks.duplicates import check_distinct, check_same_text, part_keys
+from dhrbuild.checks.letter import PartReading, check_letter_parts, read_part
 from dhrbuild.checks.pdfua.check import check_accessibility, declare_pdfua
 from dhrbuild.checks.pdfua.report import AccessibilityReport
 from dhrbuild.checks.safety import pages as safety_pages
 from dhrbuild.checks.safety.deny_list import DENY_LIST_ENV, DenyList, load_deny_list
 from dhrbuild.checks.safety.deny_list_check import check_input_metadata
+from dhrbuild.checks.safety.pseudonym import manifest_name_warnings
 from dhrbuild.checks.safety.results import (
     CheckResult,
     PublicationCheckError,
@@ -50,7 +52,13 @@ from dhrbuild.checks.safety.results import (
     warnings_of,
 )
 from dhrbuild.checks.safety.run import InputPart, OutputChecks, check_inputs, check_output
-from dhrbuild.errors import DhrbuildError, OutputError, OutputTooLargeError, combine
+from dhrbuild.errors import (
+    DhrbuildError,
+    OutputError,
+    OutputTooLargeError,
+    ProblemsError,
+    combine,
+)
 from dhrbuild.inputs.action_plan.checks import future_dates, pdf_plan_warnings
 from dhrbuild.inputs.action_plan.read import load_checked_plan
 from dhrbuild.inputs.findings import (
@@ -65,6 +73,7 @@ from dhrbuild.manifest import (
     ActionPlanSource,
     Manifest,
     kind_title_warnings,
+    limit_warnings,
     missing_input,
     review_date_warnings,
 )
@@ -229,10 +238,9 @@ def _open_parts(manifest: Manifest, warnings: list[str]) -> Iterator[list[_Part]
                     findings = inspect_part(pdf, name=src.name, render_source=render)
                     warnings += findings.warnings
                     signatures = findings.signatures
-                    # A part longer than any letter cannot read as one; only the letter's own
-                    # slot needs reading whatever its length (to say what it reads as).
-                    if key == "qa_letter" or len(pdf.pages) <= MAX_LETTER_PAGES:
-                        readings.append(PartReading(key, src.name, read_part(pdf, render)))
+                    # Every page's text is read: two files of one document read the same.
+                    reading = read_part(pdf, render, text_pages=len(pdf.pages))
+                    readings.append(PartReading(key, src.name, reading))
             except DhrbuildError as exc:
                 errors.append(exc)
                 continue
@@ -241,6 +249,7 @@ def _open_parts(manifest: Manifest, warnings: list[str]) -> Iterator[list[_Part]
         if error is not None:
             raise error
         warnings += check_letter_parts(readings, manifest.checks.letter)
+        check_same_text(manifest, readings, warnings)
         warnings += _summary_longer_than_report(parts)
         yield parts
 
@@ -311,10 +320,29 @@ def validate(
     found: list[str] = warnings if warnings is not None else []
     results: list[PartResult] = []
     deny = load_deny_list(
-        manifest.checks.deny_list, warnings=found, pseudonym=manifest.review.pseudonym
+        manifest.checks.deny_list,
+        warnings=found,
+        pseudonym=manifest.review.pseudonym,
+        review_folder=manifest.base_dir,
     )
     found += kind_title_warnings(manifest.review)
     found += review_date_warnings(manifest)
+    found += limit_warnings(manifest.output.max_bytes)
+    found += manifest_name_warnings(
+        manifest.review.pseudonym,
+        manifest.review.partnership,
+        manifest.review.title,
+        annexes=[a.title for a in manifest.annexes],
+        output_name=manifest.output.path.name,
+        deny=deny,
+    )
+    # What assemble would refuse of the output path needs no built file: said with the rest.
+    output_errors: list[DhrbuildError] = []
+    try:
+        _check_output_path(manifest.output.path, manifest.input_paths())
+        _check_output_folder(manifest.output.path)
+    except OutputError as exc:
+        output_errors.append(exc)
     try:
         with _open_parts(manifest, found) as parts:
             first = 1
@@ -359,15 +387,66 @@ def validate(
             found += warnings_of(ran)
             if checks is not None:
                 checks += ran
-            raise_for_failures(ran)
+            failed = combine([*output_errors, *_check_failures(ran)])
+            if failed is not None:
+                raise failed
     except DhrbuildError as exc:
         # Every problem at once: the warnings found so far travel with the error.
-        exc.warnings = tuple(deny.scrub(w) for w in found) if deny is not None else tuple(found)
-        raise
+        error = exc
+        if output_errors and not any(e in output_errors for e in _flat(exc)):
+            error = combine([*output_errors, exc]) or exc
+        error.warnings = tuple(deny.scrub(w) for w in found) if deny is not None else tuple(found)
+        if error is exc:
+            raise
+        raise error from None
     finally:
         if deny is not None:
             found[:] = [deny.scrub(w) for w in found]
     return results
+
+
+def _check_failures(ran: list[CheckResult]) -> list[DhrbuildError]:
+    """The publication checks ``validate`` ran that failed, as one error (or none)."""
+    try:
+        raise_for_failures(ran, built=False)
+    except PublicationCheckError as exc:
+        return [exc]
+    return []
+
+
+def _flat(error: DhrbuildError) -> list[DhrbuildError]:
+    """``error``'s own errors if it combines several, else ``error`` alone."""
+    return list(error.errors) if isinstance(error, ProblemsError) else [error]
+
+
+def _check_output_folder(output: Path) -> None:
+    """Refuse an output whose folder cannot be written, as the build would be refused there.
+
+    The folder, or the nearest one above it that exists (the build makes the rest), is asked
+    about; nothing is written to find out.
+
+    Raises:
+        OutputError: In the words :func:`dhrbuild.atomic.atomic_file` uses for the failure.
+    """
+    folder = output.parent
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    problem: OSError | None = None
+    if not folder.is_dir():
+        problem = NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        code = errno.EROFS if _read_only(folder) else errno.EACCES
+        problem = OSError(code, os.strerror(code), str(folder))
+    if problem is not None:
+        raise OutputError(output, f"cannot write the output here ({reason(problem)})")
+
+
+def _read_only(folder: Path) -> bool:
+    """Whether ``folder`` is on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # AttributeError: Windows has no statvfs
+        return False
 
 
 def _carried_values(manifest: Manifest) -> list[tuple[str, str]]:
@@ -457,7 +536,13 @@ def assemble(
     _check_output_path(out_path, manifest.input_paths())
     warnings: list[str] = []
     deny = load_deny_list(
-        manifest.checks.deny_list, warnings=warnings, pseudonym=manifest.review.pseudonym
+        manifest.checks.deny_list,
+        warnings=warnings,
+        pseudonym=manifest.review.pseudonym,
+        review_folder=manifest.base_dir,
+    )
+    warnings += limit_warnings(
+        limit, "--max-bytes" if max_bytes is not None else "output.max_bytes"
     )
 
     try:
@@ -829,15 +914,20 @@ def _quality_warnings(
         for part in build.compression.parts:
             if not part.images_changed:
                 continue
-            dpi = f"{part.lowest_dpi:.0f} dpi" if part.lowest_dpi is not None else "full resolution"
             quality = (
                 f"JPEG quality {part.lowest_quality}"
                 if part.lowest_quality is not None
                 else "a lossless codec"
             )
+            # lowest_dpi is the resolution the images are drawn at: a reduction only when
+            # the ladder took pixels away.
+            if part.downsampled and part.lowest_dpi is not None:
+                how = f"down to {part.lowest_dpi:.0f} dpi and {quality}"
+            else:
+                how = f"as {quality} at full resolution (no pixels removed)"
             said.append(
                 f"{part.part}: {count(part.images_changed, 'image')} re-encoded to fit the size "
-                f"limit, down to {dpi} and {quality}; check they are still legible in the output "
+                f"limit, {how}; check they are still legible in the output "
                 "(dhrbuild preview), or make them smaller in the source document"
             )
     return said

@@ -362,3 +362,18 @@ def test_failing_accessibility_rules_are_a_warning_too(review: Review) -> None:
     assert len(said) == 1
     assert said[0].startswith("out.pdf: ")
     assert f"dhrbuild check {manifest.parent / 'dist' / 'out.pdf'}" in said[0]
+
+
+def test_a_limit_above_the_home_offices_is_warned_of(review: Review) -> None:
+    """Raising output.max_bytes (or --max-bytes) past 20,000,000 is said, in validate too."""
+    manifest = review(output={"max_bytes": 25_000_000})
+    said = "output.max_bytes is 25,000,000 bytes, above the Home Office's limit of 20,000,000"
+    res = _run("validate", str(manifest))
+    assert res.exit_code == 0, res.output
+    assert said in res.stderr
+    res = _run("assemble", str(manifest), "--max-bytes", "30000000", "--json")
+    assert res.exit_code == 0, res.output
+    warned = json.loads(res.stdout)["warnings"]
+    assert any(w.startswith("--max-bytes is 30,000,000 bytes") for w in warned)
+    res = _run("assemble", str(manifest), "--max-bytes", "19000000", "--json")
+    assert not [w for w in json.loads(res.stdout)["warnings"] if "Home Office's limit" in w]

@@ -6,51 +6,29 @@ import io
 import json
 import os
 import re
-import shutil
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pypdfium2 as pdfium
-import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from dhrbuild.serve import jobs
-from dhrbuild.serve.app import HERE, create_app
+from dhrbuild.serve.app import HERE
 from dhrbuild.serve.security import CSRF_FIELD, Guard
+from tests import serve_helpers
+from tests.serve_helpers import app_client, name_deny_list, sign_in
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "northshire-alex"
-PORT = 8765
-BASE = f"http://127.0.0.1:{PORT}"
-TOKEN = "b" * 43
 PAGE = "/reviews/alex/build"
 # A word of the example's text (pages 2, 4, 6, ...), standing for a real name on the deny list.
 TERM = "MARAC"
 
-
-@pytest.fixture
-def guard() -> Guard:
-    return Guard(token=TOKEN, port=PORT)
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Path:
-    folder = tmp_path / "reviews"
-    folder.mkdir()
-    shutil.copytree(EXAMPLE, folder / "alex", ignore=shutil.ignore_patterns("dist"))
-    return folder
-
-
-@pytest.fixture
-def client(served: Path, guard: Guard) -> Iterator[TestClient]:
-    with TestClient(create_app(served, guard), base_url=BASE, follow_redirects=False) as c:
-        assert c.get(f"/?token={TOKEN}").status_code == 303
-        yield c
+# The fixtures shared by the tests of dhrbuild serve (tests/serve_helpers.py).
+guard, client = serve_helpers.guard, serve_helpers.client
+served = serve_helpers.served_with_example
 
 
 def _start(client: TestClient, guard: Guard) -> Any:
@@ -206,10 +184,7 @@ def test_a_deny_list_hit_names_its_line_and_never_its_term(
 ) -> None:
     deny = tmp_path / "deny-list.txt"
     deny.write_text(f"# real names, one a line\n{TERM}\n", encoding="utf-8")
-    manifest = served / "alex" / "manifest.yaml"
-    manifest.write_text(
-        manifest.read_text(encoding="utf-8") + f"checks:\n  deny_list: {deny}\n", encoding="utf-8"
-    )
+    name_deny_list(served / "alex", deny)
     _start(client, guard)
     seen: list[str] = []
     assert _wait(client, seen)["state"] == "done"
@@ -265,9 +240,8 @@ def test_a_build_that_dies_says_so_and_the_server_goes_on(
 
 
 def test_stopping_the_server_stops_its_builds(served: Path, guard: Guard) -> None:
-    with TestClient(create_app(served, guard), base_url=BASE, follow_redirects=False) as c:
-        assert c.get(f"/?token={TOKEN}").status_code == 303
-        _start(c, guard)
+    with app_client(served, guard) as c:
+        _start(sign_in(c), guard)
         job = _registry(c).get("alex")
         assert job is not None and job.process.exitcode is None
     # The app's shutdown (Ctrl-C: uvicorn runs it) has stopped the worker, before it finished.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,7 +21,7 @@ from fastapi.testclient import TestClient
 
 from dhrbuild.errors import OutputError
 from dhrbuild.serve import reviews
-from dhrbuild.serve.app import HERE, create_app
+from dhrbuild.serve.app import HERE
 from dhrbuild.serve.security import (
     COOKIE,
     CSRF_FIELD,
@@ -30,36 +31,16 @@ from dhrbuild.serve.security import (
     sanitised_filename,
 )
 from dhrbuild.serve.server import bind
+from tests import serve_helpers
+from tests.serve_helpers import BASE, PORT, ROOT, TOKEN
 
-ROOT = Path(__file__).resolve().parent.parent
-PORT = 8765
-BASE = f"http://127.0.0.1:{PORT}"
-TOKEN = "t" * 43
-
-
-@pytest.fixture
-def guard() -> Guard:
-    return Guard(token=TOKEN, port=PORT)
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Path:
-    folder = tmp_path / "reviews"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def anonymous(served: Path, guard: Guard) -> Iterator[TestClient]:
-    with TestClient(create_app(served, guard), base_url=BASE, follow_redirects=False) as c:
-        yield c
-
-
-@pytest.fixture
-def client(anonymous: TestClient, guard: Guard) -> TestClient:
-    res = anonymous.get(f"/?token={TOKEN}")
-    assert res.status_code == 303
-    return anonymous
+# The fixtures shared by the tests of dhrbuild serve (tests/serve_helpers.py).
+guard, served, anonymous, client = (
+    serve_helpers.guard,
+    serve_helpers.served,
+    serve_helpers.anonymous,
+    serve_helpers.client,
+)
 
 
 def test_every_page_needs_the_token(anonymous: TestClient) -> None:
@@ -253,3 +234,119 @@ def test_every_form_of_a_page_carries_the_csrf_token(client: TestClient, guard: 
         for form in forms:
             if re.search(r'method="post"', form, flags=re.I):
                 assert f'name="{CSRF_FIELD}" value="{guard.csrf}"' in form, (path, form)
+
+
+def _outside_review(served: Path, tmp_path: Path, key: str, value: str) -> Path:
+    """The example review in the served folder, with ``key`` of its manifest set to ``value``."""
+    import yaml
+
+    review = serve_helpers.copy_example(served / "alex")
+    manifest = review / "manifest.yaml"
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    section, _, field = key.partition(".")
+    if field:
+        data[section][field] = value
+    else:
+        data[section] = value
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return review
+
+
+def test_an_output_outside_the_served_folder_is_never_written(
+    client: TestClient, guard: Guard, served: Path, tmp_path: Path
+) -> None:
+    """Neither a build nor a pack writes outside the folder, whatever output.path says."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    victim = outside / "victim.pdf"
+    victim.write_bytes(b"IMPORTANT DATA")
+    review = _outside_review(served, tmp_path, "output.path", "../../outside/victim.pdf")
+    name = review.name
+    form = {"csrf_token": guard.csrf}
+    res = client.post(f"/reviews/{name}/build", data=form)
+    assert res.status_code == 400
+    assert "output.path" in res.text and "is outside the folder dhrbuild serve works on" in res.text
+    pack = {**form, "url": "https://www.example.gov.uk/dhr/victim.pdf", "url_confirmed": "yes"}
+    res = client.post(f"/reviews/{name}/submission", data=pack)
+    assert res.status_code == 400
+    assert "is outside the folder dhrbuild serve works on" in res.text
+    assert victim.read_bytes() == b"IMPORTANT DATA"
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.pdf"]
+    assert client.get(f"/reviews/{name}/submission/pack.zip").status_code == 404
+    assert client.get(f"/reviews/{name}/submission/files/victim.pdf").status_code == 404
+
+
+def test_the_workers_refuse_a_file_outside_even_if_the_manifest_changed_since(
+    served: Path, tmp_path: Path
+) -> None:
+    """The check is made again where the build runs, not only when the page is asked."""
+    from multiprocessing import Pipe
+
+    from dhrbuild.serve import jobs, submission_page
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    review = _outside_review(served, tmp_path, "output.path", str(outside / "evil.pdf"))
+    payload = jobs._build(review, review / ".dhrbuild" / "build", lambda _step: None)
+    assert payload["report"]["status"] == "failed"
+    assert "is outside the folder dhrbuild serve works on" in str(payload["report"])
+    receiver, sender = Pipe(duplex=False)
+    submission_page._pack_worker(
+        str(review / "manifest.yaml"),
+        "https://www.example.gov.uk/dhr/evil.pdf",
+        str(outside / "submission"),
+        False,
+        sender,
+    )
+    outcome = receiver.recv()
+    assert not outcome.ok
+    assert any("is outside the folder dhrbuild serve works on" in e for e in outcome.errors)
+    assert list(outside.iterdir()) == []
+
+
+def test_a_part_outside_the_served_folder_is_not_opened_or_described(
+    client: TestClient, served: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret-report.pdf"
+    shutil.copy(serve_helpers.EXAMPLE / "overview-report.pdf", secret)
+    review = _outside_review(served, tmp_path, "report", str(secret))
+    page = client.get(f"/reviews/{review.name}/parts").text
+    text = serve_helpers.page_text(page)
+    assert "report: " in text and "is outside the folder dhrbuild serve works on" in text
+    assert (
+        "84" not in re.sub(r"\s+", " ", text).split("Overview report", 1)[-1].split("Annex", 1)[0]
+    )
+    res = client.post(
+        f"/reviews/{review.name}/build", data={"csrf_token": client.app.state.guard.csrf}
+    )  # type: ignore[attr-defined]
+    assert res.status_code == 400
+
+
+def test_a_linked_folder_is_not_listed_as_a_review(
+    client: TestClient, served: Path, tmp_path: Path
+) -> None:
+    elsewhere = serve_helpers.copy_example(tmp_path / "elsewhere")
+    (served / "linked").symlink_to(elsewhere)
+    assert "folder linked" not in serve_helpers.page_text(client.get("/").text)
+    assert client.get("/reviews/linked").status_code == 404
+
+
+def test_accented_pseudonyms_give_plain_folders_and_their_files_are_served() -> None:
+    from dhrbuild.serve.reviews import _folder_name
+
+    assert _folder_name("Zoë") == "zoe" and _folder_name("Siân Ó Briain") == "sian-o-briain"
+    assert _folder_name("李") == ""
+    assert safe_name("zoë-publication.pdf") and safe_name("siân-publication-qa-letter.pdf")
+    assert not safe_name("zoë/../x") and not safe_name("..") and not safe_name(".zoë")
+
+
+def test_the_frameworks_own_words_are_never_shown(client: TestClient) -> None:
+    res = client.get("/new/nothing-here")
+    assert res.status_code == 404 and "Not Found" not in res.text
+    assert "There is no such page here" in res.text
+    res = client.get("/reviews/x/parts/report/file")  # a form's address, opened directly
+    assert res.status_code in (404, 405) and "Method Not Allowed" not in res.text
+    res = client.post(
+        "/new", content=b"x", headers={"content-length": str(10**10), "content-type": "text/plain"}
+    )
+    assert res.status_code == 413 and 'href="/"' in res.text

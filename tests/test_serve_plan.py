@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -16,59 +15,24 @@ from fastapi.testclient import TestClient
 from dhrbuild.handoff.init import init_review
 from dhrbuild.inputs.action_plan.read import load_checked_plan
 from dhrbuild.manifest import load_manifest
-from dhrbuild.serve.app import create_app
 from dhrbuild.serve.security import CSRF_FIELD, Guard
+from tests import serve_helpers
+from tests.serve_helpers import copy_example, error_of, page_text, write_deny_list
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "northshire-alex"
-PORT = 8765
-BASE = f"http://127.0.0.1:{PORT}"
-TOKEN = "p" * 43
 COMMENT = "# A comment the officer wrote, which every edit keeps."
 
-
-@pytest.fixture
-def guard() -> Guard:
-    return Guard(token=TOKEN, port=PORT)
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Path:
-    folder = tmp_path / "reviews"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def client(served: Path, guard: Guard) -> Iterator[TestClient]:
-    with TestClient(create_app(served, guard), base_url=BASE, follow_redirects=False) as c:
-        assert c.get(f"/?token={TOKEN}").status_code == 303
-        yield c
+# The fixtures shared by the tests of dhrbuild serve (tests/serve_helpers.py).
+guard, served, client = serve_helpers.guard, serve_helpers.served, serve_helpers.client
 
 
 @pytest.fixture
 def alex(served: Path) -> Path:
     """The fictional example review, its plan carrying one more comment of the officer's."""
-    folder = served / "alex"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("dist"))
+    folder = copy_example(served / "alex")
     plan = folder / "action-plan.yaml"
     text = plan.read_text(encoding="utf-8")
     plan.write_text(text.replace("  - number: 3\n", f"  {COMMENT}\n  - number: 3\n"), "utf-8")
     return folder
-
-
-def _text(html: str) -> str:
-    """The page's words, without its markup."""
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
-
-
-def _error_of(html: str, field_id: str) -> str:
-    """The error message shown beside the field ``field_id``."""
-    match = re.search(
-        rf'<p id="{re.escape(field_id)}-error" class="govuk-error-message">(.*?)</p>', html, re.S
-    )
-    assert match, f"no error shown beside {field_id}"
-    return _text(match[1]).removeprefix("Error: ")
 
 
 def _form_of(html: str, **changes: str) -> dict[str, str]:
@@ -86,6 +50,23 @@ def _post(client: TestClient, guard: Guard, path: str, form: dict[str, str]) -> 
     return client.post(path, data={**form, CSRF_FIELD: guard.csrf})
 
 
+def _add_update(
+    client: TestClient,
+    guard: Guard,
+    index: int,
+    date: str,
+    note: str | None = None,
+    *,
+    shown: str = "",
+    review: str = "alex",
+) -> Any:
+    """Send the update form of the action at ``index``, shown numbered ``shown`` (index + 1)."""
+    form = {"shown_number": shown or str(index + 1), f"a{index}-date": date}
+    if note is not None:
+        form[f"a{index}-note"] = note
+    return _post(client, guard, f"/reviews/{review}/plan/actions/{index}/updates", form)
+
+
 # --- the page ---------------------------------------------------------------------------------
 
 
@@ -98,7 +79,7 @@ def test_the_plan_is_shown_as_an_accessible_table_with_a_form_per_action(
     assert (
         '<caption class="govuk-table__caption govuk-table__caption--m" id="plan-caption">' in html
     )
-    assert "The actions in action-plan.yaml, updates as at 1 October 2026" in _text(html)
+    assert "The actions in action-plan.yaml, updates as at 1 October 2026" in page_text(html)
     assert html.count('<th scope="col"') == 10
     assert html.count('<th scope="row"') == 6
     for heading in ("Lead agency", "Key milestones", "Target date", "Implementation updates"):
@@ -124,12 +105,7 @@ def test_an_update_is_added_in_iso_form_and_the_comments_survive(
     client: TestClient, guard: Guard, alex: Path
 ) -> None:
     plan_file = alex / "action-plan.yaml"
-    res = _post(
-        client,
-        guard,
-        "/reviews/alex/plan/actions/2/updates",
-        {"shown_number": "3", "a2-date": "30/09/2026", "a2-note": "Protocol signed: yes, by all"},
-    )
+    res = _add_update(client, guard, 2, "30/09/2026", "Protocol signed: yes, by all")
     assert res.status_code == 303
     assert res.headers["location"] == "/reviews/alex/plan?done=update&action=2#action-2"
     text = plan_file.read_text(encoding="utf-8")
@@ -152,16 +128,11 @@ def test_a_bad_date_is_refused_beside_its_field_and_nothing_is_written(
 ) -> None:
     plan_file = alex / "action-plan.yaml"
     before = plan_file.read_bytes()
-    res = _post(
-        client,
-        guard,
-        "/reviews/alex/plan/actions/2/updates",
-        {"shown_number": "3", "a2-date": "31/02/2026", "a2-note": "Protocol signed"},
-    )
+    res = _add_update(client, guard, 2, "31/02/2026", "Protocol signed")
     assert res.status_code == 400
     assert plan_file.read_bytes() == before
     # The words the command line prints for the same date in the file.
-    message = _error_of(res.text, "a2-date")
+    message = error_of(res.text, "a2-date")
     assert (
         message
         == "'31/02/2026' is not a date; write it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD"
@@ -173,34 +144,22 @@ def test_a_bad_date_is_refused_beside_its_field_and_nothing_is_written(
     assert ">Protocol signed</textarea>" in res.text
     assert res.text.startswith("<!DOCTYPE html>") and "<title>Error: " in res.text
 
-    res = _post(
-        client,
-        guard,
-        "/reviews/alex/plan/actions/2/updates",
-        {"shown_number": "3", "a2-date": "10/15/2026", "a2-note": "x"},
-    )
+    res = _add_update(client, guard, 2, "10/15/2026", "x")
     assert res.status_code == 400
-    assert "dates are day first (DD/MM/YYYY): write 15/10/2026" in _error_of(res.text, "a2-date")
-    res = _post(
-        client, guard, "/reviews/alex/plan/actions/2/updates", {"shown_number": "3", "a2-date": ""}
-    )
+    assert "dates are day first (DD/MM/YYYY): write 15/10/2026" in error_of(res.text, "a2-date")
+    res = _add_update(client, guard, 2, "")
     assert res.status_code == 400
-    assert _error_of(res.text, "a2-date").startswith("Enter the date of the update")
-    assert _error_of(res.text, "a2-note") == "Enter what has been done by that date"
+    assert error_of(res.text, "a2-date").startswith("Enter the date of the update")
+    assert error_of(res.text, "a2-note") == "Enter what has been done by that date"
     assert plan_file.read_bytes() == before
 
 
 def test_an_update_after_as_at_is_saved_with_a_warning(
     client: TestClient, guard: Guard, alex: Path
 ) -> None:
-    res = _post(
-        client,
-        guard,
-        "/reviews/alex/plan/actions/0/updates",
-        {"shown_number": "1", "a0-date": "2026-10-20", "a0-note": "Prompt live"},
-    )
+    res = _add_update(client, guard, 0, "2026-10-20", "Prompt live")
     assert res.status_code == 303
-    page = _text(client.get("/reviews/alex/plan").text)
+    page = page_text(client.get("/reviews/alex/plan").text)
     assert "1 warning to check" in page
     assert "action 1: the update dated 20 October 2026 is after action_plan.as_at" in page
 
@@ -210,12 +169,7 @@ def test_a_form_from_a_plan_that_has_changed_since_is_refused(
 ) -> None:
     plan_file = alex / "action-plan.yaml"
     before = plan_file.read_bytes()
-    res = _post(
-        client,
-        guard,
-        "/reviews/alex/plan/actions/2/updates",
-        {"shown_number": "4", "a2-date": "30/09/2026", "a2-note": "x"},
-    )
+    res = _add_update(client, guard, 2, "30/09/2026", "x", shown="4")
     assert res.status_code == 409
     assert "has changed since this page was shown" in res.text
     assert plan_file.read_bytes() == before
@@ -255,7 +209,7 @@ def test_the_status_and_completion_are_changed(
         {"shown_number": "1", "a0-status": "finished"},
     )
     assert res.status_code == 400
-    assert _error_of(res.text, "a0-status") == (
+    assert error_of(res.text, "a0-status") == (
         "'finished' is not one of not started, in progress, complete"
     )
 
@@ -294,12 +248,12 @@ def test_an_action_is_added_with_the_next_number(
     before = (alex / "action-plan.yaml").read_bytes()
     res = _post(client, guard, "/reviews/alex/plan/actions", {**form, "new-number": "3"})
     assert res.status_code == 400
-    assert _error_of(res.text, "new-number").startswith(
+    assert error_of(res.text, "new-number").startswith(
         "number 3 is already used (actions.3.number)"
     )
     res = _post(client, guard, "/reviews/alex/plan/actions", {**form, "new-lead_agency": ""})
     assert res.status_code == 400
-    assert _error_of(res.text, "new-lead_agency") == "Enter the agency that leads the action"
+    assert error_of(res.text, "new-lead_agency") == "Enter the agency that leads the action"
     assert (alex / "action-plan.yaml").read_bytes() == before
 
 
@@ -311,7 +265,7 @@ def test_the_placeholder_plan_of_init_is_filled_in_to_a_valid_plan(
     plan_file = folder / "action-plan.yaml"
     page = client.get("/reviews/kim/plan")
     assert page.status_code == 200
-    words = _text(page.text)
+    words = page_text(page.text)
     assert "problems to put right before the review can be built" in words
     assert "actions.1.scope: still the placeholder from dhrbuild init" in words
     assert "action_plan.as_at: still the placeholder from dhrbuild init" in words
@@ -341,7 +295,7 @@ def test_the_placeholder_plan_of_init_is_filled_in_to_a_valid_plan(
     before = plan_file.read_bytes()
     res = _post(client, guard, "/reviews/kim/plan/actions/0", {**form, "target_date": "soon"})
     assert res.status_code == 400
-    assert _error_of(res.text, "target_date") == (
+    assert error_of(res.text, "target_date") == (
         "'soon' is not a date; write it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD; "
         "leave it empty if it is not known"
     )
@@ -349,7 +303,7 @@ def test_the_placeholder_plan_of_init_is_filled_in_to_a_valid_plan(
     assert "Westshire Police should review" in res.text  # what was typed is kept
 
     res = _post(client, guard, "/reviews/kim/plan/actions/0", form)
-    assert res.status_code == 303, _text(res.text)
+    assert res.status_code == 303, page_text(res.text)
     plan = load_checked_plan(plan_file)
     action = plan.actions[0]
     assert action.recommendation == form["recommendation"]
@@ -362,7 +316,7 @@ def test_the_placeholder_plan_of_init_is_filled_in_to_a_valid_plan(
     assert "# The action plan, drawn by dhrbuild as Annex A." in text  # comments kept
     assert "# local, regional or national" in text
 
-    words = _text(client.get("/reviews/kim/plan").text)
+    words = page_text(client.get("/reviews/kim/plan").text)
     assert "actions.1" not in words  # the plan's own problems are gone
 
 
@@ -370,12 +324,7 @@ def test_adding_an_update_to_the_init_plan_replaces_its_placeholder_update(
     client: TestClient, guard: Guard, served: Path
 ) -> None:
     init_review(served / "kim", pseudonym="Kim", partnership="Westshire CSP")
-    res = _post(
-        client,
-        guard,
-        "/reviews/kim/plan/actions/0/updates",
-        {"shown_number": "1", "a0-date": "15/01/2027", "a0-note": "Started."},
-    )
+    res = _add_update(client, guard, 0, "15/01/2027", "Started.", review="kim")
     assert res.status_code == 303
     text = (served / "kim" / "action-plan.yaml").read_text(encoding="utf-8")
     assert "- date: 2027-01-15" in text and 'note: "Started."' in text
@@ -389,7 +338,7 @@ def test_a_number_used_by_a_later_action_is_refused_beside_the_number(
     form = _form_of(client.get("/reviews/alex/plan/actions/1").text, number="5")
     res = _post(client, guard, "/reviews/alex/plan/actions/1", form)
     assert res.status_code == 400
-    assert _error_of(res.text, "number") == (
+    assert error_of(res.text, "number") == (
         "actions.5.number: number 5 is already used (actions.2.number); "
         "give every action its own number"
     )
@@ -405,7 +354,7 @@ def test_an_update_can_be_corrected_and_removed_on_the_action_page(
     form["u1-date"] = "19/06/2026"
     form["u2-remove"] = "yes"
     res = _post(client, guard, "/reviews/alex/plan/actions/0", form)
-    assert res.status_code == 303, _text(res.text)
+    assert res.status_code == 303, page_text(res.text)
     action = load_checked_plan(alex / "action-plan.yaml").actions[0]
     assert [u.date for u in action.updates] == [dt.date(2026, 2, 10), dt.date(2026, 6, 19)]
     text = (alex / "action-plan.yaml").read_text(encoding="utf-8")
@@ -434,12 +383,12 @@ def test_the_as_at_date_is_set_in_the_manifest(
     assert re.search(r"as_at: 2026-10-15 +# moved on each quarter\n", text)
     assert text.startswith("# yaml-language-server")
     page = client.get(res.headers["location"]).text
-    assert "updates as at 15 October 2026" in _text(page)
+    assert "updates as at 15 October 2026" in page_text(page)
 
     before = manifest.read_bytes()
     res = _post(client, guard, "/reviews/alex/plan/as-at", {"as_at": "32/10/2026"})
     assert res.status_code == 400
-    assert _error_of(res.text, "as_at") == (
+    assert error_of(res.text, "as_at") == (
         "'32/10/2026' is not a date; write it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD"
     )
     assert manifest.read_bytes() == before
@@ -476,7 +425,7 @@ def test_a_spreadsheet_plan_is_shown_read_only_and_changes_are_refused(
     manifest.write_text(text, encoding="utf-8")
     page = client.get("/reviews/alex/plan")
     assert page.status_code == 200
-    words = _text(page.text)
+    words = page_text(page.text)
     assert "Train GPs" in words and "10 Feb 2026" in words and "Northshire ICB" in words
     assert "This action plan is a spreadsheet, action-plan.csv" in words
     assert "upload it again on the Parts page" in words
@@ -493,7 +442,7 @@ def test_a_spreadsheet_plan_is_shown_read_only_and_changes_are_refused(
         assert res.status_code == 409, path
         assert (
             "Nothing was changed: the action plan is action-plan.csv, a spreadsheet, which "
-            "dhrbuild cannot change here." in _text(res.text)
+            "dhrbuild cannot change here." in page_text(res.text)
         )
     assert (alex / "action-plan.csv").read_bytes() == before
     # The updates' date is the manifest's, and is set for any kind of plan.
@@ -507,19 +456,16 @@ def test_a_pdf_plan_is_named_with_its_pages(client: TestClient, alex: Path) -> N
     manifest = alex / "manifest.yaml"
     text = manifest.read_text(encoding="utf-8").replace("action-plan.yaml", "action-plan.pdf")
     manifest.write_text(text, encoding="utf-8")
-    words = _text(client.get("/reviews/alex/plan").text)
+    words = page_text(client.get("/reviews/alex/plan").text)
     assert re.search(r"This action plan is a finished PDF, action-plan.pdf, of \d+ pages?", words)
     assert "Parts page" in words
     assert "Add an update" not in words
 
 
 def test_what_the_page_shows_is_scrubbed_with_the_deny_list(
-    client: TestClient, guard: Guard, alex: Path, served: Path
+    client: TestClient, guard: Guard, alex: Path
 ) -> None:
-    (served.parent / "deny.txt").write_text("Quillfeather\n", encoding="utf-8")
-    manifest = alex / "manifest.yaml"
-    text = manifest.read_text(encoding="utf-8")
-    manifest.write_text(text + f"checks:\n  deny_list: {served.parent / 'deny.txt'}\n", "utf-8")
+    write_deny_list(alex, "Quillfeather")
     plan_file = alex / "action-plan.yaml"
     plan_file.write_text(
         plan_file.read_text(encoding="utf-8")
@@ -537,7 +483,7 @@ def test_what_the_page_shows_is_scrubbed_with_the_deny_list(
     # Saving the action page as shown keeps the file's own words (not the withheld note).
     form = _form_of(edit, key_milestones="Policy updated and audited.")
     res = _post(client, guard, "/reviews/alex/plan/actions/1", form)
-    assert res.status_code == 303, _text(res.text)
+    assert res.status_code == 303, page_text(res.text)
     text = plan_file.read_text("utf-8")
     assert 'lead_agency: "Northshire Police (DI Quillfeather)"' in text
     assert 'key_milestones: "Policy updated and audited."' in text

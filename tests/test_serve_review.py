@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +16,16 @@ from fastapi.testclient import TestClient
 from dhrbuild.errors import DhrbuildError
 from dhrbuild.handoff.init import init_review
 from dhrbuild.manifest import Checks, Output, Review, load_manifest
-from dhrbuild.serve.app import create_app
 from dhrbuild.serve.review_page import FIELDS
 from dhrbuild.serve.security import CSRF_FIELD, Guard
+from tests import serve_helpers
+from tests.serve_helpers import EXAMPLE, PORT, TOKEN, copy_example, error_of
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "northshire-alex"
-PORT = 8765
-BASE = f"http://127.0.0.1:{PORT}"
-TOKEN = "r" * 43
 COMMENT = "# kept: a note the officer wrote at the top"
 INLINE = "# kept: the pseudonym the family agreed"
+
+# The fixtures shared by the tests of dhrbuild serve (tests/serve_helpers.py).
+guard, served, client = serve_helpers.guard, serve_helpers.served, serve_helpers.client
 
 
 @pytest.fixture(autouse=True)
@@ -36,35 +34,14 @@ def _no_deny_list_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def guard() -> Guard:
-    return Guard(token=TOKEN, port=PORT)
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Path:
-    folder = tmp_path / "reviews"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
 def alex(served: Path) -> Path:
     """The fictional example, with a comment at the top and one beside the pseudonym."""
-    folder = served / "alex"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("dist"))
+    folder = copy_example(served / "alex")
     manifest = folder / "manifest.yaml"
     text = manifest.read_text(encoding="utf-8")
     text = text.replace("  pseudonym: Alex\n", f"  pseudonym: Alex  {INLINE}\n")
     manifest.write_text(f"{COMMENT}\n{text}", encoding="utf-8")
     return folder
-
-
-@pytest.fixture
-def client(served: Path, guard: Guard) -> Iterator[TestClient]:
-    app = create_app(served, guard)
-    with TestClient(app, base_url=BASE, follow_redirects=False) as c:
-        assert c.get(f"/?token={TOKEN}").status_code == 303
-        yield c
 
 
 def _post(client: TestClient, url: str, data: dict[str, str], files: Any = None) -> httpx2.Response:
@@ -86,18 +63,6 @@ def _form(manifest: Path) -> dict[str, str]:
         "output_annex_style": m.output.annex_style.value,
         "checks_deny_list": "",
     }
-
-
-def _error_of(page: str, field_id: str) -> str:
-    """The text of the error message shown beside ``field_id``."""
-    found = re.search(
-        rf'<p id="{re.escape(field_id)}-error" class="govuk-error-message">(.*?)</p>',
-        page,
-        flags=re.S,
-    )
-    assert found, f"no error shown beside {field_id}"
-    text = re.sub(r"<[^>]+>", "", found.group(1))
-    return html.unescape(" ".join(text.split())).removeprefix("Error: ")
 
 
 def _validate_message(folder: Path, key: tuple[str, str], value: object) -> str:
@@ -237,7 +202,11 @@ def test_a_value_that_does_not_validate_is_refused_beside_its_field(
     assert manifest.read_bytes() == before  # nothing written, not even the good change
     page = res.text
     expected = _validate_message(alex, key, value)
-    assert _error_of(page, field_id) == expected
+    # The same words as validate; an empty value's also names the field it is missing from.
+    shown = error_of(page, field_id)
+    assert shown == expected or (
+        expected.startswith("must not be empty") and shown.endswith(f": {expected}")
+    )
     assert f'href="#{field_id}"' in page  # the error summary leads to the field
     assert re.search(rf'aria-describedby="[^"]*{field_id}-error', page)
     assert page.count('class="govuk-error-message"') == 1
@@ -477,7 +446,7 @@ def test_an_upload_that_is_not_a_part_is_refused_beside_the_field(
         files={"file": (filename, content, "application/octet-stream")},
     )
     assert res.status_code == 400
-    assert said in _error_of(res.text, "file-qa_letter")
+    assert said in error_of(res.text, "file-qa_letter")
     assert 'href="#file-qa_letter"' in res.text
     assert 'aria-describedby="file-qa_letter-hint file-qa_letter-error"' in res.text
     assert (alex / "manifest.yaml").read_bytes() == before
@@ -536,14 +505,32 @@ def test_an_upload_never_overwrites_another_file_but_replaces_its_own(
     assert load_manifest(alex / "manifest.yaml").report.file.name == "link-2.pdf"
 
 
-def _token(page: str, number: int) -> str:
+def _token(page: str, number: int, review: str = "alex") -> str:
     found = re.search(
-        rf'action="/reviews/alex/parts/annexes/{number}/title".*?name="entry" value="([0-9a-f]+)"',
+        rf'action="/reviews/{review}/parts/annexes/{number}/title".*?name="entry" '
+        r'value="([0-9a-f]+)"',
         page,
         flags=re.S,
     )
     assert found
     return found.group(1)
+
+
+def _annex_post(
+    client: TestClient, number: int, action: str, review: str = "alex", **fields: str
+) -> httpx2.Response:
+    """Send the ``action`` form of annex ``number`` as the parts page shows it now."""
+    page = client.get(f"/reviews/{review}/parts").text
+    data = {"entry": _token(page, number, review), **fields}
+    return _post(client, f"/reviews/{review}/parts/annexes/{number}/{action}", data)
+
+
+def _add_annex(
+    client: TestClient, title: str, file_name: str, review: str = "alex"
+) -> httpx2.Response:
+    """Send the form that adds an annex, the example's QA letter as its file."""
+    files = {"file": (file_name, _pdf(), "application/pdf")}
+    return _post(client, f"/reviews/{review}/parts/annexes/add", {"add-title": title}, files)
 
 
 def _titles(alex: Path) -> list[str]:
@@ -553,12 +540,7 @@ def _titles(alex: Path) -> list[str]:
 def test_annexes_are_added_retitled_moved_and_removed(client: TestClient, alex: Path) -> None:
     manifest = alex / "manifest.yaml"
     # Add
-    res = _post(
-        client,
-        "/reviews/alex/parts/annexes/add",
-        {"add-title": "Terms of reference"},
-        files={"file": ("terms of reference.pdf", _pdf(), "application/pdf")},
-    )
+    res = _add_annex(client, "Terms of reference", "terms of reference.pdf")
     assert res.status_code == 303
     assert res.headers["location"].endswith("#part-annex-2")
     assert _titles(alex) == ["Glossary", "Terms of reference"]
@@ -567,34 +549,19 @@ def test_annexes_are_added_retitled_moved_and_removed(client: TestClient, alex: 
     assert page.index("4. Annex B: Glossary") < page.index("5. Annex C: Terms of reference")
     assert page.index("5. Annex C: Terms of reference") < page.index("6. Annex D: Home Office")
     # Retitle
-    res = _post(
-        client,
-        "/reviews/alex/parts/annexes/2/title",
-        {"entry": _token(page, 2), "title": "Terms of Reference"},
-    )
+    res = _annex_post(client, 2, "title", title="Terms of Reference")
     assert res.status_code == 303
     assert _titles(alex) == ["Glossary", "Terms of Reference"]
     # Move up
-    page = client.get("/reviews/alex/parts").text
-    res = _post(
-        client,
-        "/reviews/alex/parts/annexes/2/move",
-        {"entry": _token(page, 2), "direction": "up"},
-    )
+    res = _annex_post(client, 2, "move", direction="up")
     assert res.status_code == 303
     assert _titles(alex) == ["Terms of Reference", "Glossary"]
     # Move down
-    page = client.get("/reviews/alex/parts").text
-    res = _post(
-        client,
-        "/reviews/alex/parts/annexes/1/move",
-        {"entry": _token(page, 1), "direction": "down"},
-    )
+    res = _annex_post(client, 1, "move", direction="down")
     assert res.status_code == 303
     assert _titles(alex) == ["Glossary", "Terms of Reference"]
     # Remove: from the manifest only
-    page = client.get("/reviews/alex/parts").text
-    res = _post(client, "/reviews/alex/parts/annexes/1/remove", {"entry": _token(page, 1)})
+    res = _annex_post(client, 1, "remove")
     assert res.status_code == 303
     assert _titles(alex) == ["Terms of Reference"]
     assert (alex / "glossary.pdf").is_file()
@@ -614,17 +581,17 @@ def test_annex_forms_refuse_what_they_cannot_take(client: TestClient, alex: Path
         files={"file": ("glossary.exe", b"MZ", "application/octet-stream")},
     )
     assert res.status_code == 400
-    assert _error_of(res.text, "add-title") == "Enter the annex's title, for example Glossary"
-    assert "its name must end in .pdf" in _error_of(res.text, "add-file")
+    assert error_of(res.text, "add-title") == "Enter the annex's title, for example Glossary"
+    assert "its name must end in .pdf" in error_of(res.text, "add-file")
     res = _post(client, "/reviews/alex/parts/annexes/add", {"add-title": "Chronology"}, files={})
     assert res.status_code == 400
     assert 'value="Chronology"' in res.text  # what was typed is kept
-    assert "Choose the file to upload" in _error_of(res.text, "add-file")
+    assert "Choose the file to upload" in error_of(res.text, "add-file")
     page = client.get("/reviews/alex/parts").text
     token = _token(page, 1)
     res = _post(client, "/reviews/alex/parts/annexes/1/title", {"entry": token, "title": ""})
     assert res.status_code == 400
-    assert _error_of(res.text, "title-annex-1") == "Enter the annex's title, for example Glossary"
+    assert error_of(res.text, "title-annex-1") == "Enter the annex's title, for example Glossary"
     res = _post(client, "/reviews/alex/parts/annexes/1/move", {"entry": token, "direction": "up"})
     assert res.status_code == 400
     assert "already the first" in res.text
@@ -635,7 +602,7 @@ def test_annex_forms_refuse_what_they_cannot_take(client: TestClient, alex: Path
         files={"file": ("glossary.pdf", b"GIF89a", "application/pdf")},
     )
     assert res.status_code == 400
-    assert "it is not a PDF" in _error_of(res.text, "file-annex-1")
+    assert "it is not a PDF" in error_of(res.text, "file-annex-1")
     # A page shown before the list changed cannot act on the wrong annex.
     res = _post(client, "/reviews/alex/parts/annexes/1/remove", {"entry": "0" * 16})
     assert res.status_code == 409
@@ -791,35 +758,15 @@ def test_the_comment_after_the_annexes_stays_after_them_whatever_is_done(
         assert [a["title"] for a in yaml.safe_load(text)["annexes"]] == titles
 
     for title in ("Chronology", "Terms of reference"):
-        res = _post(
-            client,
-            "/reviews/kim/parts/annexes/add",
-            {"add-title": title},
-            files={"file": (f"{title}.pdf", _pdf(), "application/pdf")},
-        )
-        assert res.status_code == 303
+        assert _add_annex(client, title, f"{title}.pdf", "kim").status_code == 303
     check(["Glossary", "Chronology", "Terms of reference"])
-    page = client.get("/reviews/kim/parts").text
-    token = re.search(
-        r'action="/reviews/kim/parts/annexes/3/title".*?name="entry" value="([0-9a-f]+)"',
-        page,
-        flags=re.S,
-    )
-    assert token
-    res = _post(
-        client, "/reviews/kim/parts/annexes/3/move", {"entry": token.group(1), "direction": "up"}
-    )
+    res = _annex_post(client, 3, "move", "kim", direction="up")
     assert res.status_code == 303
     check(["Glossary", "Terms of reference", "Chronology"])
     for _ in range(3):
         assert _post(client, "/reviews/kim/parts/annexes/1/remove", {}).status_code == 303
     check([])
     assert "annexes: []" in manifest.read_text(encoding="utf-8")
-    res = _post(
-        client,
-        "/reviews/kim/parts/annexes/add",
-        {"add-title": "Glossary"},
-        files={"file": ("glossary.pdf", _pdf(), "application/pdf")},
-    )
+    res = _add_annex(client, "Glossary", "glossary.pdf", "kim")
     assert res.status_code == 303
     check(["Glossary"])

@@ -6,9 +6,7 @@ import email
 import email.policy
 import io
 import json
-import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,36 +16,15 @@ from dhrbuild.handoff.emails import EMAILS
 from dhrbuild.handoff.submission import PACK_LIST
 from dhrbuild.manifest import load_manifest
 from dhrbuild.serve import submission_page
-from dhrbuild.serve.app import create_app
 from dhrbuild.serve.security import CSRF_FIELD, Guard
+from tests import serve_helpers
+from tests.serve_helpers import copy_example, reviews_folder, write_deny_list
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "northshire-alex"
-PORT = 8765
-BASE = f"http://127.0.0.1:{PORT}"
-TOKEN = "s" * 43
 GOOD_URL = "https://www.example.gov.uk/dhr/alex-publication.pdf"
 
-
-@pytest.fixture
-def guard() -> Guard:
-    return Guard(token=TOKEN, port=PORT)
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Path:
-    folder = tmp_path / "reviews"
-    folder.mkdir()
-    shutil.copytree(EXAMPLE, folder / "alex", ignore=shutil.ignore_patterns("dist"))
-    return folder
-
-
-@pytest.fixture
-def client(served: Path, guard: Guard) -> Iterator[TestClient]:
-    app = create_app(served, guard)
-    with TestClient(app, base_url=BASE, follow_redirects=False) as c:
-        assert c.get(f"/?token={TOKEN}").status_code == 303
-        yield c
+# The fixtures shared by the tests of dhrbuild serve (tests/serve_helpers.py).
+guard, client = serve_helpers.guard, serve_helpers.client
+served = serve_helpers.served_with_example
 
 
 def _pack(served: Path) -> Path:
@@ -98,10 +75,7 @@ def test_a_web_address_quoting_the_deny_list_is_refused(
     client: TestClient, guard: Guard, served: Path
 ) -> None:
     review = served / "alex"
-    (served.parent / "deny.txt").write_text("Jordan Realname\n", encoding="utf-8")
-    manifest = review / "manifest.yaml"
-    text = manifest.read_text(encoding="utf-8")
-    manifest.write_text(text + f"checks:\n  deny_list: {served.parent / 'deny.txt'}\n")
+    write_deny_list(review, "Jordan Realname")
     res = _post(client, guard, url="https://www.example.gov.uk/dhr/jordan-realname.pdf")
     assert res.status_code == 400  # type: ignore[attr-defined]
     page = res.text  # type: ignore[attr-defined]
@@ -206,10 +180,7 @@ def test_a_failed_build_shows_its_errors_scrubbed_and_writes_nothing(
     client: TestClient, guard: Guard, served: Path
 ) -> None:
     review = served / "alex"
-    (served.parent / "deny.txt").write_text("qa-letter\n", encoding="utf-8")
-    manifest = review / "manifest.yaml"
-    text = manifest.read_text(encoding="utf-8")
-    manifest.write_text(text + f"checks:\n  deny_list: {served.parent / 'deny.txt'}\n")
+    write_deny_list(review, "qa-letter")
     (review / "qa-letter.pdf").unlink()
     res = _post(client, guard, url=GOOD_URL)
     assert res.status_code == 400  # type: ignore[attr-defined]
@@ -261,8 +232,7 @@ def test_a_pack_already_being_made_is_not_started_twice(
 
 
 def test_the_worker_stops_at_its_timeout(tmp_path: Path) -> None:
-    review = tmp_path / "alex"
-    shutil.copytree(EXAMPLE, review, ignore=shutil.ignore_patterns("dist"))
+    review = copy_example(tmp_path / "alex")
     outcome = submission_page.run_pack(
         review / "manifest.yaml",
         GOOD_URL,
@@ -284,9 +254,8 @@ def test_in_a_browser_the_pack_is_made_and_the_pages_pass_axe(tmp_path: Path) ->
     """The real server (``python -m dhrbuild serve``, whose worker is spawned), in Chromium."""
     from tests.browser import axe_violations, chrome, screenshot, served
 
-    folder = tmp_path / "reviews"
-    folder.mkdir()
-    shutil.copytree(EXAMPLE, folder / "alex", ignore=shutil.ignore_patterns("dist"))
+    folder = reviews_folder(tmp_path)
+    copy_example(folder / "alex")
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     with chrome(downloads) as driver, served(folder) as url:

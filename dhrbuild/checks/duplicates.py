@@ -1,10 +1,12 @@
-"""Two parts that are the same document: the same path, or byte-identical files."""
+"""Two parts that are the same document: the same path, byte-identical files, or the same text."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
+from dhrbuild.checks.letter import PartReading
 from dhrbuild.errors import ManifestError
 from dhrbuild.manifest import Manifest
 from dhrbuild.order import (
@@ -15,6 +17,10 @@ from dhrbuild.order import (
 )
 
 _CHUNK = 1 << 20
+
+MIN_SAME_TEXT = 200
+"""Fewer letters and digits than this in a part is too little text to call it the same
+document as another by (a scan without a text layer, a cover page)."""
 
 
 def part_keys(manifest: Manifest) -> list[str]:
@@ -121,6 +127,95 @@ def _title_key(title: str) -> str:
     return " ".join(title.casefold().split())
 
 
+def same_text(manifest: Manifest, parts: Sequence[PartReading]) -> list[str]:
+    """Find the parts whose text is another part's: one document saved as two files.
+
+    Two parts read the same when their pages' text (as :func:`dhrbuild.checks.letter.
+    flat_text` normalises it: case, spacing, line breaks and punctuation aside) is the
+    same, or when all the text of one part of two or more pages is in the other's. Parts
+    that are the same file or byte-identical are left to :func:`same_documents`.
+
+    Args:
+        manifest: The validated manifest.
+        parts: Each part as the classifier read it, with the text of all its pages, in
+            publication order (a drawn action plan is left out).
+
+    Returns:
+        One line per repeated part, naming the shorter part first, e.g. ``executive_summary
+        es.pdf reads the same as report overview-report.pdf (same text, different file)``.
+    """
+    paths = dict(zip(part_keys(manifest), manifest.input_paths(), strict=True))
+    digests: dict[Path, str | None] = {}
+
+    def same_file(a: PartReading, b: PartReading) -> bool:
+        first, second = paths.get(a.key), paths.get(b.key)
+        if first is None or second is None:
+            return False
+        if first == second:
+            return True
+        for path in (first, second):
+            if path not in digests:
+                digests[path] = _sha256(path)
+        return digests[first] is not None and digests[first] == digests[second]
+
+    found: list[str] = []
+    seen: list[PartReading] = []
+    for part in parts:
+        if len(part.reading.text.replace(" ", "")) < MIN_SAME_TEXT:
+            continue
+        for earlier in seen:
+            line = _reads_the_same(earlier, part)
+            if line and not same_file(earlier, part):
+                found.append(line)
+                break
+        else:
+            seen.append(part)
+    return found
+
+
+def _reads_the_same(earlier: PartReading, later: PartReading) -> str | None:
+    """How ``earlier`` and ``later`` read the same, naming the shorter part first, if they do."""
+    first, second = earlier.reading, later.reading
+    small, large = (later, earlier) if second.pages < first.pages else (earlier, later)
+    said = f"{small.key} {small.name} reads the same as "
+    if first.text == second.text:
+        return f"{said}{large.key} {large.name} (same text, different file)"
+    if small.reading.pages >= 2 and small.reading.text in large.reading.text:
+        return f"{said}part of {large.key} {large.name} (all its text is in it, different file)"
+    return None
+
+
+def check_same_text(manifest: Manifest, parts: Sequence[PartReading], warnings: list[str]) -> None:
+    """Refuse one document given as two parts that differ only in their bytes.
+
+    ``validate`` and ``assemble`` both call this once every part is open and read, with
+    ``checks.duplicates`` deciding as for byte-identical files (:func:`check_distinct`).
+
+    Args:
+        manifest: The validated manifest.
+        parts: Each part as the classifier read it (see :func:`same_text`).
+        warnings: Where the repeats go when ``checks.duplicates`` is ``warn``.
+
+    Raises:
+        ManifestError: Two parts read the same and ``checks.duplicates`` is ``error``
+            (the default); one line per repeat.
+    """
+    documents = same_text(manifest, parts)
+    if not documents:
+        return
+    if manifest.checks.duplicates == "warn":
+        warnings += [f"{line}; built anyway (checks.duplicates is warn)" for line in documents]
+        return
+    raise ManifestError(
+        "manifest",
+        [
+            f"{line}; remove one, or give the right file under each key, or set "
+            "checks.duplicates: warn if it is meant to appear twice"
+            for line in documents
+        ],
+    )
+
+
 def check_distinct(manifest: Manifest, warnings: list[str]) -> None:
     """Refuse one document as two parts, or two annexes under one title (``checks.duplicates``).
 
@@ -157,4 +252,11 @@ def check_distinct(manifest: Manifest, warnings: list[str]) -> None:
     )
 
 
-__all__ = ["check_distinct", "part_keys", "same_documents", "same_titles"]
+__all__ = [
+    "check_distinct",
+    "check_same_text",
+    "part_keys",
+    "same_documents",
+    "same_text",
+    "same_titles",
+]

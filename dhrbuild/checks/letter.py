@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -172,6 +172,10 @@ class LetterReading:
     """Whether a sign of a letter's form was found."""
     letters: int = 1
     """How many letters the text holds: its salutations and sign-offs, paired."""
+    text: str = ""
+    """The text of every page :func:`read_part` read (the scored first pages and the rest),
+    normalised and joined by single spaces: what tells two files of one document apart from
+    two documents (:func:`dhrbuild.checks.duplicates.same_text`)."""
 
     @property
     def verdict(self) -> Verdict:
@@ -272,27 +276,39 @@ def read_signs(texts: Sequence[str], pages: int, *, ignore: Sequence[str] = ()) 
 
 
 def read_part(
-    pdf: pikepdf.Pdf, render_source: bytes | Path, *, max_pages: int = READ_PAGES
+    pdf: pikepdf.Pdf,
+    render_source: bytes | Path,
+    *,
+    max_pages: int = READ_PAGES,
+    text_pages: int = 0,
 ) -> LetterReading:
-    """Read a part's first pages with pdfium and score them (see :func:`read_signs`).
+    """Read a part's pages with pdfium and score the first ones (see :func:`read_signs`).
 
     Args:
         pdf: The part as opened with pikepdf.
         render_source: The same document as a file or bytes (a Word part's converted PDF).
-        max_pages: How many pages to read from the first.
+        max_pages: How many pages, from the first, are scored.
+        text_pages: How many pages, from the first, are read for the reading's ``text``
+            (at least ``max_pages``; more for comparing whole parts).
 
     Returns:
-        The classifier's reading; a page pdfium cannot read counts as one without text.
+        The classifier's reading, with the text of the pages read; a page pdfium cannot
+        read counts as one without text.
     """
     pages = len(pdf.pages)
     texts: list[str] = []
     try:
         with PartRenderer(pdf, render_source) as document:
-            for index in range(min(pages, max_pages)):
+            for index in range(min(pages, max(max_pages, text_pages))):
                 texts.append(_page_text(document, index))
     except (pdfium.PdfiumError, pikepdf.PikepdfError, OSError):
         pass  # what could be read is judged; the opening step reports damage
-    return read_signs(texts, pages)
+    return replace(read_signs(texts[:max_pages], pages), text=flat_text(texts))
+
+
+def flat_text(texts: Sequence[str]) -> str:
+    """Pages' text as :func:`normalise` folds it, every line and page joined by one space."""
+    return " ".join(word for text in texts for word in normalise(text).split())
 
 
 def _page_text(document: PartRenderer, index: int) -> str:
@@ -393,6 +409,7 @@ __all__ = [
     "LetterReading",
     "PartReading",
     "check_letter_parts",
+    "flat_text",
     "normalise",
     "read_part",
     "read_signs",

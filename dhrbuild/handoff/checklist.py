@@ -11,7 +11,8 @@ from pathlib import Path
 import pikepdf
 import pypdfium2 as pdfium
 
-from dhrbuild.checks.letter import MAX_LETTER_PAGES, read_signs
+from dhrbuild.checks.duplicates import MIN_SAME_TEXT
+from dhrbuild.checks.letter import MAX_LETTER_PAGES, flat_text, read_signs
 from dhrbuild.checks.pdfua.check import check_file
 from dhrbuild.dates import uk_date, uk_long_date
 from dhrbuild.handoff.inspect import describe
@@ -210,19 +211,31 @@ def verify(
         for p in (summary, report)
         if p.pages <= MAX_LETTER_PAGES and read_signs(text_of(p), p.pages).is_letter
     ]
+    # A summary as long as the report, or with the report's text, is the report given twice.
+    summary_text, report_text = flat_text(text_of(summary)), flat_text(text_of(report))
+    reads_as_report = len(summary_text.replace(" ", "")) >= MIN_SAME_TEXT and (
+        summary_text == report_text or (summary.pages >= 2 and summary_text in report_text)
+    )
     items.append(
         CheckItem(
             "The executive summary and the overview report are included",
             parts_as_built
             and summary.heading is None
             and not as_letter
-            and summary.pages <= report.pages,
+            and summary.pages < report.pages
+            and not reads_as_report,
             f"{_pages(summary.first_page, summary.last_page)} and "
             f"{_pages(report.first_page, report.last_page)}"
             + "".join(f"; {p.title} reads as the QA Panel letter" for p in as_letter)
             + (
-                "; the executive summary is longer than the report: are they swapped?"
+                "; the executive summary reads the same as the report: give the executive "
+                "summary on its own under executive_summary"
+                if reads_as_report
+                else "; the executive summary is longer than the report: are they swapped?"
                 if summary.pages > report.pages
+                else "; the executive summary has as many pages as the report: is it the "
+                "report? Give the executive summary on its own under executive_summary"
+                if summary.pages == report.pages
                 else ""
             ),
         )
@@ -323,20 +336,25 @@ def verify(
         )
     )
     unread = any(c.name == "qa-letter" and not c.ran for c in result.checks)
+    # The check's note says on what conditions the letter approves, or why it does not.
+    note = next((c.note for c in result.checks if c.name == "qa-letter" and c.ran), "")
+    says = "the letter's wording says so" + (
+        f", {note}: check they were met before publishing" if approved and note else ""
+    )
     items.append(
         CheckItem(
             LETTER_ITEM,
             approved and reading.is_letter and ours,
-            f"the letter's wording says so, but {other}; the email drafts do not say the "
-            "review was approved"
+            f"{says}, but {other}; the email drafts do not say the review was approved"
             if approved and other
-            else "the letter's wording says so"
+            else says
             if approved
             else "not checked: the letter has no text to read; read it, and the email drafts "
             "do not say the review was approved"
             if unread
-            else "the letter does NOT say the review may be published: the email drafts do "
-            "not say it was approved; check the letter",
+            else "the letter does NOT say the review may be published"
+            + (f": {note}" if note else "")
+            + "; the email drafts do not say it was approved; check the letter",
         )
     )
     return items

@@ -16,6 +16,7 @@ import pypdfium2.raw as pdfium_c
 from pikepdf import Array, Dictionary, Name
 
 from dhrbuild.errors import InputError
+from dhrbuild.order import EXECUTIVE_SUMMARY_TITLE, QA_LETTER_TITLE, REPORT_TITLE
 from dhrbuild.pdf.decoding import (
     MAX_STREAM_BYTES,
     image_problem,
@@ -89,9 +90,11 @@ def inspect_part(pdf: pikepdf.Pdf, *, name: str, render_source: bytes | Path) ->
 
     Raises:
         InputError: A page's content decodes to more than
-            :data:`dhrbuild.pdf.decoding.MAX_STREAM_BYTES` (a decompression bomb).
+            :data:`dhrbuild.pdf.decoding.MAX_STREAM_BYTES` (a decompression bomb), or the
+            input is itself a publication dhrbuild built (see :func:`built_publication`).
     """
     _refuse_content_bombs(pdf, name)
+    _refuse_publication(pdf, name)
     warnings = check_outline(pdf, name)
     warnings += image_warnings(pdf, name)
     unreadable: list[int] = []
@@ -187,6 +190,78 @@ def _refuse_content_bombs(pdf: pikepdf.Pdf, name: str) -> None:
                 f"{MAX_STREAM_BYTES // (1 << 20)} MiB (a decompression bomb, or damage); export "
                 "the part again from the program that made it, or print it to a new PDF",
             )
+
+
+PUBLICATION_PROBLEM = (
+    "is a publication dhrbuild built (it holds the executive summary, the report and the "
+    "annexes): give the overview report on its own, as exported from Word"
+)
+_MADE_BY_DHRBUILD = re.compile(
+    rb"(?:CreatorTool|Producer)(?:\s[^<>]*)?(?:>|=[\"'])\s*dhrbuild", re.I
+)
+_XMP_READ_BYTES = 1 << 20
+_OUTLINE_READ_ITEMS = 200
+
+
+def built_publication(pdf: pikepdf.Pdf) -> bool:
+    """Whether ``pdf`` is a publication dhrbuild built, rather than one part of one.
+
+    It is when its top-level bookmarks hold the executive summary's and the overview
+    report's titles (as every publication's do), or when its Info ``/Creator`` or
+    ``/Producer`` or its XMP says dhrbuild made it, unless it is one of the single parts
+    dhrbuild also writes: the QA Panel letter on its own (the submission pack's copy, whose
+    ``/Subject`` is the letter's title) or a drawn action plan (made with reportlab).
+
+    Args:
+        pdf: The input, opened with pikepdf.
+
+    Returns:
+        True if the input is a whole publication.
+    """
+    titles = {" ".join(t.casefold().split()) for t in _top_bookmarks(pdf)}
+    if {EXECUTIVE_SUMMARY_TITLE.casefold(), REPORT_TITLE.casefold()} <= titles:
+        return True
+    info = pdf.trailer.get("/Info")
+    said = {"creator": "", "producer": "", "subject": ""}
+    if isinstance(info, Dictionary):
+        for key in said:
+            with contextlib.suppress(Exception):
+                said[key] = pdf_text(info.get("/" + key.capitalize(), "")).strip()
+    made = any(said[k].casefold().startswith("dhrbuild") for k in ("creator", "producer"))
+    if not made:
+        metadata = pdf.Root.get("/Metadata")
+        if isinstance(metadata, pikepdf.Stream):
+            with contextlib.suppress(Exception):
+                made = bool(_MADE_BY_DHRBUILD.search(metadata.read_bytes()[:_XMP_READ_BYTES]))
+    one_part = (
+        said["subject"].casefold() == QA_LETTER_TITLE.casefold()
+        or "reportlab" in said["producer"].casefold()
+    )
+    return made and not one_part
+
+
+def _top_bookmarks(pdf: pikepdf.Pdf) -> list[str]:
+    """The titles of the top level of ``pdf``'s bookmarks (the first few hundred)."""
+    root = pdf.Root.get(Name.Outlines)
+    if not isinstance(root, Dictionary):
+        return []
+    titles: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    node = root.get(Name.First)
+    while isinstance(node, Dictionary) and len(titles) < _OUTLINE_READ_ITEMS:
+        if node.is_indirect:
+            if node.objgen in seen:
+                break
+            seen.add(node.objgen)
+        titles.append(pdf_text(node.get(Name.Title, "")))
+        node = node.get(Name.Next)
+    return titles
+
+
+def _refuse_publication(pdf: pikepdf.Pdf, name: str) -> None:
+    """Refuse an input that is a whole publication dhrbuild built, given as one part."""
+    if built_publication(pdf):
+        raise InputError(name, PUBLICATION_PROBLEM)
 
 
 def signature_warning(name: str, fields: Sequence[str], kept_as: Path | None) -> str:

@@ -129,6 +129,15 @@ _MAGIC = (
     (b"\xd0\xcf\x11\xe0", "a Word 97-2003 document (.doc)"),
     (b"{\\rtf", "a Rich Text document (.rtf)"),
 )
+#: Images a scan or a screenshot is saved as: a PDF part must be a document.
+_IMAGES = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
 _ZIPPED = (
     ("word/", "a Word document (.docx)"),
     ("xl/", "an Excel workbook (.xlsx)"),
@@ -144,7 +153,8 @@ def not_a_pdf(path: Path) -> str | None:
 
     Returns:
         The problem and its fix (an empty file; a Word, RTF, Excel or OpenDocument file
-        named .pdf), or ``None`` when the file is none of these.
+        named .pdf; a PNG, JPEG, GIF or TIFF image), or ``None`` when the file is none of
+        these.
     """
     try:
         size = path.stat().st_size
@@ -154,6 +164,12 @@ def not_a_pdf(path: Path) -> str | None:
         return None
     if size == 0:
         return "the file is empty (0 bytes); copy or export the document again"
+    image = next((name for magic, name in _IMAGES if head.startswith(magic)), None)
+    if image is not None:
+        return (
+            f"this is a {image} image, not a PDF: put it in a document (for example in Word) "
+            "and export that as PDF"
+        )
     what = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
     if what is None and head.startswith(b"PK\x03\x04"):
         try:

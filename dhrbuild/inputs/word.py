@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import hashlib
 import io
@@ -12,7 +13,9 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
+import sys
 import tempfile
 import time
 import zipfile
@@ -187,14 +190,9 @@ def convert_timeout(document: Path, timeout: float | None = None) -> float:
 @functools.lru_cache(maxsize=8)
 def _version_of(exe: str, mtime_ns: int, size: int) -> str:
     try:
-        done = subprocess.run(
-            [exe, "--version"],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-        text = done.stdout.decode("utf-8", "replace").strip()
+        # In its own process group, like a conversion: a Ctrl-C now leaves nothing behind.
+        _code, out = _run_group([exe, "--version"], timeout=60, merge=False)
+        text = out.decode("utf-8", "replace").strip()
     except (OSError, subprocess.SubprocessError):
         text = ""
     # Without a version the program's identity stands in, so an upgrade still misses the cache.
@@ -337,56 +335,148 @@ def check_document(path: Path, data: bytes) -> None:
 _GROUP_GONE_SECONDS = 10.0
 """How long a stopped LibreOffice's processes are waited for before its folder is removed."""
 
+_PR_SET_CHILD_SUBREAPER = 36
+_PR_GET_CHILD_SUBREAPER = 37
+"""Linux ``prctl`` options: adopt (and so be able to reap) orphaned descendants."""
 
-def _group_alive(pgid: int) -> bool:
-    """Whether a process of group ``pgid`` still runs (a zombie, which writes nothing, does not)."""
-    proc = Path("/proc")
-    if not proc.is_dir():  # pragma: no cover - not Linux: any member, zombies included
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
-    for entry in proc.iterdir():
+_PIPE_FOLDERS = ("/tmp", "/var/tmp")
+"""Where LibreOffice makes its single-instance pipe, whatever TMPDIR says (sal/osl pipe.cxx)."""
+
+
+def _group_members(pgid: int) -> list[tuple[int, str, int]]:
+    """The processes of group ``pgid`` (Linux): each one's pid, state and parent's pid."""
+    members = []
+    for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
+            stat_line = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
-            return True
-    return False
+        fields = stat_line[stat_line.rfind(")") + 2 :].split()
+        if len(fields) > 2 and fields[2] == str(pgid):
+            members.append((int(entry.name), fields[0], int(fields[1])))
+    return members
+
+
+def _adopting_orphans(on: bool | None) -> bool | None:
+    """Make this process the reaper of its orphaned descendants (Linux), or stop being it.
+
+    soffice.bin is oosplash's child, not this process's: killed together, oosplash may die
+    first and soffice.bin, an orphan, becomes a zombie of init, which some containers' init
+    never reaps. A "child subreaper" adopts such orphans instead, so they are reaped here.
+
+    Args:
+        on: Whether to adopt orphans; ``None`` only reads the setting.
+
+    Returns:
+        The setting before the call, or ``None`` where it cannot be read or set.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        prctl.restype = ctypes.c_int
+        prctl.argtypes = [ctypes.c_int, *[ctypes.c_ulong] * 4]  # all of them zero-extended
+        zero = ctypes.c_ulong(0)
+        before = ctypes.c_int(0)
+        where = ctypes.cast(ctypes.byref(before), ctypes.c_void_p).value or 0
+        if prctl(_PR_GET_CHILD_SUBREAPER, where, zero, zero, zero) != 0:
+            return None
+        if on is not None and prctl(_PR_SET_CHILD_SUBREAPER, int(on), zero, zero, zero) != 0:
+            return None
+    except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+        return None
+    return bool(before.value)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """Stop LibreOffice's whole process group, and wait until none of it runs.
+    """Stop LibreOffice's whole process group, reap it, and wait until none of it runs.
 
     soffice is a shell script that starts oosplash and soffice.bin, which are not this
-    process's children: they are waited for by their group, so that nothing is still writing
-    in the conversion's temporary folder when it is removed.
+    process's children: this process adopts them while they are killed (see
+    :func:`_adopting_orphans`) and reaps them, so that nothing is still writing in the
+    conversion's temporary folder when it is removed and no zombie is left behind.
     """
     if not hasattr(os, "killpg"):  # pragma: no cover - not POSIX
         proc.kill()
         return
-    with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    deadline = time.monotonic() + _GROUP_GONE_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None and not _group_alive(proc.pid):
-            return
-        time.sleep(0.01)
-    log.warning("LibreOffice (process group %d) did not stop in time", proc.pid)
+    if not Path("/proc").is_dir():  # pragma: no cover - not Linux: wait for the group to go
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        deadline = time.monotonic() + _GROUP_GONE_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except (ProcessLookupError, PermissionError):
+                return
+            time.sleep(0.01)
+        return
+    if proc.poll() is not None and not _group_members(proc.pid):
+        return  # all gone: its number may already be another process's
+    before = _adopting_orphans(True)
+    try:
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        me = os.getpid()
+        deadline = time.monotonic() + _GROUP_GONE_SECONDS
+        while time.monotonic() < deadline:
+            proc.poll()  # oosplash, this process's own child, is reaped by Popen
+            left = False
+            for pid, state, parent in _group_members(proc.pid):
+                if state not in ("Z", "X"):
+                    left = True  # still running (or still dying)
+                elif parent == me and pid != proc.pid:
+                    with contextlib.suppress(ChildProcessError):
+                        os.waitpid(pid, os.WNOHANG)  # an adopted orphan
+                    left = True  # gone at the next look
+            if proc.returncode is not None and not left:
+                return
+            time.sleep(0.01)
+        log.warning("LibreOffice (process group %d) did not stop in time", proc.pid)
+    finally:
+        if before is False:
+            _adopting_orphans(False)
 
 
-def _run_soffice(
-    argv: list[str], *, timeout: float, env: dict[str, str] | None = None
-) -> tuple[int, str]:
+def _pipe_paths(profile: Path) -> list[Path]:
+    """The single-instance pipes a LibreOffice started with the user profile ``profile`` makes.
+
+    LibreOffice listens on a Unix socket named after an MD5 of the profile's URL, in /tmp
+    (/var/tmp when /tmp cannot be written) and not in TMPDIR; it removes the socket when it
+    ends by itself, not when it is killed or crashes.
+    """
+    digest = hashlib.md5(profile.as_uri().encode("utf-16-le"), usedforsecurity=False)
+    name = "SingleOfficeIPC_" + "".join(f"{byte:x}" for byte in digest.digest())
+    found: list[Path] = []
+    for folder in _PIPE_FOLDERS:
+        with contextlib.suppress(OSError):
+            found.extend(Path(folder).glob(f"OSL_PIPE_*_{name}"))
+    return found
+
+
+def _remove_pipes(profile: Path) -> None:
+    """Remove the pipes :func:`_pipe_paths` names that are still there (sockets only)."""
+    for path in _pipe_paths(profile):
+        with contextlib.suppress(OSError):
+            if stat.S_ISSOCK(path.lstat().st_mode):
+                path.unlink()
+
+
+def _run_group(
+    argv: list[str], *, timeout: float, env: dict[str, str] | None = None, merge: bool = True
+) -> tuple[int, bytes]:
     """Run LibreOffice in its own process group; return its exit code and output.
 
-    On every way out but its own end (the time limit, Ctrl-C, a signal, an error) the whole
-    group is killed and waited for.
+    Its own session keeps a Ctrl-C at the terminal from reaching it half-way: this process
+    stops it. On every way out (its own end, the time limit, Ctrl-C, a signal, an error) the
+    whole group is killed if any of it still runs, reaped and waited for.
+
+    Args:
+        argv: The command.
+        timeout: Seconds it may take.
+        env: Its environment; default this process's.
+        merge: Whether its error output is returned with its output (else it is dropped).
 
     Raises:
         subprocess.TimeoutExpired: It ran longer than ``timeout``; the group has been killed.
@@ -395,7 +485,7 @@ def _run_soffice(
         argv,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stderr=subprocess.STDOUT if merge else subprocess.DEVNULL,
         start_new_session=True,
         env=env,
     )
@@ -405,7 +495,21 @@ def _run_soffice(
         _kill_group(proc)
         proc.communicate()
         raise
-    return proc.returncode, out.decode("utf-8", "replace")
+    if Path("/proc").is_dir() and _group_members(proc.pid):
+        _kill_group(proc)  # what it left running: nothing may write in its folder now
+    return proc.returncode, out
+
+
+def _run_soffice(
+    argv: list[str], *, timeout: float, env: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Run a conversion (see :func:`_run_group`); return its exit code and output.
+
+    Raises:
+        subprocess.TimeoutExpired: It ran longer than ``timeout``; the group has been killed.
+    """
+    code, out = _run_group(argv, timeout=timeout, env=env)
+    return code, out.decode("utf-8", "replace")
 
 
 def _reason(output: str) -> str:
@@ -478,6 +582,9 @@ def _convert_in_temp(document: Path, data: bytes, exe: Path, timeout: float) -> 
                 f"{document}: LibreOffice ({exe}) cannot be run ({strerror(exc)}); "
                 f"reinstall it with `apt-get install {APT_PACKAGE}`"
             ) from None
+        finally:
+            # Outside this folder, so removed by hand: LibreOffice leaves it when it is killed.
+            _remove_pipes(profile)
         result = outdir / "document.pdf"
         if not result.is_file():
             raise InputError(

@@ -62,12 +62,14 @@ _HEADERS = {
 
 _SIGN_IN = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} - dhrbuild</title></head>
-<body><main><h1>{title}</h1><p>{text}</p></main></body></html>"""
+<body><main><h1>{title}</h1><p>{text}</p>{back}</main></body></html>"""
 
 
-def _plain(status: int, title: str, text: str) -> HTMLResponse:
+def _plain(status: int, title: str, text: str, back: bool = False) -> HTMLResponse:
     """A page that needs no template or style: for requests refused before they are trusted."""
-    response = HTMLResponse(_SIGN_IN.format(title=title, text=text), status_code=status)
+    link = '<p><a href="/">Back to the reviews</a></p>' if back else ""
+    page = _SIGN_IN.format(title=title, text=text, back=link)
+    response = HTMLResponse(page, status_code=status)
     response.headers.update(_HEADERS)
     return response
 
@@ -158,12 +160,20 @@ def create_app(root: Path, guard: Guard) -> FastAPI:
                 )
             length = request.headers.get("content-length")
             if length is None or not length.isdigit():
-                return _plain(411, "Refused", "The request did not say its length.")
+                return _plain(
+                    411,
+                    "Refused",
+                    "The request did not say its length; send the form again from its page.",
+                    back=True,
+                )
             if int(length) > MAX_UPLOAD_BYTES:
                 return _plain(
                     413,
                     "File too large",
-                    f"A file sent here may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+                    f"A file sent here may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; "
+                    "go back and choose a smaller file (a PDF's images can be made smaller "
+                    "in the program that made it).",
+                    back=True,
                 )
         response = await call_next(request)
         response.headers.update(_HEADERS)
@@ -171,12 +181,14 @@ def create_app(root: Path, guard: Guard) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # The framework's own words ("Not Found", "Method Not Allowed") are not for officers.
+        message = _PLAIN_WORDS.get(str(exc.detail), str(exc.detail))
         return render(
             request,
             "error.html",
             status_code=exc.status_code,
             title=_ERROR_TITLES.get(exc.status_code, "Something went wrong"),
-            message=str(exc.detail),
+            message=message,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -207,6 +219,12 @@ def create_app(root: Path, guard: Guard) -> FastAPI:
         app.include_router(module.router)
     return app
 
+
+_PLAIN_WORDS = {
+    "Not Found": "There is no such page here. Go back to the reviews and choose one.",
+    "Method Not Allowed": "This address is for sending a form from its page. Go back to the "
+    "page and use its button.",
+}
 
 _ERROR_TITLES = {
     400: "The request was not understood",

@@ -21,7 +21,7 @@ from dhrbuild.manifest import Manifest, load_manifest
 from dhrbuild.serve.app import render
 from dhrbuild.serve.jobs import BuildJob, job_folder, jobs_of, read_result
 from dhrbuild.serve.reviews import MANIFEST, deny_for, review_folder, scrub
-from dhrbuild.serve.security import safe_name
+from dhrbuild.serve.security import outside_problems, safe_name
 from dhrbuild.words import count
 
 
@@ -296,13 +296,11 @@ async def start_build(request: Request, name: str) -> Response:
     """Start building the review's PDF in a worker process (or show the build running)."""
     folder = review_folder(request, name)
     manifest = _manifest(folder)
-    if manifest is not None and not _within(request.app.state.root, manifest.output.path):
-        message = (
-            "The output file is outside the folder dhrbuild serve works on; change output.path "
-            "in manifest.yaml to a file inside the review's folder, such as "
-            "dist/publication.pdf"
-        )
-        return _page(request, name, status_code=400, errors=[("build", message)])
+    outside = outside_problems(request.app.state.root, manifest) if manifest is not None else []
+    if outside:
+        deny = deny_for(folder)
+        errors = [("build", scrub(deny, f"manifest.yaml: {line}")) for line in outside]
+        return _page(request, name, status_code=400, errors=errors)
     _results_folder(request, folder)
     jobs_of(request.app.state).start(name, folder)
     return RedirectResponse(f"/reviews/{name}/build", status_code=303)

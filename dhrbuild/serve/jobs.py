@@ -31,6 +31,7 @@ from dhrbuild.atomic import write_file
 from dhrbuild.checks.safety.deny_list import DenyList, deny_list_of_manifest_file
 from dhrbuild.checks.safety.results import Box, CheckResult, Finding, PublicationCheckError
 from dhrbuild.errors import DhrbuildError, Stopped
+from dhrbuild.serve.security import require_inside
 
 _log = logging.getLogger(__name__)
 
@@ -249,6 +250,8 @@ def _build(folder: Path, out: Path, step: Callable[[str], None]) -> dict[str, An
     payload: dict[str, Any] = {"worker": os.getpid()}
     try:
         manifest = load_manifest(manifest_path)
+        # Checked again here: the manifest may have changed since the page checked it.
+        require_inside(folder.parent, manifest, manifest_path)
     except DhrbuildError as exc:
         payload["report"] = manifest_error_report(manifest_path, exc, deny=deny)
         return payload

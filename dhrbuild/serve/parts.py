@@ -6,6 +6,8 @@ import hashlib
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, cast
@@ -28,9 +30,9 @@ from dhrbuild.pdf.decoding import bounded
 from dhrbuild.pipeline import PartResult
 from dhrbuild.serve.app import render
 from dhrbuild.serve.review_page import EDIT_LOCK, Problem, anchor_of, check_review, short
-from dhrbuild.serve.reviews import MANIFEST, deny_for, review_folder, scrub
-from dhrbuild.serve.security import inside, sanitised_filename
-from dhrbuild.serve.yaml_files import dump_yaml, read_yaml, set_value, write_yaml
+from dhrbuild.serve.reviews import MANIFEST, deny_for, read_manifest, review_folder, scrub
+from dhrbuild.serve.security import inside, sanitised_filename, within
+from dhrbuild.serve.yaml_files import dump_yaml, set_value, write_yaml
 from dhrbuild.words import count
 
 router = APIRouter()
@@ -275,9 +277,7 @@ class PartsState:
 
 def _state(folder: Path, deny: DenyList | None) -> PartsState:
     try:
-        data = read_yaml(folder / MANIFEST)
-        if not isinstance(data, dict):
-            raise ManifestError(str(folder / MANIFEST), ["the manifest must be a mapping of keys"])
+        data = read_manifest(folder)
     except ManifestError as exc:
         return PartsState([], [], [], unreadable=scrub(deny, short(folder, exc.message)))
     check = check_review(folder)
@@ -315,7 +315,9 @@ def _state(folder: Path, deny: DenyList | None) -> PartsState:
         path = _resolve(folder, name)
         paths.append(path)
         view.file = scrub(deny, name) if name else "Not given yet"
-        view.exists = path is not None and path.is_file()
+        # A file outside the served folder is not opened or described: the review's
+        # problems say where it is and what to do.
+        view.exists = path is not None and path.is_file() and within(folder.parent, path)
         if path is not None and view.exists:
             view.size = _size(path.stat().st_size)
             suffix = path.suffix.lower()
@@ -493,11 +495,37 @@ def _store(
     return target.name
 
 
-def _read(folder: Path) -> Any:
-    data = read_yaml(folder / MANIFEST)
-    if not isinstance(data, dict):
-        raise ManifestError(str(folder / MANIFEST), ["the manifest must be a mapping of keys"])
-    return data
+@contextmanager
+def _editing(folder: Path) -> Iterator[Any]:
+    """The manifest, read under the edit lock; written back when the block ends without error."""
+    with EDIT_LOCK:
+        data = read_manifest(folder)
+        yield data
+        write_yaml(folder / MANIFEST, data)
+
+
+@contextmanager
+def _editing_annex(folder: Path, number: str, token: str | None) -> Iterator[tuple[Any, int]]:
+    """The manifest as :func:`_editing` gives it, and the list index of annex ``number``.
+
+    Raises:
+        HTTPException: 404, no such annex.
+        _Refused: The annex is not the one the page showed (see :func:`_annex_index`).
+    """
+    with _editing(folder) as data:
+        yield data, _annex_index(data, number, token)
+
+
+def _upload_into(
+    folder: Path, data: Any, entry: object, file: UploadFile | None, field_id: str
+) -> str:
+    """Store the upload as the file of the part written ``entry``; return the name it has.
+
+    The part's own file is replaced; no other file the manifest names is.
+    """
+    stored, contents = _checked_upload(file, field_id)
+    current = _resolve(folder, _file_of(entry)[0])
+    return _store(folder, stored, contents, current, _taken(folder, data) - {current})
 
 
 def _annex_index(data: Any, number: str, token: str | None) -> int:
@@ -554,15 +582,10 @@ def upload_part(
     folder = review_folder(request, name)
     if key not in MAIN_PARTS:
         raise HTTPException(404, "There is no such part.")
-    field_id = f"file-{key}"
     try:
-        with EDIT_LOCK:
-            data = _read(folder)
-            stored, contents = _checked_upload(file, field_id)
-            current = _resolve(folder, _file_of(data.get(key))[0])
-            written = _store(folder, stored, contents, current, _taken(folder, data) - {current})
+        with _editing(folder) as data:
+            written = _upload_into(folder, data, data.get(key), file, f"file-{key}")
             _set_file(data, key, written)
-            write_yaml(folder / MANIFEST, data)
     except (_Refused, DhrbuildError) as exc:
         return _refused(request, name, folder, exc)
     return _done(name, "uploaded", anchor_of(key))
@@ -579,8 +602,7 @@ def add_annex(
     folder = review_folder(request, name)
     title = title.strip()
     try:
-        with EDIT_LOCK:
-            data = _read(folder)
+        with _editing(folder) as data:
             errors: list[tuple[str | None, str]] = []
             if not title:
                 errors.append(("add-title", "Enter the annex's title, for example Glossary"))
@@ -603,7 +625,6 @@ def add_annex(
             tail = _take_tail(annexes)
             annexes.append(CommentedMap([("title", title), ("file", written)]))
             _give_tail(data, annexes, tail)
-            write_yaml(folder / MANIFEST, data)
             number = len(annexes)
     except _Many as exc:
         values = {"add-title": title}
@@ -624,14 +645,10 @@ def upload_annex(
     """Upload or replace a further annex's file."""
     folder = review_folder(request, name)
     try:
-        with EDIT_LOCK:
-            data = _read(folder)
-            index = _annex_index(data, number, entry)
-            stored, contents = _checked_upload(file, f"file-annex-{number}")
-            current = _resolve(folder, _file_of(data["annexes"][index])[0])
-            written = _store(folder, stored, contents, current, _taken(folder, data) - {current})
+        with _editing_annex(folder, number, entry) as (data, index):
+            annex = data["annexes"][index]
+            written = _upload_into(folder, data, annex, file, f"file-annex-{number}")
             _set_file(data, "annexes", written, index)
-            write_yaml(folder / MANIFEST, data)
     except (_Refused, DhrbuildError) as exc:
         return _refused(request, name, folder, exc)
     return _done(name, "uploaded", f"part-annex-{index + 1}")
@@ -650,14 +667,11 @@ def retitle_annex(
     title = title.strip()
     field_id = f"title-annex-{number}"
     try:
-        with EDIT_LOCK:
-            data = _read(folder)
-            index = _annex_index(data, number, entry)
+        with _editing_annex(folder, number, entry) as (data, index):
             if not title:
                 raise _Refused(field_id, "Enter the annex's title, for example Glossary")
             item = data["annexes"][index]
             item["title"] = _same_quotes(item.get("title"), title)
-            write_yaml(folder / MANIFEST, data)
     except (_Refused, DhrbuildError) as exc:
         return _refused(request, name, folder, exc, values={field_id: title})
     return _done(name, "title", f"part-annex-{index + 1}")
@@ -674,9 +688,7 @@ def move_annex(
     """Move a further annex one place up or down the list."""
     folder = review_folder(request, name)
     try:
-        with EDIT_LOCK:
-            data = _read(folder)
-            index = _annex_index(data, number, entry)
+        with _editing_annex(folder, number, entry) as (data, index):
             annexes = data["annexes"]
             step = {"up": -1, "down": 1}.get(direction)
             if step is None:
@@ -688,7 +700,6 @@ def move_annex(
             tail = _take_tail(annexes)
             annexes.insert(to, annexes.pop(index))
             _give_tail(data, annexes, tail)
-            write_yaml(folder / MANIFEST, data)
     except (_Refused, DhrbuildError) as exc:
         return _refused(request, name, folder, exc)
     return _done(name, "moved", f"part-annex-{to + 1}")
@@ -701,14 +712,11 @@ def remove_annex(
     """Take a further annex out of the manifest; its file stays in the folder."""
     folder = review_folder(request, name)
     try:
-        with EDIT_LOCK:
-            data = _read(folder)
-            index = _annex_index(data, number, entry)
+        with _editing_annex(folder, number, entry) as (data, index):
             annexes = data["annexes"]
             tail = _take_tail(annexes)
             annexes.pop(index)
             _give_tail(data, annexes, tail)
-            write_yaml(folder / MANIFEST, data)
     except (_Refused, DhrbuildError) as exc:
         return _refused(request, name, folder, exc)
     return _done(name, "removed", "part-annexes")

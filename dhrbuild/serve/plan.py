@@ -780,6 +780,22 @@ def _flow(actions: Any) -> bool:
     return False
 
 
+def _update_errors(date_text: str, note: str, prefix: str) -> list[tuple[str, str]]:
+    """The errors of an update form's fields ``{prefix}-date`` and ``{prefix}-note`` left empty."""
+    errors = []
+    if not date_text:
+        errors.append((f"{prefix}-date", _UPDATE_DATE))
+    if not note:
+        errors.append((f"{prefix}-note", _UPDATE_NOTE))
+    return errors
+
+
+def _update_fields(where: str, prefix: str) -> dict[str, str]:
+    """The locations of the update at ``where`` (``actions.3.updates.2``), and their fields."""
+    date_id = f"{prefix}-date"
+    return {where: date_id, f"{where}.date": date_id, f"{where}.note": f"{prefix}-note"}
+
+
 def _new_update(date_text: str, note: str, flow: bool) -> CommentedMap:
     entry = CommentedMap()
     entry["date"] = _date_value(date_text)
@@ -842,9 +858,19 @@ def _done(name: str, kind: str, index: int) -> RedirectResponse:
     )
 
 
-@router.post("/reviews/{name}/plan/actions/{index}/updates", response_class=HTMLResponse)
-async def add_update(request: Request, name: str, index: str) -> Response:
-    """Add a dated implementation update to an action (the placeholder update is replaced)."""
+async def _open_action(
+    request: Request, name: str, index: str
+) -> tuple[Editing, FormData, int, Any] | HTMLResponse:
+    """The plan open for a change, the form sent, and the action at ``index`` it changes.
+
+    Returns:
+        The plan, the form, the action's index and the action; or the page saying why it
+        cannot change (the plan cannot be changed here, or the form was made from the plan
+        as it was before another change).
+
+    Raises:
+        HTTPException: 404, no such action.
+    """
     editing = _open_plan(request, name)
     if isinstance(editing, HTMLResponse):
         return editing
@@ -852,14 +878,50 @@ async def add_update(request: Request, name: str, index: str) -> Response:
     found = _action_at(editing, index, form)
     if found is None:
         return _refused(request, name, _STALE)
-    i, action = found
+    return editing, form, *found
+
+
+def _finish(
+    request: Request,
+    name: str,
+    editing: Editing,
+    form: FormData,
+    early: list[tuple[str, str]],
+    fields: dict[str, str],
+    kind: str,
+    index: int,
+) -> Response:
+    """Save the change unless the form was refused already; the plan page says what came of it.
+
+    Args:
+        request: The request.
+        name: The review's name.
+        editing: The plan, changed in memory.
+        form: The form sent, shown again with the errors.
+        early: The errors found in the form itself: nothing is saved when there are any.
+        fields: The locations the form sets and its fields' ids (see :func:`_save`).
+        kind: The kind of change, for the message after it (a key of ``_DONE``).
+        index: The index of the action changed.
+
+    Returns:
+        The redirect to the plan page once saved, or the page with the errors (400).
+    """
+    errors = early or _save(editing, fields)
+    if errors:
+        return _page(request, name, status_code=400, errors=errors, values=_values(form))
+    return _done(name, kind, index)
+
+
+@router.post("/reviews/{name}/plan/actions/{index}/updates", response_class=HTMLResponse)
+async def add_update(request: Request, name: str, index: str) -> Response:
+    """Add a dated implementation update to an action (the placeholder update is replaced)."""
+    opened = await _open_action(request, name, index)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    editing, form, i, action = opened
     prefix = f"a{i}"
     date_text, note = _text(form, f"{prefix}-date"), _text(form, f"{prefix}-note")
-    early = []
-    if not date_text:
-        early.append((f"{prefix}-date", _UPDATE_DATE))
-    if not note:
-        early.append((f"{prefix}-note", _UPDATE_NOTE))
+    early = _update_errors(date_text, note, prefix)
     updates = action.get("updates")
     if not isinstance(updates, list):
         updates = CommentedSeq()
@@ -874,26 +936,17 @@ async def add_update(request: Request, name: str, index: str) -> Response:
     else:
         k = len(updates)
         updates.append(_new_update(date_text, note, _flow(editing.actions)))
-    where = f"actions.{i + 1}.updates.{k + 1}"
-    fields = {where: f"{prefix}-date", f"{where}.date": f"{prefix}-date"}
-    fields[f"{where}.note"] = f"{prefix}-note"
-    errors = early or _save(editing, fields)
-    if errors:
-        return _page(request, name, status_code=400, errors=errors, values=_values(form))
-    return _done(name, "update", i)
+    fields = _update_fields(f"actions.{i + 1}.updates.{k + 1}", prefix)
+    return _finish(request, name, editing, form, early, fields, "update", i)
 
 
 @router.post("/reviews/{name}/plan/actions/{index}/status", response_class=HTMLResponse)
 async def change_status(request: Request, name: str, index: str) -> Response:
     """Change an action's status and its completion text."""
-    editing = _open_plan(request, name)
-    if isinstance(editing, HTMLResponse):
-        return editing
-    form = await request.form()
-    found = _action_at(editing, index, form)
-    if found is None:
-        return _refused(request, name, _STALE)
-    i, action = found
+    opened = await _open_action(request, name, index)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    editing, form, i, action = opened
     prefix = f"a{i}"
     early = []
     for key in ("status", "completion"):
@@ -904,10 +957,7 @@ async def change_status(request: Request, name: str, index: str) -> Response:
             _set_field(action, key, typed)
     where = f"actions.{i + 1}"
     fields = {f"{where}.status": f"{prefix}-status", f"{where}.completion": f"{prefix}-completion"}
-    errors = early or _save(editing, fields)
-    if errors:
-        return _page(request, name, status_code=400, errors=errors, values=_values(form))
-    return _done(name, "status", i)
+    return _finish(request, name, editing, form, early, fields, "status", i)
 
 
 def _scrubbed_same(editing: Editing, key: str, typed: str, value: object) -> bool:
@@ -920,20 +970,8 @@ def _scrubbed_same(editing: Editing, key: str, typed: str, value: object) -> boo
     return typed == scrub(editing.deny, form_value(key, value))
 
 
-_FORM_FIELDS = (
-    "number",
-    "recommendation",
-    "scope",
-    "action",
-    "lead_agency",
-    "key_milestones",
-    "target_date",
-    "completion",
-    "status",
-    "rag",
-    "theme",
-)
-"""The fields of the forms that give a whole action."""
+_FORM_FIELDS = tuple(key for key in _ORDER if key != "updates")
+"""The fields of the forms that give a whole action (its updates have fields of their own)."""
 
 
 @router.post("/reviews/{name}/plan/actions", response_class=HTMLResponse)
@@ -964,10 +1002,7 @@ async def add_action(request: Request, name: str) -> Response:
     fields = {f"{where}.{key}": f"new-{key}" for key in _FORM_FIELDS}
     fields |= {f"{where}.updates": "new-update-date", f"{where}.updates.1.date": "new-update-date"}
     fields[f"{where}.updates.1.note"] = "new-update-note"
-    errors = early or _save(editing, fields)
-    if errors:
-        return _page(request, name, status_code=400, errors=errors, values=_values(form))
-    return _done(name, "add", index)
+    return _finish(request, name, editing, form, early, fields, "add", index)
 
 
 @router.post("/reviews/{name}/plan/as-at", response_class=HTMLResponse)
@@ -1044,14 +1079,10 @@ async def action_page(request: Request, name: str, index: str) -> Response:
 @router.post("/reviews/{name}/plan/actions/{index}", response_class=HTMLResponse)
 async def edit_action(request: Request, name: str, index: str) -> Response:
     """Save every field of one action, its updates among them; an invalid edit is not saved."""
-    editing = _open_plan(request, name)
-    if isinstance(editing, HTMLResponse):
-        return editing
-    form = await request.form()
-    found = _action_at(editing, index, form)
-    if found is None:
-        return _refused(request, name, _STALE)
-    i, action = found
+    opened = await _open_action(request, name, index)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    editing, form, i, action = opened
     values = _values(form)
     early: list[tuple[str, str]] = []
     for key in _FORM_FIELDS:
@@ -1075,10 +1106,7 @@ async def edit_action(request: Request, name: str, index: str) -> Response:
             entry = updates[position]
             old_date, old_note = _raw_update(entry)
             date_text, note = _text(form, f"u{k}-date"), _text(form, f"u{k}-note")
-            if not date_text:
-                early.append((f"u{k}-date", _UPDATE_DATE))
-            if not note:
-                early.append((f"u{k}-note", _UPDATE_NOTE))
+            early += _update_errors(date_text, note, f"u{k}")
             same_date = _scrubbed_same(editing, "date", date_text, old_date)
             same_note = _scrubbed_same(editing, "note", note, old_note)
             if same_date and same_note:
@@ -1093,9 +1121,7 @@ async def edit_action(request: Request, name: str, index: str) -> Response:
     where = f"actions.{i + 1}"
     fields = {f"{where}.{key}": key for key in _FORM_FIELDS}
     for position, k in enumerate(kept):
-        fields[f"{where}.updates.{position + 1}"] = f"u{k}-date"
-        fields[f"{where}.updates.{position + 1}.date"] = f"u{k}-date"
-        fields[f"{where}.updates.{position + 1}.note"] = f"u{k}-note"
+        fields |= _update_fields(f"{where}.updates.{position + 1}", f"u{k}")
     errors = early or _save(editing, fields)
     if errors:
         return _action_page(request, name, i, status_code=400, errors=errors, values=values)

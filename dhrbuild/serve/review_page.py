@@ -39,8 +39,9 @@ from dhrbuild.manifest import (
 from dhrbuild.order import AnnexStyle
 from dhrbuild.pipeline import PartResult, validate
 from dhrbuild.serve.app import PDF_WORK, render
-from dhrbuild.serve.reviews import MANIFEST, deny_for, review_folder, scrub
-from dhrbuild.serve.yaml_files import dump_yaml, read_yaml, set_value, write_yaml
+from dhrbuild.serve.reviews import MANIFEST, deny_for, read_manifest, review_folder, scrub
+from dhrbuild.serve.security import outside_problems
+from dhrbuild.serve.yaml_files import dump_yaml, set_value, write_yaml
 
 router = APIRouter()
 
@@ -146,6 +147,11 @@ def check_review(folder: Path, *, open_inputs: bool = True) -> ReviewCheck:
     except DhrbuildError as exc:
         return ReviewCheck(None, _problems(exc, folder, deny, source))
     check = ReviewCheck(manifest)
+    outside = outside_problems(folder.parent, manifest)
+    if outside:
+        # Nothing outside the served folder is opened: the lines say where each file is.
+        check.problems = _problems(ManifestError(str(source), outside), folder, deny, source)
+        return check
     if open_inputs:
         try:
             # pdfium, which reads the parts, is not thread-safe: one reading at a time.
@@ -458,9 +464,7 @@ def _page(
     unreadable = ""
     data: Any = None
     try:
-        data = read_yaml(folder / MANIFEST)
-        if not isinstance(data, dict):
-            raise ManifestError(str(folder / MANIFEST), ["the manifest must be a mapping of keys"])
+        data = read_manifest(folder)
     except ManifestError as exc:
         data = None
         unreadable = scrub(deny, short(folder, exc.message))
@@ -537,20 +541,23 @@ async def save_review(request: Request, name: str) -> Response:
     return await run_in_threadpool(_save, request, name, values)
 
 
+def _not_saved(
+    request: Request, name: str, folder: Path, values: dict[str, str], exc: DhrbuildError
+) -> HTMLResponse:
+    """The page again, the fields as sent, saying why the manifest was not saved."""
+    message = scrub(deny_for(folder), short(folder, exc.message))
+    return _page(request, name, folder, values=values, errors=[(None, message)], status_code=400)
+
+
 def _save(request: Request, name: str, values: dict[str, str]) -> Response:
     folder = review_folder(request, name)
     deny = deny_for(folder)
     path = folder / MANIFEST
     with EDIT_LOCK:
         try:
-            data = read_yaml(path)
-            if not isinstance(data, dict):
-                raise ManifestError(str(path), ["the manifest must be a mapping of keys"])
+            data = read_manifest(folder)
         except ManifestError as exc:
-            message = scrub(deny, short(folder, exc.message))
-            return _page(
-                request, name, folder, values=values, errors=[(None, message)], status_code=400
-            )
+            return _not_saved(request, name, folder, values, exc)
         withheld = _withheld(data, deny)
         changed: list[tuple[FieldSpec, str, object]] = []
         for spec in FIELDS:
@@ -567,7 +574,11 @@ def _save(request: Request, name: str, values: dict[str, str]) -> Response:
         found = _edit_problems(data, folder)
         errors: list[tuple[str | None, str]] = []
         for spec, _, _ in changed:
-            errors += [(spec.id, m) for k, m in found if field_id_of(k) == spec.id]
+            errors += [
+                (spec.id, f"{spec.label}: {m}" if m.startswith("must not be empty") else m)
+                for k, m in found
+                if field_id_of(k) == spec.id
+            ]
         if errors:
             return _page(request, name, folder, values=values, errors=errors, status_code=400)
         for spec, value, old in changed:
@@ -579,8 +590,5 @@ def _save(request: Request, name: str, values: dict[str, str]) -> Response:
         try:
             write_yaml(path, data)
         except DhrbuildError as exc:
-            message = scrub(deny, short(folder, exc.message))
-            return _page(
-                request, name, folder, values=values, errors=[(None, message)], status_code=400
-            )
+            return _not_saved(request, name, folder, values, exc)
     return RedirectResponse(f"/reviews/{quote(name)}?saved=1", status_code=303)

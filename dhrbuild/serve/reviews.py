@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dhrbuild.checks.safety.deny_list import DenyList, deny_list_of_manifest_file
-from dhrbuild.errors import DhrbuildError
+from dhrbuild.errors import DhrbuildError, ManifestError
 from dhrbuild.handoff.init import init_review
 from dhrbuild.manifest import Manifest, load_manifest
 from dhrbuild.serve.app import render
-from dhrbuild.serve.security import inside, safe_name
+from dhrbuild.serve.security import inside, plain, safe_name, within
+from dhrbuild.serve.yaml_files import read_yaml
 from dhrbuild.words import count
 
 router = APIRouter()
@@ -38,6 +39,19 @@ def review_folder(request: Request, name: str) -> Path:
 def deny_for(folder: Path) -> DenyList | None:
     """The deny list the review's manifest names (or ``DHRBUILD_DENY_LIST``'s), read in place."""
     return deny_list_of_manifest_file(folder / MANIFEST)
+
+
+def read_manifest(folder: Path) -> Any:
+    """The review's ``manifest.yaml`` as round-trip YAML, to be edited in place.
+
+    Raises:
+        ManifestError: The file cannot be read, is not YAML, or is not a mapping of keys.
+    """
+    path = folder / MANIFEST
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ManifestError(str(path), ["the manifest must be a mapping of keys"])
+    return data
 
 
 def scrub(deny: DenyList | None, text: str) -> str:
@@ -80,6 +94,9 @@ def reviews_in(root: Path) -> list[ReviewState]:
     """Every review under ``root`` (a sub-folder with a ``manifest.yaml``), by folder name."""
     found = []
     for folder in sorted(root.iterdir(), key=lambda p: p.name.lower()):
+        # A link to a folder elsewhere is no review of this folder: not read, not listed.
+        if folder.is_symlink() or not within(root, folder):
+            continue
         if safe_name(folder.name) and (folder / MANIFEST).is_file():
             found.append(_state(folder))
     return found
@@ -97,14 +114,28 @@ async def reviews_page(request: Request) -> Response:
 
 
 def _folder_name(pseudonym: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9]+", "-", pseudonym).strip("-").lower()
-    return name[:60]
+    return plain(pseudonym).replace(".", "-").strip("-").lower()[:60]
 
 
 @router.get("/new", response_class=HTMLResponse)
 async def new_review_page(request: Request) -> Response:
     """The form that starts a review, as ``dhrbuild init`` does."""
     return render(request, "new_review.html", title="New review", values={}, errors=[])
+
+
+def _new_review_refused(
+    request: Request, values: dict[str, str], errors: list[tuple[str, str]]
+) -> HTMLResponse:
+    """The New review form again, as it was filled in, with the errors that stopped it."""
+    return render(
+        request,
+        "new_review.html",
+        status_code=400,
+        title="New review",
+        values=values,
+        errors=errors,
+        error_count=len(errors),
+    )
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -126,7 +157,15 @@ async def new_review(
         errors.append(("partnership", "Enter the Community Safety Partnership's name"))
     if kind not in ("DHR", "DARDR"):
         errors.append(("kind", "Choose the kind of review"))
-    if pseudonym and not safe_name(name):
+    if pseudonym and not name:
+        errors.append(
+            (
+                "folder",
+                "A folder name cannot be made from this pseudonym's letters; enter one, for "
+                "example review-2026-1",
+            )
+        )
+    elif pseudonym and not safe_name(name):
         errors.append(
             (
                 "folder",
@@ -136,15 +175,7 @@ async def new_review(
     elif pseudonym and (request.app.state.root / name).exists():
         errors.append(("folder", f"There is already a folder called {name}; enter another"))
     if errors:
-        return render(
-            request,
-            "new_review.html",
-            status_code=400,
-            title="New review",
-            values=values,
-            errors=errors,
-            error_count=len(errors),
-        )
+        return _new_review_refused(request, values, errors)
     try:
         init_review(
             inside(request.app.state.root, name),
@@ -153,13 +184,5 @@ async def new_review(
             kind=kind,
         )
     except DhrbuildError as exc:
-        return render(
-            request,
-            "new_review.html",
-            status_code=400,
-            title="New review",
-            values=values,
-            errors=[("folder", exc.message)],
-            error_count=1,
-        )
+        return _new_review_refused(request, values, [("folder", exc.message)])
     return RedirectResponse(f"/reviews/{name}", status_code=303)

@@ -6,10 +6,15 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import HTTPException, Request
+
+from dhrbuild.checks.duplicates import part_keys
+from dhrbuild.errors import ManifestError
+from dhrbuild.manifest import Manifest
 
 COOKIE = "dhrbuild_session"
 """The session cookie set once the access token has been shown (HttpOnly, SameSite=Strict)."""
@@ -20,7 +25,18 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 """The largest request body taken: a part document, a plan or a form."""
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._()-]{0,99}")
+_NAME = re.compile(r"[^\W_][\w ._()-]{0,99}")  # letters and digits of any script
+
+
+def plain(text: str) -> str:
+    """Return ``text`` in plain ASCII for a file or folder name.
+
+    Accents are dropped (``Siân`` is ``Sian``); anything but letters, digits and ``._()-``
+    becomes a dash.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[^A-Za-z0-9._()-]+", "-", bare).strip("-.")
 
 
 def new_token() -> str:
@@ -121,7 +137,9 @@ async def check_csrf(request: Request) -> None:
 
 
 def safe_name(name: str) -> bool:
-    """Whether ``name`` is a plain folder or file name: letters, digits, space, ``._()-``.
+    """Whether ``name`` is a plain folder or file name: letters, digits, space, ``_.()-``.
+
+    Letters and digits of any script count (``zoë-publication.pdf``, made from a pseudonym).
 
     It cannot be ``..``, start with a dot, or hold a separator, so it never leaves its folder.
     """
@@ -166,8 +184,61 @@ def sanitised_filename(filename: str, allowed: tuple[str, ...]) -> str | None:
     stem, dot, suffix = base.rpartition(".")
     if not dot or f".{suffix.lower()}" not in allowed:
         return None
-    clean = re.sub(r"[^A-Za-z0-9._()-]+", "-", stem).strip("-.")[:80]
+    clean = plain(stem)[:80].strip("-.")
     if not clean:
         return None
     name = f"{clean}.{suffix.lower()}"
     return name if safe_name(name) else None
+
+
+def within(base: Path, path: Path) -> bool:
+    """Whether ``path`` is ``base`` or inside it, once both are resolved (links followed)."""
+    base, path = base.resolve(), path.resolve()
+    return path == base or base in path.parents
+
+
+def outside_problems(root: Path, manifest: Manifest) -> list[str]:
+    """Each file of the review that lies outside the served folder, as a manifest problem.
+
+    The page reads and writes only inside the folder it serves: every input, the output
+    (and so the pack and the signed letter's copy beside it) must resolve inside ``root``,
+    symbolic links followed. The deny list is read in place wherever it is, by design.
+
+    Args:
+        root: The served folder.
+        manifest: The review's validated manifest.
+
+    Returns:
+        One line per file outside, naming its key and the fix; empty when all are inside.
+    """
+    problems = []
+    named = list(zip(part_keys(manifest), manifest.input_paths(), strict=True))
+    for key, path in [*named, ("output.path", manifest.output.path)]:
+        if within(root, path):
+            continue
+        fix = (
+            "write a file inside the review's folder instead, such as dist/publication.pdf"
+            if key == "output.path"
+            else "put the file in the review's folder (the Parts page uploads it there) and "
+            "name it from there"
+        )
+        problems.append(
+            f"{key}: {path} is outside the folder dhrbuild serve works on ({root.resolve()}); {fix}"
+        )
+    return problems
+
+
+def require_inside(root: Path, manifest: Manifest, source: Path) -> None:
+    """Refuse a review one of whose files lies outside the served folder.
+
+    Args:
+        root: The served folder.
+        manifest: The review's validated manifest.
+        source: The manifest file, named in the error.
+
+    Raises:
+        ManifestError: A file lies outside; one line per file (see :func:`outside_problems`).
+    """
+    problems = outside_problems(root, manifest)
+    if problems:
+        raise ManifestError(str(source), problems)

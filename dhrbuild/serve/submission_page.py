@@ -12,6 +12,7 @@ import tempfile
 import threading
 import zipfile
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -27,8 +28,9 @@ from dhrbuild.handoff.emails import EMAILS
 from dhrbuild.handoff.submission import check_url, url_warnings
 from dhrbuild.manifest import Manifest, load_manifest
 from dhrbuild.serve.app import render
+from dhrbuild.serve.review_page import short
 from dhrbuild.serve.reviews import MANIFEST, deny_for, review_folder, scrub
-from dhrbuild.serve.security import inside, safe_name
+from dhrbuild.serve.security import inside, outside_problems, require_inside, safe_name, within
 
 router = APIRouter()
 
@@ -72,6 +74,8 @@ def _pack_worker(manifest_path: str, url: str, folder: str, attach: bool, conn: 
 
     try:
         manifest = load_manifest(manifest_path)
+        # Checked again here: the manifest may have changed since the page checked it.
+        require_inside(Path(manifest_path).parent.parent, manifest, Path(manifest_path))
         pack = make_submission(manifest, url=url, folder=folder, attach=attach)
         notes = [*pack.email_warnings, *pack.folder_warnings]
         notes += [
@@ -293,11 +297,6 @@ def _shown_folder(review: Path, folder: Path) -> str:
         return str(folder)
 
 
-def _short(folder: Path, text: str) -> str:
-    """``text`` with the review folder's path left out of the file paths it names."""
-    return text.replace(f"{folder}{os.sep}", "")
-
-
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -359,6 +358,11 @@ def _page(
         "pdf_name": "",
         "example_url": "",
         "timeout_minutes": PACK_TIMEOUT_SECONDS // 60,
+        "errors": errors,
+        "error_count": len(errors),
+        "url_error": url_error,
+        "confirm": confirm,
+        "failure": failure,
     }
     try:
         manifest = load_manifest(folder / MANIFEST)
@@ -368,13 +372,8 @@ def _page(
             request,
             "submission.html",
             status_code=status_code,
-            errors=errors,
-            error_count=len(errors),
             url=url or "",
             attach=bool(attach),
-            url_error=url_error,
-            confirm=confirm,
-            failure=failure,
             **context,
         )
     pack = pack_folder(manifest)
@@ -434,13 +433,8 @@ def _page(
         request,
         "submission.html",
         status_code=status_code,
-        errors=errors,
-        error_count=len(errors),
         url=scrub(deny, url),
         attach=attach,
-        url_error=url_error,
-        confirm=confirm,
-        failure=failure,
         **context,
     )
 
@@ -481,28 +475,26 @@ async def make_pack(
     deny = deny_for(folder)
     url = url.strip()
     wants_attach = attach is not None
+    # The page again, with the address and the choice as sent.
+    again = partial(_page, request, name, folder, url=url, attach=wants_attach)
     try:
         manifest = load_manifest(folder / MANIFEST)
     except DhrbuildError:
-        return _page(
-            request,
-            name,
-            folder,
+        return again(
             status_code=400,
-            url=url,
-            attach=wants_attach,
             errors=[("", "The review has problems to put right before a pack can be made")],
+        )
+    outside = outside_problems(request.app.state.root, manifest)
+    if outside:
+        return again(
+            status_code=400,
+            errors=[("", scrub(deny, f"manifest.yaml: {line}")) for line in outside],
         )
     problem = _url_problem(url, manifest.output.path.name, url_confirmed is not None, deny)
     if problem:
         problem = scrub(deny, problem)
-        return _page(
-            request,
-            name,
-            folder,
+        return again(
             status_code=400,
-            url=url,
-            attach=wants_attach,
             errors=[("url", problem)],
             url_error=problem,
             confirm=bool(url)
@@ -515,13 +507,8 @@ async def make_pack(
         if not busy:
             _running.add(key)
     if busy:
-        return _page(
-            request,
-            name,
-            folder,
+        return again(
             status_code=409,
-            url=url,
-            attach=wants_attach,
             errors=[("", "A pack is being made for this review already; wait for it, then reload")],
         )
     pack = pack_folder(manifest)
@@ -535,16 +522,11 @@ async def make_pack(
     if not outcome.ok:
         failure = PackOutcome(
             False,
-            warnings=[scrub(deny, _short(folder, w)) for w in outcome.warnings],
-            errors=[scrub(deny, _short(folder, e)) for e in outcome.errors],
+            warnings=[scrub(deny, short(folder, w)) for w in outcome.warnings],
+            errors=[scrub(deny, short(folder, e)) for e in outcome.errors],
         )
-        return _page(
-            request,
-            name,
-            folder,
+        return again(
             status_code=400,
-            url=url,
-            attach=wants_attach,
             errors=[("failure", "The pack was not made: see why below")],
             failure=failure,
         )
@@ -562,6 +544,8 @@ def _pack_file(request: Request, name: str, file: str) -> Path:
     if not safe_name(file) or file not in pack_names(manifest):
         raise HTTPException(404, "There is no such file in the pack.")
     pack = pack_folder(manifest)
+    if not within(request.app.state.root, pack):
+        raise HTTPException(404, "The pack's folder is outside the folder dhrbuild serve works on.")
     path = inside(pack, file)
     if not path.is_file():
         raise HTTPException(404, "There is no such file in the pack; make the pack first.")
@@ -611,6 +595,8 @@ async def pack_zip(request: Request, name: str) -> Response:
     except DhrbuildError:
         raise HTTPException(404, "There is no pack for this review yet.") from None
     pack = pack_folder(manifest)
+    if not within(request.app.state.root, pack):
+        raise HTTPException(404, "The pack's folder is outside the folder dhrbuild serve works on.")
     files = [(n, inside(pack, n)) for n, _ in _files(manifest, pack)]
     if not files:
         raise HTTPException(404, "There is no pack for this review yet; make it first.")

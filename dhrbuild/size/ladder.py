@@ -51,7 +51,10 @@ class PartImages:
     part: str
     images_changed: int
     lowest_dpi: float | None
+    """The lowest resolution its changed images are drawn at, reduced or not."""
     lowest_quality: int | None
+    downsampled: bool = False
+    """Whether any of its images was given fewer pixels (else all kept full resolution)."""
 
 
 @dataclass(frozen=True)
@@ -496,7 +499,7 @@ def _report(
     protected_pages: set[int],
 ) -> CompressionReport:
     steps: dict[str, list[int]] = {}
-    per_part: dict[str, list[tuple[float | None, int | None]]] = {}
+    per_part: dict[str, list[tuple[float | None, int | None, bool]]] = {}
     letter = False
     for k, level in sorted(applied.items()):
         if level == 0:
@@ -514,9 +517,10 @@ def _report(
         acc[0] += 1
         acc[1] += before
         acc[2] += after
-        dpi = info.effective_dpi * info.scale_for(rung.dpi)
+        scale = info.scale_for(rung.dpi)
+        dpi = info.effective_dpi * scale
         for page in info.pages:
-            per_part.setdefault(page_parts[page], []).append((dpi, rung.quality))
+            per_part.setdefault(page_parts[page], []).append((dpi, rung.quality, scale < 1.0))
         letter = letter or any(p in protected_pages for p in info.pages)
     step_list = [
         LadderStep(name, v[0], v[1], v[2])
@@ -524,14 +528,15 @@ def _report(
     ]
     parts = []
     for part, values in per_part.items():
-        dpis = [d for d, _ in values if d is not None]
-        qs = [q for _, q in values if q is not None]
+        dpis = [d for d, _, _ in values if d is not None]
+        qs = [q for _, q, _ in values if q is not None]
         parts.append(
             PartImages(
                 part,
                 len(values),
                 round(min(dpis), 1) if dpis else None,
                 min(qs) if qs else None,
+                any(scaled for _, _, scaled in values),
             )
         )
     return CompressionReport("fit", lossless_size, size, step_list, parts, letter)
@@ -583,9 +588,12 @@ def iter_steps(report: CompressionReport) -> Iterator[str]:
             "not a step: the images re-encoded were not optimised losslessly first)"
         )
     for part in report.parts:
-        dpi = f"{part.lowest_dpi:.0f} dpi" if part.lowest_dpi is not None else "full resolution"
         q = f"JPEG q{part.lowest_quality}" if part.lowest_quality is not None else "lossless codec"
-        yield f"{part.part}: {count(part.images_changed, 'image')} changed; lowest {dpi}, {q}"
+        if part.downsampled and part.lowest_dpi is not None:
+            where = f"lowest {part.lowest_dpi:.0f} dpi, {q}"
+        else:
+            where = f"{q} at full resolution"
+        yield f"{part.part}: {count(part.images_changed, 'image')} changed; {where}"
 
 
 __all__ = [

@@ -199,6 +199,11 @@ class DenyList:
             raise ManifestError(
                 source, [f"deny list not found: {path}; give the path to the private file"]
             ) from None
+        except IsADirectoryError:
+            raise ManifestError(
+                source,
+                [f"names the folder {path}, not a file: name the deny list file itself"],
+            ) from None
         except OSError as exc:
             raise ManifestError(
                 source, [f"deny list {path} cannot be read ({strerror(exc)})"]
@@ -427,15 +432,18 @@ def load_deny_list(
     warnings: list[str] | None = None,
     environ: Mapping[str, str] | None = None,
     pseudonym: str | None = None,
+    review_folder: Path | None = None,
 ) -> DenyList | None:
     """Load the deny list the manifest names, else the one ``DHRBUILD_DENY_LIST`` names.
 
     Args:
         path: ``checks.deny_list`` from the manifest (already resolved), or ``None``.
-        warnings: Where to add a warning if the file sits inside a git repository, or if an
-            entry is (part of) the ``pseudonym``.
+        warnings: Where to add a warning if the file sits inside a git repository or inside
+            ``review_folder``, if an entry is (part of) the ``pseudonym``, or if
+            ``DHRBUILD_DENY_LIST`` names another file than ``path`` (which alone is used).
         environ: The environment to read (default ``os.environ``).
         pseudonym: ``review.pseudonym``, which no entry may be.
+        review_folder: The manifest's folder, which is shared and served with the review.
 
     Returns:
         The list, or ``None`` when neither names one.
@@ -444,23 +452,70 @@ def load_deny_list(
         ManifestError: The named file is missing or unreadable.
     """
     env = os.environ if environ is None else environ
+    value = env.get(DENY_LIST_ENV, "").strip()
+    from_env = Path(value).expanduser().resolve() if value else None
     if path is not None:
         source = "checks.deny_list"
     else:
-        value = env.get(DENY_LIST_ENV, "").strip()
-        if not value:
+        if from_env is None:
             return None
-        path, source = Path(value).expanduser().resolve(), DENY_LIST_ENV
+        path, source = from_env, DENY_LIST_ENV
     deny = DenyList.load(path, source=source)
+    if warnings is None:
+        return deny
+    if from_env is not None and source != DENY_LIST_ENV and not _same_file(path, from_env):
+        warnings.append(
+            f"checks.deny_list names {path}, but {DENY_LIST_ENV} names {from_env}: only {path} "
+            f"was used; put every entry in that one file, or remove checks.deny_list to use "
+            f"the one {DENY_LIST_ENV} names"
+        )
     repo = _repository_of(path)
-    if repo is not None and warnings is not None:
+    if repo is not None:
         warnings.append(
             f"{source}: the deny list is inside the git repository {repo}; move it outside "
             "so that it can never be committed"
         )
-    if pseudonym and warnings is not None:
+    if review_folder is not None and _inside(path, review_folder):
+        warnings.append(
+            f"{source}: {path} is inside the review's folder; move it outside, so that it is "
+            "never shared or served with the review"
+        )
+    if pseudonym:
         warnings += deny.pseudonym_warnings(pseudonym)
     return deny
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one file (the same path, or a link to it)."""
+    if a == b:
+        return True
+    try:
+        return a.samefile(b)
+    except (OSError, ValueError):
+        return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is in ``folder`` or any folder below it (links followed)."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def deny_list_summary(deny: DenyList, *, named_in_manifest: bool) -> str:
+    """Say which deny list was used, for a summary: its path and how many entries, never them.
+
+    Args:
+        deny: The list that was read.
+        named_in_manifest: Whether ``checks.deny_list`` named it (else ``DHRBUILD_DENY_LIST``).
+
+    Returns:
+        ``deny list: /private/real-names.txt (3 entries, from checks.deny_list)``.
+    """
+    where = "checks.deny_list" if named_in_manifest else DENY_LIST_ENV
+    entries = f"{len(deny)} {'entry' if len(deny) == 1 else 'entries'}"
+    return f"deny list: {deny.path} ({entries}, from {where})"
 
 
 def withheld_name(name: str, deny: DenyList | None, fallback: str) -> str:
@@ -482,6 +537,7 @@ __all__ = [
     "COMMON_WORD_NAMES",
     "DENY_LIST_ENV",
     "DenyList",
+    "deny_list_summary",
     "load_deny_list",
     "scrub_data",
     "withheld_name",

@@ -188,10 +188,8 @@ def check_pseudonym(
                 "never written as the name; check that the part is the anonymised version and "
                 "uses the manifest's pseudonym"
             )
-    if not matching.Squashed.of(title).contains(target):
-        result.warn(f"review.title does not contain the pseudonym {shown}")
-    elif _names_someone_else(title, pseudonym, partnership):
-        result.warn(f"review.title refers to the review by a name other than the pseudonym {shown}")
+    for message in manifest_name_warnings(pseudonym, partnership, title, deny=deny):
+        result.warn(message)
     with pikepdf.open(pdf_path) as pdf:
         for where, item in outline_items(pdf):
             if _names_someone_else(text_of(item.get("/Title")), pseudonym, partnership):
@@ -199,13 +197,58 @@ def check_pseudonym(
                     f"bookmark {where} refers to the review by a name other than the "
                     f"pseudonym {shown}"
                 )
-    if _names_someone_else(Path(output_name).stem.replace("-", " "), pseudonym, partnership):
-        result.warn(
-            f"the output file name refers to the review by a name other than the pseudonym {shown}"
-        )
+    for message in manifest_name_warnings(
+        pseudonym, partnership, output_name=output_name, deny=deny
+    ):
+        result.warn(message)
     return result
+
+
+def manifest_name_warnings(
+    pseudonym: str,
+    partnership: str,
+    title: str | None = None,
+    *,
+    annexes: Sequence[str] = (),
+    output_name: str | None = None,
+    deny: DenyList | None = None,
+) -> list[str]:
+    """What the manifest's own names say of the pseudonym: ``validate`` and the build alike.
+
+    The review's title must hold the pseudonym, and neither it, an annex title nor the output
+    file name may name the review by another name ("the death of Kim (DHR Alex)": a manifest
+    copied from another review).
+
+    Args:
+        pseudonym: ``review.pseudonym``.
+        partnership: ``review.partnership`` (its words are not taken for a name).
+        title: ``review.title``, if it is to be checked.
+        annexes: The annexes' titles (``annexes.N.title``), in order.
+        output_name: The output file's name, if it is to be checked.
+        deny: The deny list: a pseudonym on it is not quoted.
+
+    Returns:
+        One warning for each, naming its key.
+    """
+    shown = "declared in the manifest" if deny and deny.find(pseudonym) else f"'{pseudonym}'"
+    other = f"refers to the review by a name other than the pseudonym {shown}"
+    found: list[str] = []
+    if title is not None:
+        if not matching.Squashed.of(title).contains(matching.Squashed.of(pseudonym).text):
+            found.append(f"review.title does not contain the pseudonym {shown}")
+        elif _names_someone_else(title, pseudonym, partnership):
+            found.append(f"review.title {other}")
+    for n, annex in enumerate(annexes, start=1):
+        if _names_someone_else(annex, pseudonym, partnership):
+            found.append(f"annexes.{n}.title {other}")
+    if output_name is not None and _names_someone_else(
+        Path(output_name).stem.replace("-", " "), pseudonym, partnership
+    ):
+        found.append(f"the output file name {other}")
+    return found
 
 
 __all__ = [
     "check_pseudonym",
+    "manifest_name_warnings",
 ]

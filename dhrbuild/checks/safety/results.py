@@ -59,29 +59,34 @@ class CheckResult:
 class PublicationCheckError(CheckFailedError):
     """A publication safety check failed; nothing was written. Carries every check's result."""
 
-    def __init__(self, results: Sequence[CheckResult]) -> None:
+    def __init__(self, results: Sequence[CheckResult], *, built: bool = True) -> None:
         self.results = list(results)
         lines = [f.message for r in self.results for f in r.findings if f.severity == "error"]
+        # validate builds nothing, so it cannot say that nothing was written.
         lines.append(
-            "nothing was written; fix each problem where it is: in the named part's source "
+            ("nothing was written; " if built else "")
+            + "fix each problem where it is: in the named part's source "
             "document (then export it to PDF again), or, for what dhrbuild writes from the "
             "manifest (the review's title and partnership, annex titles, the output file "
-            "name; dhrbuild validate names the key), in manifest.yaml; then build again"
+            "name; dhrbuild validate names the key), in manifest.yaml; then "
+            + ("build again" if built else "validate again")
         )
         super().__init__("\n".join(lines))
 
 
-def raise_for_failures(results: Sequence[CheckResult]) -> None:
+def raise_for_failures(results: Sequence[CheckResult], *, built: bool = True) -> None:
     """Raise :class:`PublicationCheckError` if any check failed.
 
     Args:
         results: Every check's result.
+        built: Whether a file was being built (``validate`` builds none: its error then does
+            not say that nothing was written).
 
     Raises:
         PublicationCheckError: At least one finding is an error.
     """
     if any(r.status == "fail" for r in results):
-        raise PublicationCheckError(results)
+        raise PublicationCheckError(results, built=built)
 
 
 def warnings_of(results: Sequence[CheckResult]) -> list[str]:

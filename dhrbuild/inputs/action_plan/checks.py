@@ -127,8 +127,11 @@ def dated_after_as_at(
         name = origin.action(i, action.label) if origin is not None else f"action {action.label}"
         for update in action.updates:
             if update.date > as_at:
-                fix = "check its year, or move as_at on"
-                if meant is not None:
+                future = update.date > today
+                # An update after today cannot be made current by moving as_at on.
+                move = "" if future else ", or move as_at on"
+                fix = f"check its year{move}"
+                if meant is not None and not future:
                     fix = (
                         f"if as_at's day and month are swapped, write as_at: {_written(meant)}; "
                         "otherwise check the update's year, or move as_at on"
@@ -136,11 +139,14 @@ def dated_after_as_at(
                 elif (earlier := _swapped(update.date)) is not None and earlier <= as_at:
                     fix = (
                         f"if its day and month are swapped, write {_written(earlier)}; "
-                        "otherwise check its year, or move as_at on"
+                        f"otherwise check its year{move}"
                     )
+                after = f"action_plan.as_at ({uk_long_date(as_at)})"
+                if future:
+                    after += f" and after today ({uk_long_date(today)})"
                 lines.append(
                     f"{prefix}{name}: the update dated {uk_long_date(update.date)} is "
-                    f"after action_plan.as_at ({uk_long_date(as_at)}): {fix}"
+                    f"after {after}: {fix}"
                 )
     return lines
 
