@@ -377,3 +377,30 @@ def test_a_limit_above_the_home_offices_is_warned_of(review: Review) -> None:
     assert any(w.startswith("--max-bytes is 30,000,000 bytes") for w in warned)
     res = _run("assemble", str(manifest), "--max-bytes", "19000000", "--json")
     assert not [w for w in json.loads(res.stdout)["warnings"] if "Home Office's limit" in w]
+
+
+def test_a_scanned_qa_letter_is_said_to_be_unread_not_wrong(review: Review) -> None:
+    """The stamped heading is no text of the letter's: a scan is unread, not disapproving."""
+    from PIL import Image
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    manifest = review()
+    scan = Image.new("L", (400, 560), 255)
+    for y in range(60, 500, 24):
+        scan.paste(0, (40, y, 360, y + 6))  # lines of "writing", no text layer
+    c = canvas.Canvas(str(manifest.parent / "letter.pdf"), pagesize=A4, invariant=1)
+    for _ in range(2):
+        c.drawImage(ImageReader(scan), 40, 80, width=515, height=720)
+        c.showPage()
+    c.save()
+    res = _run("assemble", str(manifest), "--json")
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["qa-letter"]["status"] == "skipped"
+    assert "no text layer" in checks["qa-letter"]["note"]
+    said = " ".join(report["warnings"])
+    assert "appears nowhere in its text" not in said
+    assert "does not say the review may be published" not in said

@@ -310,3 +310,18 @@ def test_findings_know_their_page_and_where_on_it(tmp_path: Path) -> None:
     assert hit.page == 1 and hit.box is not None
     left, top, right, bottom = hit.box
     assert 140 < left < right < 270 and 842 - 615 < top < bottom < 842 - 595
+
+
+def test_failing_accessibility_rules_are_named_on_the_page(
+    client: TestClient, guard: Guard, served: Path
+) -> None:
+    """An untagged annex fails PDF/UA rules: the page names them, as the CLI does."""
+    from tests.pdfgen import make_pdf
+
+    make_pdf(served / "alex" / "glossary.pdf", "glossary", 2)  # untagged
+    _start(client, guard)
+    assert _wait(client)["state"] == "done"
+    text = serve_helpers.page_text(client.get(PAGE).text)
+    assert "Failing: 7.1-3 at page 15, page 16." in text
+    assert "does not claim to be accessible (PDF/UA)" in text
+    assert "Passed with warnings" not in text

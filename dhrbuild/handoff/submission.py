@@ -249,14 +249,22 @@ def _earlier_pack(target: Path) -> tuple[dict[str, str], bool] | None:
     return {n: "" for n in names if (target / n).is_file()}, False
 
 
-def _earlier_review(target: Path) -> str | None:
-    """The title of the review whose pack :data:`PACK_LIST` in ``target`` lists, if it says."""
+def _earlier_review(target: Path) -> tuple[str | None, str | None]:
+    """The title and folder of the review whose pack :data:`PACK_LIST` in ``target`` lists.
+
+    Either is ``None`` when the list does not say (a list from before it said the folder).
+    """
     try:
         data = json.loads((target / PACK_LIST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    review = data.get("review") if isinstance(data, dict) else None
-    return review if isinstance(review, str) and review else None
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    review, folder = data.get("review"), data.get("review_folder")
+    return (
+        review if isinstance(review, str) and review else None,
+        folder if isinstance(folder, str) and folder else None,
+    )
 
 
 def _take_lock(lock: Path) -> int:
@@ -311,16 +319,35 @@ def _pack_lock(target: Path) -> Iterator[None]:
         remove_empty(created)
 
 
-def _another_review(target: Path, files: dict[str, str], title: str, keep: set[str]) -> list[str]:
-    """The warning that ``target`` holds another review's pack, whose files are left."""
-    other = _earlier_review(target)
-    if other is None or other == title:
+def _another_review(
+    target: Path, files: dict[str, str], title: str, keep: set[str], review_folder: str | None
+) -> list[str]:
+    """The warning that ``target`` holds another review's pack, whose files are left.
+
+    Raises:
+        OutputError: This pack would replace files of another review's pack (told apart by
+            the review's folder, or by its title for a pack list that does not say it).
+    """
+    other, other_folder = _earlier_review(target)
+    if other_folder is not None and review_folder is not None:
+        another = other_folder != review_folder or (other is not None and other != title)
+    else:
+        another = other is not None and other != title
+    if not another:
         return []
     present = _present(target, files)
     if not present:
         return []
     left = [n for n in present if n not in keep]
     replaced = [n for n in present if n in keep]
+    if replaced:
+        whose = f"{other}, from {other_folder}" if other_folder else f"{other}"
+        raise OutputError(
+            target,
+            f"holds the submission pack of another review ({whose}), whose "
+            f"{', '.join(replaced)} this pack would replace; write each review's pack to its "
+            "own folder (--out)",
+        )
     return [
         f"{target}: the folder holds the submission pack of another review ({other}): "
         + (f"{', '.join(left)} left as they were" if left else "")
@@ -433,10 +460,13 @@ def _strangers(
     ]
 
 
-def _write_pack_list(target: Path, written: list[Path], title: str) -> None:
+def _write_pack_list(
+    target: Path, written: list[Path], title: str, review_folder: str | None
+) -> None:
     data = {
         "written_by": f"dhrbuild {__version__}",
         "review": title,
+        "review_folder": review_folder,
         "about": "The files of the submission pack dhrbuild wrote in this folder. The next "
         "dhrbuild submission into the folder removes those it does not write again, if "
         "they are unchanged.",
@@ -563,7 +593,10 @@ def _build_and_write(
     # use again (another output.path), must not stay beside it looking like part of it.
     earlier = _earlier_pack(target)
     title = manifest.review.title
-    folder_warnings = _another_review(target, earlier[0], title, keep) if earlier else []
+    review_folder = str(manifest.base_dir) if manifest.base_dir is not None else None
+    folder_warnings = (
+        _another_review(target, earlier[0], title, keep, review_folder) if earlier else []
+    )
     removed: list[Path] = []
     if not folder_warnings:  # another review's files are never removed, only named
         removed, folder_warnings = _clear_earlier(target, earlier, keep)
@@ -625,7 +658,7 @@ def _build_and_write(
     finally:
         # Whatever was written, even if a later step failed: the next pack can then tell it.
         if written:
-            _write_pack_list(target, written, title)
+            _write_pack_list(target, written, title, review_folder)
     return Submission(
         target,
         pdf,

@@ -55,7 +55,7 @@ SOFFICE_ENV = "DHRBUILD_SOFFICE"
 APT_PACKAGE = "libreoffice-writer-nogui"
 """The Debian package that provides the converter."""
 
-_CACHE_SCHEME = b"dhrbuild-convert-1"
+_CACHE_SCHEME = b"dhrbuild-convert-2"
 """Part of every cache key: bump it when the way a conversion is made changes."""
 
 
@@ -536,6 +536,28 @@ def _run_conversion(document: Path, data: bytes, exe: Path, timeout: float) -> b
         ) from None
 
 
+def _check_doc_revisions(
+    document: Path, argv: list[str], copy: Path, work: Path, timeout: float, env: dict[str, str]
+) -> None:
+    """Refuse a .doc with tracked changes: LibreOffice saves it as .odt, which is checked.
+
+    Raises:
+        InputError: It has tracked changes, or LibreOffice cannot read it.
+        subprocess.TimeoutExpired: LibreOffice ran longer than ``timeout``.
+    """
+    check = work / "check"
+    check.mkdir()
+    odt_argv = [*argv[: argv.index("--convert-to")], "--convert-to", "odt", "--outdir", str(check)]
+    code, output = _run_soffice([*odt_argv, str(copy)], timeout=timeout, env=env)
+    saved = check / "document.odt"
+    if not saved.is_file():
+        raise InputError(
+            document,
+            f"LibreOffice could not read it ({_reason(output)}, exit code {code}); {_RESAVE}",
+        )
+    _check_zip(document, saved.read_bytes())
+
+
 def _convert_in_temp(document: Path, data: bytes, exe: Path, timeout: float) -> bytes:
     with tempfile.TemporaryDirectory(prefix="dhrbuild-convert-") as tmp:
         work = Path(tmp)
@@ -569,6 +591,11 @@ def _convert_in_temp(document: Path, data: bytes, exe: Path, timeout: float) -> 
             str(copy),
         ]
         try:
+            if document.suffix.lower() == ".doc" and not data.lstrip().startswith(b"{\\rtf"):
+                # A binary (or HTML) .doc keeps its tracked changes where only Word and
+                # LibreOffice can read them: LibreOffice saves it as OpenDocument first, and
+                # that is checked as an .odt is, before anything is drawn from it.
+                _check_doc_revisions(document, argv, copy, work, timeout, env)
             code, output = _run_soffice(argv, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
             raise InputError(

@@ -38,7 +38,7 @@ router = APIRouter(lifespan=_lifespan)
 
 _STATUS_TAGS = {
     "pass": ("Passed", "govuk-tag--green"),
-    "warn": ("Passed with warnings", "govuk-tag--yellow"),
+    "warn": ("Warnings", "govuk-tag--yellow"),
     "fail": ("Failed", "govuk-tag--red"),
     "skipped": ("Not run", "govuk-tag--grey"),
 }
@@ -215,10 +215,31 @@ def _result_view(
     )
     accessibility = report.get("accessibility")
     if isinstance(accessibility, dict) and accessibility.get("rules_total"):
-        view["accessibility"] = (
+        rules = [r for r in _list(accessibility.get("rules")) if isinstance(r, dict)]
+        failing = [str(r.get("id")) for r in rules if r.get("passed") is False]
+        if len(failing) > 1 and "5-1" in failing:
+            failing.remove("5-1")  # the identifier is owed only once the others pass
+        places = {
+            str(r.get("id")): ", ".join(str(p) for p in _list(r.get("places")))
+            for r in rules
+            if r.get("passed") is False
+        }
+        said = (
             f"{accessibility['rules_passed']} of the {accessibility['rules_total']} "
-            "machine-checkable PDF/UA-1 accessibility rules pass; the human checkpoints "
-            "(reading order, the quality of alternative text) still need a person to check them."
+            "machine-checkable PDF/UA-1 accessibility rules pass"
+        )
+        if failing:
+            where = "; ".join(
+                f"{rule} at {places[rule]}" if places[rule] else rule for rule in failing
+            )
+            said += (
+                f". Failing: {where}. The PDF does not claim to be accessible (PDF/UA), and "
+                "council web teams check this with veraPDF or PAC before publishing: the fix is "
+                "in the tagging of the part's source document, exported again as a tagged PDF"
+            )
+        view["accessibility"] = (
+            f"{said}; the human checkpoints (reading order, the quality of alternative text) "
+            "still need a person to check them."
         )
     sheets = _list(data.get("preview"))
     view["sheets"] = list(range(1, len(sheets) + 1))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -50,6 +52,28 @@ class PartPages:
     count: int
     source: str = ""
     """The part's file name, so that a finding names the document to export again."""
+
+
+_STAMPED = (PartKind.ACTION_PLAN, PartKind.ANNEX, PartKind.QA_LETTER)
+
+
+def own_text(part: PartPages, pages: Sequence[Any]) -> str:
+    """The text of a part's pages in the output, without the annex heading dhrbuild stamped.
+
+    A scan without a text layer then reads as empty, as it is, not as the heading's words.
+
+    Args:
+        part: Where the part is.
+        pages: Every page of the output, read (each with a ``text``).
+
+    Returns:
+        The pages' text joined by spaces, each stamped heading taken out.
+    """
+    raw = " ".join(p.text for p in pages[part.start : part.start + part.count])
+    if part.kind not in _STAMPED or not part.name.strip():
+        return raw
+    heading = r"\s*".join(re.escape(word) for word in part.name.split())
+    return re.sub(heading, " ", raw)
 
 
 def withheld_parts(parts: Sequence[PartPages], deny: DenyList | None) -> list[PartPages]:

@@ -12,7 +12,7 @@ import pikepdf
 from dhrbuild.checks.safety import matching
 from dhrbuild.checks.safety.deny_list import DenyList
 from dhrbuild.checks.safety.matching import ORDINAL
-from dhrbuild.checks.safety.pages import Page, PartPages
+from dhrbuild.checks.safety.pages import Page, PartPages, own_text
 from dhrbuild.checks.safety.places import text_of
 from dhrbuild.checks.safety.results import CheckResult
 from dhrbuild.dates import MONTH_NUMBER, WEEKDAYS
@@ -162,7 +162,7 @@ def check_pseudonym(
     for part in parts:
         if part.kind not in _TEXT_PARTS:
             continue
-        raw = " ".join(p.text for p in pages[part.start : part.start + part.count])
+        raw = own_text(part, pages)
         text = matching.folded(raw)
         if _alnum_count(text, 50) < 50:
             continue  # a scan without a text layer: nothing to read

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dhrbuild.checks.safety import matching
-from dhrbuild.checks.safety.pages import Page, PartPages
+from dhrbuild.checks.safety.pages import Page, PartPages, own_text
 from dhrbuild.checks.safety.results import CheckResult
 from dhrbuild.order import PartKind
 
@@ -220,7 +220,7 @@ def check_qa_letter(pages: Sequence[Page], parts: Sequence[PartPages]) -> CheckR
         result.ran = False
         return result
     part = letter[0]
-    text = matching.plain(" ".join(p.text for p in pages[part.start : part.start + part.count]))
+    text = matching.plain(own_text(part, pages))
     if len(matching.Squashed.of(text).text) < 50:
         result.ran = False
         result.note = "the letter has no text layer; read it to confirm it approves publication"
