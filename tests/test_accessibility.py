@@ -552,5 +552,12 @@ def test_every_failing_place_is_named_up_to_ten() -> None:
     line = next(ln for ln in findings.report(RULES).lines() if " 7.1-3 " in ln)
     assert line.endswith(
         "at page 1, page 2, page 3, page 4, page 5, page 6, page 7, page 8, "
-        "page 9, page 10 and 5 more places"
+        "page 9, page 10 and more (15 items in all)"
     )
+    # Every place named: the count is of the items there, not of more places.
+    few = Findings()
+    for _ in range(52):
+        few.fail("7.1-3", "page 17")
+        few.fail("7.1-3", "page 18")
+    line = next(ln for ln in few.report(RULES).lines() if " 7.1-3 " in ln)
+    assert line.endswith("at page 17, page 18 (104 items in all)")

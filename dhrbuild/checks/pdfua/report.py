@@ -122,8 +122,13 @@ class AccessibilityReport:
             if not r.passed:
                 # Counted in places (content items, elements), not pages: say so.
                 shown = list(r.places) or [r.where or "the document"]
-                rest = r.count - len(shown)
-                more = f" and {count(rest, 'more place')}" if rest > 0 else ""
+                if r.count <= len(shown):
+                    more = ""
+                elif len(shown) < PLACES_KEPT:
+                    # Every place is named; the count is of items there (content, elements).
+                    more = f" ({count(r.count, 'item')} in all)"
+                else:
+                    more = f" and more ({count(r.count, 'item')} in all)"
                 line += f": at {', '.join(shown)}{more}"
                 if r.rule == _IDENTIFIER and self.identifier_follows:
                     line += f" ({_FOLLOWS})"
