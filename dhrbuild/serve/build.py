@@ -21,7 +21,7 @@ from dhrbuild.manifest import Manifest, load_manifest
 from dhrbuild.serve.app import render
 from dhrbuild.serve.jobs import BuildJob, job_folder, jobs_of, read_result
 from dhrbuild.serve.reviews import MANIFEST, deny_for, review_folder, scrub
-from dhrbuild.serve.security import outside_problems, safe_name
+from dhrbuild.serve.security import outside_problems, safe_name, within
 from dhrbuild.words import count
 
 
@@ -54,16 +54,10 @@ _FAULT = (
 _PLACE = re.compile(r"\bpage (\d+) \(([^,()]+), page \d+")
 
 
-def _within(base: Path, path: Path) -> bool:
-    """Whether ``path`` (resolved) is ``base`` (resolved) or inside it."""
-    base, path = base.resolve(), path.resolve()
-    return path == base or base in path.parents
-
-
 def _results_folder(request: Request, folder: Path) -> Path:
     """The review's results folder, refused if it (a symbolic link) leads out of the folder."""
     out = job_folder(folder)
-    if not _within(folder, out) or not _within(request.app.state.root, out):
+    if not within(folder, out) or not within(request.app.state.root, out):
         raise HTTPException(404, "There is no such review or file here.")
     return out.resolve()
 
@@ -254,7 +248,7 @@ def _download_state(request: Request, folder: Path, output: dict[str, Any]) -> s
     if manifest is None:
         return "gone"
     path = manifest.output.path
-    if not _within(request.app.state.root, path):
+    if not within(request.app.state.root, path):
         return "outside"
     if not path.is_file():
         return "gone"
@@ -352,7 +346,7 @@ def _image(request: Request, name: str, key: str, file_name: str) -> Response:
     if data is None or key not in data or not safe_name(file_name):
         raise HTTPException(404, "There is no such picture; build the PDF again.")
     path = (out / file_name).resolve()
-    if not _within(out, path) or not path.is_file():
+    if not within(out, path) or not path.is_file():
         raise HTTPException(404, "There is no such picture; build the PDF again.")
     return FileResponse(path, media_type="image/png")
 
@@ -394,7 +388,7 @@ def build_download(request: Request, name: str) -> Response:
         raise HTTPException(404, gone)
     path = manifest.output.path
     built = report.get("output") or {}
-    if not _within(request.app.state.root, path):
+    if not within(request.app.state.root, path):
         raise HTTPException(404, "The output file is outside the folder dhrbuild serve works on.")
     if not path.is_file():
         raise HTTPException(404, gone)

@@ -23,6 +23,7 @@ from dhrbuild.dates import parse_date, uk_date, uk_long_date
 from dhrbuild.errors import ActionPlanError, DhrbuildError, InputError, ManifestError, ProblemsError
 from dhrbuild.inputs.action_plan.checks import future_dates
 from dhrbuild.inputs.action_plan.model import (
+    COLUMNS,
     RAG_WORDS,
     RAGS,
     SCOPES,
@@ -48,20 +49,7 @@ SHEET_SUFFIXES = (".csv", ".xlsx")
 
 Kind = Literal["yaml", "sheet", "pdf", "none"]
 
-_ORDER = (
-    "number",
-    "recommendation",
-    "scope",
-    "action",
-    "lead_agency",
-    "key_milestones",
-    "target_date",
-    "completion",
-    "status",
-    "rag",
-    "updates",
-    "theme",
-)
+_ORDER = (*COLUMNS[: COLUMNS.index("updates")], "rag", "updates", "theme")
 """The order an action's keys are written in, where dhrbuild adds one."""
 _OPTIONAL = ("completion", "rag", "theme")
 """Keys taken out of the action when they are emptied."""
