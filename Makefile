@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXAMPLE := examples/northshire-alex
-APT_PACKAGES := poppler-utils qpdf ghostscript pngquant libreoffice-writer-nogui libjpeg-turbo-progs jbig2dec fonts-dejavu-core fonts-dejavu-extra chromium chromium-driver
+APT_PACKAGES := poppler-utils qpdf ghostscript pngquant libreoffice-writer-nogui libreoffice-calc-nogui libjpeg-turbo-progs jbig2dec fonts-dejavu-core fonts-dejavu-extra chromium chromium-driver
 SRC := $(wildcard dhrbuild tests examples benchmarks)
 
 .PHONY: install system-deps axe frontend demo example test lint typecheck format bench clean docs fuzz
@@ -27,7 +27,8 @@ $(AXE):
 	  npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/axe axe-core@$(AXE_VERSION); \
 	else echo "note: npm not found; the browser test of dhrbuild serve will be skipped"; fi
 
-# Debian packages used by the tests' renders, the benchmarks and Word parts (LibreOffice); installed only when missing.
+# Debian packages used by the tests' renders, the benchmarks, Word parts and .xls/.ods action plans
+# (LibreOffice Writer and Calc); installed only when missing.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

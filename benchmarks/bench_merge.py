@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pikepdf
@@ -29,6 +30,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from make_review import build_review  # noqa: E402
+
+from dhrbuild.checks.pdfua.check import RULES  # noqa: E402
 
 ROOT = HERE.parent
 DHRBUILD = [str(Path(sys.executable).parent / "dhrbuild")]
@@ -300,7 +303,24 @@ def startup_floor(runs: int) -> tuple[float, float]:
     return seconds, peak
 
 
-def bench_scale(work: Path, pages: int, runs: int = 1) -> dict[str, float]:
+def check_share(manifest: Path, out: Path, max_bytes: int | None = None) -> str:
+    """One line: the PDF/UA checker's time in one build of ``manifest`` and its share of it."""
+    cmd = [sys.executable, str(HERE / "check_share.py"), str(manifest), "-o", str(out)]
+    if max_bytes is not None:
+        cmd += ["--max-bytes", str(max_bytes)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return f"PDF/UA checker share: not measured ({done.stderr.strip()[-200:]})"
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    return (
+        f"PDF/UA checker (all {len(RULES)} rules), measured inside one build in-process: "
+        f"{r['check_s']:.2f} s in {r['calls']} check{'' if r['calls'] == 1 else 's'} "
+        f"of a {r['build_s']:.2f} s build "
+        f"({r['share'] * 100:.0f}%)."
+    )
+
+
+def bench_scale(work: Path, pages: int, runs: int = 1) -> dict[str, Any]:
     """A report of ``pages`` text pages (plus the other parts): dhrbuild vs qpdf --pages."""
     from make_review import FONT, _register, _rng, _text_page
     from reportlab.lib.pagesizes import A4
@@ -340,7 +360,10 @@ def bench_scale(work: Path, pages: int, runs: int = 1) -> dict[str, float]:
         ["qpdf", "--empty", "--pages", *parts, "--", str(d / "qpdf.pdf")], runs
     )
     inputs = sum(Path(p).stat().st_size for p in parts)
+    share = check_share(manifest, d / "dhrbuild-share.pdf")
+    print(f"{pages} pages: {share}", flush=True)
     return {
+        "share": share,
         "pages": pages,
         "input MB": inputs / 1e6,
         "dhrbuild s": t_d,
@@ -440,7 +463,11 @@ def main() -> None:
             "",
         ]
         lines += _table([_fmt(r) for r in results], header)
-        lines += ["", *_ratios(results), ""]
+        lines += ["", *_ratios(results)]
+        if size == "28mb":
+            src = args.cache / f"review-{size}" / "manifest.yaml"
+            lines.append("- " + check_share(src, args.cache / f"out-{size}" / "share-fit.pdf"))
+        lines.append("")
         print("\n".join(lines), flush=True)
         md += lines
     scale_rows = []
@@ -492,6 +519,8 @@ def main() -> None:
             "",
             f"Start-up floor (`dhrbuild --version`: the interpreter and the imports, no work): "
             f"{floor_s:.2f} s, {floor_mb:.0f} MB.",
+            "",
+            *(f"- {s['pages']:.0f} pages: {s['share']}" for s in scales),
         ]
         print("\n".join(lines), flush=True)
         md += ["", *lines, ""]

@@ -20,7 +20,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 """Bump when the generated inputs change, so cached copies are rebuilt."""
 
 FONT_FILE = Path(reportlab.__file__).resolve().parent / "fonts" / "Vera.ttf"
@@ -205,6 +205,44 @@ def _text_page(c: canvas.Canvas, rng: np.random.Generator, heading: str, top: fl
         y -= 14
 
 
+_QA_LETTER = (
+    (
+        "Home Office, Interpersonal Abuse Unit",
+        "2 Marsham Street, London SW1P 4DF",
+        "",
+        "Dear Chair,",
+        "",
+        "Domestic Homicide Review (DHR) for Alex, Northshire Community Safety Partnership.",
+        "Thank you for resubmitting the report to the Home Office Quality Assurance Panel.",
+        "The Panel welcomed the changes made since it last considered the report.",
+    ),
+    (
+        "The Home Office is content that the DHR may now be published.",
+        "Please send the Home Office the web address of the published report, and the",
+        "report itself, once it is published.",
+        "",
+        "Yours sincerely,",
+        "",
+        "Chair of the Home Office Quality Assurance Panel",
+    ),
+)
+"""A QA Panel letter as the Home Office writes one: dhrbuild reads it to see it approves."""
+
+
+def _qa_letter(path: Path) -> None:
+    """Write the two-page QA Panel letter (text, as the Home Office sends it)."""
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    c.setTitle("Home Office QA Panel letter")
+    for lines in _QA_LETTER:
+        c.setFont(FONT, 11)
+        y = H - 96
+        for line in lines:
+            c.drawString(72, y, line)
+            y -= 16
+        c.showPage()
+    c.save()
+
+
 def _document(
     path: Path,
     title: str,
@@ -352,7 +390,7 @@ def build_review(out_dir: Path, size: str) -> Path:
     _document(out_dir / "report.pdf", "Overview report", 64, 1, report_pictures, logo_png)
     summary_pictures = {2: charts[5], 4: photos[4], 6: photos[8]}  # the summary reuses figures
     _document(out_dir / "summary.pdf", "Executive summary", 8, 2, summary_pictures, logo_png)
-    _document(out_dir / "qa-letter.pdf", "Home Office QA Panel letter", 2, 3, {}, logo_png)
+    _qa_letter(out_dir / "qa-letter.pdf")
     from dhrbuild.inputs.action_plan.read import load_action_plan
     from dhrbuild.render.action_plan import render_action_plan
 

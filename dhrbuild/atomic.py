@@ -47,23 +47,28 @@ _IN_USE = (
 )
 
 
-def reason(exc: OSError) -> str:
+def reason(exc: OSError, setting: str | None = None) -> str:
     """Say what went wrong with a file operation, in words an officer can act on.
 
     Args:
         exc: The error the operating system raised.
+        setting: The manifest key or option that chose where to write (``output.path``,
+            ``--out``), named in the fix; ``None`` when nothing the user gave chose it.
 
     Returns:
-        A short phrase such as "the disk is full: free some space or choose another folder".
+        A short phrase such as "the disk is full: free some space, or give another folder in
+        output.path".
     """
     if isinstance(exc, CannotReplace):
         return _IN_USE
+    given = f" and give it in {setting}" if setting else ""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "the disk is full: free some space, or write to another folder"
+        elsewhere = f"give another folder in {setting}" if setting else "write to another folder"
+        return f"the disk is full: free some space, or {elsewhere}"
     if exc.errno == errno.EROFS:
-        return "the disk or folder is read-only: choose a folder you can write to"
+        return f"the disk or folder is read-only: choose a folder you can write to{given}"
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return "no permission to write there: choose a folder you can write to"
+        return f"no permission to write there: choose a folder you can write to{given}"
     return strerror(exc)
 
 
@@ -227,7 +232,9 @@ class AtomicFile:
 
 
 @contextlib.contextmanager
-def atomic_file(target: Path, *, what: str = "the file") -> Iterator[AtomicFile]:
+def atomic_file(
+    target: Path, *, what: str = "the file", setting: str | None = None
+) -> Iterator[AtomicFile]:
     """Give a temporary file beside ``target``, removed on every way out unless committed.
 
     The temporary file is ``.NAME.XXXXXXXX.tmp`` in the target's folder. It is removed when
@@ -239,6 +246,8 @@ def atomic_file(target: Path, *, what: str = "the file") -> Iterator[AtomicFile]
     Args:
         target: The file to write.
         what: How to name the file in an error ("the build report").
+        setting: The manifest key or option that chose ``target`` (``output.path``), named
+            in an error's fix.
 
     Yields:
         The temporary file; write to its ``path``, then call ``commit()``.
@@ -266,7 +275,7 @@ def atomic_file(target: Path, *, what: str = "the file") -> Iterator[AtomicFile]
         os.close(fd)
     except OSError as exc:
         _remove_empty(created)
-        raise OutputError(target, f"cannot write {what} here ({reason(exc)})") from None
+        raise OutputError(target, f"cannot write {what} here ({reason(exc, setting)})") from None
     handle = AtomicFile(target, tmp)
     try:
         yield handle
@@ -279,7 +288,7 @@ def atomic_file(target: Path, *, what: str = "the file") -> Iterator[AtomicFile]
             "program, such as Acrobat? close it, then run the command again",
         ) from None
     except OSError as exc:
-        raise OutputError(target, f"cannot write {what} ({reason(exc)})") from None
+        raise OutputError(target, f"cannot write {what} ({reason(exc, setting)})") from None
     finally:
         if not handle.committed:
             with contextlib.suppress(OSError):
@@ -332,7 +341,12 @@ def _remove_empty(folders: list[Path]) -> None:
 
 
 def write_file(
-    target: Path, data: bytes, *, what: str = "the file", overwrite: bool = True
+    target: Path,
+    data: bytes,
+    *,
+    what: str = "the file",
+    overwrite: bool = True,
+    setting: str | None = None,
 ) -> None:
     """Write ``data`` to ``target`` whole or not at all.
 
@@ -342,12 +356,13 @@ def write_file(
         what: How to name the file in an error.
         overwrite: Replace an existing file; without it an existing file raises
             :class:`FileExistsError` and is left as it was.
+        setting: The manifest key or option that chose ``target``, named in an error's fix.
 
     Raises:
         OutputError: The file cannot be written (full disk, no permission).
         FileExistsError: ``overwrite`` is false and ``target`` exists.
     """
-    with atomic_file(target, what=what) as tmp:
+    with atomic_file(target, what=what, setting=setting) as tmp:
         with tmp.path.open("wb") as fh:
             fh.write(data)
             fh.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import json
 import logging
 import os
@@ -28,7 +29,11 @@ except ImportError:  # pragma: no cover
 
 from dhrbuild._version import __version__
 from dhrbuild.atomic import ReadFiles, read_file_at, reading, reason
-from dhrbuild.checks.pdfua.check import check_file
+from dhrbuild.build.removals import Removal
+from dhrbuild.checks.pdfua.check import check_accessibility
+from dhrbuild.checks.pdfua.parts import PartSpan, name_parts
+from dhrbuild.checks.pdfua.report import AccessibilityReport
+from dhrbuild.checks.pdfua_advice import advise
 from dhrbuild.checks.safety.deny_list import (
     DENY_LIST_ENV,
     DenyList,
@@ -41,14 +46,14 @@ from dhrbuild.checks.safety.results import CheckResult
 from dhrbuild.dates import uk_long_date
 from dhrbuild.errors import DhrbuildError, ExitCode, OutputError, Stopped, UsageError, one_line
 from dhrbuild.handoff.build_report import build_report, manifest_error_report, write_report
-from dhrbuild.handoff.init import FILES as SCAFFOLD_FILES
-from dhrbuild.handoff.init import KIND_TITLES, init_review
-from dhrbuild.handoff.inspect import Description, describe
+from dhrbuild.handoff.init import KIND_TITLES, PLAN_FILES, PlanKind, init_review, scaffold_files
+from dhrbuild.handoff.inspect import Description, describe, made_by
 from dhrbuild.handoff.preview import render_preview
+from dhrbuild.handoff.provenance import Provenance
 from dhrbuild.handoff.schema import schema_text
 from dhrbuild.handoff.submission import make_submission
 from dhrbuild.inputs.findings import page_list
-from dhrbuild.inputs.parts import not_a_pdf
+from dhrbuild.inputs.parts import not_a_pdf, open_pdf
 from dhrbuild.manifest import (
     MANIFEST_NAMES,
     Manifest,
@@ -56,6 +61,7 @@ from dhrbuild.manifest import (
     load_manifest,
     not_a_manifest,
 )
+from dhrbuild.pdf.decoding import bounded
 from dhrbuild.pipeline import BuildResult, PartResult, assemble, files_read, validate
 from dhrbuild.size.ladder import iter_steps, summary_header
 from dhrbuild.words import count
@@ -117,6 +123,9 @@ app = typer.Typer(
     "Several problems at once: the smallest of their codes. See README.md.",
     add_completion=True,
     pretty_exceptions_enable=False,
+    # Click's own help layout: no boxes for a screen reader to read out, flags without a
+    # value type (rich's "<bool>"), and paragraphs wrapped whole, never inside a word.
+    rich_markup_mode=None,
 )
 
 T = TypeVar("T")
@@ -183,11 +192,25 @@ def _say(line: str = "") -> None:
 
 
 class _LogLines(logging.Handler):
-    """Log records (``--verbose``) go out through :func:`_emit` like every other line."""
+    """Log records go out through :func:`_emit` like every other line.
+
+    Without ``--verbose`` a record is one ``warning:`` line and never a traceback: what
+    a library says of a file it could read past (pikepdf of damaged XMP metadata) is said
+    by dhrbuild itself where it matters; another library's notes below an error are
+    dropped. With ``--verbose`` every record is written whole, traceback included.
+    """
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            _emit(self.format(record), err=True)
+            if _state["verbose"]:
+                _emit(self.format(record), err=True)
+                return
+            own = record.name == "dhrbuild" or record.name.startswith("dhrbuild.")
+            if not own and record.levelno < logging.ERROR:
+                return
+            lines = record.getMessage().strip().splitlines()
+            word = "warning" if record.levelno < logging.ERROR else "error"
+            _emit(f"{word}: {lines[0] if lines else record.name}", err=True)
         except Exception:  # noqa: BLE001 - logging must never break the command
             self.handleError(record)
 
@@ -295,6 +318,8 @@ def _run(fn: Callable[[], T]) -> T:
             _err(f"warning: {warning}")
         for line in exc.lines():
             _err(f"error: {line}")
+        for line in exc.advice():  # how to fix them all: said once, and no problem itself
+            _err(f"fix: {line}")
         raise typer.Exit(int(exc.exit_code)) from None
     except BrokenPipeError:
         # The reader of our output stopped reading (`| head`): say nothing more, and exit as
@@ -346,10 +371,34 @@ def _command(name: str, *, deny_list_from_env: bool = False) -> Callable[[F], F]
                 _output.reads = None
                 _output.options = None
 
-        app.command(name)(guarded)
+        app.command(name, help=_help(fn.__doc__), short_help=_short_help(fn.__doc__))(guarded)
         return fn
 
     return register
+
+
+def _help(doc: str | None) -> str:
+    r"""A command's help from its docstring, its example kept whole on a line of its own.
+
+    Click wraps each paragraph to the terminal's width; an example wrapped over two lines
+    cannot be copied and run, so the ``Example:`` paragraph is given as a block Click does
+    not wrap (a paragraph whose first line is ``\b``), the command indented under it.
+    """
+    paragraphs = inspect.cleandoc(doc or "").split("\n\n")
+    for n, text in enumerate(paragraphs):
+        if text.startswith("Example:"):
+            command = " ".join(text.removeprefix("Example:").split())
+            paragraphs[n] = f"\b\nExample:\n  {command}"
+    return "\n\n".join(paragraphs)
+
+
+def _short_help(doc: str | None) -> str:
+    """The first paragraph of a docstring, whole: the command's line in ``dhrbuild --help``.
+
+    Click would cut it to fit one line, mid-sentence, ending in "..."; given whole, it is
+    wrapped under the command's name instead.
+    """
+    return " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
 
 
 def _flag(key: str, *, first: bool) -> Callable[[bool], None]:
@@ -418,12 +467,111 @@ def _checks_table(result: BuildResult) -> list[str]:
     width = max(len(r[0]) for r in rows)
     out = ["", f"{'Check':<{width}}  Result", f"{'-' * width}  ------"]
     out += [f"{name:<{width}}  {status}" for name, status in rows]
-    if result.removals:
-        kinds: dict[str, int] = {}
-        for r in result.removals:
-            kinds[r.kind] = kinds.get(r.kind, 0) + r.count
-        out.append("Removed: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())))
+    removed = _removed(result.removals, result.parts)
+    if len(removed) == 1:
+        out.append(f"Removed from the publication: {removed[0]}")
+    elif removed:
+        out.append("Removed from the publication:")
+        out += [f"  {item}" for item in removed]
     return out
+
+
+_ANNOTATION_WORDS = {
+    "Text": ("comment", "comments"),
+    "FreeText": ("text box comment", "text box comments"),
+    "Highlight": ("highlight", "highlights"),
+    "Underline": ("underline mark", "underline marks"),
+    "StrikeOut": ("strikethrough mark", "strikethrough marks"),
+    "Squiggly": ("squiggly underline mark", "squiggly underline marks"),
+    "Caret": ("insert-text mark", "insert-text marks"),
+    "Ink": ("freehand drawing", "freehand drawings"),
+    "Square": ("drawn shape", "drawn shapes"),
+    "Circle": ("drawn shape", "drawn shapes"),
+    "Line": ("drawn line", "drawn lines"),
+    "Polygon": ("drawn shape", "drawn shapes"),
+    "PolyLine": ("drawn line", "drawn lines"),
+    "Stamp": ("stamp", "stamps"),
+    "Redact": ("redaction mark (never applied)", "redaction marks (never applied)"),
+    "Popup": ("comment pop-up", "comment pop-ups"),
+    "Sound": ("sound clip", "sound clips"),
+    "Movie": ("video", "videos"),
+    "Screen": ("video", "videos"),
+    "RichMedia": ("video or other media", "videos or other media"),
+    "3D": ("3D model", "3D models"),
+    "Watermark": ("watermark", "watermarks"),
+    "PrinterMark": ("printer's mark", "printer's marks"),
+    "TrapNet": ("printer's mark", "printer's marks"),
+}
+"""What an annotation the clean step removes is called in the programs that add them."""
+_REMOVED_ANNOTATIONS = re.compile(r"(\d+) (\S+) annotations? removed")
+
+
+def _removed(removals: Sequence[Removal], parts: Sequence[PartResult]) -> list[str]:
+    """What the clean step removed, in words: what each thing is, and where it was.
+
+    Annotations are named as the programs that add them name them (a comment, a highlight),
+    with the publication's pages they were on and the parts those are in; every other
+    removal is said as the build report says it, with its page or bookmark.
+    """
+    said: list[str] = []
+    found: dict[tuple[str, str], list[int]] = {}  # (singular, plural) -> pages, in order
+    annotations = 0
+    # A comment's pop-up window is an annotation of its own: part of the comment it opens.
+    marked = {
+        r.where
+        for r in removals
+        if r.kind == "annotation"
+        and (m := _REMOVED_ANNOTATIONS.fullmatch(r.detail)) is not None
+        and m.group(2) != "Popup"
+    }
+    for r in removals:
+        match = _REMOVED_ANNOTATIONS.fullmatch(r.detail)
+        page = r.where.removeprefix("page ")
+        if r.kind == "annotation" and match is not None and page.isdigit():
+            if match.group(2) == "Popup" and r.where in marked:
+                continue
+            words = _ANNOTATION_WORDS.get(match.group(2), ("annotation", "annotations"))
+            found.setdefault(words, []).extend([int(page)] * int(match.group(1)))
+            annotations += int(match.group(1))
+            continue
+        where = r.where
+        if where.startswith("page ") and page.isdigit():
+            where = _on_pages([int(page)], parts)
+        elif where.startswith("bookmark "):
+            where = f"from {where}"
+        # A file attached as a comment is an annotation too, but its file is what matters.
+        detail = r.detail.replace(" FileAttachment annotation", " file attached as a comment")
+        said.append(detail if where == "document" else f"{detail} {where}")
+    if annotations:
+        kinds = [
+            (f"a {words[0]}" if len(pages) == 1 else f"{len(pages)} {words[1]}")
+            + f" {_on_pages(pages, parts)}"
+            for words, pages in found.items()
+        ]
+        said.insert(0, f"{count(annotations, 'annotation')} ({'; '.join(kinds)})")
+    return said
+
+
+def _on_pages(pages: Sequence[int], parts: Sequence[PartResult]) -> str:
+    """``on page 4, in the Overview report``: publication pages, and the parts they are in."""
+    unique = sorted(set(pages))
+    groups: list[tuple[str, list[int]]] = []
+    for n in unique:
+        part = next((p for p in parts if p.first_page <= n <= p.last_page), None)
+        name = ""
+        if part is not None:  # "the Overview report", "Annex B: Glossary"
+            name = _scrubbed(part.heading) if part.heading else f"the {_scrubbed(part.title)}"
+        if groups and groups[-1][0] == name:
+            groups[-1][1].append(n)
+        else:
+            groups.append((name, [n]))
+    said = []
+    for name, numbers in groups:
+        listed = ", ".join(map(str, numbers[:-1])) + (" and " if len(numbers) > 1 else "")
+        listed += str(numbers[-1])
+        said.append(listed + (f", in {name}" if name else ""))
+    word = "page" if len(unique) == 1 else "pages"
+    return f"on {word} " + "; ".join(said)
 
 
 def _version(value: bool) -> None:
@@ -491,22 +639,33 @@ def assemble_cmd(
     manifest: ManifestArg,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write the PDF here instead of output.path."),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="<file>",
+            help="Write the PDF here instead of output.path.",
+        ),
     ] = None,
     max_bytes: Annotated[
         int | None,
         typer.Option(
-            "--max-bytes", min=1, help="Fail at or above this size instead of output.max_bytes."
+            "--max-bytes",
+            min=1,
+            metavar="<bytes>",
+            help="Fail at or above this size instead of output.max_bytes.",
         ),
     ] = None,
     preview: Annotated[
         Path | None,
-        typer.Option("--preview", help="Also draw a contact sheet of the result (.png)."),
+        typer.Option(
+            "--preview", metavar="<file>", help="Also draw a contact sheet of the result (.png)."
+        ),
     ] = None,
     report: Annotated[
         Path | None,
         typer.Option(
             "--report",
+            metavar="<file>",
             help="Also write the build report (checks, removals, SHA-256, page ranges) as "
             "JSON (.json); it is written for a failed build too, to say why.",
         ),
@@ -747,6 +906,7 @@ def init_cmd(
     pseudonym: Annotated[
         str | None,
         typer.Option(
+            metavar="<name>",
             help="The victim's pseudonym, as the family agreed. Asked for on a terminal; "
             "otherwise written as FILL IN, which validate refuses until it is replaced.",
             show_default=False,
@@ -755,6 +915,7 @@ def init_cmd(
     partnership: Annotated[
         str | None,
         typer.Option(
+            metavar="<name>",
             help="The Community Safety Partnership (the PDF's author). Asked for on a "
             "terminal; otherwise written as FILL IN, which validate refuses until replaced.",
             show_default=False,
@@ -763,14 +924,24 @@ def init_cmd(
     kind: Annotated[
         str,
         typer.Option(
+            metavar="<DHR|DARDR>",
             help="DHR (Domestic Homicide Review) or DARDR (Domestic Abuse Related Death "
             "Review): written as review.kind and in the title.",
         ),
     ] = "DHR",
+    plan: Annotated[
+        str,
+        typer.Option(
+            metavar="<yaml|docx>",
+            help="The action plan to start: yaml (action-plan.yaml), or docx "
+            "(action-plan.docx, a Word table in the Home Office template, for a partnership "
+            "that keeps its plan in Word).",
+        ),
+    ] = "yaml",
     verbose: VerboseOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Start a review folder: a commented manifest.yaml and an action-plan.yaml to fill in.
+    """Start a review folder: a commented manifest and an action plan to fill in.
 
     Nothing is invented: what only you know (and was not given or typed in) is written as
     FILL IN, and validate names each one until it is filled in.
@@ -785,14 +956,19 @@ def init_cmd(
     kind = kind.strip().upper()
     if kind not in KIND_TITLES:
         raise UsageError(f"--kind {kind}: give DHR (Domestic Homicide Review) or DARDR")
+    if plan.strip().lower().lstrip(".") not in PLAN_FILES:
+        raise UsageError(f"--plan {plan}: give yaml, or docx for the plan as a Word table")
+    plan_kind: PlanKind = "docx" if plan.strip().lower().lstrip(".") == "docx" else "yaml"
     folder = Path(name)
     # Asked only when init will write (it never overwrites): no questions before a refusal.
-    if _interactive() and not any((folder / name).exists() for name in SCAFFOLD_FILES):
+    if _interactive() and not any((folder / n).exists() for n in scaffold_files(plan_kind)):
         if pseudonym is None:
             pseudonym = _ask("The victim's pseudonym, as the family agreed")
         if partnership is None:
             partnership = _ask("The Community Safety Partnership (the PDF's author)")
-    made = init_review(folder, pseudonym=pseudonym, partnership=partnership, kind=kind)
+    made = init_review(
+        folder, pseudonym=pseudonym, partnership=partnership, kind=kind, plan=plan_kind
+    )
     for path in made.written:
         _say(f"wrote {path}")
     _say(
@@ -952,7 +1128,11 @@ def _json_error(as_json: bool, key: str, pdf: Path, **fields: Any) -> Iterator[N
         yield
     except DhrbuildError as exc:
         if as_json:
-            error = {"exit_code": int(exc.exit_code), "lines": exc.lines()}
+            error = {
+                "exit_code": int(exc.exit_code),
+                "lines": exc.lines(),
+                "advice": list(dict.fromkeys([*exc.advice(), *exc.fixes()])),
+            }
             _emit_json({key: str(pdf), **fields, "error": error}, ensure_ascii=True)
         raise
 
@@ -979,7 +1159,22 @@ def inspect_cmd(
         f"title: {d.title or '(none)'}; author: {d.author or '(none)'}; "
         f"language: {d.language or '(none)'}; tagged: {_tagged(d)}"
     )
-    if d.parts:
+    if d.made_by is not None:
+        _emit(_made_by(d.made_by))
+    if d.encrypted:
+        _emit(_encryption(d.restrictions))
+    if d.parts and d.made_by is not None and d.made_by.changed:
+        # Another program changed the publication: its bookmarks may no longer be its parts
+        # (Ghostscript moves the annexes under the overview report), so no range is claimed.
+        _emit("  top-level bookmarks (not verified as the publication's parts; see the warning):")
+        width = max(len(p.title) for p in d.parts)
+        for part in d.parts:
+            _emit(
+                f"  {part.title:<{width}}  opens page {part.first_page} (label {part.first_label})"
+            )
+    elif d.parts:
+        if not d.parts_verified:  # any other PDF: its bookmarks, not a publication's parts
+            _emit("  top-level bookmarks (each runs to the next; not a dhrbuild publication):")
         rows = [
             (p.title, count(p.pages, "page"), f"{p.first_page}-{p.last_page}", p.first_label)
             for p in d.parts
@@ -1009,6 +1204,37 @@ def inspect_cmd(
         _err(f"warning: {line}")
 
 
+def _made_by(made: Provenance) -> str:
+    """Which programs made the file and wrote it, and whether it is dhrbuild's publication."""
+    line = (
+        f"made by: {made.creator or '(not named)'}; "
+        f"PDF written by: {made.producer or '(not named)'}"
+    )
+    if made.as_built:
+        return line + " (a publication dhrbuild built; nothing found changed since)"
+    if made.changed:
+        who = made.changed_by or "another program"
+        return line + f" (a publication dhrbuild built, changed since by {who}; see the warning)"
+    return line
+
+
+def _encryption(restrictions: Sequence[str]) -> str:
+    """What an encrypted file that opened without a password restricts, and what dhrbuild does.
+
+    A part that opens without a password is copied into the new publication, which is not
+    encrypted (:func:`dhrbuild.inputs.parts.open_pdf`): its restrictions do not carry over.
+    """
+    if not restrictions:
+        what = "opens without a password and restricts nothing"
+    else:
+        listed = ", ".join(restrictions[:-1]) + (" and " if len(restrictions) > 1 else "")
+        what = f"opens without a password but forbids {listed}{restrictions[-1]}"
+    return (
+        f"encrypted: {what}; given to dhrbuild as a part it is used as it is, and the "
+        "publication dhrbuild writes is not encrypted and restricts nothing"
+    )
+
+
 def _tagged(d: Description) -> str:
     """Yes, no, or partly: which pages no structure element reaches."""
     if not d.tagged:
@@ -1032,16 +1258,79 @@ def check_cmd(
 
     Example: dhrbuild check dist/alex-publication.pdf --json
     """
-    with _json_error(as_json, "file", pdf, passed=False):
-        report = check_file(_pdf_file(pdf))
+    # Opened as inspect opens it: a file that is no PDF, or is damaged, is said alike.
+    with (
+        _json_error(as_json, "file", pdf, passed=False),
+        bounded(),
+        open_pdf(_pdf_file(pdf), part=False) as opened,
+    ):
+        report = check_accessibility(opened)
+    made, parts = made_by(pdf)
+    # A publication as dhrbuild wrote it: each place is named by its part, to fix it there.
+    report = name_parts(report, [PartSpan(p.title, p.first_page, p.last_page) for p in parts])
+    advice = _check_advice(report, made, pdf.name)
     if as_json:
-        _emit_json({"file": str(pdf), **report.to_dict()}, ensure_ascii=True)
+        data = {
+            "file": str(pdf),
+            **report.to_dict(),
+            "made_by": made.to_dict() if made is not None else None,
+            "advice": advice,
+        }
+        _emit_json(data, ensure_ascii=True)
     else:
         _emit(f"{pdf}: PDF/UA-1 machine-checkable rules (veraPDF rule ids)")
         for line in report.lines():
             _emit(line)
+        for item in advice:
+            rules = f" ({', '.join(item['rules'])})" if item["rules"] else ""
+            _emit(f"fix: {item['topic']}{rules}: {item['fix']}")
     if not report.passed:
         raise typer.Exit(int(ExitCode.CHECK_FAILED))
+
+
+def _check_advice(
+    report: AccessibilityReport, made: Provenance | None, name: str
+) -> list[dict[str, Any]]:
+    """How to fix the rules ``report`` fails, said for what the file is.
+
+    A publication another program changed since dhrbuild wrote it is not fixed rule by rule:
+    the file dhrbuild wrote is the one to publish (the failures may be the other program's
+    doing). A publication as dhrbuild wrote it is fixed in its parts' source documents, then
+    built again; any other PDF in the program that made it, and what dhrbuild writes into
+    every publication (a title, a language) is needed only of a file published on its own.
+    """
+    if report.passed and (made is None or not made.changed):
+        return []
+    if made is not None and made.changed:
+        fix = made.changed_line(name) + (
+            "; dhrbuild check on the PDF dhrbuild wrote says what, if anything, to put right "
+            "in the parts' source documents"
+        )
+        rules = [r.rule for r in report.failed]
+        return [{"topic": "the file", "rules": rules, "fix": fix, "written_by_dhrbuild": False}]
+    said = []
+    publication = made is not None and made.publication
+    if publication:
+        said.append(
+            {
+                "topic": "the publication",
+                "rules": [],
+                "fix": f"{name} is a publication dhrbuild built: put each rule right in the "
+                "source document of the part named at its place (each below says how), then "
+                "build it again with dhrbuild assemble; do not edit the publication in "
+                "another program",
+                "written_by_dhrbuild": False,
+            }
+        )
+    for advice in advise(report):
+        item = advice.to_dict()
+        if advice.written_by_dhrbuild and not publication:
+            item["fix"] = (
+                f"{advice.fix} (only for a file published on its own: dhrbuild writes this "
+                "into the publication it builds, so a part need not have it)"
+            )
+        said.append(item)
+    return said
 
 
 @_command("preview", deny_list_from_env=True)
@@ -1052,6 +1341,7 @@ def preview_cmd(
         typer.Option(
             "--output",
             "-o",
+            metavar="<file>",
             help="The contact sheet to write (.png); default preview.png in the current folder.",
             show_default=False,
         ),
@@ -1081,7 +1371,7 @@ def serve_cmd(
         typer.Argument(
             help="The folder of reviews (each a sub-folder with a manifest.yaml); default: "
             "the current folder.",
-            metavar="[folder]",
+            metavar="folder",
             show_default=False,
         ),
     ] = Path(),
@@ -1090,6 +1380,7 @@ def serve_cmd(
         typer.Option(
             "--port",
             min=1,
+            metavar="<number>",
             max=65535,
             help="The port to listen on; default 8765, or a free one if it is busy.",
             show_default=False,
@@ -1120,7 +1411,10 @@ def serve_cmd(
             with contextlib.suppress(Exception):
                 webbrowser.open(url)
 
-    serve(folder, port=port, announce=announce)
+    def moved(busy: int, bound: int) -> None:
+        _err(f"note: port {busy} is busy (another dhrbuild serve?); using {bound}")
+
+    serve(folder, port=port, announce=announce, moved=moved)
     _say("dhrbuild serve stopped.")
 
 
@@ -1128,13 +1422,17 @@ def serve_cmd(
 def submission_cmd(
     manifest: ManifestArg,
     url: Annotated[
-        str, typer.Option("--url", help="The https address where the PDF is published.")
+        str,
+        typer.Option(
+            "--url", metavar="<address>", help="The https address where the PDF is published."
+        ),
     ],
     folder: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
+            metavar="<folder>",
             help="Where to write the pack, a folder of its own (not the review's folder); "
             "default: submission/ beside the PDF.",
         ),
@@ -1149,8 +1447,7 @@ def submission_cmd(
 
     dhrbuild sends nothing: open the .eml drafts in Outlook or Thunderbird and send them.
 
-    Example: dhrbuild submission manifest.yaml --url
-    https://www.example.gov.uk/dhr/alex-publication.pdf
+    Example: dhrbuild submission alex --url https://example.gov.uk/alex-publication.pdf
     """
     if folder is not None and folder.exists() and not folder.is_dir():
         raise UsageError(

@@ -81,6 +81,22 @@ class DhrbuildError(Exception):
         """Return the message as the lines the CLI prints, one problem a line."""
         return self.message.splitlines() or [self.message]
 
+    def advice(self) -> list[str]:
+        """Return how to fix the problems as a whole, apart from the problems themselves.
+
+        Most errors say the fix in each problem's line and have none. One that lists many
+        findings (a failed publication check) gives its fix once here: the CLI prints it
+        after the problems, as ``fix: ...``, and counts it as none of them.
+        """
+        return []
+
+    def fixes(self) -> list[str]:
+        """Return each fix its lines say, on its own, for a reader of JSON (none by default).
+
+        Unlike :meth:`advice`, the lines already say these: the CLI never prints them again.
+        """
+        return []
+
 
 class ManifestError(DhrbuildError):
     """The manifest cannot be read or does not describe a valid build."""
@@ -97,19 +113,31 @@ class ManifestError(DhrbuildError):
         return [one_line(f"{self.source}: {p}") for p in self.problems]
 
 
+REEXPORT = "export it again as PDF from the program that made it"
+"""The fix for a PDF that cannot be read or is damaged beyond repair."""
+
+
 class InputError(DhrbuildError):
     """An input file is missing, unreadable or not a usable PDF."""
 
     exit_code = ExitCode.INPUT_ERROR
 
-    def __init__(self, path: object, problem: str) -> None:
+    def __init__(self, path: object, problem: str, *, fix: str | None = None) -> None:
         self.path = str(path)
         self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        self.fix = fix
+        """How to fix it (:data:`REEXPORT`), said at the end of the line; ``None`` when
+        ``problem`` says it or there is none."""
+        said = f"{problem}; {fix}" if fix else problem
+        super().__init__(f"{self.path}: {said}")
 
     def lines(self) -> list[str]:
         r"""Return the message as one line, a path with a newline in it written ``\n``."""
         return [one_line(self.message)]
+
+    def fixes(self) -> list[str]:
+        """Return the fix said in the line, on its own (``--json`` gives it as advice)."""
+        return [self.fix] if self.fix else []
 
 
 class EncryptedInputError(InputError):
@@ -157,6 +185,14 @@ class ProblemsError(DhrbuildError):
     def lines(self) -> list[str]:
         """Return every error's lines, in the order the errors were found."""
         return [line for e in self.errors for line in e.lines()]
+
+    def advice(self) -> list[str]:
+        """Return every error's advice once, in the order the errors were found."""
+        return list(dict.fromkeys(a for e in self.errors for a in e.advice()))
+
+    def fixes(self) -> list[str]:
+        """Return every error's fixes once, in the order the errors were found."""
+        return list(dict.fromkeys(f for e in self.errors for f in e.fixes()))
 
 
 def combine(errors: list[DhrbuildError]) -> DhrbuildError | None:

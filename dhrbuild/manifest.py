@@ -29,7 +29,14 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from dhrbuild.atomic import strerror
 from dhrbuild.dates import parse_date, uk_long_date
 from dhrbuild.errors import DhrbuildError, InputError, ManifestError, combine
-from dhrbuild.inputs.action_plan.read import TextDateLoader, load_checked_plan, unreadable_kind
+from dhrbuild.inputs.action_plan.read import (
+    PLAN_SUFFIXES,
+    SHEET_SUFFIXES,
+    TABLE_SUFFIXES,
+    TextDateLoader,
+    load_checked_plan,
+    unreadable_kind,
+)
 from dhrbuild.order import AnnexStyle, annex_designator, own_designator
 from dhrbuild.placeholders import is_placeholder, placeholder_problem
 from dhrbuild.textfile import NotPlainText, decode_text
@@ -299,6 +306,90 @@ def review_date_warnings(manifest: Manifest, *, today: dt.date | None = None) ->
     return []
 
 
+_GENERIC_NAME_WORDS = frozenset({
+    "a", "an", "and", "the", "of", "in", "into", "for", "to", "on", "by", "with", "from", "at",
+    "v", "version", "final", "draft", "drafts", "report", "reports", "publication", "publications",
+    "published", "publish", "review", "reviews", "dhr", "dhrs", "dardr", "dardrs", "death",
+    "deaths", "domestic", "homicide", "abuse", "related", "overview", "executive", "summary",
+    "annex", "annexes", "appendix", "appendices", "action", "plan", "letter", "qa", "panel",
+    "home", "office", "full", "web", "website", "online", "accessible", "copy", "signed",
+    "redacted", "anonymised", "anonymized", "merged", "combined", "document", "documents", "pack",
+    "output", "build", "built", "pdf", "submission", "submitted", "csp", "partnership",
+    "community", "safety", "safer", "council", "borough", "city", "county", "district", "new",
+    "latest", "revised", "amended", "updated", "update", "clean", "print", "printable", "dates",
+    "date", "case", "ua", "pdfua", "no", "number", "public", "out", "outputs", "result", "results",
+    "test", "tests", "example", "examples", "sample", "demo", "done", "check", "checks", "first",
+    "second", "third", "file", "files", "temp", "tmp", "old", "main", "rev", "issue", "edition",
+    "proof", "approved", "tagged", "compressed", "small", "reduced", "optimised", "optimized",
+    "finalised", "finalized", "reviewed", "gov", "uk", "english", "welsh", "en", "cy", "gb",
+})  # fmt: skip
+"""Words of an output file's name that name no review (``dhr``, ``final``, ``v2`` is a number)."""
+_MONTH_WORDS = frozenset(
+    w
+    for m in range(1, 13)
+    for w in (
+        dt.date(2000, m, 1).strftime("%B").lower(),
+        dt.date(2000, m, 1).strftime("%b").lower(),
+    )
+) | {"sept"}
+
+
+def _name_words(text: str) -> list[str]:
+    """``text``'s words, folded (accents, case) as file names and pseudonyms are compared."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.findall(r"[^\W_]+", plain.casefold())
+
+
+def output_name_warnings(manifest: Manifest) -> list[str]:
+    """Warn of an output file name that names some other review: a manifest copied from one.
+
+    ``dhrbuild init`` names the output after the pseudonym (``dist/kim-publication.pdf``),
+    and the submission pack and its e-mail drafts are named after the output (the web
+    address the officer gives is checked against it). A name without the pseudonym
+    (compared without accents or case) that holds another word, not a generic one
+    (``publication``, ``dhr``, ``final``, ``v2``, a month, a word of the partnership's
+    name), is most often the review it was copied from.
+
+    Args:
+        manifest: The validated manifest.
+
+    Returns:
+        One line naming output.path, the pseudonym and the name to give it, or nothing.
+    """
+    path = manifest.output.path
+    review = manifest.review
+    words = _name_words(path.stem)
+    own = "".join(_name_words(review.pseudonym))
+    # The pseudonym's words in a row, however they are split: d-arcy-dj for D'Arcy DJ.
+    if own and any(
+        "".join(words[i:j]) == own for i in range(len(words)) for j in range(i + 1, len(words) + 1)
+    ):
+        return []
+    known = _GENERIC_NAME_WORDS | _MONTH_WORDS | set(_name_words(review.partnership))
+    others = [w for w in words if w not in known and len(w) > 1 and not any(c.isdigit() for c in w)]
+    if not others:
+        return []
+    slug = output_slug(review.pseudonym) or "publication"
+    # The other word's place is the pseudonym's: northshire-dhr-alex-final.pdf, kim's.
+    stem = re.sub(
+        rf"(?<![^\W_]){re.escape(others[0])}(?![^\W_])",
+        slug,
+        path.stem,
+        count=1,
+        flags=re.IGNORECASE,
+    )
+    fixed = (
+        f"{stem}{path.suffix}"
+        if len(others) == 1 and stem != path.stem
+        else f"{slug}-publication.pdf"
+    )
+    return [
+        f"output.path {path.name} does not name the review's pseudonym {review.pseudonym}: did "
+        "you copy this manifest from another review? The submission pack and its e-mail drafts "
+        f"are named after it; name it {fixed}"
+    ]
+
+
 def limit_warnings(limit: int, key: str = "output.max_bytes") -> list[str]:
     """Warn of a size limit above the Home Office's: a file that passes it may be refused.
 
@@ -318,18 +409,45 @@ def limit_warnings(limit: int, key: str = "output.max_bytes") -> list[str]:
     ]
 
 
+def plan_table(value: object) -> int | None:
+    """``action_plan.table`` as every reader of the manifest reads it: a number from 1.
+
+    The manifest's model, its own check of the plan and ``dhrbuild serve`` read the value
+    through this one function, so that each reads the same table of the document.
+
+    Args:
+        value: The value as written: ``2``, or ``"2"`` (quoted, or typed into a form).
+
+    Returns:
+        The table's number, counting from 1; ``None`` when the value is none (left out, or
+        not a number from 1, which the manifest's model refuses).
+    """
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
 class ActionPlanSource(_Strict):
-    """The action plan annex: a YAML, CSV or .xlsx plan that dhrbuild draws, or a finished PDF."""
+    """The action plan annex: a plan that dhrbuild reads and draws, or a finished PDF."""
 
     source: Path = Field(
-        description="action-plan.yaml, .yml, .csv or .xlsx drawn by dhrbuild, or a .pdf used "
-        "as it is."
+        description="action-plan.yaml, .yml, .csv, a workbook (.xlsx, .xls, .ods) or the Word "
+        "or OpenDocument document (.docx, .odt) whose table is the plan, drawn by dhrbuild; or "
+        "a .pdf used as it is."
     )
     sheet: str | None = Field(
         default=None,
-        description="The worksheet of an .xlsx plan; default the first sheet whose header row "
-        "names the plan's columns.",
+        description="The worksheet of a workbook plan (.xlsx, .xls, .ods); default the first "
+        "sheet whose header row names the plan's columns.",
         examples=["Action plan"],
+    )
+    table: int | None = Field(
+        default=None,
+        description="The table of a Word or OpenDocument plan, counting the document's tables "
+        "from 1; default the first whose header row names the plan's columns.",
+        examples=[2],
     )
     as_at: Date = Field(
         description="The date the implementation updates are current to (2026-10-01, "
@@ -352,20 +470,37 @@ class ActionPlanSource(_Strict):
         fix = "write the date the implementation updates are current to, e.g. 01/10/2026"
         return _date(_filled_in(value, fix))
 
+    @field_validator("table", mode="before")
+    @classmethod
+    def _table(cls, value: object) -> object:
+        number = plan_table(value)
+        if value is None or number is not None:
+            return number
+        raise ValueError(
+            f"{value!r} is not a table's number; write the number of the plan's table in the "
+            "document, counting from 1 (table: 2)"
+        )
+
     @field_validator("source")
     @classmethod
     def _source(cls, value: Path, info: ValidationInfo) -> Path:
         path = _resolve(value, info)
-        if path.suffix.lower() not in {".yaml", ".yml", ".csv", ".xlsx", ".pdf"}:
+        if path.suffix.lower() not in {*PLAN_SUFFIXES, ".pdf"}:
             raise ValueError(f"{path.name}: {unreadable_kind(path)}")
         return _input_file(value, info)
 
     @model_validator(mode="after")
     def _sheet_only_for_xlsx(self) -> ActionPlanSource:
-        if self.sheet is not None and self.source.suffix.lower() != ".xlsx":
+        suffix = self.source.suffix.lower()
+        if self.sheet is not None and suffix not in SHEET_SUFFIXES:
             raise ValueError(
-                f"sheet: only an .xlsx action plan has sheets; remove it, or give the .xlsx "
-                f"file as source (not {self.source.name})"
+                f"sheet: only a workbook action plan (.xlsx, .xls or .ods) has sheets; remove "
+                f"it, or give the workbook as source (not {self.source.name})"
+            )
+        if self.table is not None and suffix not in TABLE_SUFFIXES:
+            raise ValueError(
+                f"table: only a Word or OpenDocument action plan (.docx or .odt) has tables; "
+                f"remove it, or give the document as source (not {self.source.name})"
             )
         return self
 
@@ -980,14 +1115,17 @@ def _plan_problems(data: dict[str, Any], base: Path) -> list[DhrbuildError]:
     if not isinstance(spec, dict) or not isinstance(spec.get("source"), str):
         return []
     path = (base / Path(spec["source"]).expanduser()).resolve()
-    if path.suffix.lower() not in {".yaml", ".yml", ".csv", ".xlsx"} or not path.is_file():
+    suffix = path.suffix.lower()
+    if suffix not in PLAN_SUFFIXES or not path.is_file():
         return []
-    # A sheet named for another kind of file is the manifest's problem, said once there.
-    sheet = spec.get("sheet") if path.suffix.lower() == ".xlsx" else None
+    # A sheet or table named for another kind of file, or a table number that is no number, is
+    # the manifest's problem, said once there.
+    sheet = spec.get("sheet") if suffix in SHEET_SUFFIXES else None
     sheet = sheet if isinstance(sheet, str) else None
+    table = plan_table(spec.get("table")) if suffix in TABLE_SUFFIXES else None
     mode: Literal["error", "warn"] = "warn" if spec.get("missing_updates") == "warn" else "error"
     try:
-        load_checked_plan(path, sheet=sheet, missing=mode)
+        load_checked_plan(path, sheet=sheet, table=table, missing=mode)
     except DhrbuildError as exc:
         return [exc]
     return []

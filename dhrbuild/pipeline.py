@@ -29,7 +29,14 @@ from dhrbuild.build.navigation import (
     set_tab_order,
 )
 from dhrbuild.build.removals import CleanResult, Removal
-from dhrbuild.build.stamp import shortened_warning, stamp_headings, undrawable_warning
+from dhrbuild.build.stamp import (
+    HeadingFit,
+    StampPlacement,
+    heading_fits,
+    shortened_warning,
+    stamp_headings,
+    undrawable_warning,
+)
 from dhrbuild.build.structure import (
     StructurePart,
     StructureResult,
@@ -40,7 +47,9 @@ from dhrbuild.build.structure import (
 from dhrbuild.checks.duplicates import check_distinct, check_same_text, part_keys
 from dhrbuild.checks.letter import PartReading, check_letter_parts, read_part
 from dhrbuild.checks.pdfua.check import check_accessibility, declare_pdfua
+from dhrbuild.checks.pdfua.parts import PartSpan, name_parts
 from dhrbuild.checks.pdfua.report import AccessibilityReport
+from dhrbuild.checks.pdfua_advice import advise
 from dhrbuild.checks.safety import pages as safety_pages
 from dhrbuild.checks.safety.deny_list import DENY_LIST_ENV, DenyList, load_deny_list
 from dhrbuild.checks.safety.deny_list_check import check_input_metadata
@@ -75,12 +84,13 @@ from dhrbuild.manifest import (
     kind_title_warnings,
     limit_warnings,
     missing_input,
+    output_name_warnings,
     review_date_warnings,
 )
 from dhrbuild.order import PartKind, PartSlot, plan_slots
 from dhrbuild.pdf.decoding import bounded
 from dhrbuild.size.composition import IMAGES, Composition, PartPages, size_by_kind
-from dhrbuild.size.ladder import CompressionReport, FitError
+from dhrbuild.size.ladder import CompressionReport, FitError, settings_phrase
 from dhrbuild.size.lossless import LosslessReport, optimise_lossless, save_within
 from dhrbuild.words import count
 
@@ -175,7 +185,11 @@ def _open_action_plan(manifest: Manifest, warnings: list[str]) -> tuple[pikepdf.
         warnings += pdf_plan_warnings(spec.source, len(pdf.pages), spec.as_at)
         return pdf, spec.source
     plan = load_checked_plan(
-        spec.source, sheet=spec.sheet, missing=spec.missing_updates, warnings=warnings
+        spec.source,
+        sheet=spec.sheet,
+        table=spec.table,
+        missing=spec.missing_updates,
+        warnings=warnings,
     )
     warnings += future_dates(spec.as_at, plan)
     # reportlab's layout engine loads only for a plan that has to be drawn.
@@ -327,13 +341,13 @@ def validate(
     )
     found += kind_title_warnings(manifest.review)
     found += review_date_warnings(manifest)
+    found += output_name_warnings(manifest)
     found += limit_warnings(manifest.output.max_bytes)
     found += manifest_name_warnings(
         manifest.review.pseudonym,
         manifest.review.partnership,
         manifest.review.title,
         annexes=[a.title for a in manifest.annexes],
-        output_name=manifest.output.path.name,
         deny=deny,
     )
     # What assemble would refuse of the output path needs no built file: said with the rest.
@@ -377,6 +391,12 @@ def validate(
                     )
                 )
                 first += n
+            # What the build will warn of that needs no build: each annex heading's fit to
+            # its pages, and the parts without tags, found by the build's own functions.
+            for part, key in _headed(parts):
+                heading = part.slot.heading or ""
+                found += _heading_warnings(heading, key, heading_fits(part.pdf, heading))
+            found += _structure_warnings(parts, manifest.review.language)
             ran = check_inputs(
                 inputs,
                 deny,
@@ -438,7 +458,9 @@ def _check_output_folder(output: Path) -> None:
         code = errno.EROFS if _read_only(folder) else errno.EACCES
         problem = OSError(code, os.strerror(code), str(folder))
     if problem is not None:
-        raise OutputError(output, f"cannot write the output here ({reason(problem)})")
+        raise OutputError(
+            output, f"cannot write the output here ({reason(problem, 'output.path')})"
+        )
 
 
 def _read_only(folder: Path) -> bool:
@@ -641,23 +663,45 @@ class _Build:
     checks: list[CheckResult] = field(default_factory=list)
 
 
-def _stamp(build: _Build) -> None:
+def _headed(parts: list[_Part]) -> Iterator[tuple[_Part, str | None]]:
+    """Each part that gets a heading, with the manifest key of its title (``annexes.2.title``)."""
     annex = 0  # counted as the manifest's annexes list counts them, from 1
-    for part in build.parts:
+    for part in parts:
         annex += part.slot.kind is PartKind.ANNEX
         if part.slot.heading is None:
             continue
+        yield part, f"annexes.{annex}.title" if part.slot.kind is PartKind.ANNEX else None
+
+
+def _heading_warnings(
+    heading: str, key: str | None, fitted: list[StampPlacement] | list[HeadingFit]
+) -> list[str]:
+    """What the build says of a heading: characters it cannot draw, and a heading cut short."""
+    said = (undrawable_warning(heading, key), shortened_warning(heading, fitted, key))
+    return [w for w in said if w is not None]
+
+
+def _structure_warnings(parts: list[_Part], language: str) -> list[str]:
+    """What merging the parts' tag trees will say (an untagged part, suspect tags).
+
+    The build's own merge runs, into an empty document: it reads each part's tree and
+    changes no part.
+    """
+    with pikepdf.new() as scratch:
+        merged = merge_structure(
+            scratch,
+            [StructurePart(p.slot.bookmark, p.pdf, 0, 0) for p in parts],
+            language=language,
+        )
+    return merged.warnings
+
+
+def _stamp(build: _Build) -> None:
+    for part, key in _headed(build.parts):
+        heading = part.slot.heading or ""
         with input_step(part.source, "stamped with the annex heading"):
-            placements = stamp_headings(
-                part.pdf, part.slot.heading, render_source=part.render_source
-            )
-        key = f"annexes.{annex}.title" if part.slot.kind is PartKind.ANNEX else None
-        undrawable = undrawable_warning(part.slot.heading, key)
-        if undrawable is not None:
-            build.warnings.append(undrawable)
-        shortened = shortened_warning(part.slot.heading, placements, key)
-        if shortened is not None:
-            build.warnings.append(shortened)
+            placements = stamp_headings(part.pdf, heading, render_source=part.render_source)
+        build.warnings += _heading_warnings(heading, key, placements)
         for placed in placements:
             if not placed.rendered:
                 build.warnings.append(
@@ -693,6 +737,7 @@ def _navigate(build: _Build) -> None:
     review = build.manifest.review
     build.warnings += kind_title_warnings(review)
     build.warnings += review_date_warnings(build.manifest)
+    build.warnings += output_name_warnings(build.manifest)
     set_metadata(
         pdf,
         title=review.title,
@@ -782,7 +827,7 @@ def _declare_accessibility(build: _Build) -> None:
 def _write_checked(build: _Build) -> BuildResult:
     pdf, merged, out_path, limit = build.pdf, build.merged, build.out_path, build.limit
     expected_pages = sum(len(p.pdf.pages) for p in build.parts)
-    with atomic_file(out_path, what="the output") as temp:
+    with atomic_file(out_path, what="the output", setting="output.path") as temp:
         tmp = temp.path
         fit_error: FitError | None = None
         try:
@@ -814,7 +859,10 @@ def _write_checked(build: _Build) -> BuildResult:
                     "please report this with the inputs' page counts"
                 )
             part_bytes = _part_bytes(written, merged)
-            accessibility = check_accessibility(written)
+            accessibility = name_parts(
+                check_accessibility(written),
+                [PartSpan(m.slot.bookmark, m.pages.start + 1, m.pages.stop) for m in merged],
+            )
             # Too large: what the bytes are spent on says what to reduce (not always images).
             made_of = (
                 size_by_kind(
@@ -905,29 +953,21 @@ def _quality_warnings(
     """
     said: list[str] = []
     if accessibility is not None and not accessibility.passed:
+        # The fix depends on the rule: a font not embedded is no matter of tags.
+        fixes = "; ".join(advice.line() for advice in advise(accessibility))
         said.append(
             f"{out_path.name}: {accessibility.summary()}; web teams check this with veraPDF or "
-            f"PAC before publishing: dhrbuild check {out_path} says where, and the fix is in the "
-            "tagging of the named part's source document"
+            f"PAC before publishing: dhrbuild check {out_path} says where; put each right in "
+            f"the source document of the part named there, then build again: {fixes}"
         )
     if build.compression is not None:
         for part in build.compression.parts:
             if not part.images_changed:
                 continue
-            quality = (
-                f"JPEG quality {part.lowest_quality}"
-                if part.lowest_quality is not None
-                else "a lossless codec"
-            )
-            # lowest_dpi is the resolution the images are drawn at: a reduction only when
-            # the ladder took pixels away.
-            if part.downsampled and part.lowest_dpi is not None:
-                how = f"down to {part.lowest_dpi:.0f} dpi and {quality}"
-            else:
-                how = f"as {quality} at full resolution (no pixels removed)"
+            # Group by group, from the counts the summary's steps are made of.
             said.append(
                 f"{part.part}: {count(part.images_changed, 'image')} re-encoded to fit the size "
-                f"limit, {how}; check they are still legible in the output "
+                f"limit{settings_phrase(part)}; check they are still legible in the output "
                 "(dhrbuild preview), or make them smaller in the source document"
             )
     return said
@@ -999,7 +1039,9 @@ def _signed_letter_copy(build: _Build) -> Iterator[Callable[[], list[Path]]]:
                 target,
                 "the signed QA letter would be copied over an input; choose another output.path",
             )
-    with atomic_file(target, what="the signed QA letter beside the output") as temp:
+    with atomic_file(
+        target, what="the signed QA letter beside the output", setting="output.path"
+    ) as temp:
         shutil.copyfile(source, temp.path)
 
         def publish() -> list[Path]:

@@ -199,15 +199,17 @@ def elements(pdf: pikepdf.Pdf, kind: str) -> list[Any]:
     return found
 
 
-def test_rules_are_the_domain_rules() -> None:
-    assert sorted(RULES) == sorted(DOMAIN_RULES)
+def test_the_domain_rules_are_among_the_rules() -> None:
+    # domain.md names the rules a publication most often fails; every one is checked (the
+    # whole of veraPDF's profile is asserted by tests/test_pdfua_corpus.py).
+    assert set(DOMAIN_RULES) <= set(RULES)
 
 
 def test_the_base_fixture_passes_every_rule() -> None:
     report = reopened(build())
     assert report.failed == []
     assert report.passed
-    assert report.summary().startswith("all 27 machine-checkable PDF/UA-1 rules pass")
+    assert report.summary().startswith(f"all {len(RULES)} machine-checkable PDF/UA-1 rules pass")
 
 
 def _mutate_role(kind: str, new: str) -> Callable[[pikepdf.Pdf], None]:
@@ -441,7 +443,7 @@ def test_check_command_text_json_and_exit_codes(tmp_path: Path) -> None:
     build().save(good)
     res = runner.invoke(app, ["check", str(good)])
     assert res.exit_code == 0, res.output
-    assert "pass  7.1-3" in res.stdout and "all 27" in res.stdout
+    assert "pass  7.1-3" in res.stdout and f"all {len(RULES)}" in res.stdout
     bad = tmp_path / "bad.pdf"
     build(loose_text=True).save(bad)
     res = runner.invoke(app, ["check", str(bad)])
@@ -451,7 +453,7 @@ def test_check_command_text_json_and_exit_codes(tmp_path: Path) -> None:
     res = runner.invoke(app, ["check", str(bad), "--json"])
     assert res.exit_code == ExitCode.CHECK_FAILED
     data = json.loads(res.stdout)
-    assert data["passed"] is False and data["rules_total"] == 27
+    assert data["passed"] is False and data["rules_total"] == len(RULES)
     rules = {r["id"]: r for r in data["rules"]}
     assert rules["7.1-3"] == {
         "id": "7.1-3",
@@ -468,7 +470,7 @@ def test_check_command_text_json_and_exit_codes(tmp_path: Path) -> None:
 
 
 def test_check_file_reports_a_password(corpus: Path) -> None:
-    with pytest.raises(dhrbuild.DhrbuildError, match="needs a password"):
+    with pytest.raises(dhrbuild.DhrbuildError, match="a password is required to open this PDF"):
         check_file(corpus / "encrypted" / "pdfminer-rc4-40.pdf")
 
 

@@ -23,11 +23,11 @@ LAYERS: list[tuple[str, ...]] = [
         "dhrbuild.build",
         "dhrbuild.render",
         "dhrbuild.inputs.parts",
-        "dhrbuild.inputs.word",
         "dhrbuild.inputs.findings",
     ),
     ("dhrbuild.manifest", "dhrbuild.order"),
-    ("dhrbuild.inputs.action_plan", "dhrbuild.dates"),
+    # word.py (LibreOffice) sits with the plan: .xls and .ods plans are converted by it.
+    ("dhrbuild.inputs.action_plan", "dhrbuild.dates", "dhrbuild.inputs.word"),
     (
         "dhrbuild.pdf",
         "dhrbuild.atomic",

@@ -317,7 +317,9 @@ def test_a_build_refused_for_an_entry_says_where_without_repeating_it(setup, tmp
         "[withheld: deny-list line 2]-notes.pdf) text" in hit
     )
     assert "bookmark 2.2" in hit and "bookmark 4" in hit
-    assert errors[-1].startswith("error: nothing was written")
+    # How to fix them is said once, after them, and is no error itself.
+    (fix,) = [ln for ln in res.stderr.splitlines() if ln.startswith("fix: ")]
+    assert fix.endswith("then build again (nothing was written)")
 
     report = tmp_path / "failed.json"
     check_failed = ExitCode.CHECK_FAILED

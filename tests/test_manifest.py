@@ -91,9 +91,9 @@ def test_wrong_file_types_are_named(review):
     manifest = review(action_plan={"source": "plan.txt"}, report="plan.yaml")
     problems = _problems(manifest)
     assert (
-        "action_plan.source: plan.txt: the action plan must be a .yaml, .yml, .csv, .xlsx or "
-        ".pdf file; save it as .xlsx, or as 'CSV UTF-8' (.csv); a table saved as Unicode Text "
-        "(tab-separated) is read too once renamed to .csv" in problems
+        "action_plan.source: plan.txt: the action plan must be a .yaml, .yml, .csv, .xlsx, "
+        ".xls, .ods, .docx, .odt or .pdf file; save it as .xlsx, or as 'CSV UTF-8' (.csv); a "
+        "table saved as Unicode Text (tab-separated) is read too once renamed to .csv" in problems
     )
     assert (
         "report: plan.yaml: expected a .pdf file (or .docx, .doc, .odt or .rtf to convert)"

@@ -115,9 +115,16 @@ def test_future_as_at_and_an_update_after_it_are_warned_of(review):
     manifest = review(action_plan={"as_at": "2026-01-01"})
     res = runner.invoke(app, ["validate", str(manifest)])
     assert res.exit_code == 0, res.output
+    # Not in the future: the fix offered first is to move as_at on, to the latest date
+    # after it (action 2's completion), then to check the year.
     assert (
         "action 1: the update dated 15 January 2026 is after action_plan.as_at "
-        "(1 January 2026): check its year" in res.stderr
+        "(1 January 2026): move action_plan.as_at on to 20/02/2026 (20 February 2026) if every "
+        "action's updates are current to that date; otherwise check its year" in res.stderr
+    )
+    assert (
+        "action 2 is marked complete but its completion is dated 20 February 2026, after "
+        "action_plan.as_at (1 January 2026): move action_plan.as_at on to 20/02/2026" in res.stderr
     )
     assert "in the future" not in res.stderr
 

@@ -36,7 +36,7 @@ def test_a_written_build_reports_hashes_ranges_size_checks_and_removals(review, 
     target = tmp_path / "out" / "build-report.json"
     res = runner.invoke(app, ["assemble", str(manifest), "--report", str(target)])
     assert res.exit_code == 0, res.output
-    assert "Hidden text" in res.stdout and "Removed: " in res.stdout
+    assert "Hidden text" in res.stdout and "Removed from the publication:" in res.stdout
     data = json.loads(target.read_text(encoding="utf-8"))
     assert data["report_format"] == REPORT_FORMAT and data["status"] == "written"
 

@@ -104,7 +104,7 @@ def test_the_build_runs_in_a_worker_process_and_shows_what_came_of_it(
     assert "alex-publication.pdf: 18 pages" in html
     # The size against the limit, in words as well as the meter.
     assert re.search(r'<meter id="build-size"[^>]*max="20000000"[^>]*value="\d+"', html)
-    assert re.search(r"\d+ KB of 20 MB", html)
+    assert re.search(r"\d+ kB of 20.0 MB", html)
     for part, pages in (
         ("Executive summary", "pages 1 to 3"),
         ("Overview report", "pages 4 to 12"),
@@ -321,7 +321,17 @@ def test_failing_accessibility_rules_are_named_on_the_page(
     make_pdf(served / "alex" / "glossary.pdf", "glossary", 2)  # untagged
     _start(client, guard)
     assert _wait(client)["state"] == "done"
-    text = serve_helpers.page_text(client.get(PAGE).text)
-    assert "Failing: 7.1-3 at page 15, page 16." in text
+    html = client.get(PAGE).text
+    text = serve_helpers.page_text(html)
     assert "does not claim to be accessible (PDF/UA)" in text
     assert "Passed with warnings" not in text
+    # Each place names the part it is in, and the part's own page, where the fix is made.
+    section = html.split('id="accessibility"', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', section, re.S)
+    failing = [serve_helpers.page_text(row) for row in rows[1:]]
+    assert failing == [
+        "7.1-3 All content is tagged or marked as an artifact "
+        "page 15 (Annex B: Glossary, page 1) page 16 (Annex B: Glossary, page 2)"
+    ]
+    # How to fix, for the family of the rule: the part's document exported with its tags.
+    assert "Tags (7.1-3): export it again as a tagged PDF" in text

@@ -293,11 +293,10 @@ def test_the_placeholder_plan_of_init_is_filled_in_to_a_valid_plan(
     }
     # One field left wrong: nothing is written, the error is beside the field.
     before = plan_file.read_bytes()
-    res = _post(client, guard, "/reviews/kim/plan/actions/0", {**form, "target_date": "soon"})
+    res = _post(client, guard, "/reviews/kim/plan/actions/0", {**form, "target_date": "31/02/2027"})
     assert res.status_code == 400
     assert error_of(res.text, "target_date") == (
-        "'soon' is not a date; write it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD; "
-        "leave it empty if it is not known"
+        "'31/02/2027' is not a date; write it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD"
     )
     assert plan_file.read_bytes() == before
     assert "Westshire Police should review" in res.text  # what was typed is kept

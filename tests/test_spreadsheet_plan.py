@@ -268,22 +268,24 @@ def test_manifest_rules_for_spreadsheets(review) -> None:
     manifest = review(action_plan={"source": "plan.yaml", "sheet": "Action plan"})
     with pytest.raises(ManifestError) as info:
         dhrbuild.load_manifest(manifest)
-    assert "sheet: only an .xlsx action plan has sheets" in info.value.message
-    (manifest.parent / "plan.xls").write_bytes(b"\xd0\xcf\x11\xe0")
-    manifest = review(action_plan={"source": "plan.xls"})
+    assert "sheet: only a workbook action plan (.xlsx, .xls or .ods) has sheets" in (
+        info.value.message
+    )
+    manifest = review(action_plan={"source": "plan.yaml", "table": 2})
+    with pytest.raises(ManifestError) as info:
+        dhrbuild.load_manifest(manifest)
+    assert "table: only a Word or OpenDocument action plan (.docx or .odt) has tables" in (
+        info.value.message
+    )
+    # .xls, .ods, .docx and .odt plans are read (tests/test_plan_xls.py, test_plan_word.py);
+    # an older Word document is not.
+    (manifest.parent / "plan.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    manifest = review(action_plan={"source": "plan.doc"})
     with pytest.raises(ManifestError) as info:
         dhrbuild.load_manifest(manifest)
     assert (
-        "plan.xls: the action plan must be a .yaml, .yml, .csv, .xlsx or .pdf file; save it "
-        "as .xlsx (File > Save as, Excel Workbook)"
-    ) in info.value.message
-    (manifest.parent / "plan.docx").write_bytes(b"PK\x03\x04")
-    manifest = review(action_plan={"source": "plan.docx"})
-    with pytest.raises(ManifestError) as info:
-        dhrbuild.load_manifest(manifest)
-    assert (
-        "plan.docx: the action plan must be a .yaml, .yml, .csv, .xlsx or .pdf file; export "
-        "it as PDF from Word (File > Save as > PDF) and give the .pdf"
+        "plan.doc: the action plan must be a .yaml, .yml, .csv, .xlsx, .xls, .ods, .docx, .odt "
+        "or .pdf file; save it as .docx (File > Save as, Word Document)"
     ) in info.value.message
 
 
@@ -293,7 +295,7 @@ def test_cell_problems_name_sheet_row_and_column(tmp_path: Path) -> None:
     rows = [
         header,
         [1, "R1", "A", "Police", "Ongoing", "15/01/2026: fine\n31/02/2026: no such day", None],
-        [2, "R2", "A", "", "Finished", "", "March 2026"],
+        [2, "R2", "A", "", "Finished", "", "31/13/2026"],  # a month (March 2026) is read
         [1, "Another recommendation", "A", "Police", "Complete", "", None],
     ]
     path = _sheet(tmp_path / "p.xlsx", rows, first_sheet=None)
@@ -304,7 +306,7 @@ def test_cell_problems_name_sheet_row_and_column(tmp_path: Path) -> None:
             "sheet 'Action plan', row 3, column 'Lead agency': must not be empty",
             "sheet 'Action plan', row 3, column 'Status': 'Finished' is not one of not started, "
             "in progress, complete",
-            "sheet 'Action plan', row 3, column 'Target date': 'March 2026' is not a date; write "
+            "sheet 'Action plan', row 3, column 'Target date': '31/13/2026' is not a date; write "
             "it as DD/MM/YYYY, 1 October 2026 or YYYY-MM-DD",
             "sheet 'Action plan', row 4, column 'No.': number 1 is already used by another "
             "recommendation (row 2); give every recommendation its own number",

@@ -481,6 +481,12 @@ def test_flattened_form_fields_stay_tagged(tmp_path: Path, corpus: Path) -> None
         check_tree(pdf, list(ranges))
         report = check_accessibility(pdf)
         assert "7.1-3" not in {r.rule for r in report.failed}, "a drawing is left untagged"
+        # A Form element without a Role must hold one widget; a flattened field's says
+        # it is printed (ISO 32000-1 14.8.5.6), here two text fields.
+        assert "7.18.4-2" not in {r.rule for r in report.failed}
+        forms = [e for e in walk(pdf.Root.StructTreeRoot.K[0]) if Name.Form == e.S]
+        printed = [[a.Role for a in as_list(f.A) if a.get("/O") == Name.PrintField] for f in forms]
+        assert printed == [[Name("/tv")]] * 2
 
 
 def _plan_pdf(plan_yaml: Path) -> bytes:
@@ -645,3 +651,20 @@ def test_libreoffice_tagged_export_merges(tmp_path: Path) -> None:
     text = tree_text(data)
     assert text == tree_text(paths[0]) + tree_text(paths[1])
     assert text.index("first heading") < text.index("second paragraph")
+
+
+def test_a_language_tag_ended_by_a_nul_is_mended_in_the_merge(tmp_path: Path) -> None:
+    # Some exporters write an element's /Lang as "EN-GB\0": no reader takes it for a language
+    # (PDF/UA-1 7.2-29), so the merged tree carries the tag as meant.
+    path = make_tagged(tmp_path / "a.pdf", "alpha")
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        elements = [e for top in as_list(pdf.Root.StructTreeRoot.K) for e in walk(top)]
+        elements[1].Lang = pikepdf.String("EN-GB\x00")
+        elements[2].Lang = pikepdf.String("\x00")
+        pdf.save(path)
+    data, _, _ = merge_files([path])
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        every = [e for top in as_list(pdf.Root.StructTreeRoot.K) for e in walk(top)]
+        langs = [bytes(e.Lang) for e in every if "/Lang" in e]
+        assert b"EN-GB" in langs and not any(b"\x00" in lang for lang in langs), langs
+        assert "7.2-29" not in {r.rule for r in check_accessibility(pdf).failed}

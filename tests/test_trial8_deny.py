@@ -193,9 +193,9 @@ def test_a_unicode_text_plan_named_txt_says_how_to_read_it(review: Review) -> No
     assert res.exit_code == ExitCode.MANIFEST_INVALID, res.output
     (line,) = [e for e in _lines(res.stderr, "error") if "action_plan.source" in e]
     assert line.endswith(
-        "plan.txt: the action plan must be a .yaml, .yml, .csv, .xlsx or .pdf file; save it "
-        "as .xlsx, or as 'CSV UTF-8' (.csv); a table saved as Unicode Text (tab-separated) is "
-        "read too once renamed to .csv"
+        "plan.txt: the action plan must be a .yaml, .yml, .csv, .xlsx, .xls, .ods, .docx, .odt "
+        "or .pdf file; save it as .xlsx, or as 'CSV UTF-8' (.csv); a table saved as Unicode "
+        "Text (tab-separated) is read too once renamed to .csv"
     ), line
 
 

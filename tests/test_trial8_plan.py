@@ -89,8 +89,11 @@ def _errors(res: Any) -> list[str]:
 
 
 def _warnings(res: Any) -> list[str]:
+    """The warnings of a run, but that a part is untagged (every test part is)."""
     return [
-        ln.removeprefix("warning: ") for ln in res.stderr.splitlines() if ln.startswith("warning:")
+        ln.removeprefix("warning: ")
+        for ln in res.stderr.splitlines()
+        if ln.startswith("warning:") and " is untagged: " not in ln
     ]
 
 

@@ -82,8 +82,9 @@ def test_validate_warns_of_a_manifest_copied_from_another_review(review: Review)
     assert res.exit_code == 0, res.output
     title = "warning: review.title refers to the review by a name other than the pseudonym 'Sam'"
     name = (
-        "warning: the output file name refers to the review by a name other than the "
-        "pseudonym 'Sam'"
+        "warning: output.path dhr-jordan.pdf does not name the review's pseudonym Sam: did "
+        "you copy this manifest from another review? The submission pack and its e-mail "
+        "drafts are named after it; name it dhr-sam.pdf"
     )
     assert title in _warnings(res)
     assert name in _warnings(res)
@@ -127,7 +128,7 @@ def test_validate_refuses_an_output_folder_that_cannot_be_written(
     assert res.exit_code == ExitCode.OUTPUT_ERROR, res.output
     assert _errors(res) == [
         f"error: {locked / 'out.pdf'}: cannot write the output here (no permission to write "
-        "there: choose a folder you can write to)"
+        "there: choose a folder you can write to and give it in output.path)"
     ]
     # A folder still to be made is judged by the nearest one that exists.
     manifest = review(output={"path": "locked/new/out.pdf"})
@@ -232,7 +233,8 @@ def test_validate_failing_on_the_deny_list_does_not_say_nothing_was_written(
     res = _run("validate", str(manifest))
     assert res.exit_code == ExitCode.CHECK_FAILED, res.output
     assert "nothing was written" not in res.stderr
-    assert _errors(res)[-1].endswith("in manifest.yaml; then validate again")
+    (fix,) = [line for line in res.stderr.splitlines() if line.startswith("fix: ")]
+    assert fix.endswith("in manifest.yaml; then validate again")
     built = _run("assemble", str(manifest))
     assert built.exit_code == ExitCode.CHECK_FAILED
     assert "nothing was written" in built.stderr

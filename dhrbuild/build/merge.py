@@ -82,6 +82,7 @@ def merge_parts(
         before = _top_level_count(out)
         try:
             _decodable_names(src)
+            _numbered_pages(src)
             result = out.add_pages_from(src)
         except (pikepdf.PikepdfError, RuntimeError, ValueError, TypeError, KeyError) as exc:
             text = str(exc).strip().splitlines()
@@ -158,6 +159,31 @@ def _decodable_names(src: pikepdf.Pdf) -> None:
     if isinstance(form, Dictionary):
         for field in _chain(form.get("/Fields"), "/Kids"):
             respell(field, "/T")
+
+
+def _numbered_pages(src: pikepdf.Pdf) -> None:
+    """Give, in memory, each bookmark that names its page by number the page itself.
+
+    ``Pdf.add_pages_from`` carries a bookmark only to a page object; one whose destination
+    is a page number the file has (counted from 0, as viewers read it) would be left out.
+    A number past the last page is left as it is: the bookmark is left out, with the
+    warning :func:`~dhrbuild.inputs.findings.check_outline` gave.
+    """
+    pages = len(src.pages)
+    outlines = src.Root.get("/Outlines")
+    if not isinstance(outlines, Dictionary):
+        return
+    for item in _chain(outlines.get("/First"), "/Next", "/First"):
+        owner, key = item, "/Dest"
+        action = item.get("/A")
+        if "/Dest" not in item and isinstance(action, Dictionary) and action.get("/S") == Name.GoTo:
+            owner, key = action, "/D"
+        dest = owner.get(key)
+        if not isinstance(dest, Array) or len(dest) == 0:
+            continue
+        page = dest[0]
+        if isinstance(page, int) and not isinstance(page, bool) and 0 <= int(page) < pages:
+            owner[key] = Array([src.pages[int(page)].obj, *list(dest)[1:]])
 
 
 def _chain(first: object, *links: str) -> Iterator[pikepdf.Dictionary]:

@@ -218,6 +218,7 @@ def prune_structure(
     }
     if fields is None:
         fields = _field_map(root, alive=on_pages)
+    _mark_print_fields(pdf, fields)
     removed = _retag_flattened(pdf, root, _drawn_with(pdf, fields))
     dead_keys: set[int] = set()
 
@@ -275,6 +276,61 @@ def _appearance(annot: pikepdf.Object) -> pikepdf.Object | None:
         state = annot.get("/AS")
         normal = normal.get(state) if isinstance(state, Name) else None
     return normal if isinstance(normal, Stream) and normal.is_indirect else None
+
+
+_RADIO, _PUSHBUTTON = 1 << 15, 1 << 16  # ISO 32000-1 Table 226, button field flags
+
+
+def _field_role(annot: pikepdf.Dictionary) -> Name:
+    """The PrintField ``/Role`` of a widget's field (ISO 32000-1 Table 348): rb, cb, pb or tv."""
+    field: object = annot
+    kind: object = None
+    flags: object = None
+    for _ in range(32):  # /FT and /Ff are inheritable from the field's parents
+        if not isinstance(field, Dictionary):
+            break
+        kind = field.get("/FT") if kind is None else kind
+        flags = field.get("/Ff") if flags is None else flags
+        field = field.get("/Parent")
+    if kind == Name.Btn:
+        bits = int(flags) if isinstance(flags, int) else 0
+        if bits & _PUSHBUTTON:
+            return Name("/pb")
+        return Name("/rb") if bits & _RADIO else Name("/cb")
+    return Name("/tv")
+
+
+def _mark_print_fields(pdf: pikepdf.Pdf, fields: dict[_OBJGEN, list[pikepdf.Object]]) -> None:
+    """Give the element of each flattened field a PrintField attribute with its role.
+
+    A field drawn into its page can no longer be filled in: ISO 32000-1 14.8.5.6 describes
+    such a field with ``/A <</O /PrintField /Role ...>>`` on its Form element, and PDF/UA-1
+    7.18.4 asks a Form element without a Role to hold one widget reference, which a
+    flattened field no longer has.
+    """
+    for key, elements in fields.items():
+        try:
+            annot = pdf.get_object(key)
+        except (pikepdf.PikepdfError, ValueError, TypeError):
+            continue
+        if not isinstance(annot, Dictionary) or isinstance(annot, Stream):
+            continue
+        role = _field_role(annot)
+        for element in elements:
+            if not isinstance(element, Dictionary):
+                continue
+            attributes = element.get("/A")
+            listed = _as_list(attributes)
+            if any(
+                isinstance(a, Dictionary) and a.get("/O") == Name.PrintField and "/Role" in a
+                for a in listed
+            ):
+                continue
+            printed = Dictionary(O=Name.PrintField, Role=role)
+            if attributes is None:
+                element.A = printed
+            else:
+                element.A = Array([*listed, printed])
 
 
 def _retag_flattened(
@@ -756,6 +812,14 @@ class _PartImport:
             copy[key] = self._import(value)
         copy.Type = Name.StructElem
         copy.P = parent
+        if "/Lang" in copy:
+            # Some exporters end the tag with a NUL ("EN-GB\0"), which no reader takes for
+            # a language (PDF/UA-1 7.2-29): the tag as meant, or none when nothing is left.
+            lang = _lang(copy.Lang)
+            if lang is None:
+                del copy.Lang
+            elif lang != pdf_text(copy.Lang):
+                copy.Lang = pikepdf.String(lang)
         if not keep_section:
             role = pdf_text(src.get("/S"))[1:]
             copy.S = Name("/" + self.roles.get(role, role))

@@ -25,6 +25,14 @@ LETTER_SCORE = 6
 MIN_TEXT = 200
 """Fewer letters and digits than this in the pages read is no text to judge by (a scan)."""
 
+PAGE_TEXT = 20
+"""Letters and digits a page needs to count as having text (more than a page number)."""
+
+WORDS_PER_PAGE = 20
+"""Words a page, on average over the pages read, below which the text is too little to judge
+by: a letter page holds hundreds of words, a letterhead alone (the Home Office, the Panel, an
+address, as OCR of a scan may give) a dozen or two."""
+
 READ_PAGES = 12
 """How many pages, from the first, are read for signs: enough for a letter and for a
 report's contents page; a longer part is not the letter by its page count anyway."""
@@ -172,6 +180,12 @@ class LetterReading:
     """Whether a sign of a letter's form was found."""
     letters: int = 1
     """How many letters the text holds: its salutations and sign-offs, paired."""
+    text_pages: int | None = None
+    """How many of the pages read have text (:data:`PAGE_TEXT`); ``None`` when not counted."""
+    pages_read: int = 0
+    """How many pages were read for signs."""
+    words: int = 0
+    """Words in the pages read for signs."""
     text: str = ""
     """The text of every page :func:`read_part` read (the scored first pages and the rest),
     normalised and joined by single spaces: what tells two files of one document apart from
@@ -179,12 +193,28 @@ class LetterReading:
 
     @property
     def verdict(self) -> Verdict:
-        """``letter``, ``not-letter``, or ``unreadable`` (too little text to judge)."""
+        """``letter``, ``not-letter``, or ``unreadable`` (too little text to judge).
+
+        Too little is fewer than :data:`MIN_TEXT` letters and digits, text on under half
+        the pages read, or fewer than :data:`WORDS_PER_PAGE` words a page: a scan, or a scan
+        whose text layer holds only its letterhead.
+        """
         if self.pages > MAX_LETTER_PAGES:
             return "not-letter"
         if self.panel and self.form and self.score >= LETTER_SCORE:
             return "letter"
-        return "unreadable" if self.characters < MIN_TEXT else "not-letter"
+        return "unreadable" if self.too_little_text else "not-letter"
+
+    @property
+    def too_little_text(self) -> bool:
+        """Whether too little text was read to judge the part by (see :attr:`verdict`)."""
+        if self.characters < MIN_TEXT:
+            return True
+        if self.text_pages is None or not self.pages_read:
+            return False
+        return (
+            self.text_pages * 2 < self.pages_read or self.words < WORDS_PER_PAGE * self.pages_read
+        )
 
     @property
     def is_letter(self) -> bool:
@@ -241,15 +271,19 @@ def read_signs(texts: Sequence[str], pages: int, *, ignore: Sequence[str] = ()) 
     """
     dropped = [normalise(t) for t in ignore if normalise(t)]
     lines: list[str] = []
+    text_pages = 0
     for text in texts:
         page = normalise(text)
         for phrase in dropped:
             page = page.replace(phrase, "")
+        kept = 0
         for line in page.split("\n"):
             line = line.strip()
             # A stamped heading shortened with an ellipsis to fit a small page is its start.
             if line and not any(len(line) >= 8 and p.startswith(line) for p in dropped):
                 lines.append(line)
+                kept += len(line.replace(" ", ""))
+        text_pages += kept >= PAGE_TEXT
     body = "\n".join(lines)
     flat = body.replace("\n", " ")
     characters = sum(len(w) for w in flat.split(" "))
@@ -270,8 +304,19 @@ def read_signs(texts: Sequence[str], pages: int, *, ignore: Sequence[str] = ()) 
             report.append(label)
             score -= _HEADING_WEIGHT
     letters = min(len(_SALUTATION.findall(body)), len(_VALEDICTION.findall(flat)))
+    words = sum(1 for w in flat.split(" ") if len(w) > 1 and not w.isdigit())
     return LetterReading(
-        pages, characters, tuple(found), tuple(report), score, panel, form, max(1, letters)
+        pages,
+        characters,
+        tuple(found),
+        tuple(report),
+        score,
+        panel,
+        form,
+        max(1, letters),
+        text_pages=text_pages,
+        pages_read=len(texts),
+        words=words,
     )
 
 
@@ -376,6 +421,10 @@ def check_letter_parts(
             warnings.append(
                 f"{p.key} {p.name} has no text to read (a scan?), so dhrbuild cannot verify "
                 "that it is the Home Office QA Panel letter; check it by eye"
+                if p.reading.characters < MIN_TEXT
+                else f"{p.key} {p.name} has too little text to read (a scan whose text layer "
+                "holds only its letterhead?), so dhrbuild cannot verify that it is the Home "
+                "Office QA Panel letter, nor what it says; read it by eye"
             )
     if not wrong_letter and not letters_elsewhere:
         return warnings

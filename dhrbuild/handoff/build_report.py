@@ -174,7 +174,11 @@ def build_report(
         if isinstance(error, PublicationCheckError):
             report["checks"] = _checks(error.results)
         if error is not None:
-            report["error"] = {"exit_code": int(error.exit_code), "lines": error.lines()}
+            report["error"] = {
+                "exit_code": int(error.exit_code),
+                "lines": error.lines(),
+                "advice": error.advice(),
+            }
             report["warnings"] = list(error.warnings)
     # File names, titles, warnings and error lines: none may quote a deny-list entry.
     scrubbed: dict[str, Any] = scrub_data(report, deny)
@@ -205,7 +209,11 @@ def manifest_error_report(
         "manifest": str(manifest),
         "deny_list": {"given": deny is not None, "entries": len(deny) if deny else 0},
         "output": {"written": False},
-        "error": {"exit_code": int(error.exit_code), "lines": error.lines()},
+        "error": {
+            "exit_code": int(error.exit_code),
+            "lines": error.lines(),
+            "advice": error.advice(),
+        },
         "warnings": list(error.warnings),
     }
     scrubbed: dict[str, Any] = scrub_data(report, deny)

@@ -78,7 +78,7 @@ def _updates_not_shown(manifest: Manifest, plan_text: str) -> tuple[int, list[st
     after today): the updates are not ticked while one of them stands.
     """
     spec = manifest.action_plan
-    plan = load_action_plan(spec.source, sheet=spec.sheet, warnings=[])
+    plan = load_action_plan(spec.source, sheet=spec.sheet, table=spec.table, warnings=[])
     dates = dated_after_as_at(spec.as_at, plan)
     missing = []
     open_actions = 0
@@ -265,7 +265,8 @@ def verify(
         # The same dates the build warns of: the item waits until the warning is dealt with.
         updates += (
             f", but its dates are NOT verified: the build warns of {count(len(dates), 'date')} "
-            "to check (an update after the 'as at' date, or an 'as at' date after today; "
+            "to check (an update after the 'as at' date or years before it, or an 'as at' date "
+            "after today; "
             "listed below)"
         )
     items.append(

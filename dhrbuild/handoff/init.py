@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from dhrbuild.atomic import reason, write_file
 from dhrbuild.errors import OutputError
 from dhrbuild.handoff.schema import schema_comment
+from dhrbuild.inputs.action_plan.documents import TEMPLATE_COLUMNS
 from dhrbuild.manifest import output_slug
 from dhrbuild.placeholders import PLACEHOLDER
 
@@ -41,7 +44,7 @@ executive_summary: executive-summary.pdf
 report: overview-report.pdf
 
 action_plan:
-  source: action-plan.yaml   # or .csv/.xlsx, or a finished .pdf used as it is
+  source: {plan_source}
   as_at: FILL IN             # the date the implementation updates are current to, e.g. {today_uk}
   missing_updates: error     # an open action without a dated update stops the build; or warn
 
@@ -80,6 +83,41 @@ actions:
 """
 
 FILES = ("manifest.yaml", "action-plan.yaml")
+"""The files ``init`` writes by default (the plan in YAML)."""
+
+PlanKind = Literal["yaml", "docx"]
+PLAN_FILES: dict[str, str] = {"yaml": "action-plan.yaml", "docx": "action-plan.docx"}
+"""The action plan file ``init`` writes, by ``plan``: YAML, or a Word table."""
+_PLAN_SOURCES = {
+    "yaml": "action-plan.yaml   # or .csv/.xlsx/.xls/.ods, a Word table, or a finished .pdf",
+    "docx": "action-plan.docx   # its table, in the Home Office template; or .yaml, .xlsx, .pdf",
+}
+
+
+def scaffold_files(plan: PlanKind = "yaml") -> tuple[str, str]:
+    """The files ``init`` writes: the manifest and the action plan of the kind asked for.
+
+    Args:
+        plan: ``yaml``, or ``docx`` for the plan as a Word table.
+
+    Returns:
+        Their names.
+    """
+    return ("manifest.yaml", PLAN_FILES[plan])
+
+
+PLAN_DOCUMENT_TITLE = "Action plan"
+_PLAN_DOCUMENT_GUIDE = (
+    "Only the table below is read by dhrbuild and published as Annex A; these lines are not. "
+    "Replace every FILL IN: validate refuses the plan until no FILL IN is left. One row per "
+    "action; add rows as needed, and a row with only its first cell filled to start a theme.",
+    "Write each dated implementation update in the 'Key milestones achieved in enacting "
+    "recommendation' cell, one a line, as 15/01/2027: what was done. Every action that is not "
+    "complete needs at least one.",
+    "Target Date: a date (31/03/2027), a month (March 2027), a quarter (Q2 2027/28) or a word "
+    "(Ongoing). Date of completion and Outcome: empty until the action is complete, then the "
+    "date and what was achieved. Status: Not started, In progress or Complete.",
+)
 
 KIND_TITLES = {"DHR": "Domestic Homicide Review", "DARDR": "Domestic Abuse Related Death Review"}
 """The title's wording for each review.kind ``init`` writes."""
@@ -99,6 +137,41 @@ def _yaml_text(value: str | None) -> str:
     return PLACEHOLDER if value is None else json.dumps(value, ensure_ascii=False)
 
 
+def plan_document() -> bytes:
+    """The action plan as a Word table to fill in, in the Home Office's template.
+
+    Its columns are the template's, with ``No.`` before them and ``Status`` after, so that
+    dhrbuild reads each action's number and status as written; the cells to fill in say
+    ``FILL IN``.
+
+    Returns:
+        The ``.docx`` document's bytes.
+    """
+    import docx  # python-docx: needed only for a Word plan
+    from docx.enum.section import WD_ORIENT
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    document.add_heading(PLAN_DOCUMENT_TITLE, level=1)
+    for text in _PLAN_DOCUMENT_GUIDE:
+        document.add_paragraph(text)
+    headings = ["No.", *TEMPLATE_COLUMNS, "Status"]
+    first = ["1", *[PLACEHOLDER] * 6, "", PLACEHOLDER]
+    table = document.add_table(rows=2, cols=len(headings))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, headings, strict=True):
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for cell, text in zip(table.rows[1].cells, first, strict=True):
+        cell.text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def init_review(
     folder: str | Path,
     *,
@@ -106,8 +179,9 @@ def init_review(
     partnership: str | None = None,
     today: dt.date | None = None,
     kind: str = "DHR",
+    plan: PlanKind = "yaml",
 ) -> Scaffold:
-    """Create a review folder with a commented ``manifest.yaml`` and ``action-plan.yaml``.
+    """Create a review folder with a commented ``manifest.yaml`` and an action plan to fill in.
 
     What only the user can know is never invented: a value not given, the ``as_at`` date and
     the action plan's contents are written as ``FILL IN``, which :func:`dhrbuild.load_manifest`
@@ -119,21 +193,27 @@ def init_review(
         partnership: The Community Safety Partnership's name; ``None`` writes the placeholder.
         today: The date the comments give as an example; default today.
         kind: ``DHR`` or ``DARDR``: written as review.kind, and the title's wording.
+        plan: ``yaml`` for ``action-plan.yaml``, or ``docx`` for ``action-plan.docx``: the
+            plan as a Word table in the Home Office's template (:func:`plan_document`).
 
     Returns:
         The files written and the documents the manifest still expects.
 
     Raises:
         OutputError: The folder is a file, or a file ``init`` would write exists already.
-        ValueError: ``kind`` is neither ``DHR`` nor ``DARDR``.
+        ValueError: ``kind`` is neither ``DHR`` nor ``DARDR``, or ``plan`` neither ``yaml``
+            nor ``docx``.
     """
     if kind not in KIND_TITLES:
         raise ValueError(f"kind must be DHR or DARDR, not {kind!r}")
+    if plan not in PLAN_FILES:
+        raise ValueError(f"plan must be yaml or docx, not {plan!r}")
     folder = Path(folder)
     day = today or dt.date.today()
     if folder.exists() and not folder.is_dir():
         raise OutputError(folder, "is a file; give a folder for the new review")
-    clashes = [name for name in FILES if (folder / name).exists()]
+    files = scaffold_files(plan)
+    clashes = [name for name in files if (folder / name).exists()]
     if clashes:
         raise OutputError(
             folder / clashes[0],
@@ -151,14 +231,19 @@ def init_review(
         "target_uk": target.strftime("%d/%m/%Y"),
         "slug": slug or "review",
         "kind": kind.ljust(5),
+        "plan_source": _PLAN_SOURCES[plan],
     }
+    contents = [MANIFEST_TEMPLATE.format(**fields).encode("utf-8")]
+    if plan == "docx":
+        contents.append(plan_document())
+    else:
+        contents.append(ACTION_PLAN_TEMPLATE.format(**fields).encode("utf-8"))
     try:
         folder.mkdir(parents=True, exist_ok=True)
         written = []
-        for name, template in zip(FILES, (MANIFEST_TEMPLATE, ACTION_PLAN_TEMPLATE), strict=True):
+        for name, data in zip(files, contents, strict=True):
             path = folder / name
-            text = template.format(**fields)
-            write_file(path, text.encode("utf-8"), what=name, overwrite=False)
+            write_file(path, data, what=name, overwrite=False)
             written.append(path)
     except FileExistsError as exc:
         raise OutputError(exc.filename, "already exists; init never overwrites files") from None

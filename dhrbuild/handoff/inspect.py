@@ -12,6 +12,7 @@ import pypdfium2 as pdfium
 
 from dhrbuild.atomic import strerror
 from dhrbuild.errors import InputError
+from dhrbuild.handoff.provenance import Provenance, provenance
 from dhrbuild.inputs.findings import image_warnings, page_list
 from dhrbuild.inputs.parts import open_pdf
 from dhrbuild.manifest import DEFAULT_MAX_BYTES
@@ -24,6 +25,7 @@ from dhrbuild.pdf.decoding import (
     unrenderable,
 )
 from dhrbuild.pdf.geometry import concat, matrix, page_boxes
+from dhrbuild.pdf.outline import bookmark_target
 from dhrbuild.pdf.text import pdf_text
 from dhrbuild.pdf.viewer import page_texts
 
@@ -100,6 +102,12 @@ class Description:
     untagged_pages: list[int] = field(default_factory=list)
     """One-based pages that no structure element reaches (no ``/StructParents``), in a
     tagged file: where it is only partly tagged."""
+    restrictions: list[str] = field(default_factory=list)
+    """What an encrypted file that opens without a password forbids (``printing``,
+    ``copying text and images``...), in words; empty when it forbids nothing."""
+    made_by: Provenance | None = None
+    """Who made the file and, for a publication dhrbuild built, whether another program
+    changed it since (then its bookmarks are not verified as the publication's parts)."""
     warnings: list[str] = field(default_factory=list)
     """What could not be read or looks wrong: pages pdfium cannot load, content too large
     to decode, images not decoded, page boxes that viewers show differently."""
@@ -120,7 +128,20 @@ class Description:
         data["tagged"] = data["tagging"] == "yes"
         for part in data["parts"]:
             part["pages"] = part["last_page"] - part["first_page"] + 1
+        data["made_by"] = self.made_by.to_dict() if self.made_by is not None else None
+        # The parts are the top-level bookmarks; of a publication another program changed
+        # since dhrbuild wrote it, they are not verified as its parts.
+        data["parts_verified"] = self.parts_verified
         return data
+
+    @property
+    def parts_verified(self) -> bool:
+        """Whether :attr:`parts` are a publication's parts as dhrbuild wrote them.
+
+        Of any other PDF they are only its top-level bookmarks; of a publication another
+        program changed since, bookmarks that may no longer be its parts.
+        """
+        return bool(self.parts) and self.made_by is not None and self.made_by.as_built
 
 
 def _text(value: object) -> str | None:
@@ -134,73 +155,59 @@ def _text(value: object) -> str | None:
         return None
 
 
-def _parts(pdf: pikepdf.Pdf, labels: list[str]) -> list[FoundPart]:
+def _parts(pdf: pikepdf.Pdf, labels: list[str], name: str = "") -> list[FoundPart]:
+    """The parts the top-level bookmarks give (see :func:`_parts_and_warnings`)."""
+    return _parts_and_warnings(pdf, labels, name)[0]
+
+
+def _parts_and_warnings(
+    pdf: pikepdf.Pdf, labels: list[str], name: str
+) -> tuple[list[FoundPart], list[str]]:
+    """The parts the top-level bookmarks give, each ending before the next, within the file.
+
+    A bookmark that goes to no page of the file (a page number past the last page, a
+    destination the file does not have) is no part boundary: it is named in a warning.
+    """
     starts: list[tuple[str, int]] = []
+    problems: list[str] = []
     try:
-        with pdf.open_outline(max_depth=1, strict=False) as outline:
-            for item in outline.root[:_MAX_OUTLINE_ITEMS]:
-                dest: object = item.destination
-                action = item.action
-                if dest is None and isinstance(action, pikepdf.Dictionary):  # /A may be damaged
-                    dest = action.get("/D")
-                index = _dest_index(pdf, dest)
-                if index is not None:
-                    starts.append((str(item.title), index))
+        outlines = pdf.Root.get("/Outlines")
+        item = outlines.get("/First") if isinstance(outlines, pikepdf.Dictionary) else None
+        seen: set[tuple[int, int]] = set()
+        while isinstance(item, pikepdf.Dictionary) and len(seen) < _MAX_OUTLINE_ITEMS:
+            if item.is_indirect:
+                if item.objgen in seen:
+                    break
+                seen.add(item.objgen)
+            else:
+                seen.add((-len(seen) - 1, 0))  # counted all the same
+            raw = item.get("/Title")
+            text = " ".join(pdf_text(raw).split()) if isinstance(raw, pikepdf.String) else ""
+            target = bookmark_target(pdf, item)
+            if isinstance(target, int):
+                starts.append((text, target))
+            else:
+                problems.append(f"{name}: bookmark '{text[:80]}' {target}, so no part starts there")
+            item = item.get("/Next")
     except (
         pikepdf.PikepdfError,
-        pikepdf.OutlineStructureError,
         ValueError,
         KeyError,
         TypeError,
-        AttributeError,  # pikepdf's outline reader on a damaged item (an /A that is a number)
+        AttributeError,
         RecursionError,
     ):
-        return []
+        return [], []
     starts.sort(key=lambda s: s[1])
     found = []
     n = len(pdf.pages)
     for i, (title, start) in enumerate(starts):
-        stop = starts[i + 1][1] if i + 1 < len(starts) else n
+        stop = min(starts[i + 1][1] if i + 1 < len(starts) else n, n)
         if stop <= start:
             continue
         label = labels[start] if start < len(labels) else str(start + 1)
         found.append(FoundPart(title, start + 1, stop, label))
-    return found
-
-
-def _dest_index(pdf: pikepdf.Pdf, dest: object) -> int | None:
-    for _ in range(4):
-        if isinstance(dest, pikepdf.String | pikepdf.Name):
-            dest = _named_dest(pdf, dest)
-            continue
-        if isinstance(dest, pikepdf.Dictionary) and "/D" in dest:
-            dest = dest.D
-            continue
-        if isinstance(dest, pikepdf.Array) and len(dest) > 0:
-            target = dest[0]
-            if isinstance(target, int):
-                return int(target)
-            if isinstance(target, pikepdf.Dictionary):
-                try:
-                    return pdf.pages.index(pikepdf.Page(target))
-                except ValueError:
-                    return None
-        return None
-    return None
-
-
-def _named_dest(pdf: pikepdf.Pdf, name: object) -> object:
-    key = pdf_text(name).lstrip("/") if isinstance(name, pikepdf.Name) else pdf_text(name)
-    names = pdf.Root.get("/Names")
-    if isinstance(names, pikepdf.Dictionary) and "/Dests" in names:
-        tree = pikepdf.NameTree(names.Dests)
-        if key in tree:
-            return tree[key]
-    old = pdf.Root.get("/Dests")
-    entry = name if isinstance(name, pikepdf.Name) else f"/{key}"  # a name need not be UTF-8
-    if isinstance(old, pikepdf.Dictionary) and entry in old:
-        return old[entry]
-    return None
+    return found, problems
 
 
 def _fonts(pdf: pikepdf.Pdf) -> list[FontInfo]:
@@ -362,7 +369,8 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
                 images += _placements(page)
         dpis = [img.dpi for img in images if img.dpi is not None]
         meta = {pdf_text(k).lstrip("/"): t for k, v in info.items() if (t := _text(v)) is not None}
-        parts = _parts(pdf, labels)
+        parts, bookmark_problems = _parts_and_warnings(pdf, labels, path.name)
+        made = provenance(pdf)
         description = Description(
             path=str(path),
             bytes=len(data),
@@ -379,6 +387,8 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
                 if "/StructTreeRoot" in pdf.Root and "/StructParents" not in page.obj
             ],
             encrypted=pdf.is_encrypted,
+            restrictions=_restrictions(pdf),
+            made_by=made,
             passes_size_gate=len(data) < max_bytes,
             max_bytes=max_bytes,
             parts=parts,
@@ -399,9 +409,57 @@ def describe(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Descrip
             unrenderable_pages=[
                 i + 1 for i, page in enumerate(pdf.pages) if unrenderable(page.obj) is not None
             ],
-            warnings=_warnings(pdf, path.name, sorted(bombs), unreadable),
+            warnings=bookmark_problems + _warnings(pdf, path.name, sorted(bombs), unreadable),
         )
+        if made.changed:
+            description.warnings.insert(0, made.changed_line(path.name))
     return description
+
+
+_PERMISSIONS = (
+    ("print_lowres", "printing"),
+    ("print_highres", "printing at full quality"),
+    ("extract", "copying text and images"),
+    ("accessibility", "screen readers reading its text"),
+    ("modify_other", "changing it"),
+    ("modify_annotation", "adding comments"),
+    ("modify_form", "filling in forms"),
+    ("modify_assembly", "adding, removing or rotating pages"),
+)
+"""pikepdf's permission flags, and what a file that withholds each one forbids."""
+
+
+def _restrictions(pdf: pikepdf.Pdf) -> list[str]:
+    """What an encrypted ``pdf`` forbids, in words (nothing for a file not encrypted)."""
+    if not pdf.is_encrypted:
+        return []
+    allow = pdf.allow
+    said = [words for flag, words in _PERMISSIONS if not getattr(allow, flag, True)]
+    if {"printing", "printing at full quality"} <= set(said):  # goes without saying
+        said.remove("printing at full quality")
+    return said
+
+
+def made_by(path: str | Path) -> tuple[Provenance | None, list[FoundPart]]:
+    """Who made the PDF at ``path`` and, of a publication as dhrbuild wrote it, its parts.
+
+    Args:
+        path: The PDF. It is opened read-only.
+
+    Returns:
+        Its provenance (``None`` when it does not open: the caller has said why), and the
+        parts its top-level bookmarks give when it is a publication as dhrbuild wrote it
+        (else none: the bookmarks of another PDF are not parts).
+    """
+    try:
+        pdf = pikepdf.open(path)
+    except (pikepdf.PikepdfError, OSError, ValueError):
+        return None, []
+    with pdf:
+        made = provenance(pdf)
+        if not made.as_built:
+            return made, []
+        return made, _parts(pdf, [])
 
 
 def _part_title(parts: list[FoundPart], page: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import ipaddress
 import json
 import os
 import re
@@ -42,6 +43,7 @@ from dhrbuild.pdf.text import pdf_text
 from dhrbuild.pipeline import BuildResult, assemble, files_read
 
 _HOST = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?$")
+_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
 
 
 @dataclass
@@ -76,25 +78,108 @@ def check_url(url: str) -> str:
         The address, unchanged.
 
     Raises:
-        UsageError: The address is not https or not well formed.
+        UsageError: The address is local (this computer or the council's own network), not
+            https, or not well formed.
     """
-    parts = urlsplit(url)
+    malformed = UsageError(
+        f"{url}: not a well-formed web address; copy it from the browser's address bar"
+    )
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [ of an IPv6 address
+        raise malformed from None
+    if parts.scheme == "file" or _local_host(parts.hostname or ""):
+        raise UsageError(
+            f"{url}: this is an address on this computer or the council's own network; give "
+            "the public page on the council's website where the review is published, as anyone "
+            "opens it (https://...)"
+        )
     if parts.scheme != "https":
         raise UsageError(f"{url}: the web address must start with https://")
     if not parts.hostname or not _HOST.match(parts.netloc) or any(c.isspace() for c in url):
-        raise UsageError(
-            f"{url}: not a well-formed web address; copy it from the browser's address bar"
-        )
+        raise malformed
     return url
 
 
-def url_warnings(url: str, pdf_name: str) -> list[str]:
-    """Warn of a web address whose last part names another file than the PDF published.
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa", ".intranet")
+"""Host names that only a local network resolves (RFC 6761, RFC 6762, RFC 8375, common use)."""
 
-    An address of a web page (no file name, or ``.html``) says nothing about the file; one
-    that ends in a Word file's name most likely was copied from the wrong place. One that
-    ends in another PDF's name may be right (web teams rename files on upload, and the
-    drafts give both the address and the file's name), or copied from the wrong place.
+
+def _local_host(host: str) -> bool:
+    """Whether ``host`` names this computer or a local network, never a public web site.
+
+    ``localhost`` and every other name of one label (``intranet``), a name ending in
+    a suffix only local networks use, and a loopback, private, link-local, unspecified or
+    reserved IP address.
+    """
+    host = host.rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if not _NAME.match(host):
+            return False  # not a host name at all: said to be not well formed
+        return "." not in host or host.endswith(_LOCAL_SUFFIXES)
+    return (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_reserved
+    )
+
+
+_SHARING_HOSTS = (
+    ("-my.sharepoint.com", "OneDrive"),  # OneDrive for work: the council's own tenant
+    ("sharepoint.com", "SharePoint"),
+    ("sharepoint.us", "SharePoint"),
+    ("onedrive.live.com", "OneDrive"),
+    ("1drv.ms", "OneDrive"),
+    ("onedrive.com", "OneDrive"),
+    ("teams.microsoft.com", "Microsoft Teams"),
+    ("teams.live.com", "Microsoft Teams"),
+    ("drive.google.com", "Google Drive"),
+    ("docs.google.com", "Google Drive"),
+    ("dropbox.com", "Dropbox"),
+    ("dropboxusercontent.com", "Dropbox"),
+    ("db.tt", "Dropbox"),
+    ("box.com", "Box"),
+)
+"""Hosts of staff file stores and sharing links (checked in order: the first match names it)."""
+
+
+def sharing_service(url: str) -> str | None:
+    """The file store or sharing service a web address belongs to, if it is one.
+
+    A SharePoint, OneDrive, Teams, Google Drive, Dropbox or Box address opens for the
+    council's staff or for whoever holds the link; it is not the public page on the council's
+    website where a review is published.
+
+    Args:
+        url: A web address.
+
+    Returns:
+        The service's name (``SharePoint``), or ``None``.
+    """
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return None
+    for suffix, name in _SHARING_HOSTS:
+        bare = suffix.lstrip("-.")
+        if host == bare or host.endswith(suffix if suffix.startswith("-") else "." + bare):
+            return name
+    return None
+
+
+def url_warnings(url: str, pdf_name: str) -> list[str]:
+    """Warn of an address the public cannot open, or that names another file than the PDF.
+
+    A SharePoint, OneDrive, Teams, Google Drive, Dropbox or Box address is a staff or
+    sharing link, not the public page (:func:`sharing_service`). An address of a web page
+    (no file name, or ``.html``) says nothing about the file; one that ends in a Word file's
+    name most likely was copied from the wrong place. One that ends in another PDF's name
+    may be right (web teams rename files on upload, and the drafts give both the address and
+    the file's name), or copied from the wrong place.
 
     Args:
         url: The web address given to ``submission``.
@@ -103,6 +188,13 @@ def url_warnings(url: str, pdf_name: str) -> list[str]:
     Returns:
         One line, or none.
     """
+    service = sharing_service(url)
+    if service is not None:
+        return [
+            f"the web address {url} looks like a {service} address, which the public "
+            "cannot open; give the address of the page on the council's website where the "
+            "review is published"
+        ]
     last = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     suffix = Path(last).suffix.lower()
     if not suffix or suffix in (".html", ".htm", ".aspx", ".php"):
@@ -195,6 +287,8 @@ The next ``submission`` into the folder removes the files of that list it does n
 again, each only if it is unchanged since (so a file the user made or edited is never
 removed, only named), and a failed build names them as an earlier pack not to send."""
 
+_OUT = "--out"
+"""The option that chooses the pack's folder, named in the fix when it cannot be written."""
 _VANISHED = (
     "if another program removed or changed a file in the pack's folder while dhrbuild "
     "wrote it, run dhrbuild submission again"
@@ -276,7 +370,7 @@ def _take_lock(lock: Path) -> int:
             fd = os.open(lock, flags, 0o666)
         except OSError as exc:
             raise OutputError(
-                folder, f"cannot write the submission pack here ({reason(exc)})"
+                folder, f"cannot write the submission pack here ({reason(exc, _OUT)})"
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -303,7 +397,9 @@ def _pack_lock(target: Path) -> Iterator[None]:
     try:
         created = make_folder(target)
     except OSError as exc:
-        raise OutputError(target, f"cannot make the folder for the pack ({reason(exc)})") from None
+        raise OutputError(
+            target, f"cannot make the folder for the pack ({reason(exc, _OUT)})"
+        ) from None
     lock = target / PACK_LOCK
     try:
         fd = _take_lock(lock)
@@ -473,7 +569,12 @@ def _write_pack_list(
         "files": [{"name": p.name, "sha256": sha256(p)} for p in written if p.is_file()],
     }
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    write_file(target / PACK_LIST, text.encode("utf-8"), what="the list of the pack's files")
+    write_file(
+        target / PACK_LIST,
+        text.encode("utf-8"),
+        what="the list of the pack's files",
+        setting=_OUT,
+    )
 
 
 def make_submission(
@@ -603,11 +704,11 @@ def _build_and_write(
     folder_warnings += _strangers(target, earlier, keep)
     written: list[Path] = []
     try:
-        with atomic_file(pdf, what="the submission's copy of the PDF") as temp:
+        with atomic_file(pdf, what="the submission's copy of the PDF", setting=_OUT) as temp:
             shutil.copyfile(result.output, temp.path)
             temp.commit()
         written.append(pdf)
-        with atomic_file(letter, what="the QA letter on its own") as temp:
+        with atomic_file(letter, what="the QA letter on its own", setting=_OUT) as temp:
             _extract_letter(manifest, result, temp.path)
             temp.commit()
         written.append(letter)
@@ -634,7 +735,7 @@ def _build_and_write(
             )
             path = email_paths[name]
             body = msg.as_bytes()
-            write_file(path, body, what="the email draft")
+            write_file(path, body, what="the email draft", setting=_OUT)
             written.append(path)
             emails.append(path)
             if attach and (warning := attach_warning(path, body, result)) is not None:
@@ -642,7 +743,7 @@ def _build_and_write(
         text = checklist_text(manifest, items, url, result, folder_warnings)
         if deny is not None:  # evidence quotes file names and titles: none may repeat an entry
             text = deny.scrub(text)
-        write_file(checklist, text.encode("utf-8"), what="the checklist")
+        write_file(checklist, text.encode("utf-8"), what="the checklist", setting=_OUT)
         written.append(checklist)
     except InputError as exc:
         # A file of the pack that cannot be read back was removed or changed while the pack
@@ -653,7 +754,7 @@ def _build_and_write(
     except OSError as exc:
         at = exc.filename if isinstance(exc.filename, str) and exc.filename else target
         raise OutputError(
-            at, f"the submission pack cannot be written ({reason(exc)}); {_VANISHED}"
+            at, f"the submission pack cannot be written ({reason(exc, _OUT)}); {_VANISHED}"
         ) from None
     finally:
         # Whatever was written, even if a later step failed: the next pack can then tell it.

@@ -25,6 +25,7 @@ from dhrbuild.pdf.decoding import (
     too_large,
 )
 from dhrbuild.pdf.geometry import normalise_page_boxes
+from dhrbuild.pdf.outline import dropped_bookmarks
 from dhrbuild.pdf.text import pdf_text
 from dhrbuild.pdf.viewer import PageUnavailable, PartRenderer, load_page
 from dhrbuild.words import count
@@ -258,6 +259,38 @@ def _top_bookmarks(pdf: pikepdf.Pdf) -> list[str]:
     return titles
 
 
+PORTFOLIO_PROBLEM = (
+    "is a PDF portfolio: its documents are attachments inside it{names}; open it in Acrobat "
+    "or a PDF reader, save the document itself as a PDF, and give that"
+)
+_PORTFOLIO_NAMES_SHOWN = 3
+
+
+def portfolio_problem(pdf: pikepdf.Pdf) -> str | None:
+    """Say why a PDF portfolio (a catalog with ``/Collection``) cannot be a part.
+
+    A portfolio's pages are only a cover ("open this in Acrobat"); its documents are
+    embedded files, which the clean step removes, so the document itself would never be
+    published.
+
+    Args:
+        pdf: The input, opened with pikepdf.
+
+    Returns:
+        The problem and its fix (the embedded documents named, the first few), or ``None``
+        when ``pdf`` is not a portfolio.
+    """
+    if Name.Collection not in pdf.Root:
+        return None
+    names: list[str] = []
+    with contextlib.suppress(Exception):
+        names = [str(n) for n in pdf.attachments]
+    shown = ", ".join(names[:_PORTFOLIO_NAMES_SHOWN])
+    if len(names) > _PORTFOLIO_NAMES_SHOWN:
+        shown += f" and {len(names) - _PORTFOLIO_NAMES_SHOWN} more"
+    return PORTFOLIO_PROBLEM.format(names=f" ({shown})" if shown else "")
+
+
 def _refuse_publication(pdf: pikepdf.Pdf, name: str) -> None:
     """Refuse an input that is a whole publication dhrbuild built, given as one part."""
     if built_publication(pdf):
@@ -423,7 +456,40 @@ def check_outline(pdf: pikepdf.Pdf, name: str) -> list[str]:
             else "1 bookmark has no title and shows as a blank entry"
         )
         out.append(f"{name}: {some}; give every heading text in the program that made the PDF")
+    if not walk.loop and walk.items <= OUTLINE_MAX_ITEMS:
+        out += dangling_bookmark_warnings(pdf, name)
     return out
+
+
+_DANGLING_SHOWN = 5
+
+
+def dangling_bookmark_warnings(pdf: pikepdf.Pdf, name: str) -> list[str]:
+    """Warn of the bookmarks the build leaves out because they go to no page of the file.
+
+    Args:
+        pdf: The input.
+        name: The file name for the warning.
+
+    Returns:
+        One warning naming each such bookmark (the first few) and why, or none.
+    """
+    dropped = dropped_bookmarks(pdf, OUTLINE_MAX_ITEMS)
+    if not dropped:
+        return []
+    shown = "; ".join(f"'{title}' {why}" for title, why in dropped[:_DANGLING_SHOWN])
+    more = len(dropped) - _DANGLING_SHOWN
+    shown += f"; and {more} more" if more > 0 else ""
+    which = (
+        "1 bookmark goes to no page of the file and is"
+        if len(dropped) == 1
+        else f"{len(dropped)} bookmarks go to no page of the file and are"
+    )
+    return [
+        f"{name}: {which} left out of the publication: "
+        f"{shown}; re-export the PDF with bookmarks created from its headings (in Word: Save "
+        "as PDF, Options, 'Create bookmarks using: Headings') to get them back"
+    ]
 
 
 @dataclass
@@ -757,8 +823,10 @@ __all__ = [
     "OUTLINE_MAX_ITEMS",
     "InputFindings",
     "check_outline",
+    "dangling_bookmark_warnings",
     "input_step",
     "inspect_part",
+    "portfolio_problem",
     "page_list",
     "qpdf_notes",
     "save_warnings",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import warnings as py_warnings
 import zipfile
 from pathlib import Path
@@ -10,8 +11,8 @@ from pathlib import Path
 import pikepdf
 
 from dhrbuild.atomic import strerror
-from dhrbuild.errors import EncryptedInputError, InputError
-from dhrbuild.inputs.findings import qpdf_notes
+from dhrbuild.errors import REEXPORT, EncryptedInputError, InputError
+from dhrbuild.inputs.findings import portfolio_problem, qpdf_notes
 from dhrbuild.inputs.word import CONVERTIBLE_SUFFIXES, open_converted
 from dhrbuild.manifest import PartFile
 
@@ -49,8 +50,9 @@ def open_pdf(
 
     Raises:
         EncryptedInputError: The PDF needs a password that was not given or is wrong.
-        InputError: The file is missing, unreadable, not a PDF, damaged beyond repair, or
-            has no pages or more than ``MAX_PAGES``.
+        InputError: The file is missing, unreadable, not a PDF, damaged beyond repair,
+            has no pages or more than ``MAX_PAGES``, or (a part) is a PDF portfolio, whose
+            documents are attachments (:func:`~dhrbuild.inputs.findings.portfolio_problem`).
     """
     try:
         with py_warnings.catch_warnings():
@@ -68,8 +70,12 @@ def open_pdf(
         if not part:
             raise EncryptedInputError(
                 path,
-                "a password is required to open this PDF, and this command takes none; give "
-                "it an unprotected copy",
+                "a password is required to open this PDF, and this command takes none",
+                fix=(
+                    "give it an unprotected copy, made with: qpdf --decrypt --password=PASSWORD "
+                    f"{shlex.quote(path.name)} {shlex.quote(_copy_name(path))}, "
+                    "or by opening it in a PDF reader and saving a copy without security"
+                ),
             ) from None
         raise EncryptedInputError(
             path,
@@ -80,11 +86,11 @@ def open_pdf(
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
     except (pikepdf.PikepdfError, RuntimeError, ValueError) as exc:
+        kind = not_a_pdf(path)
+        if kind is not None:
+            raise InputError(path, kind) from None
         raise InputError(
-            path,
-            not_a_pdf(path)
-            or f"not a readable PDF ({_first_line(exc, path)}); export it again as PDF from "
-            "the program that made it",
+            path, f"not a readable PDF ({_first_line(exc, path)})", fix=REEXPORT
         ) from None
     except OSError as exc:
         raise InputError(path, f"cannot be read ({strerror(exc)})") from None
@@ -96,9 +102,7 @@ def open_pdf(
     except (pikepdf.PikepdfError, RuntimeError, ValueError) as exc:
         pdf.close()
         raise InputError(
-            path,
-            f"damaged beyond repair ({_first_line(exc, path)}); export it again as PDF from "
-            "the program that made it",
+            path, f"damaged beyond repair ({_first_line(exc, path)})", fix=REEXPORT
         ) from None
     if n == 0:
         pdf.close()
@@ -110,6 +114,11 @@ def open_pdf(
             f"has {n:,} pages, more than the {MAX_PAGES:,} a part may have; check that this "
             "is the right file, or export it again",
         )
+    portfolio = portfolio_problem(pdf) if part else None
+    if portfolio is not None:
+        # Its pages are a cover; the document is an attachment the clean step would drop.
+        pdf.close()
+        raise InputError(path, portfolio)
     if password and not pdf.is_encrypted and warnings is not None:
         warnings.append(
             f"{path.name}: a password was given (password_env) but the PDF is not "
@@ -197,6 +206,11 @@ def _first_line(exc: BaseException, path: Path) -> str:
             first = first[len(prefix) :].lstrip(" :")
             break
     return first or "unknown damage"
+
+
+def _copy_name(path: Path) -> str:
+    """The name suggested for an unprotected copy of ``path``: ``report-unprotected.pdf``."""
+    return f"{path.stem}-unprotected{path.suffix or '.pdf'}"
 
 
 def part_password(part: PartFile) -> str | None:

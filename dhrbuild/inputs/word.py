@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,7 +192,7 @@ def convert_timeout(document: Path, timeout: float | None = None) -> float:
 def _version_of(exe: str, mtime_ns: int, size: int) -> str:
     try:
         # In its own process group, like a conversion: a Ctrl-C now leaves nothing behind.
-        _code, out = _run_group([exe, "--version"], timeout=60, merge=False)
+        _code, out = run_group([exe, "--version"], timeout=60, merge=False)
         text = out.decode("utf-8", "replace").strip()
     except (OSError, subprocess.SubprocessError):
         text = ""
@@ -463,7 +464,7 @@ def _remove_pipes(profile: Path) -> None:
                 path.unlink()
 
 
-def _run_group(
+def run_group(
     argv: list[str], *, timeout: float, env: dict[str, str] | None = None, merge: bool = True
 ) -> tuple[int, bytes]:
     """Run LibreOffice in its own process group; return its exit code and output.
@@ -478,8 +479,12 @@ def _run_group(
         env: Its environment; default this process's.
         merge: Whether its error output is returned with its output (else it is dropped).
 
+    Returns:
+        Its exit code and its output.
+
     Raises:
         subprocess.TimeoutExpired: It ran longer than ``timeout``; the group has been killed.
+        OSError: The program cannot be run.
     """
     proc = subprocess.Popen(
         argv,
@@ -503,19 +508,142 @@ def _run_group(
 def _run_soffice(
     argv: list[str], *, timeout: float, env: dict[str, str] | None = None
 ) -> tuple[int, str]:
-    """Run a conversion (see :func:`_run_group`); return its exit code and output.
+    """Run a conversion (see :func:`run_group`); return its exit code and output.
 
     Raises:
         subprocess.TimeoutExpired: It ran longer than ``timeout``; the group has been killed.
     """
-    code, out = _run_group(argv, timeout=timeout, env=env)
+    code, out = run_group(argv, timeout=timeout, env=env)
     return code, out.decode("utf-8", "replace")
 
 
-def _reason(output: str) -> str:
+def soffice_reason(output: str) -> str:
+    """Return the reason a LibreOffice run gives for making nothing: its last error line.
+
+    Args:
+        output: What it wrote (output and error output).
+
+    Returns:
+        The last line that speaks of an error, or ``it produced no PDF``.
+    """
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     errors = [ln for ln in lines if "error" in ln.lower() and "javaldx" not in ln]
     return errors[-1] if errors else "it produced no PDF"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A LibreOffice run's private temporary folder: a copy of the document, a profile, an output.
+
+    Made by :func:`soffice_workspace`; run :attr:`argv` with :attr:`env` (by :func:`run_group`).
+    """
+
+    folder: Path
+    """The temporary folder, removed when the run ends."""
+    copy: Path
+    """The copy of the document that LibreOffice opens."""
+    argv: list[str]
+    """The command that converts :attr:`copy` into the output folder."""
+    env: dict[str, str]
+    """Its environment: LibreOffice's own temporary files go inside :attr:`folder`."""
+    outdir: Path
+    """Where the command writes the converted copy."""
+
+    def result(self, suffix: str) -> bytes | None:
+        """Return the converted copy's bytes, or ``None`` when LibreOffice wrote none.
+
+        Args:
+            suffix: The converted file's suffix, e.g. ``.pdf``.
+
+        Returns:
+            Its bytes, or ``None``.
+        """
+        converted = self.outdir / f"{self.copy.stem}{suffix}"
+        return converted.read_bytes() if converted.is_file() else None
+
+
+@contextlib.contextmanager
+def soffice_workspace(
+    document: Path, data: bytes, exe: Path, convert_to: str, *, stem: str = "document"
+) -> Iterator[Workspace]:
+    """Prepare a private folder for converting ``data`` with LibreOffice; remove it after.
+
+    The folder holds a private profile (parallel builds, and a LibreOffice the user has open,
+    would otherwise share and lock one, and hand the job to each other), a copy of the
+    document with a fixed name (LibreOffice may leave lock files beside what it opens, and
+    the bytes converted are exactly the bytes the caller hashed), and LibreOffice's own
+    temporary files, so they go with the folder even when LibreOffice is killed before it
+    tidies up. Its single-instance pipe, outside the folder, is removed on the way out too.
+
+    Args:
+        document: The document converted, named in the error.
+        data: Its bytes.
+        exe: The LibreOffice program.
+        convert_to: What ``--convert-to`` is given: the output type and its filter.
+        stem: The name of the copy, without its suffix (the document's own suffix).
+
+    Yields:
+        The folder, the command and its environment.
+
+    Raises:
+        OutputError: The temporary folder cannot be written or removed (a full disk, no
+            permission), or anything else in it fails to be read or written.
+    """
+    try:
+        with tempfile.TemporaryDirectory(prefix="dhrbuild-convert-") as tmp:
+            work = Path(tmp)
+            profile = work / "profile"
+            outdir = work / "out"
+            outdir.mkdir()
+            copy = work / f"{stem}{document.suffix.lower()}"
+            copy.write_bytes(data)
+            own_tmp = work / "tmp"
+            own_tmp.mkdir()
+            env = {**os.environ, "TMPDIR": str(own_tmp), "TMP": str(own_tmp), "TEMP": str(own_tmp)}
+            argv = [
+                str(exe),
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--invisible",
+                "--nologo",
+                "--nodefault",
+                "--norestore",
+                "--nolockcheck",
+                "--convert-to",
+                convert_to,
+                "--outdir",
+                str(outdir),
+                str(copy),
+            ]
+            try:
+                yield Workspace(work, copy, argv, env, outdir)
+            finally:
+                # Outside the folder, so removed by hand: LibreOffice leaves it when killed.
+                _remove_pipes(profile)
+    except OSError as exc:  # the temporary folder: a full disk, no permission
+        raise OutputError(
+            tempfile.gettempdir(),
+            f"cannot convert {document.name} in the temporary folder ({reason(exc)}); "
+            "free some space there, or point TMPDIR at another folder",
+        ) from None
+
+
+def cannot_run(document: Path, exe: Path, exc: OSError, package: str) -> MissingDependencyError:
+    """Return the error for a LibreOffice program that the system cannot start.
+
+    Args:
+        document: The document being converted, named in the message.
+        exe: The program.
+        exc: Why it cannot be run.
+        package: The Debian package that reinstalls it.
+
+    Returns:
+        The error to raise.
+    """
+    return MissingDependencyError(
+        f"{document}: LibreOffice ({exe}) cannot be run ({strerror(exc)}); "
+        f"reinstall it with `apt-get install {package}`"
+    )
 
 
 def _check_pdf(path: Path | bytes) -> int:
@@ -525,78 +653,37 @@ def _check_pdf(path: Path | bytes) -> int:
         return len(pdf.pages)
 
 
-def _run_conversion(document: Path, data: bytes, exe: Path, timeout: float) -> bytes:
-    try:
-        return _convert_in_temp(document, data, exe, timeout)
-    except OSError as exc:  # the temporary folder: a full disk, no permission
-        raise OutputError(
-            tempfile.gettempdir(),
-            f"cannot convert {document.name} in the temporary folder ({reason(exc)}); "
-            "free some space there, or point TMPDIR at another folder",
-        ) from None
-
-
-def _check_doc_revisions(
-    document: Path, argv: list[str], copy: Path, work: Path, timeout: float, env: dict[str, str]
-) -> None:
+def _check_doc_revisions(document: Path, run: Workspace, timeout: float) -> None:
     """Refuse a .doc with tracked changes: LibreOffice saves it as .odt, which is checked.
 
     Raises:
         InputError: It has tracked changes, or LibreOffice cannot read it.
         subprocess.TimeoutExpired: LibreOffice ran longer than ``timeout``.
     """
-    check = work / "check"
+    check = run.folder / "check"
     check.mkdir()
+    argv = run.argv
     odt_argv = [*argv[: argv.index("--convert-to")], "--convert-to", "odt", "--outdir", str(check)]
-    code, output = _run_soffice([*odt_argv, str(copy)], timeout=timeout, env=env)
+    code, output = _run_soffice([*odt_argv, str(run.copy)], timeout=timeout, env=run.env)
     saved = check / "document.odt"
     if not saved.is_file():
         raise InputError(
             document,
-            f"LibreOffice could not read it ({_reason(output)}, exit code {code}); {_RESAVE}",
+            f"LibreOffice could not read it ({soffice_reason(output)}, exit code {code}); "
+            f"{_RESAVE}",
         )
     _check_zip(document, saved.read_bytes())
 
 
-def _convert_in_temp(document: Path, data: bytes, exe: Path, timeout: float) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="dhrbuild-convert-") as tmp:
-        work = Path(tmp)
-        # A private profile per run: parallel builds, and a LibreOffice the user has open,
-        # would otherwise share (and lock) one profile and hand the job to each other.
-        profile = work / "profile"
-        outdir = work / "out"
-        outdir.mkdir()
-        # A copy with a fixed name: LibreOffice may leave lock files beside what it opens,
-        # and the bytes converted are then exactly the bytes hashed for the cache.
-        copy = work / f"document{document.suffix.lower()}"
-        copy.write_bytes(data)
-        # LibreOffice's own temporary files (its lu*.tmp folders) go inside this folder too,
-        # so they are removed with it even when LibreOffice is killed before it tidies up.
-        own_tmp = work / "tmp"
-        own_tmp.mkdir()
-        env = {**os.environ, "TMPDIR": str(own_tmp), "TMP": str(own_tmp), "TEMP": str(own_tmp)}
-        argv = [
-            str(exe),
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--invisible",
-            "--nologo",
-            "--nodefault",
-            "--norestore",
-            "--nolockcheck",
-            "--convert-to",
-            _filter_arg(),
-            "--outdir",
-            str(outdir),
-            str(copy),
-        ]
+def _run_conversion(document: Path, data: bytes, exe: Path, timeout: float) -> bytes:
+    with soffice_workspace(document, data, exe, _filter_arg()) as run:
         try:
             if document.suffix.lower() == ".doc" and not data.lstrip().startswith(b"{\\rtf"):
                 # A binary (or HTML) .doc keeps its tracked changes where only Word and
                 # LibreOffice can read them: LibreOffice saves it as OpenDocument first, and
                 # that is checked as an .odt is, before anything is drawn from it.
-                _check_doc_revisions(document, argv, copy, work, timeout, env)
-            code, output = _run_soffice(argv, timeout=timeout, env=env)
+                _check_doc_revisions(document, run, timeout)
+            code, output = _run_soffice(run.argv, timeout=timeout, env=run.env)
         except subprocess.TimeoutExpired:
             raise InputError(
                 document,
@@ -605,27 +692,20 @@ def _convert_in_temp(document: Path, data: bytes, exe: Path, timeout: float) -> 
                 "give the .pdf",
             ) from None
         except OSError as exc:
-            raise MissingDependencyError(
-                f"{document}: LibreOffice ({exe}) cannot be run ({strerror(exc)}); "
-                f"reinstall it with `apt-get install {APT_PACKAGE}`"
-            ) from None
-        finally:
-            # Outside this folder, so removed by hand: LibreOffice leaves it when it is killed.
-            _remove_pipes(profile)
-        result = outdir / "document.pdf"
-        if not result.is_file():
+            raise cannot_run(document, exe, exc, APT_PACKAGE) from None
+        pdf = run.result(".pdf")
+        if pdf is None:
             raise InputError(
                 document,
-                f"LibreOffice could not convert it ({_reason(output)}, exit code {code}); "
+                f"LibreOffice could not convert it ({soffice_reason(output)}, exit code {code}); "
                 f"{_RESAVE}",
             )
-        pdf = result.read_bytes()
-    try:
-        pages = _check_pdf(pdf)
-    except pikepdf.PikepdfError as exc:
-        raise InputError(
-            document, f"LibreOffice wrote a PDF that cannot be read ({exc}); {_RESAVE}"
-        ) from None
+        try:
+            pages = _check_pdf(pdf)
+        except pikepdf.PikepdfError as exc:
+            raise InputError(
+                document, f"LibreOffice wrote a PDF that cannot be read ({exc}); {_RESAVE}"
+            ) from None
     if pages == 0:
         raise InputError(document, f"LibreOffice converted it to a PDF with no pages; {_RESAVE}")
     return pdf
@@ -654,21 +734,55 @@ def cache_key(data: bytes, suffix: str, version: str) -> str:
     Returns:
         A hex SHA-256 over the document, the export options and the converter's version.
     """
+    return content_key(
+        data, _CACHE_SCHEME, version.encode(), _filter_arg().encode(), suffix.lower().encode()
+    )
+
+
+def content_key(data: bytes, *pieces: bytes) -> str:
+    """Return a cache key: a hex SHA-256 over ``pieces`` and then ``data``.
+
+    Each piece is hashed after its length, so that no two lists of pieces give one key.
+
+    Args:
+        data: The converted document's bytes.
+        *pieces: What else the conversion depends on: a scheme, the converter's version, the
+            filter, the suffix.
+
+    Returns:
+        The key.
+    """
     h = hashlib.sha256()
-    for piece in (_CACHE_SCHEME, version.encode(), _filter_arg().encode(), suffix.lower().encode()):
+    for piece in pieces:
         h.update(len(piece).to_bytes(8, "big"))
         h.update(piece)
     h.update(data)
     return h.hexdigest()
 
 
-def _entry_name(key: str, pdf: bytes) -> str:
-    return f"{key}-{hashlib.sha256(pdf).hexdigest()[:16]}.pdf"
+def _entry_name(key: str, data: bytes, suffix: str) -> str:
+    return f"{key}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
 
 
-def _lookup(folder: Path, key: str) -> Path | None:
+def cache_lookup(
+    folder: Path, key: str, suffix: str, usable: Callable[[bytes], bool] | None = None
+) -> tuple[Path, bytes] | None:
+    """Return the cache entry stored under ``key``, or ``None``.
+
+    An entry whose bytes no longer match its name (or that ``usable`` refuses) is damaged:
+    it is removed, with a warning, and the document is converted again.
+
+    Args:
+        folder: The cache folder (:func:`cache_dir`'s ``converted``).
+        key: The conversion's key (:func:`content_key`).
+        suffix: The entry's suffix, e.g. ``.pdf``.
+        usable: A further check of the entry's bytes.
+
+    Returns:
+        The entry and its bytes, or ``None``.
+    """
     try:
-        candidates = sorted(folder.glob(f"{key}-*.pdf"))
+        candidates = sorted(folder.glob(f"{key}-*{suffix}"))
     except OSError:
         return None
     for entry in candidates:
@@ -676,15 +790,11 @@ def _lookup(folder: Path, key: str) -> Path | None:
             data = entry.read_bytes()
         except OSError:
             continue
-        if entry.name == _entry_name(key, data):
-            try:
-                if _check_pdf(entry) > 0:
-                    with contextlib.suppress(OSError):  # an entry an earlier version left 0644
-                        _private_folder(folder)
-                        entry.chmod(0o600)
-                    return entry
-            except pikepdf.PikepdfError:
-                pass
+        if entry.name == _entry_name(key, data, suffix) and (usable is None or usable(data)):
+            with contextlib.suppress(OSError, OutputError):  # an entry an earlier version left 0644
+                _private_folder(folder)
+                entry.chmod(0o600)
+            return entry, data
         log.warning("ignoring a damaged cache entry %s; converting again", entry)
         with contextlib.suppress(OSError):
             entry.unlink()
@@ -705,17 +815,41 @@ def _private_folder(folder: Path) -> None:
         raise OutputError(folder, f"cannot be made private ({strerror(exc)})") from None
 
 
-def _store(folder: Path, key: str, pdf: bytes) -> Path:
-    # A conversion holds the whole text of an unpublished report and its author's name: the
-    # cache is the owner's alone (folders 0700, entries 0600), unlike the published output.
+def cache_store(folder: Path, key: str, data: bytes, suffix: str) -> Path:
+    """Store a conversion in the cache, readable by the owner alone.
+
+    A conversion holds the whole text of an unpublished report (or plan) and its authors'
+    names: the cache is the owner's alone (folders 0700, entries 0600), unlike the
+    published output.
+
+    Args:
+        folder: The cache folder (:func:`cache_dir`'s ``converted``).
+        key: The conversion's key (:func:`content_key`).
+        data: The converted document.
+        suffix: Its suffix, e.g. ``.pdf``.
+
+    Returns:
+        The entry.
+
+    Raises:
+        OutputError: The folder or the entry cannot be written or made private.
+    """
     _private_folder(folder)
-    target = folder / _entry_name(key, pdf)
-    write_file(target, pdf, what="the conversion cache entry")
+    target = folder / _entry_name(key, data, suffix)
+    write_file(target, data, what="the conversion cache entry")
     try:
         target.chmod(0o600)
     except OSError as exc:
         raise OutputError(target, f"cannot be made private ({strerror(exc)})") from None
     return target
+
+
+def _pages(pdf: bytes) -> bool:
+    """Whether a cached PDF opens and has pages."""
+    try:
+        return _check_pdf(pdf) > 0
+    except pikepdf.PikepdfError:
+        return False
 
 
 def convert_to_pdf(
@@ -761,12 +895,12 @@ def convert_to_pdf(
     if cache is None and cache_off():
         return Conversion(document, _run_conversion(document, data, exe, limit), from_cache=False)
     folder = (cache if cache is not None else cache_dir()) / "converted"
-    hit = _lookup(folder, key)
+    hit = cache_lookup(folder, key, ".pdf", _pages)
     if hit is not None:
-        return Conversion(document, hit, from_cache=True)
+        return Conversion(document, hit[0], from_cache=True)
     pdf = _run_conversion(document, data, exe, limit)
     try:
-        return Conversion(document, _store(folder, key, pdf), from_cache=False)
+        return Conversion(document, cache_store(folder, key, pdf, ".pdf"), from_cache=False)
     except OutputError as exc:
         log.warning("cannot cache the conversion of %s in %s (%s)", document, folder, exc)
         return Conversion(document, pdf, from_cache=False)

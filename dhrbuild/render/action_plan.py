@@ -135,7 +135,11 @@ def undrawable_characters(*texts: str | ActionPlan) -> str:
     """
     parts: list[str] = []
     for text in texts:
-        parts += [text] if isinstance(text, str) else list(_strings(text.model_dump()))
+        if isinstance(text, str):
+            parts.append(text)
+            continue
+        parts += list(_strings(text.model_dump()))
+        parts += [a.target.written for a in text.actions if a.target is not None]
     joined = "\n".join(parts)
     missing = dict.fromkeys(unsupported_characters(joined, REGULAR))
     missing.update(dict.fromkeys(unsupported_characters(joined, BOLD)))
@@ -265,7 +269,12 @@ class _PlanTable(Table):  # type: ignore[misc]
         rest[0] = rest[0] or [self._label(label)]
         rest[0][0].dhr_plan_label = label
         rest[1] = [self._label(f"Action {label} (continued)"), *rest[1]]
-        table = _plan_table([*rows[:n], first, rest, *rows[n + 1 :]], self)
+        # The first part fills the rest of the page, so that its second part (under the
+        # repeated header row) starts the next page: cells end between updates, and a first
+        # part shorter than the room left would let the second part start mid-page.
+        given = list(self._argH)
+        row_heights = [*given[:n], height - used, None, *given[n + 1 :]]
+        table = _plan_table([*rows[:n], first, rest, *rows[n + 1 :]], self, row_heights)
         parts: list[Any] = Table.split(table, width, height)  # between rows only
         if len(parts) != 2 or len(parts[0]._cellvalues) != n + 1:
             return []  # not as measured: leave the row whole
@@ -277,11 +286,14 @@ class _PlanTable(Table):  # type: ignore[misc]
         return label
 
 
-def _plan_table(data: list[list[Any]], like: _PlanTable) -> _PlanTable:
+def _plan_table(
+    data: list[list[Any]], like: _PlanTable, row_heights: list[float | None] | None = None
+) -> _PlanTable:
     """A table of ``data`` with the columns, header row, style and tagging of ``like``."""
     table = _PlanTable(
         data,
         colWidths=list(like._colWidths),
+        rowHeights=row_heights,
         repeatRows=1,
         splitByRow=1,
         renderCB=like.dhr_tagger.table_callback if like.dhr_tagger else None,
@@ -300,7 +312,7 @@ def _texts(action: Action, styles: dict[str, ParagraphStyle]) -> list[tuple[str,
         (_markup(action.action), body),
         (_markup(action.lead_agency), body),
         (_markup(action.key_milestones), body),
-        (uk_date(action.target_date) if action.target_date else "", body),
+        (_markup(action.target_label), body),
         (_markup(action.completion or ""), body),
         (_status_text(action), styles["status"]),
     ]

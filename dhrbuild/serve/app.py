@@ -39,6 +39,26 @@ def _templates(guard: Guard) -> Jinja2Templates:
     return templates
 
 
+def size_text(nbytes: int) -> str:
+    """A file's size as every page writes it: ``46 kB``, or ``4.2 MB`` from a megabyte up.
+
+    The units are SI, as GOV.UK's style has them: 1 kB is 1,000 bytes and 1 MB is 1,000,000
+    (the Home Office's 20 MB limit is 20,000,000 bytes). A file of a few bytes is ``1 kB``,
+    never ``0 kB``.
+
+    Args:
+        nbytes: The size in bytes.
+
+    Returns:
+        The size in kB (a whole number) under a megabyte, else in MB with one decimal.
+    """
+    size = max(nbytes, 0)
+    kilobytes = round(size / 1000)
+    if kilobytes < 1000:
+        return f"{max(kilobytes, 1) if size else 0} kB"
+    return f"{size / 1_000_000:.1f} MB"
+
+
 _log = logging.getLogger(__name__)
 
 PDF_WORK = threading.Lock()
@@ -170,7 +190,7 @@ def create_app(root: Path, guard: Guard) -> FastAPI:
                 return _plain(
                     413,
                     "File too large",
-                    f"A file sent here may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; "
+                    f"A file sent here may be at most {size_text(MAX_UPLOAD_BYTES)}; "
                     "go back and choose a smaller file (a PDF's images can be made smaller "
                     "in the program that made it).",
                     back=True,

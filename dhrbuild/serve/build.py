@@ -15,11 +15,13 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from dhrbuild.checks.pdfua_advice import advise_rules
 from dhrbuild.checks.safety.deny_list import DenyList
 from dhrbuild.errors import DhrbuildError
 from dhrbuild.manifest import Manifest, load_manifest
-from dhrbuild.serve.app import render
+from dhrbuild.serve.app import render, size_text
 from dhrbuild.serve.jobs import BuildJob, job_folder, jobs_of, read_result
+from dhrbuild.serve.review_page import advice_text
 from dhrbuild.serve.reviews import MANIFEST, deny_for, review_folder, scrub
 from dhrbuild.serve.security import outside_problems, safe_name, within
 from dhrbuild.words import count
@@ -78,14 +80,6 @@ class _Shown:
 
 def _list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _megabytes(size: int) -> str:
-    """A size as people read it: ``41 KB``, ``4.2 MB``, ``20 MB`` (1 MB is 1,000,000 bytes)."""
-    if size < 1_000_000:
-        return f"{max(size, 0) / 1000:.0f} KB"
-    mb = size / 1_000_000
-    return f"{mb:.0f} MB" if mb >= 100 or mb == int(mb) else f"{mb:.1f} MB"
 
 
 def _when(stamp: object) -> str:
@@ -174,14 +168,20 @@ def _result_view(
     assert isinstance(report, dict)
     output = report.get("output") or {}
     view["written"] = report.get("status") == "written"
-    view["error_lines"] = [shown(line) for line in (report.get("error") or {}).get("lines", [])]
+    error = report.get("error") if isinstance(report.get("error"), dict) else {}
+    assert isinstance(error, dict)
+    view["error_lines"] = [shown(line) for line in _list(error.get("lines"))]
+    # How to fix the problems as a whole: said once, under them, and counted as none of them.
+    view["error_advice"] = list(
+        dict.fromkeys(advice_text(shown(line)) for line in _list(error.get("advice")))
+    )
     view["output_name"] = shown(Path(str(output.get("path", ""))).name)
     if view["written"]:
         size, limit = int(output.get("bytes", 0)), int(output.get("max_bytes", 0)) or 1
         view["size"] = {
             "bytes": size,
             "limit": limit,
-            "text": f"{_megabytes(size)} of {_megabytes(limit)}",
+            "text": f"{size_text(size)} of {size_text(limit)}",
             "share": f"{size / limit:.0%}",
             "bytes_text": f"{size:,} bytes of {limit:,}",
         }
@@ -193,7 +193,7 @@ def _result_view(
             "first": p.get("first_page"),
             "last": p.get("last_page"),
             "pages": p.get("pages"),
-            "size": _megabytes(int(p.get("bytes") or 0)),
+            "size": size_text(int(p.get("bytes") or 0)),
         }
         for p in report.get("parts") or []
     ]
@@ -209,37 +209,66 @@ def _result_view(
     )
     accessibility = report.get("accessibility")
     if isinstance(accessibility, dict) and accessibility.get("rules_total"):
-        rules = [r for r in _list(accessibility.get("rules")) if isinstance(r, dict)]
-        failing = [str(r.get("id")) for r in rules if r.get("passed") is False]
-        if len(failing) > 1 and "5-1" in failing:
-            failing.remove("5-1")  # the identifier is owed only once the others pass
-        places = {
-            str(r.get("id")): ", ".join(str(p) for p in _list(r.get("places")))
-            for r in rules
-            if r.get("passed") is False
-        }
-        said = (
-            f"{accessibility['rules_passed']} of the {accessibility['rules_total']} "
-            "machine-checkable PDF/UA-1 accessibility rules pass"
-        )
-        if failing:
-            where = "; ".join(
-                f"{rule} at {places[rule]}" if places[rule] else rule for rule in failing
-            )
-            said += (
-                f". Failing: {where}. The PDF does not claim to be accessible (PDF/UA), and "
-                "council web teams check this with veraPDF or PAC before publishing: the fix is "
-                "in the tagging of the part's source document, exported again as a tagged PDF"
-            )
-        view["accessibility"] = (
-            f"{said}; the human checkpoints (reading order, the quality of alternative text) "
-            "still need a person to check them."
-        )
+        view["accessibility"] = _accessibility_view(accessibility, shown)
     sheets = _list(data.get("preview"))
     view["sheets"] = list(range(1, len(sheets) + 1))
     view["preview_problem"] = data.get("preview_problem")
     view["review"] = name
     return view
+
+
+def _stopped(text: str) -> str:
+    """``text`` ending with a full stop."""
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _accessibility_view(accessibility: dict[str, Any], shown: _Shown) -> dict[str, Any]:
+    """What the page shows of the PDF/UA-1 check: the count, each failing rule, how to fix.
+
+    Each failing place names the part it is in ("page 15 (Annex B: Glossary, page 1)"), and
+    the fix is said by the family of the rule (a font not embedded is no matter of tags).
+    """
+    rules = [r for r in _list(accessibility.get("rules")) if isinstance(r, dict)]
+    failing = [r for r in rules if r.get("passed") is False]
+    if len(failing) > 1:
+        # The identifier is owed only once the others pass: nothing to fix of its own.
+        failing = [r for r in failing if r.get("id") != "5-1"]
+    shown_rules = []
+    for rule in failing:
+        places = [shown(p) for p in _list(rule.get("places"))]
+        if not places and rule.get("where"):
+            places = [shown(rule["where"])]
+        items = rule.get("count")
+        more = ""
+        # More places than named only when the report says so (PLACES_KEPT named is not it).
+        beyond = rule.get("more_places") is True
+        if isinstance(items, int) and places and (beyond or items > len(places)):
+            # Counted in items (content, elements), not places: said as the CLI says it.
+            more = f"{count(items, 'item')} in all"
+            if beyond:
+                more = f"and more: {more}"
+        shown_rules.append(
+            {
+                "id": shown(rule.get("id", "")),
+                "description": shown(rule.get("description", "")),
+                "places": places,
+                "more": more,
+            }
+        )
+    advice = [
+        {
+            "topic": shown(a.topic[:1].upper() + a.topic[1:]),
+            "rules": ", ".join(a.rules),
+            "fix": _stopped(shown(a.fix)),
+        }
+        for a in advise_rules(str(r.get("id")) for r in failing)
+    ]
+    return {
+        "passed": accessibility.get("rules_passed"),
+        "total": accessibility.get("rules_total"),
+        "failing": shown_rules,
+        "advice": advice,
+    }
 
 
 def _download_state(request: Request, folder: Path, output: dict[str, Any]) -> str:

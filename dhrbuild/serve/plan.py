@@ -33,9 +33,17 @@ from dhrbuild.inputs.action_plan.model import (
     norm,
     status_word,
 )
-from dhrbuild.inputs.action_plan.read import TextDateLoader, load_action_plan, load_checked_plan
+from dhrbuild.inputs.action_plan.read import (
+    PLAN_SUFFIXES,
+    TABLE_SUFFIXES,
+    TextDateLoader,
+    load_action_plan,
+    load_checked_plan,
+    unreadable_kind,
+)
+from dhrbuild.inputs.action_plan.read import SHEET_SUFFIXES as WORKBOOK_SUFFIXES
 from dhrbuild.inputs.action_plan.validate import number_key
-from dhrbuild.manifest import manifest_from_dict
+from dhrbuild.manifest import manifest_from_dict, plan_table
 from dhrbuild.placeholders import is_placeholder
 from dhrbuild.serve.app import render
 from dhrbuild.serve.reviews import MANIFEST, deny_for, review_folder, scrub
@@ -45,9 +53,14 @@ from dhrbuild.serve.yaml_files import dump_yaml, read_text, read_yaml, set_value
 router = APIRouter()
 
 YAML_SUFFIXES = (".yaml", ".yml")
-SHEET_SUFFIXES = (".csv", ".xlsx")
+DOCUMENT_SUFFIXES = TABLE_SUFFIXES
+"""The documents whose table is the plan (Word, OpenDocument): shown here, changed there."""
+SHEET_SUFFIXES = tuple(
+    s for s in PLAN_SUFFIXES if s not in YAML_SUFFIXES and s not in DOCUMENT_SUFFIXES
+)
+"""The spreadsheets the plan's reader reads (CSV and every workbook): shown here, changed there."""
 
-Kind = Literal["yaml", "sheet", "pdf", "none"]
+Kind = Literal["yaml", "sheet", "document", "pdf", "none"]
 
 _ORDER = (*COLUMNS[: COLUMNS.index("updates")], "rag", "updates", "theme")
 """The order an action's keys are written in, where dhrbuild adds one."""
@@ -102,6 +115,9 @@ class Source:
     """The file, resolved, when it is inside the review's folder."""
     kind: Kind = "none"
     sheet: str | None = None
+    """``action_plan.sheet``: the worksheet of a workbook plan."""
+    table: int | None = None
+    """``action_plan.table``: the table of a Word or OpenDocument plan, counting from 1."""
     as_at: object = None
     """``action_plan.as_at`` as written."""
     missing: Literal["error", "warn"] = "error"
@@ -113,6 +129,27 @@ class Source:
         """The plan file's name, as the page shows it."""
         return self.path.name if self.path is not None else Path(self.written).name
 
+    @property
+    def program(self) -> str:
+        """What the plan is kept in, for a plan that is changed there: ``Word``, ``Excel``."""
+        suffix = self.path.suffix.lower() if self.path is not None else ""
+        return {
+            ".docx": "Word",
+            ".odt": "LibreOffice Writer",
+            ".ods": "LibreOffice Calc",
+            ".csv": "Excel (or the program it was made in)",
+        }.get(suffix, "Excel")
+
+    @property
+    def kind_words(self) -> str:
+        """The kind of file, as a sentence names it: ``a Word document``, ``a spreadsheet``."""
+        if self.kind == "pdf":
+            return "a finished PDF"
+        if self.kind == "document":
+            suffix = self.path.suffix.lower() if self.path is not None else ""
+            return "a Word document" if suffix == ".docx" else "an OpenDocument text document"
+        return "a spreadsheet"
+
 
 def _kind(path: Path) -> Kind:
     suffix = path.suffix.lower()
@@ -120,6 +157,8 @@ def _kind(path: Path) -> Kind:
         return "yaml"
     if suffix in SHEET_SUFFIXES:
         return "sheet"
+    if suffix in DOCUMENT_SUFFIXES:
+        return "document"
     return "pdf" if suffix == ".pdf" else "none"
 
 
@@ -142,7 +181,7 @@ def read_source(folder: Path) -> tuple[Any, Source]:
     if not isinstance(spec, dict):
         return manifest, Source(
             problem="The manifest does not name an action plan yet (action_plan.source). "
-            "Add the action plan on the Parts page."
+            "Upload the action plan on the Parts page."
         )
     written = spec.get("source")
     source = Source(
@@ -153,7 +192,7 @@ def read_source(folder: Path) -> tuple[Any, Source]:
     if not source.written.strip() or is_placeholder(source.written):
         source.problem = (
             "The manifest does not name the action plan's file yet (action_plan.source). "
-            "Add the action plan on the Parts page."
+            "Upload the action plan on the Parts page."
         )
         return manifest, source
     base = folder.resolve()
@@ -161,18 +200,22 @@ def read_source(folder: Path) -> tuple[Any, Source]:
     if base not in path.parents:
         source.problem = (
             f"The action plan, {source.written}, is not inside the review's folder: dhrbuild "
-            "serve shows only files in the review's folder. Move it into the folder and name "
-            "it again on the Parts page."
+            "serve shows only files in the review's folder. Upload it on the Parts page, which "
+            "saves it in the folder and names it in the manifest."
         )
         return manifest, source
     source.path = path
     source.kind = _kind(path)
+    # A sheet or table named for another kind of file is the manifest's problem, which the
+    # Review page shows; the plan is read as the build reads it.
+    suffix = path.suffix.lower()
     sheet = spec.get("sheet")
-    source.sheet = sheet if isinstance(sheet, str) and source.kind == "sheet" else None
+    source.sheet = sheet if isinstance(sheet, str) and suffix in WORKBOOK_SUFFIXES else None
+    source.table = plan_table(spec.get("table")) if suffix in DOCUMENT_SUFFIXES else None
     if source.kind == "none":
         source.problem = (
-            f"{path.name} is not a kind of action plan dhrbuild reads: give a .yaml, .csv or "
-            ".xlsx plan, or a finished .pdf, on the Parts page."
+            f"{path.name} is not a kind of action plan dhrbuild reads: "
+            f"{unreadable_kind(path)}. Upload the plan as one of these on the Parts page."
         )
     elif not path.is_file():
         source.problem = (
@@ -377,7 +420,7 @@ def _model_view(deny: DenyList | None, index: int, action: Action) -> ActionView
         "action": _shown(deny, action.action),
         "lead_agency": _shown(deny, action.lead_agency),
         "key_milestones": _shown(deny, action.key_milestones),
-        "target_date": uk_date(action.target_date) if action.target_date else "",
+        "target_date": _shown(deny, action.target_label),
         "completion": _shown(deny, action.completion or ""),
         "status": action.status,
     }
@@ -467,6 +510,8 @@ class PlanState:
     pages: int | None = None
     next_number: str = "1"
     as_at_problem: str = ""
+    move_to: dt.date | None = None
+    """The latest update dated after ``as_at`` and not after today: what ``as_at`` may move to."""
 
 
 def _as_at_problem(folder: Path, manifest: Any) -> str:
@@ -522,12 +567,21 @@ def plan_state(folder: Path, name: str, deny: DenyList | None) -> tuple[Any, Pla
     else:
         try:
             plan = load_checked_plan(
-                path, sheet=source.sheet, missing=source.missing, warnings=warnings
+                path,
+                sheet=source.sheet,
+                table=source.table,
+                missing=source.missing,
+                warnings=warnings,
             )
         except ActionPlanError as exc:
             problems += exc.problems
         if plan is not None and as_at is not None:
             warnings += future_dates(as_at, plan)
+            today = dt.date.today()
+            state.move_to = max(
+                (u.date for a in plan.actions for u in a.updates if as_at < u.date <= today),
+                default=None,
+            )
     if source.kind == "yaml":
         try:
             data = read_yaml(path)
@@ -535,8 +589,9 @@ def plan_state(folder: Path, name: str, deny: DenyList | None) -> tuple[Any, Pla
             data = None
             state.not_editable = (
                 f"dhrbuild cannot change {path.name} here until the problem above is put "
-                "right in the file itself (open it in a text editor), or the plan is uploaded "
-                "again on the Parts page."
+                "right in the file itself (open it in a text editor), or a corrected plan is "
+                f"uploaded on the Parts page (it becomes the plan; {path.name} stays in the "
+                "folder)."
             )
         actions = data.get("actions", None) if isinstance(data, dict) else None
         if data is not None and (actions is None or isinstance(actions, list)):
@@ -583,6 +638,11 @@ def _page(
         if done_index.isdigit() and int(done_index) < len(state.views):
             label = state.views[int(done_index)].label
         message = _DONE[done].format(label=label)
+        if done == "update" and state.move_to is not None:
+            message += (
+                ". It is dated after the date the updates are current to: move that date on "
+                "below once every action's updates are current to it"
+            )
     as_at = _as_at(state.source)
     return render(
         request,
@@ -602,7 +662,10 @@ def _page(
         error_count=len(shown),
         values=values or {},
         done=message,
-        today=dt.date.today().strftime("%d/%m/%Y"),
+        # The date the updates are current to may move on to the latest update, if it is after
+        # it: offered, never done unasked (the other actions may not be current to it).
+        move_to_form=state.move_to.strftime("%d/%m/%Y") if state.move_to else "",
+        move_to_text=uk_long_date(state.move_to) if state.move_to else "",
         **_CHOICES,
     )
 
@@ -653,13 +716,16 @@ def _open_plan(request: Request, name: str) -> Editing | HTMLResponse:
     if source.problem or source.path is None:
         return _refused(request, name, f"Nothing was changed: {source.problem}")
     if source.kind != "yaml":
-        kind = "a finished PDF" if source.kind == "pdf" else "a spreadsheet"
+        where = (
+            "Change the file itself and upload it again on the Parts page."
+            if source.kind == "pdf"
+            else f"Change it in {source.program} and save it in the review's folder."
+        )
         return _refused(
             request,
             name,
-            f"Nothing was changed: the action plan is {source.path.name}, {kind}, which "
-            "dhrbuild cannot change here. Change the file itself and upload it again on the "
-            "Parts page.",
+            f"Nothing was changed: the action plan is {source.path.name}, "
+            f"{source.kind_words}, which dhrbuild cannot change here. {where}",
         )
     try:
         data = read_yaml(source.path)

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 from starlette.concurrency import run_in_threadpool
 
+from dhrbuild.checks.duplicates import part_keys
 from dhrbuild.checks.safety.deny_list import DENY_LIST_ENV, DenyList
 from dhrbuild.dates import parse_date
 from dhrbuild.errors import (
@@ -50,6 +51,7 @@ EDIT_LOCK = threading.Lock()
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*")
 _IN_KEY = re.compile(r"\(([A-Za-z_][A-Za-z0-9_.]*) in ")
+_DUPLICATES = "checks.duplicates"
 
 
 # --- What dhrbuild validate finds, for the review and parts pages ---------------------------
@@ -81,11 +83,44 @@ class ReviewCheck:
     """The warnings, whole (not yet withheld), to be matched to parts, then scrubbed."""
     parts: list[PartResult] = field(default_factory=list)
     """Each part's pages and input size, when every input opened."""
+    advice: list[str] = field(default_factory=list)
+    """How to fix the problems as a whole (:meth:`DhrbuildError.advice`), each once, as
+    sentences: shown under the problems, and no problem itself."""
 
 
 def short(folder: Path, text: str) -> str:
     """``text`` with the review folder's path left out of the file names it quotes."""
     return text.replace(f"{folder}{os.sep}", "")
+
+
+def advice_text(line: str) -> str:
+    """A line of an error's advice as a page shows it: a sentence, with its capital and stop.
+
+    The command line prints each after ``fix:``, in lower case and without a full stop.
+
+    Args:
+        line: One line of :meth:`~dhrbuild.errors.DhrbuildError.advice`.
+
+    Returns:
+        The line as a sentence.
+    """
+    text = line.strip()
+    text = text[:1].upper() + text[1:]
+    return text if not text or text.endswith((".", "!", "?")) else f"{text}."
+
+
+def advice_of(exc: DhrbuildError, folder: Path, deny: DenyList | None) -> list[str]:
+    """How to fix ``exc``'s problems, as sentences: the folder left out, deny list withheld.
+
+    Args:
+        exc: The error.
+        folder: The review's folder, left out of the file names the advice quotes.
+        deny: The deny list whose entries are withheld.
+
+    Returns:
+        Each line of the error's advice once, as :func:`advice_text` shows it.
+    """
+    return list(dict.fromkeys(advice_text(scrub(deny, short(folder, a))) for a in exc.advice()))
 
 
 def _problems(
@@ -125,7 +160,11 @@ def _problems(
                 for line in error.lines()
             ]
         else:
-            found += [Problem(said(line), said(line), None) for line in error.lines()]
+            # A repeat (checks/duplicates.py) is put right here, with checks.duplicates.
+            found += [
+                Problem(said(line), said(line), _DUPLICATES if _DUPLICATES in line else None)
+                for line in error.lines()
+            ]
     return found
 
 
@@ -145,7 +184,9 @@ def check_review(folder: Path, *, open_inputs: bool = True) -> ReviewCheck:
     try:
         manifest = load_manifest(source)
     except DhrbuildError as exc:
-        return ReviewCheck(None, _problems(exc, folder, deny, source))
+        return ReviewCheck(
+            None, _problems(exc, folder, deny, source), advice=advice_of(exc, folder, deny)
+        )
     check = ReviewCheck(manifest)
     outside = outside_problems(folder.parent, manifest)
     if outside:
@@ -158,8 +199,33 @@ def check_review(folder: Path, *, open_inputs: bool = True) -> ReviewCheck:
             with PDF_WORK:
                 check.parts = validate(manifest, warnings=check.warnings)
         except DhrbuildError as exc:
-            check.problems = _problems(exc, folder, deny, source)
+            check.problems = _part_keyed(_problems(exc, folder, deny, source), manifest)
+            check.advice = advice_of(exc, folder, deny)
     return check
+
+
+def _part_keyed(problems: list[Problem], manifest: Manifest) -> list[Problem]:
+    """Give each problem of an input file that names no key the key of the part it is about.
+
+    A PDF that needs its password names only its file; with its part's key, the review page
+    knows the page it is put right on (Parts, or Action plan).
+    """
+
+    def resolved(path: Path) -> Path:
+        try:
+            return path.resolve()
+        except (OSError, RuntimeError):
+            return path
+
+    keys: dict[Path, str] = {}
+    for key, path in zip(part_keys(manifest), manifest.input_paths(), strict=True):
+        keys.setdefault(resolved(path), key)
+    return [
+        replace(p, key=keys[resolved(p.path)])
+        if p.key is None and p.path is not None and resolved(p.path) in keys
+        else p
+        for p in problems
+    ]
 
 
 # --- The fields of the form -----------------------------------------------------------------
@@ -283,6 +349,18 @@ FIELDS: tuple[FieldSpec, ...] = (
             "full). The file is read where it is: this page never uploads, copies or stores "
             f"it. Left empty, the file {DENY_LIST_ENV} names is used, if it is set."
         ),
+    ),
+    FieldSpec(
+        "checks_duplicates",
+        ("checks", "duplicates"),
+        "When two parts are the same document",
+        _desc(Checks, "duplicates"),
+        kind="radios",
+        choices=(
+            ("error", "Stop the build: it is a mistake (error)"),
+            ("warn", "Build anyway, with a warning: the repeat is meant (warn)"),
+        ),
+        default=str(Checks.model_fields["duplicates"].default),
     ),
 )
 FIELD_BY_KEY = {spec.dotted: spec for spec in FIELDS}
@@ -486,6 +564,7 @@ def _page(
         unreadable=unreadable,
         still_to_do=_still_to_do(name, check),
         problem_count=len(check.problems),
+        advice=check.advice,
         warnings=[scrub(deny, short(folder, w)) for w in check.warnings],
         checked=check.manifest is not None,
         saved=saved,

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dhrbuild.checks.safety.deny_list import DenyList, deny_list_of_manifest_file
 from dhrbuild.errors import DhrbuildError, ManifestError
-from dhrbuild.handoff.init import init_review
+from dhrbuild.handoff.init import PLAN_FILES, PlanKind, init_review
 from dhrbuild.manifest import Manifest, load_manifest
-from dhrbuild.serve.app import render
+from dhrbuild.serve.app import render, size_text
 from dhrbuild.serve.security import inside, plain, safe_name, within
 from dhrbuild.serve.yaml_files import read_yaml
 from dhrbuild.words import count
@@ -83,10 +83,8 @@ def _state(folder: Path) -> ReviewState:
     if output.is_file():
         stat = output.stat()
         when = dt.datetime.fromtimestamp(stat.st_mtime).strftime("%d/%m/%Y %H:%M")
-        size = stat.st_size / 1_000_000
-        return ReviewState(
-            folder.name, title, "built", f"last built {when}: {size:.1f} MB, {output.name}"
-        )
+        size = size_text(stat.st_size)
+        return ReviewState(folder.name, title, "built", f"last built {when}: {size}, {output.name}")
     return ReviewState(folder.name, title, "ready", "not built yet")
 
 
@@ -117,25 +115,53 @@ def _folder_name(pseudonym: str) -> str:
     return plain(pseudonym).replace(".", "-").strip("-").lower()[:60]
 
 
+PLAN_CHOICES: tuple[tuple[PlanKind, str, str], ...] = (
+    (
+        "yaml",
+        "On the Action plan page",
+        f"The usual choice. dhrbuild writes {PLAN_FILES['yaml']}, and the Action plan page "
+        "adds its actions and dated updates for you.",
+    ),
+    (
+        "docx",
+        "In Word, as a table",
+        f"dhrbuild writes {PLAN_FILES['docx']}, a table in the columns of the Home Office's "
+        "action plan template. You fill it in and add dated updates in Word; the Action plan "
+        "page shows it and says what is missing.",
+    ),
+)
+"""The New review page's choices of how the action plan is kept: value, label, hint."""
+
+
+def _new_review_form(
+    request: Request,
+    values: dict[str, str],
+    errors: list[tuple[str, str]],
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "new_review.html",
+        status_code=status_code,
+        title="New review",
+        values=values,
+        errors=errors,
+        error_count=len(errors),
+        plan_choices=PLAN_CHOICES,
+    )
+
+
 @router.get("/new", response_class=HTMLResponse)
 async def new_review_page(request: Request) -> Response:
     """The form that starts a review, as ``dhrbuild init`` does."""
-    return render(request, "new_review.html", title="New review", values={}, errors=[])
+    return _new_review_form(request, {}, [])
 
 
 def _new_review_refused(
     request: Request, values: dict[str, str], errors: list[tuple[str, str]]
 ) -> HTMLResponse:
     """The New review form again, as it was filled in, with the errors that stopped it."""
-    return render(
-        request,
-        "new_review.html",
-        status_code=400,
-        title="New review",
-        values=values,
-        errors=errors,
-        error_count=len(errors),
-    )
+    return _new_review_form(request, values, errors, status_code=400)
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -145,9 +171,15 @@ async def new_review(
     partnership: str = Form(""),
     kind: str = Form("DHR"),
     folder: str = Form(""),
+    plan: str = Form("yaml"),
 ) -> Response:
-    """Create the review's folder with its manifest and action plan, as ``dhrbuild init``."""
+    """Create the review's folder with its manifest and action plan, as ``dhrbuild init``.
+
+    The plan is ``action-plan.yaml`` (``plan=yaml``, the default) or, with ``plan=docx``, a
+    Word table in the Home Office's template (``dhrbuild init --plan docx``).
+    """
     values = {"pseudonym": pseudonym, "partnership": partnership, "kind": kind, "folder": folder}
+    values["plan"] = plan
     errors: list[tuple[str, str]] = []
     pseudonym, partnership = pseudonym.strip(), partnership.strip()
     name = folder.strip() or _folder_name(pseudonym)
@@ -157,6 +189,11 @@ async def new_review(
         errors.append(("partnership", "Enter the Community Safety Partnership's name"))
     if kind not in ("DHR", "DARDR"):
         errors.append(("kind", "Choose the kind of review"))
+    plan_kind: PlanKind = "docx" if plan == "docx" else "yaml"
+    if plan not in PLAN_FILES:
+        errors.append(
+            ("plan", "Choose where the action plan is kept: on the Action plan page, or in Word")
+        )
     if pseudonym and not name:
         errors.append(
             (
@@ -182,6 +219,7 @@ async def new_review(
             pseudonym=pseudonym,
             partnership=partnership,
             kind=kind,
+            plan=plan_kind,
         )
     except DhrbuildError as exc:
         return _new_review_refused(request, values, [("folder", exc.message)])

@@ -23,8 +23,9 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 """The header a script may carry the CSRF token in instead."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-"""The largest request body taken: a part document, a plan or a form."""
+MAX_UPLOAD_BYTES = 200_000_000
+"""The largest request body taken: a part document, a plan or a form (200 MB, SI as every
+size the pages show)."""
 _NAME = re.compile(r"[^\W_][\w ._()-]{0,99}")  # letters and digits of any script
 
 

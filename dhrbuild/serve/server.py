@@ -59,6 +59,7 @@ def serve(
     *,
     port: int | None = None,
     announce: Callable[[str], None] | None = None,
+    moved: Callable[[int, int], None] | None = None,
 ) -> None:
     """Serve the reviews under ``folder`` on the loopback address until interrupted.
 
@@ -67,6 +68,9 @@ def serve(
         port: The port; ``None`` for :data:`DEFAULT_PORT` or, if it is busy, a free one.
         announce: Called once with the address to open (with its token) when the server
             is listening.
+        moved: Called with :data:`DEFAULT_PORT` and the port taken instead, when no port
+            was asked for and the default one is busy (another ``dhrbuild serve``, most
+            likely), before ``announce``.
 
     Raises:
         OutputError: ``folder`` is not a folder, or the port cannot be used.
@@ -81,6 +85,8 @@ def serve(
     sock = bind(port)
     try:
         bound = sock.getsockname()[1]
+        if port is None and bound != DEFAULT_PORT and moved is not None:
+            moved(DEFAULT_PORT, bound)
         token = new_token()
         app = create_app(root, Guard(token=token, port=bound))
         config = uvicorn.Config(

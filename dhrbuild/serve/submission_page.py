@@ -27,8 +27,8 @@ from dhrbuild.handoff.checklist import sha256
 from dhrbuild.handoff.emails import EMAILS
 from dhrbuild.handoff.submission import check_url, url_warnings
 from dhrbuild.manifest import Manifest, load_manifest
-from dhrbuild.serve.app import render
-from dhrbuild.serve.review_page import short
+from dhrbuild.serve.app import render, size_text
+from dhrbuild.serve.review_page import advice_of, advice_text, short
 from dhrbuild.serve.reviews import MANIFEST, deny_for, review_folder, scrub
 from dhrbuild.serve.security import inside, outside_problems, require_inside, safe_name, within
 
@@ -66,6 +66,8 @@ class PackOutcome:
     """Warnings about the drafts and the folder, and the files of an earlier pack removed."""
     errors: list[str] = field(default_factory=list)
     """Why the pack was not made, one problem a line."""
+    advice: list[str] = field(default_factory=list)
+    """How to fix those problems as a whole (:meth:`DhrbuildError.advice`): no problem itself."""
 
 
 def _pack_worker(manifest_path: str, url: str, folder: str, attach: bool, conn: Connection) -> None:
@@ -84,7 +86,9 @@ def _pack_worker(manifest_path: str, url: str, folder: str, attach: bool, conn: 
         ]
         outcome = PackOutcome(True, warnings=list(pack.warnings), notes=notes)
     except DhrbuildError as exc:
-        outcome = PackOutcome(False, warnings=list(exc.warnings), errors=exc.lines())
+        outcome = PackOutcome(
+            False, warnings=list(exc.warnings), errors=exc.lines(), advice=exc.advice()
+        )
     except Exception:  # noqa: BLE001 - a fault of dhrbuild, reported without its details
         _log.exception("internal error making the submission pack")
         outcome = PackOutcome(
@@ -232,12 +236,6 @@ def _what(manifest: Manifest, name: str) -> str:
     return ""
 
 
-def _size(nbytes: int) -> str:
-    if nbytes >= 1_000_000:
-        return f"{nbytes / 1_000_000:.1f} MB"
-    return f"{max(1, round(nbytes / 1000))} KB"
-
-
 def _files(manifest: Manifest, folder: Path) -> list[tuple[str, Path]]:
     """The pack's files that are in its folder, in the CLI's order."""
     found = []
@@ -347,6 +345,7 @@ def _page(
         "name": name,
         "title": "Submission pack",
         "manifest_problems": [],
+        "manifest_advice": [],
         "files": [],
         "drafts": [],
         "items": [],
@@ -368,6 +367,7 @@ def _page(
         manifest = load_manifest(folder / MANIFEST)
     except DhrbuildError as exc:
         context["manifest_problems"] = [scrub(deny, line) for line in exc.lines() if line.strip()]
+        context["manifest_advice"] = advice_of(exc, folder, deny)
         return render(
             request,
             "submission.html",
@@ -417,7 +417,8 @@ def _page(
             )
     context.update(
         files=[
-            PackFile(scrub(deny, n), _what(manifest, n), _size(p.stat().st_size)) for n, p in files
+            PackFile(scrub(deny, n), _what(manifest, n), size_text(p.stat().st_size))
+            for n, p in files
         ],
         drafts=drafts,
         problems=[scrub(deny, p) for p in problems],
@@ -524,6 +525,9 @@ async def make_pack(
             False,
             warnings=[scrub(deny, short(folder, w)) for w in outcome.warnings],
             errors=[scrub(deny, short(folder, e)) for e in outcome.errors],
+            advice=list(
+                dict.fromkeys(advice_text(scrub(deny, short(folder, a))) for a in outcome.advice)
+            ),
         )
         return again(
             status_code=400,

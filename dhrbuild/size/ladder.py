@@ -55,6 +55,9 @@ class PartImages:
     lowest_quality: int | None
     downsampled: bool = False
     """Whether any of its images was given fewer pixels (else all kept full resolution)."""
+    settings: tuple[tuple[int | None, float | None, int], ...] = ()
+    """Each setting its changed images were given, as in the steps: JPEG quality (``None``: a
+    lossless codec), the dpi they were reduced to (``None``: full resolution), how many."""
 
 
 @dataclass(frozen=True)
@@ -500,6 +503,7 @@ def _report(
 ) -> CompressionReport:
     steps: dict[str, list[int]] = {}
     per_part: dict[str, list[tuple[float | None, int | None, bool]]] = {}
+    per_setting: dict[str, dict[tuple[int | None, float | None], int]] = {}
     letter = False
     for k, level in sorted(applied.items()):
         if level == 0:
@@ -519,8 +523,11 @@ def _report(
         acc[2] += after
         scale = info.scale_for(rung.dpi)
         dpi = info.effective_dpi * scale
+        setting = (rung.quality, rung.dpi if scale < 1.0 else None)
         for page in info.pages:
             per_part.setdefault(page_parts[page], []).append((dpi, rung.quality, scale < 1.0))
+            counts = per_setting.setdefault(page_parts[page], {})
+            counts[setting] = counts.get(setting, 0) + 1
         letter = letter or any(p in protected_pages for p in info.pages)
     step_list = [
         LadderStep(name, v[0], v[1], v[2])
@@ -537,6 +544,12 @@ def _report(
                 round(min(dpis), 1) if dpis else None,
                 min(qs) if qs else None,
                 any(scaled for _, _, scaled in values),
+                tuple(
+                    (q, d, n)
+                    for (q, d), n in sorted(
+                        per_setting[part].items(), key=lambda kv: (-kv[1], kv[0][0] or 0)
+                    )
+                ),
             )
         )
     return CompressionReport("fit", lossless_size, size, step_list, parts, letter)
@@ -596,6 +609,40 @@ def iter_steps(report: CompressionReport) -> Iterator[str]:
         yield f"{part.part}: {count(part.images_changed, 'image')} changed; {where}"
 
 
+def settings_phrase(part: PartImages) -> str:
+    """What was done to a part's changed images, group by group, for its warning.
+
+    One setting reads ``as JPEG quality 85 at full resolution (no pixels removed)``; several
+    ``13 as JPEG quality 75, 5 as JPEG quality 85, all at full resolution (no pixels
+    removed)``, from the same counts as the summary's steps.
+
+    Args:
+        part: What the ladder did to one part's images.
+
+    Returns:
+        The phrase, to follow "N images re-encoded to fit the size limit".
+    """
+
+    def codec(quality: int | None) -> str:
+        return f"JPEG quality {quality}" if quality is not None else "a lossless codec"
+
+    def where(dpi: float | None) -> str:
+        return "at full resolution (no pixels removed)" if dpi is None else f"down to {dpi:.0f} dpi"
+
+    settings = part.settings
+    if not settings:  # a report made without the groups: its lowest settings
+        dpi = part.lowest_dpi if part.downsampled else None
+        settings = ((part.lowest_quality, dpi, part.images_changed),)
+    if len(settings) == 1:
+        quality, dpi, _ = settings[0]
+        return f", as {codec(quality)} {where(dpi)}"
+    if len({dpi for _, dpi, _ in settings}) == 1:
+        groups = ", ".join(f"{n} as {codec(q)}" for q, _, n in settings)
+        every = "both" if len(settings) == 2 else "all"
+        return f": {groups}, {every} {where(settings[0][1])}"
+    return ": " + ", ".join(f"{n} as {codec(q)} {where(d)}" for q, d, n in settings)
+
+
 __all__ = [
     "CompressionReport",
     "FitError",
@@ -603,5 +650,6 @@ __all__ = [
     "PartImages",
     "fit_images",
     "iter_steps",
+    "settings_phrase",
     "summary_header",
 ]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import pikepdf
 
@@ -17,7 +17,7 @@ from dhrbuild.build.stamp.draw import (
     heading_form,
     stamp_operators,
 )
-from dhrbuild.build.stamp.place import content_plan, plan_around
+from dhrbuild.build.stamp.place import FONT_SIZE, Plan, content_plan, plan_around
 from dhrbuild.build.stamp.view import View, visible_box
 from dhrbuild.pdf import geometry
 from dhrbuild.pdf.decoding import unrenderable
@@ -57,6 +57,81 @@ class StampPlacement:
     """The heading as drawn when it was too long for the page even at its smallest size and
     was cut short with an ellipsis; ``None`` when it was drawn whole (see
     :func:`shortened_warning`)."""
+    font_size: float = field(default=FONT_SIZE, compare=False)
+    """The size the heading was drawn in, in points."""
+    full_size: float = field(default=FONT_SIZE, compare=False)
+    """The size the heading is drawn in on this page when it fits, in points."""
+
+
+@dataclass(frozen=True)
+class HeadingFit:
+    """How the heading fits one page, known without rendering it (see :func:`heading_fits`)."""
+
+    page_index: int
+    """Zero-based index of the page in the part."""
+    shortened: str | None
+    """The heading as it would be drawn if it must be cut short; ``None`` if it fits whole."""
+    font_size: float
+    """The size it would be drawn in, in points."""
+    full_size: float
+    """The size it is drawn in on this page when it fits, in points."""
+
+
+class _Fitted(Protocol):
+    """What :func:`shortened_warning` reads of a page's heading: a placement or a fit."""
+
+    @property
+    def shortened(self) -> str | None: ...
+
+    @property
+    def font_size(self) -> float: ...
+
+    @property
+    def full_size(self) -> float: ...
+
+
+def _heading_text(heading: str) -> str:
+    """The heading as the stamp draws it: spaces collapsed, characters the font lacks replaced."""
+    text = " ".join(heading.split())
+    if not text:
+        raise ValueError("the heading to stamp is blank")
+    register_fonts()
+    return drawable(text, BOLD)
+
+
+def _fit_line(text: str, plan: Plan) -> tuple[str, float]:
+    """The line and size of ``text`` in the band of ``plan``, as wide wherever the content lies."""
+    return fit(text, plan.band[2] - plan.band[0], plan.font_size, plan.min_font_size)
+
+
+def heading_fits(pdf: pikepdf.Pdf, heading: str) -> list[HeadingFit]:
+    """How ``heading`` would fit each page of ``pdf``, as :func:`stamp_headings` fits it.
+
+    The band a heading is drawn in is as wide, and its sizes are the same, wherever the
+    page's content lies; so this needs no rendering and changes nothing, and says what a
+    build will draw (for ``validate``).
+
+    Args:
+        pdf: The part, opened with pikepdf; only read.
+        heading: The heading, for example ``Annex C: Chronology``.
+
+    Returns:
+        One fit per page, in page order, as :func:`stamp_headings` places one per page.
+
+    Raises:
+        ValueError: ``heading`` is blank.
+    """
+    text = _heading_text(heading)
+    fits: list[HeadingFit] = []
+    for index, page in enumerate(pdf.pages):
+        view = View(visible_box(page.obj), geometry.rotation(page.obj))
+        if view.width < 1 or view.height < 1:  # nothing is drawn, as the stamp draws nothing
+            fits.append(HeadingFit(index, None, FONT_SIZE, FONT_SIZE))
+            continue
+        plan = plan_around(view.width, view.height, None)
+        line, size = _fit_line(text, plan)
+        fits.append(HeadingFit(index, None if line == text else line, size, plan.font_size))
+    return fits
 
 
 def stamp_headings(
@@ -100,9 +175,7 @@ def stamp_headings(
         ValueError: ``heading`` is blank.
         IndexError: A page index is out of range.
     """
-    text = " ".join(heading.split())
-    if not text:
-        raise ValueError("the heading to stamp is blank")
+    text = _heading_text(heading)
     count = len(pdf.pages)
     indexes: list[int] = []
     for i in range(count) if pages is None else pages:
@@ -114,8 +187,6 @@ def stamp_headings(
     if not indexes:
         return []
 
-    register_fonts()
-    text = drawable(text, BOLD)
     name = str(render_source) if isinstance(render_source, Path) else "<part>"
     document = PartRenderer(pdf, render_source, forms=True)
     forms: dict[tuple[str, float], pikepdf.Stream] = {}
@@ -139,7 +210,7 @@ def stamp_headings(
                 # Nothing is known of where the content lies: all of the page may be
                 # content, and the heading must cover none of it.
                 plan, rendered = plan_around(width, height, (0.0, 0.0, width, height)), False
-            line, size = fit(text, plan.band[2] - plan.band[0], plan.font_size, plan.min_font_size)
+            line, size = _fit_line(text, plan)
             stamp = b""
             if line:
                 form = forms.get((line, size))
@@ -157,7 +228,15 @@ def stamp_headings(
             shortened = None if line == text else line
             placements.append(
                 StampPlacement(
-                    index, plan.position, plan.scale, plan.band, rendered, mended, shortened
+                    index,
+                    plan.position,
+                    plan.scale,
+                    plan.band,
+                    rendered,
+                    mended,
+                    shortened,
+                    font_size=size,
+                    full_size=plan.font_size,
                 )
             )
     finally:
@@ -166,13 +245,14 @@ def stamp_headings(
 
 
 def shortened_warning(
-    heading: str, placements: Sequence[StampPlacement], key: str | None = None
+    heading: str, placements: Sequence[_Fitted], key: str | None = None
 ) -> str | None:
-    """Say that a heading was cut short to fit its pages, and how to avoid it.
+    """Say that a heading was set smaller and cut short to fit its pages, and how to avoid it.
 
     Args:
         heading: The heading that was stamped (``Annex C: Multi-Agency Risk ...``).
-        placements: What :func:`stamp_headings` returned for it.
+        placements: What :func:`stamp_headings` returned for it, or what
+            :func:`heading_fits` says it will return.
         key: The manifest key the title comes from (``annexes.2.title``); ``None`` for a
             heading whose title dhrbuild sets itself.
 
@@ -183,7 +263,8 @@ def shortened_warning(
     cut = [p for p in placements if p.shortened is not None]
     if not cut:
         return None
-    shown = min((p.shortened or "" for p in cut), key=len)
+    shortest = min(cut, key=lambda p: len(p.shortened or ""))
+    shown = shortest.shortened
     where = (
         "on every page"
         if len(cut) == len(placements)
@@ -194,10 +275,20 @@ def shortened_warning(
         if key
         else "the page is too narrow for it; check the pages in the output"
     )
+    smaller = (
+        f"set in {_points(shortest.font_size)} pt instead of {_points(shortest.full_size)} pt"
+        if shortest.font_size < shortest.full_size
+        else f"set in {_points(shortest.font_size)} pt"
+    )
     return (
         f"{' '.join(heading.split())}: the annex heading is too long for the page and was "
-        f"shortened to fit, to '{shown}' {where}; {fix}"
+        f"shortened to fit: {smaller} and cut to '{shown}' {where}; {fix}"
     )
+
+
+def _points(size: float) -> str:
+    """A font size as people read it: ``7``, ``7.5``."""
+    return f"{size:.1f}".removesuffix(".0")
 
 
 def undrawable_warning(heading: str, key: str | None = None) -> str | None:

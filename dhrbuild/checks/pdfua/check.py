@@ -7,18 +7,31 @@ from pathlib import Path
 import pikepdf
 
 from dhrbuild.checks.pdfua import annotations as annots  # not to shadow __future__'s name
-from dhrbuild.checks.pdfua import content, document, embedded_files, fonts, structure
+from dhrbuild.checks.pdfua import (
+    content,
+    document,
+    elements,
+    embedded_files,
+    fonts,
+    forms,
+    language,
+    structure,
+    xobjects,
+)
 from dhrbuild.checks.pdfua.report import AccessibilityReport, Findings, rule_table
-from dhrbuild.errors import EncryptedInputError, InputError
-from dhrbuild.inputs.parts import not_a_pdf
+from dhrbuild.inputs.parts import open_pdf
 from dhrbuild.pdf.decoding import bounded
 
 RULES: dict[str, str] = rule_table(
     document.RULES,
     structure.RULES,
+    elements.RULES,
+    language.RULES,
     content.RULES,
+    xobjects.RULES,
     fonts.RULES,
     annots.RULES,
+    forms.RULES,
     embedded_files.RULES,
 )
 """Each rule's veraPDF id (ISO 14289-1 clause and test number) and what it requires, in order."""
@@ -37,17 +50,8 @@ def check_file(path: str | Path) -> AccessibilityReport:
         EncryptedInputError: The PDF needs a password.
         InputError: The file is missing or not a readable PDF.
     """
-    try:
-        pdf = pikepdf.open(path)
-    except pikepdf.PasswordError:
-        raise EncryptedInputError(
-            path, "this PDF needs a password to open; check an unprotected copy"
-        ) from None
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except (pikepdf.PikepdfError, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown damage"
-        raise InputError(path, not_a_pdf(Path(path)) or f"not a readable PDF ({first})") from None
+    # Opened as inspect opens a file: the same one line, with its fix, for what cannot be.
+    pdf = open_pdf(Path(path), part=False)
     with bounded(), pdf:
         return check_accessibility(pdf)
 
@@ -68,8 +72,11 @@ def check_accessibility(pdf: pikepdf.Pdf) -> AccessibilityReport:
     findings = Findings()
     document.check_document(pdf, findings)
     tree = structure.StructTree(pdf, findings)
+    elements.check_elements(tree, findings)
+    language.check_language(pdf, tree, findings)
     content.check_content(pdf, tree, findings)
     annots.check_annotations(pdf, tree, findings)
+    forms.check_forms(pdf, tree, findings)
     embedded_files.check_embedded_files(pdf, findings)
     return findings.report(RULES)
 

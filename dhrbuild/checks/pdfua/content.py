@@ -11,9 +11,11 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
 
 from dhrbuild.checks.pdfua.fonts import Font, FontCheck
+from dhrbuild.checks.pdfua.language import marked_content
 from dhrbuild.checks.pdfua.objects import integer, objgen
 from dhrbuild.checks.pdfua.report import Findings
 from dhrbuild.checks.pdfua.structure import StructTree
+from dhrbuild.checks.pdfua.xobjects import XObjectCheck
 from dhrbuild.pdf.decoding import MAX_STREAM_BYTES, PARSE_ERRORS, parse_content
 from dhrbuild.pdf.text import pdf_text
 
@@ -29,14 +31,17 @@ RULES: dict[str, str] = {
 _TEXT_SHOW = frozenset({b"Tj", b"TJ", b"'", b'"'})
 _PAINT = frozenset({b"S", b"s", b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*", b"sh"})
 _MAX_FORM_DEPTH = 12
+_MAX_REPLAYS = 100_000
+"""How many drawings of nested forms are counted again, at most (a bound on hostile nesting)."""
 
 
 def check_content(pdf: pikepdf.Pdf, tree: StructTree, findings: Findings) -> None:
     """Check every page's content, and the language of text and bookmarks, against :data:`RULES`.
 
     Content streams (and the form XObjects they draw) are read to find untagged content,
-    artifacts and tagged content nested in each other, text without a language, and (for
-    :mod:`dhrbuild.checks.pdfua.fonts`) each font that renders text.
+    artifacts and tagged content nested in each other, text without a language, each font
+    that shows text and the glyphs it shows (for :mod:`dhrbuild.checks.pdfua.fonts`), and
+    each form XObject drawn (for :mod:`dhrbuild.checks.pdfua.xobjects`).
 
     Args:
         pdf: The document.
@@ -83,8 +88,48 @@ _ACTIONS: dict[bytes, int] = {
 }
 
 
+_TEXT_STATE = frozenset({_SET_FONT, _RENDER_MODE, _SAVE, _RESTORE})
+
+
+class _TextState:
+    """The font and text render mode in force in one content stream, saved and restored by q/Q."""
+
+    __slots__ = ("_fonts", "_resources", "_saved", "font", "render_mode")
+
+    def __init__(self, resources: object) -> None:
+        self.font: Font | None = None
+        self.render_mode = 0
+        self._saved: list[tuple[Font | None, int]] = []
+        self._fonts: dict[bytes, Font | None] = {}
+        self._resources = resources
+
+    def update(self, action: int, operands: Any) -> None:
+        """Apply a Tf, Tr, q or Q (an action of :data:`_TEXT_STATE`) with its operands."""
+        if action == _SET_FONT:
+            if operands:
+                self.font = self._font(operands[0])
+        elif action == _RENDER_MODE:
+            if operands:
+                self.render_mode = integer(operands[0]) or 0
+        elif action == _SAVE:
+            self._saved.append((self.font, self.render_mode))
+        elif self._saved:  # _RESTORE
+            self.font, self.render_mode = self._saved.pop()
+
+    def _font(self, name: object) -> Font | None:
+        """The font resource ``name`` (``None`` unless it is a dictionary), each looked up once."""
+        key = bytes(name) if isinstance(name, Name) else None
+        if key is not None and key in self._fonts:
+            return self._fonts[key]
+        found = _resource(self._resources, "/Font", name)
+        font = Font(found) if isinstance(found, Dictionary) else None
+        if key is not None:
+            self._fonts[key] = font
+        return font
+
+
 class _ContentChecker:
-    """Walk every page's content for 7.1-1, 7.1-2, 7.1-3, 7.2-34 and (through fonts) 7.21."""
+    """Walk every page's content for 7.1-1..3, 7.2-34, 7.20 (xobjects) and 7.21 (fonts)."""
 
     def __init__(self, pdf: pikepdf.Pdf, tree: StructTree, findings: Findings) -> None:
         self.pdf = pdf
@@ -92,7 +137,14 @@ class _ContentChecker:
         self.findings = findings
         self.catalog_lang = _catalog_lang(pdf)
         self.fonts = FontCheck(findings)
+        self.xobjects = XObjectCheck(findings)
         self.forms_done: set[tuple[tuple[int, int], str, int | None]] = set()
+        # The forms each walked form draws, to count them again where a form is drawn once
+        # more but not walked again (7.20-2 counts every drawing).
+        self.drawn_inside: dict[tuple[int, int], list[tuple[Stream, str]]] = {}
+        self.walking: list[tuple[int, int]] = []
+        self.replays = _MAX_REPLAYS
+        self.appearances_read: set[tuple[int, int]] = set()
 
     def run(self) -> None:
         for number, page in enumerate(self.pdf.pages, start=1):
@@ -105,6 +157,7 @@ class _ContentChecker:
                 continue
             resources = page.obj.get("/Resources")
             self._walk(instructions, resources, struct_parents, [], where, 0)
+            self._appearances(page.obj, where)
 
     def _walk(
         self,
@@ -122,10 +175,7 @@ class _ContentChecker:
         untagged = unlabelled = 0
         marks = list(marks)
         covered, lang = self._verdicts(marks)
-        font: Font | None = None
-        render_mode = 0
-        saved: list[tuple[Font | None, int]] = []
-        fonts: dict[bytes, Font | None] = {}
+        text = _TextState(resources)
         for instruction in instructions:
             action = _ACTIONS.get(bytes(instruction.operator))
             if action is None:
@@ -133,8 +183,8 @@ class _ContentChecker:
             if action == _SHOW:
                 if not covered:
                     untagged += 1
-                if render_mode != 3 and font is not None:
-                    self.fonts.renders(font, where)
+                if text.font is not None:
+                    self.fonts.shows(text.font, instruction.operands, text.render_mode, where)
                 if not lang:
                     unlabelled += 1
             elif action == _INK:
@@ -145,23 +195,13 @@ class _ContentChecker:
                 operands = instruction.operands
                 marks.append(self._mark(op, operands, resources, struct_parents, marks, where))
                 covered, lang = self._verdicts(marks)
+                marked_content(op, operands, resources, lang, where, self.findings)
             elif action == _END_MARK:
                 if marks:
                     marks.pop()
                     covered, lang = self._verdicts(marks)
-            elif action == _SET_FONT:
-                operands = instruction.operands
-                if operands:
-                    font = self._font(fonts, resources, operands[0])
-            elif action == _RENDER_MODE:
-                operands = instruction.operands
-                if operands:
-                    render_mode = integer(operands[0]) or 0
-            elif action == _SAVE:
-                saved.append((font, render_mode))
-            elif action == _RESTORE:
-                if saved:
-                    font, render_mode = saved.pop()
+            elif action in _TEXT_STATE:
+                text.update(action, instruction.operands)
             elif action == _DRAW_XOBJECT:
                 operands = instruction.operands
                 if operands:
@@ -170,6 +210,57 @@ class _ContentChecker:
                         untagged = unlabelled = 0
                     self._xobject(operands[0], resources, struct_parents, marks, where, depth)
         self._record(where, untagged, unlabelled)
+
+    def _appearances(self, page: Dictionary, where: str) -> None:
+        """Read the annotations' normal appearances for the fonts and forms they draw.
+
+        An appearance is no part of the page's tagged content (7.1 and 7.2 do not read it),
+        but the text it shows is shown with fonts, and the forms it draws are forms: 7.20
+        and 7.21 apply to them as veraPDF applies them. Each stream is read once.
+        """
+        annotations = page.get("/Annots")
+        if not isinstance(annotations, Array):
+            return
+        for number, annotation in enumerate(annotations, start=1):
+            appearance = annotation.get("/AP") if isinstance(annotation, Dictionary) else None
+            normal = appearance.get("/N") if isinstance(appearance, Dictionary) else None
+            if isinstance(normal, Stream):
+                streams = [normal]
+            elif isinstance(normal, Dictionary):
+                streams = [s for s in normal.values() if isinstance(s, Stream)]
+            else:
+                continue
+            what = objgen(annotation) if annotation.is_indirect else f"number {number}"
+            place = f"{where}, annotation {what}"
+            for stream in streams:
+                self.xobjects.drawn(stream, place)
+                self._draw_only(stream, place, 0)
+
+    def _draw_only(self, form: Stream, where: str, depth: int) -> None:
+        """Walk a form outside the tagged content for its fonts, glyphs and forms only."""
+        if depth >= _MAX_FORM_DEPTH or (form.is_indirect and form.objgen in self.appearances_read):
+            return
+        if form.is_indirect:
+            self.appearances_read.add(form.objgen)
+        try:
+            instructions = _parse(form, form)
+        except PARSE_ERRORS:
+            return
+        resources = form.get("/Resources")
+        text = _TextState(resources)
+        for instruction in instructions:
+            action = _ACTIONS.get(bytes(instruction.operator))
+            if action == _SHOW:
+                if text.font is not None:
+                    self.fonts.shows(text.font, instruction.operands, text.render_mode, where)
+            elif action in _TEXT_STATE:
+                text.update(action, instruction.operands)
+            elif action == _DRAW_XOBJECT:
+                operands = instruction.operands
+                inner = _resource(resources, "/XObject", operands[0]) if operands else None
+                if isinstance(inner, Stream) and inner.get("/Subtype") == Name.Form:
+                    self.xobjects.drawn(inner, where)
+                    self._draw_only(inner, where, depth + 1)
 
     def _record(self, where: str, untagged: int, unlabelled: int) -> None:
         """Record untagged content (7.1-3) and text without a language (7.2-34) at ``where``."""
@@ -182,18 +273,6 @@ class _ContentChecker:
         """Whether content inside ``marks`` is tagged or an artifact, and has a language."""
         covered = any(m.kind in ("artifact", "tagged") for m in marks)
         return covered, self.catalog_lang or any(m.lang for m in marks)
-
-    @staticmethod
-    def _font(fonts: dict[bytes, Font | None], resources: object, name: object) -> Font | None:
-        """The font resource ``name`` (``None`` unless it is a dictionary), cached in ``fonts``."""
-        key = bytes(name) if isinstance(name, Name) else None
-        if key is not None and key in fonts:
-            return fonts[key]
-        found = _resource(resources, "/Font", name)
-        font = Font(found) if isinstance(found, Dictionary) else None
-        if key is not None:
-            fonts[key] = font
-        return font
 
     def _mark(
         self,
@@ -245,7 +324,14 @@ class _ContentChecker:
         if subtype == Name.Image:
             self._content(marks, where)
             return
-        if subtype != Name.Form or depth >= _MAX_FORM_DEPTH:
+        if subtype != Name.Form:
+            return
+        self.xobjects.drawn(xobject, where)
+        if self.walking:
+            inside = self.drawn_inside.get(self.walking[-1])
+            if inside is not None:
+                inside.append((xobject, where))
+        if depth >= _MAX_FORM_DEPTH:
             return
         own = integer(xobject.get("/StructParents"))
         context = (
@@ -258,6 +344,7 @@ class _ContentChecker:
         key = (xobject.objgen, context, own)
         if xobject.is_indirect:
             if key in self.forms_done:
+                self._drawn_again(xobject.objgen, 0)
                 return
             self.forms_done.add(key)
         try:
@@ -268,14 +355,32 @@ class _ContentChecker:
         what = f"form XObject {objgen(xobject)}"
         if _flattened_field(name, instructions):
             what = f"a flattened form field's drawing ({what})"
-        self._walk(
-            instructions,
-            inner if isinstance(inner, Dictionary) else resources,
-            own if own is not None else struct_parents,
-            marks,
-            f"{where}, {what}",
-            depth + 1,
-        )
+        first = xobject.objgen not in self.drawn_inside
+        if first:
+            self.drawn_inside[xobject.objgen] = []
+        self.walking.append(xobject.objgen if first else (-1, -1))
+        try:
+            self._walk(
+                instructions,
+                inner if isinstance(inner, Dictionary) else resources,
+                own if own is not None else struct_parents,
+                marks,
+                f"{where}, {what}",
+                depth + 1,
+            )
+        finally:
+            self.walking.pop()
+
+    def _drawn_again(self, key: tuple[int, int], depth: int) -> None:
+        """Count again the forms that a form not walked a second time draws inside it."""
+        if depth >= _MAX_FORM_DEPTH:
+            return
+        for form, where in self.drawn_inside.get(key, ()):
+            if self.replays <= 0:
+                return
+            self.replays -= 1
+            self.xobjects.drawn(form, where)
+            self._drawn_again(form.objgen, depth + 1)
 
 
 _FLATTENED_NAME = re.compile(rb"/Fxo\d+")

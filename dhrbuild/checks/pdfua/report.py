@@ -24,10 +24,12 @@ class RuleResult:
     """How many offending places were found."""
     places: tuple[str, ...] = ()
     """The offending places, in the order found, up to :data:`PLACES_KEPT` of them."""
+    more: bool = False
+    """Whether there were more distinct offending places than :attr:`places` names."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as plain data for JSON."""
-        return {
+        data: dict[str, Any] = {
             "id": self.rule,
             "description": self.description,
             "passed": self.passed,
@@ -35,6 +37,9 @@ class RuleResult:
             "count": self.count,
             "places": list(self.places),
         }
+        if self.more:  # said only when true: more distinct places than those named
+            data["more_places"] = True
+        return data
 
 
 PLACES_KEPT = 10
@@ -122,13 +127,13 @@ class AccessibilityReport:
             if not r.passed:
                 # Counted in places (content items, elements), not pages: say so.
                 shown = list(r.places) or [r.where or "the document"]
-                if r.count <= len(shown):
+                if r.more:
+                    more = f" and more ({count(r.count, 'item')} in all)"
+                elif r.count <= len(shown):
                     more = ""
-                elif len(shown) < PLACES_KEPT:
+                else:
                     # Every place is named; the count is of items there (content, elements).
                     more = f" ({count(r.count, 'item')} in all)"
-                else:
-                    more = f" and more ({count(r.count, 'item')} in all)"
                 line += f": at {', '.join(shown)}{more}"
                 if r.rule == _IDENTIFIER and self.identifier_follows:
                     line += f" ({_FOLLOWS})"
@@ -194,6 +199,8 @@ class Findings:
         self.first: dict[str, str] = {}
         self.places: dict[str, list[str]] = {}
         self.count: Counter[str] = Counter()
+        self.more: set[str] = set()
+        """The rules that failed at more distinct places than :data:`PLACES_KEPT`."""
         self.claims: tuple[str, ...] = ()
         """The PDF/UA parts the file claims, as the document rules read them."""
 
@@ -208,8 +215,25 @@ class Findings:
         self.count[rule] += times
         self.first.setdefault(rule, where)
         kept = self.places.setdefault(rule, [])
-        if len(kept) < PLACES_KEPT and where not in kept:
-            kept.append(where)
+        if where not in kept:
+            if len(kept) < PLACES_KEPT:
+                kept.append(where)
+            else:
+                self.more.add(rule)
+
+    def rename(self, rule: str, old: str, new: str) -> None:
+        """Say a place ``rule`` failed at anew, as more is learnt of it (a font's pages).
+
+        Args:
+            rule: The veraPDF rule id.
+            old: The place as it was recorded.
+            new: The place as the report is to name it.
+        """
+        if self.first.get(rule) == old:
+            self.first[rule] = new
+        kept = self.places.get(rule, [])
+        if old in kept and new not in kept:
+            kept[kept.index(old)] = new
 
     def report(self, rules: Mapping[str, str]) -> AccessibilityReport:
         """The report: one result per rule of ``rules``, in its order.
@@ -229,6 +253,7 @@ class Findings:
                     self.first.get(rule),
                     self.count[rule],
                     tuple(self.places.get(rule, ())),
+                    rule in self.more,
                 )
                 for rule, text in rules.items()
             ),

@@ -57,6 +57,25 @@ class PartPages:
 _STAMPED = (PartKind.ACTION_PLAN, PartKind.ANNEX, PartKind.QA_LETTER)
 
 
+def own_page_texts(part: PartPages, pages: Sequence[Any]) -> list[str]:
+    """The text of each of a part's pages in the output, without the heading dhrbuild stamped.
+
+    See :func:`own_text`.
+
+    Args:
+        part: Where the part is.
+        pages: Every page of the output, read (each with a ``text``).
+
+    Returns:
+        One text a page, in order.
+    """
+    texts = [p.text for p in pages[part.start : part.start + part.count]]
+    if part.kind not in _STAMPED or not part.name.strip():
+        return texts
+    heading = re.compile(r"\s*".join(re.escape(word) for word in part.name.split()))
+    return [heading.sub(" ", text) for text in texts]
+
+
 def own_text(part: PartPages, pages: Sequence[Any]) -> str:
     """The text of a part's pages in the output, without the annex heading dhrbuild stamped.
 
@@ -69,11 +88,40 @@ def own_text(part: PartPages, pages: Sequence[Any]) -> str:
     Returns:
         The pages' text joined by spaces, each stamped heading taken out.
     """
-    raw = " ".join(p.text for p in pages[part.start : part.start + part.count])
-    if part.kind not in _STAMPED or not part.name.strip():
-        return raw
-    heading = r"\s*".join(re.escape(word) for word in part.name.split())
-    return re.sub(heading, " ", raw)
+    return " ".join(own_page_texts(part, pages))
+
+
+PAGE_TEXT = 20
+"""Letters and digits a page needs for it to count as having text (not a page number)."""
+WORDS_PER_PAGE = 20
+"""Words of a part's own text a page, on average, below which too little of it was read to
+judge it by: a letter page holds hundreds; a letterhead (the Home Office, the Panel, an
+address) a dozen or two."""
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def too_little_text(part: PartPages, pages: Sequence[Any]) -> bool:
+    """Whether too little of a part's own text can be read to judge what it says.
+
+    So it is when under half its pages have text (a scan without a text layer), or when it
+    has fewer than :data:`WORDS_PER_PAGE` words a page (a scan whose text layer holds only
+    its letterhead). A check that reads the part's wording then says it could not read it,
+    never what the wording lacks.
+
+    Args:
+        part: Where the part is.
+        pages: Every page of the output, read (each with a ``text``).
+
+    Returns:
+        True if the part is, for reading its wording, unread.
+    """
+    texts = own_page_texts(part, pages)
+    if not texts:
+        return True
+    with_text = sum(1 for t in texts if len(_ALNUM.findall(t)) >= PAGE_TEXT)
+    words = sum(len(_WORD.findall(t)) for t in texts)
+    return with_text * 2 < len(texts) or words < WORDS_PER_PAGE * len(texts)
 
 
 def withheld_parts(parts: Sequence[PartPages], deny: DenyList | None) -> list[PartPages]:
@@ -100,6 +148,9 @@ __all__ = [
     "Char",
     "Page",
     "PartPages",
+    "own_page_texts",
+    "own_text",
     "page_name",
+    "too_little_text",
     "withheld_parts",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,13 +13,14 @@ import pikepdf
 from dhrbuild.checks.safety import matching
 from dhrbuild.checks.safety.deny_list import DenyList
 from dhrbuild.checks.safety.matching import ORDINAL
-from dhrbuild.checks.safety.pages import Page, PartPages, own_text
+from dhrbuild.checks.safety.pages import Page, PartPages, own_text, too_little_text
 from dhrbuild.checks.safety.places import text_of
 from dhrbuild.checks.safety.results import CheckResult
 from dhrbuild.dates import MONTH_NUMBER, WEEKDAYS
 from dhrbuild.order import PartKind
 from dhrbuild.pdf.outline import outline_items
 from dhrbuild.pdf.text import fold as _fold
+from dhrbuild.words import count
 
 _NAMING = re.compile(r"\b(?:death of|dhr|dardr|review (?:into|of)(?: the death of)?)\b[\s:'\"(\-]*")
 _NOT_A_NAME = {
@@ -153,12 +155,13 @@ def check_pseudonym(
     pdf_path: Path,
     pages: Sequence[Page],
     parts: Sequence[PartPages],
-    output_name: str,
 ) -> CheckResult:
-    """The ``pseudonym`` check: the text parts, title, bookmarks and file name use the pseudonym."""
+    """The ``pseudonym`` check: the text parts, title and bookmarks use the pseudonym."""
     result = CheckResult("pseudonym", "Pseudonym used consistently")
     shown = "declared in the manifest" if deny and deny.find(pseudonym) else f"'{pseudonym}'"
     target = matching.Squashed.of(pseudonym).text
+    unread: list[str] = []
+    texts: list[tuple[PartPages, str]] = []
     for part in parts:
         if part.kind not in _TEXT_PARTS:
             continue
@@ -166,6 +169,12 @@ def check_pseudonym(
         text = matching.folded(raw)
         if _alnum_count(text, 50) < 50:
             continue  # a scan without a text layer: nothing to read
+        if part.kind is PartKind.QA_LETTER and too_little_text(part, pages):
+            # A scanned letter whose text layer holds only its letterhead: what it does
+            # not say was not read, so it is not said to lack the pseudonym.
+            unread.append(part.name)
+            continue
+        texts.append((part, raw))
         if not _whole_words(target).search(text):
             result.warn(
                 f"{part.name}: the pseudonym {shown} appears nowhere in its text; check that "
@@ -188,6 +197,10 @@ def check_pseudonym(
                 "never written as the name; check that the part is the anonymised version and "
                 "uses the manifest's pseudonym"
             )
+    for message in near_spelling_warnings(pseudonym, texts, deny=deny):
+        result.warn(message)
+    if unread:
+        result.note = f"not read in {', '.join(unread)}, too little text: check by eye"
     for message in manifest_name_warnings(pseudonym, partnership, title, deny=deny):
         result.warn(message)
     with pikepdf.open(pdf_path) as pdf:
@@ -197,11 +210,103 @@ def check_pseudonym(
                     f"bookmark {where} refers to the review by a name other than the "
                     f"pseudonym {shown}"
                 )
-    for message in manifest_name_warnings(
-        pseudonym, partnership, output_name=output_name, deny=deny
-    ):
-        result.warn(message)
     return result
+
+
+NEAR_MIN_LETTERS = 4
+"""A pseudonym's word shorter than this has no near-spellings looked for: "Kim" and "Kit",
+"Sam" and "Pam" are too often two names."""
+NEAR_MIN_COUNT = 3
+"""How often a near-spelling must appear in the parts' text to be warned about."""
+_NAME_WORD = re.compile(r"[^\W\d_]+")
+_ORDINARY_CAPITALISED = (
+    _NOT_A_NAME | _MONTH_NAMES | WEEKDAYS | {"police", "court", "officer", "council", "health"}
+)
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one letter changed, added, dropped or swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
+    return short[i:] == long[i + 1 :]
+
+
+def near_spelling_warnings(
+    pseudonym: str,
+    texts: Sequence[tuple[PartPages, str]],
+    *,
+    deny: DenyList | None = None,
+) -> list[str]:
+    """Warn of a spelling of the pseudonym one letter off that the parts use ("Jordon").
+
+    The pseudonym appearing at all is no proof that the parts use it: a report may write
+    "Jordon" throughout, "Jordan" only in its title. Each word of the pseudonym of
+    :data:`NEAR_MIN_LETTERS` letters or more is compared with the capitalised words of the
+    parts' own text (dhrbuild's stamped headings taken out, its bookmarks and titles not
+    read). A word one edit apart (a letter changed, added, dropped or two swapped) is
+    warned about when, to keep false alarms few, it:
+
+    * appears :data:`NEAR_MIN_COUNT` times or more, and at least half as often as the
+      pseudonym's word itself (so another person's name, "Alec" a few times beside "Alex"
+      throughout, is not taken for a misspelling);
+    * never appears in lower case in the same text, and is not a month, a weekday or a
+      word of a review's headings (an ordinary word: "Home" beside "Hope", "June" beside
+      "Jane").
+
+    Args:
+        pseudonym: ``review.pseudonym``.
+        texts: Each text part with its own text.
+        deny: The deny list: a pseudonym or a spelling on it is not quoted.
+
+    Returns:
+        One warning for each near-spelling, naming it, how often and where it appears, and
+        how often the pseudonym's word does.
+    """
+    capitalised: Counter[str] = Counter()
+    where: dict[str, Counter[str]] = {}
+    lower: set[str] = set()
+    for part, raw in texts:
+        for word in _NAME_WORD.findall(raw):
+            if word.islower():
+                lower.add(word)
+            elif word[0].isupper() and (len(word) == 1 or word[1:].islower()):
+                capitalised[word] += 1
+                where.setdefault(word, Counter())[part.source or part.name] += 1
+    found: list[str] = []
+    for name in dict.fromkeys(pseudonym.split()):
+        if len(name) < NEAR_MIN_LETTERS or not name.isalpha():
+            continue
+        folded = name.casefold()
+        own = sum(n for w, n in capitalised.items() if w.casefold() == folded)
+        for word, n in capitalised.most_common():
+            if n < NEAR_MIN_COUNT or n * 2 < own:
+                break
+            key = word.casefold()
+            if (
+                _unmarked(key) == _unmarked(folded)  # accents: warned of on their own
+                or key in lower
+                or key in _ORDINARY_CAPITALISED
+                or not _one_edit_apart(_unmarked(key), _unmarked(folded))
+                or (deny is not None and deny.find(word))
+            ):
+                continue
+            shown = "declared in the manifest" if deny and deny.find(pseudonym) else f"'{name}'"
+            places = ", ".join(f"{src} {k}" for src, k in where[word].most_common(3))
+            found.append(
+                f"the parts spell '{word}' {count(n, 'time')} ({places}), one letter off the "
+                f"pseudonym {shown}, which they write {count(own, 'time')}; if '{word}' is "
+                "a misspelling, correct it in the part's source document (or review.pseudonym, "
+                "if the manifest's is wrong), then build again"
+            )
+    return found
 
 
 def manifest_name_warnings(
@@ -210,21 +315,20 @@ def manifest_name_warnings(
     title: str | None = None,
     *,
     annexes: Sequence[str] = (),
-    output_name: str | None = None,
     deny: DenyList | None = None,
 ) -> list[str]:
     """What the manifest's own names say of the pseudonym: ``validate`` and the build alike.
 
-    The review's title must hold the pseudonym, and neither it, an annex title nor the output
-    file name may name the review by another name ("the death of Kim (DHR Alex)": a manifest
-    copied from another review).
+    The review's title must hold the pseudonym, and neither it nor an annex title may name
+    the review by another name ("the death of Kim (DHR Alex)": a manifest copied from
+    another review). The output file's name is judged by
+    :func:`dhrbuild.manifest.output_name_warnings`.
 
     Args:
         pseudonym: ``review.pseudonym``.
         partnership: ``review.partnership`` (its words are not taken for a name).
         title: ``review.title``, if it is to be checked.
         annexes: The annexes' titles (``annexes.N.title``), in order.
-        output_name: The output file's name, if it is to be checked.
         deny: The deny list: a pseudonym on it is not quoted.
 
     Returns:
@@ -241,14 +345,13 @@ def manifest_name_warnings(
     for n, annex in enumerate(annexes, start=1):
         if _names_someone_else(annex, pseudonym, partnership):
             found.append(f"annexes.{n}.title {other}")
-    if output_name is not None and _names_someone_else(
-        Path(output_name).stem.replace("-", " "), pseudonym, partnership
-    ):
-        found.append(f"the output file name {other}")
     return found
 
 
 __all__ = [
+    "NEAR_MIN_COUNT",
+    "NEAR_MIN_LETTERS",
     "check_pseudonym",
     "manifest_name_warnings",
+    "near_spelling_warnings",
 ]

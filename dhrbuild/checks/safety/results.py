@@ -57,21 +57,34 @@ class CheckResult:
 
 
 class PublicationCheckError(CheckFailedError):
-    """A publication safety check failed; nothing was written. Carries every check's result."""
+    """A publication safety check failed; nothing was written. Carries every check's result.
+
+    Its :meth:`lines` are the failed checks' findings, one a line; how to fix them is said
+    once, apart from them, in :meth:`advice` (never counted as one more problem).
+    """
 
     def __init__(self, results: Sequence[CheckResult], *, built: bool = True) -> None:
         self.results = list(results)
-        lines = [f.message for r in self.results for f in r.findings if f.severity == "error"]
-        # validate builds nothing, so it cannot say that nothing was written.
-        lines.append(
-            ("nothing was written; " if built else "")
-            + "fix each problem where it is: in the named part's source "
-            "document (then export it to PDF again), or, for what dhrbuild writes from the "
-            "manifest (the review's title and partnership, annex titles, the output file "
-            "name; dhrbuild validate names the key), in manifest.yaml; then "
-            + ("build again" if built else "validate again")
+        self.findings = [
+            f.message for r in self.results for f in r.findings if f.severity == "error"
+        ]
+        self.fix = (
+            "put each problem right where it is: in the named part's source document (then "
+            "export it to PDF again), or, for what dhrbuild writes from the manifest (the "
+            "review's title and partnership, annex titles, the output file name; dhrbuild "
+            "validate names the key), in manifest.yaml; then "
+            # validate builds nothing, so it cannot say that nothing was written.
+            + ("build again (nothing was written)" if built else "validate again")
         )
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join([*self.findings, self.fix]))
+
+    def lines(self) -> list[str]:
+        """Return each failed check's error findings, one a line (the advice is apart)."""
+        return list(self.findings)
+
+    def advice(self) -> list[str]:
+        """Return how to fix the findings: where each is put right, then build again."""
+        return [self.fix]
 
 
 def raise_for_failures(results: Sequence[CheckResult], *, built: bool = True) -> None:

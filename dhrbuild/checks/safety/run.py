@@ -82,7 +82,6 @@ def check_output(path: Path, options: OutputChecks) -> list[CheckResult]:
                 path,
                 pages,
                 parts,
-                options.output_name,
             ),
             check_qa_letter(pages, parts),
         ],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dhrbuild.checks.safety import matching
-from dhrbuild.checks.safety.pages import Page, PartPages, own_text
+from dhrbuild.checks.safety.pages import Page, PartPages, own_text, too_little_text
 from dhrbuild.checks.safety.results import CheckResult
 from dhrbuild.order import PartKind
 
@@ -211,8 +211,11 @@ def says_may_publish(text: str) -> bool:
 def check_qa_letter(pages: Sequence[Page], parts: Sequence[PartPages]) -> CheckResult:
     """The ``qa-letter`` check: the QA letter, if its text can be read, approves publication.
 
-    An approval on conditions passes with a note naming them; a letter that defers the
-    decision, refuses, or is unclear is a warning naming the wording.
+    A letter with too little text to read
+    (:func:`~dhrbuild.checks.safety.pages.too_little_text`) is skipped, with a note to read
+    it by eye: never said to lack an approval. An approval on conditions passes with a note
+    naming them; a letter that defers the decision, refuses, or is unclear is a warning
+    naming the wording.
     """
     result = CheckResult("qa-letter", "QA letter approves publication")
     letter = [p for p in parts if p.kind is PartKind.QA_LETTER]
@@ -224,6 +227,15 @@ def check_qa_letter(pages: Sequence[Page], parts: Sequence[PartPages]) -> CheckR
     if len(matching.Squashed.of(text).text) < 50:
         result.ran = False
         result.note = "the letter has no text layer; read it to confirm it approves publication"
+        return result
+    if too_little_text(part, pages):
+        # A scan whose text layer holds only the letterhead: the wording was not read, so
+        # nothing is said of what it lacks.
+        result.ran = False
+        result.note = (
+            "could not read it, too little text (a scan whose text layer is only its "
+            "letterhead?): read it by eye to confirm it approves publication"
+        )
         return result
     wording = read_wording(text)
     if wording.verdict == "conditional":

@@ -9,7 +9,8 @@ from typing import Literal
 
 from dhrbuild.dates import uk_long_date
 from dhrbuild.errors import ActionPlanError
-from dhrbuild.inputs.action_plan.model import LIVE_STATEMENT, ActionPlan, Origin
+from dhrbuild.inputs.action_plan.entries import dates_in, month_only_hints
+from dhrbuild.inputs.action_plan.model import LIVE_STATEMENT, Action, ActionPlan, Origin
 
 
 def missing_updates(plan: ActionPlan) -> list[str]:
@@ -39,9 +40,17 @@ def _fallback_origin(source: str) -> Origin:
 
 
 def update_lines(
-    found: list[tuple[int, str]], origin: Origin, mode: Literal["error", "warn"]
+    found: list[tuple[int, str]],
+    origin: Origin,
+    mode: Literal["error", "warn"],
+    why: dict[int, list[str]] | None = None,
 ) -> list[str]:
-    """One line per open action without a dated update: an error's or a warning's, by ``mode``."""
+    """One line per open action without a dated update: an error's or a warning's, by ``mode``.
+
+    ``why`` gives, by the action's index, the lines that look like updates but were not read
+    as dated (``'Sept 2026: ...' has a month but no day: ...``), said in its line.
+    """
+    why = why or {}
     # In warn mode it is already set: the line says what the build did instead.
     fix = (
         f"{origin.update_fix}, or set action_plan.missing_updates: warn in the manifest"
@@ -52,7 +61,7 @@ def update_lines(
     prefix = "" if mode == "error" else f"{origin.file}: "
     return [
         f"{prefix}{origin.action(index, number)}: not complete and has no dated implementation "
-        f"update; {fix}"
+        "update" + (f" ({'; '.join(why[index])})" if why.get(index) else "") + f"; {fix}"
         for index, number in found
     ]
 
@@ -82,7 +91,8 @@ def check_updates(plan: ActionPlan, source: str, mode: Literal["error", "warn"])
         for i, a in enumerate(plan.actions)
         if a.status != "complete" and not a.has_dated_entry
     ]
-    lines = update_lines(found, origin, mode)
+    why = {i: month_only_hints(plan.actions[i].key_milestones or "") for i, _ in found}
+    lines = update_lines(found, origin, mode, why)
     if lines and mode == "error":
         raise ActionPlanError(source, lines)
     return lines
@@ -91,10 +101,16 @@ def check_updates(plan: ActionPlan, source: str, mode: Literal["error", "warn"])
 def dated_after_as_at(
     as_at: dt.date, plan: ActionPlan | None = None, *, today: dt.date | None = None
 ) -> list[str]:
-    """Warn of an ``as_at`` date after today and of updates dated after ``as_at``.
+    """Warn of the plan's dates most often mistyped: each would be published as it is.
 
-    Either is most often a mistyped year, and would be published as it is; the submission
-    checklist does not tick the plan's updates while one of these stands.
+    These are an ``as_at`` date after today, updates dated after ``as_at`` and dates years
+    before it (:func:`dated_long_before_as_at`). The submission checklist does not tick the
+    plan's updates while one of these stands.
+
+    An update dated after ``as_at`` is most often a real one, added since (and today's, when
+    it was written today): the fix offered first is then to move ``as_at`` on. A swap of its
+    day and month is offered first only where the swapped date is plausible (on or before
+    ``as_at``, and not years before it) and the date is not today's.
 
     Args:
         as_at: The date the plan's updates are current to (``action_plan.as_at``).
@@ -121,33 +137,155 @@ def dated_after_as_at(
         lines.append(
             f"action_plan.as_at {uk_long_date(as_at)} is in the future: {hint}check the year"
         )
-    origin = plan._origin if plan is not None else None
+    if plan is None:
+        return lines
+    origin = plan._origin
     prefix = f"{origin.file}: " if origin is not None else ""
-    for i, action in enumerate(plan.actions if plan is not None else []):
+    # The date as_at would move on to: the latest update since it that is not in the future.
+    # The dates of completion count too: as_at is the date the whole plan is current to.
+    completed = [
+        d
+        for a in plan.actions
+        if a.status == "complete" and a.completion
+        for d in dates_in(a.completion)
+    ]
+    latest = max((d for d in updated + completed if as_at < d <= today), default=None)
+    move = (
+        f"move action_plan.as_at on to {_written(latest)} if every action's updates are "
+        "current to that date"
+        if latest is not None
+        else ""
+    )
+    for i, action in enumerate(plan.actions):
         name = origin.action(i, action.label) if origin is not None else f"action {action.label}"
+        lines += _completed_after(as_at, today, action, f"{prefix}{name}", origin, move)
         for update in action.updates:
-            if update.date > as_at:
-                future = update.date > today
+            if update.date <= as_at:
+                continue
+            future = update.date > today
+            earlier = _swapped(update.date)
+            plausible = (
+                earlier is not None
+                and update.date != today
+                and _long_before(as_at) <= earlier <= as_at
+            )
+            if future:
                 # An update after today cannot be made current by moving as_at on.
-                move = "" if future else ", or move as_at on"
-                fix = f"check its year{move}"
-                if meant is not None and not future:
-                    fix = (
-                        f"if as_at's day and month are swapped, write as_at: {_written(meant)}; "
-                        "otherwise check the update's year, or move as_at on"
-                    )
-                elif (earlier := _swapped(update.date)) is not None and earlier <= as_at:
+                fix = "check its year"
+                if plausible and earlier is not None:
                     fix = (
                         f"if its day and month are swapped, write {_written(earlier)}; "
-                        f"otherwise check its year{move}"
+                        f"otherwise {fix}"
                     )
-                after = f"action_plan.as_at ({uk_long_date(as_at)})"
-                if future:
-                    after += f" and after today ({uk_long_date(today)})"
-                lines.append(
-                    f"{prefix}{name}: the update dated {uk_long_date(update.date)} is "
-                    f"after {after}: {fix}"
+            elif meant is not None and update.date != today:
+                fix = (
+                    f"if as_at's day and month are swapped, write as_at: {_written(meant)}; "
+                    f"otherwise {move}, or check the update's year"
                 )
+            elif plausible and earlier is not None:
+                fix = (
+                    f"if its day and month are swapped, write {_written(earlier)}; "
+                    f"otherwise {move}, or check its year"
+                )
+            else:
+                # Today's date, typed without a look at the calendar: the whole date to check.
+                fix = f"{move}; otherwise check its {'date' if update.date == today else 'year'}"
+            after = f"action_plan.as_at ({uk_long_date(as_at)})"
+            if future:
+                after += f" and after today ({uk_long_date(today)})"
+            lines.append(
+                f"{prefix}{name}: the update dated {uk_long_date(update.date)} is "
+                f"after {after}: {fix}"
+            )
+    return lines + dated_long_before_as_at(as_at, plan)
+
+
+def _completed_after(
+    as_at: dt.date, today: dt.date, action: Action, name: str, origin: Origin | None, move: str
+) -> list[str]:
+    """A warning for a completed action whose completion is dated after ``as_at``."""
+    if action.status != "complete" or not action.completion:
+        return []
+    late = [d for d in dates_in(action.completion) if d > as_at]
+    if not late:
+        return []
+    day = max(late)
+    marked = (
+        "is taken as complete (the plan has no Status column)"
+        if origin is not None and origin.status_from_completion
+        else "is marked complete"
+    )
+    after = f"action_plan.as_at ({uk_long_date(as_at)})"
+    if day > today:
+        after += f" and after today ({uk_long_date(today)})"
+        fix = (
+            "if it is still to be done, it is not complete: give its status as in progress "
+            "and the date as its target date; otherwise check the date's year"
+        )
+    else:
+        fix = f"{move or 'move action_plan.as_at on'}, or check the date's year"
+    return [
+        f"{name} {marked} but its completion is dated {uk_long_date(day)}, after {after}: {fix}"
+    ]
+
+
+LONG_BEFORE_YEARS = 3
+"""How many years before ``as_at`` a plan's date is taken for a mistyped year."""
+
+
+def _long_before(as_at: dt.date) -> dt.date:
+    """The earliest date a plan current to ``as_at`` is expected to hold."""
+    try:
+        return as_at.replace(year=as_at.year - LONG_BEFORE_YEARS)
+    except ValueError:  # 29 February
+        return as_at.replace(year=as_at.year - LONG_BEFORE_YEARS, day=28)
+
+
+def _in_year_of(value: dt.date, as_at: dt.date) -> dt.date | None:
+    """``value``'s day and month in the latest year that puts it on or before ``as_at``."""
+    for year in (as_at.year, as_at.year - 1):
+        try:
+            day = value.replace(year=year)
+        except ValueError:  # 29 February
+            continue
+        if day <= as_at:
+            return day
+    return None
+
+
+def dated_long_before_as_at(as_at: dt.date, plan: ActionPlan) -> list[str]:
+    """Warn of updates and dates of completion years before ``as_at``: most often a mistyped year.
+
+    A review's action plan is written near the end of the review, so a date more than
+    :data:`LONG_BEFORE_YEARS` years before the date its updates are current to (2016 typed
+    for 2026) would be published as the date something was done, and would count as the
+    action's dated update.
+
+    Args:
+        as_at: The date the plan's updates are current to (``action_plan.as_at``).
+        plan: The plan.
+
+    Returns:
+        One line per date, naming the file, the action, the date and the likely fix.
+    """
+    origin = plan._origin
+    prefix = f"{origin.file}: " if origin is not None else ""
+    earliest = _long_before(as_at)
+    lines: list[str] = []
+    for i, action in enumerate(plan.actions):
+        name = origin.action(i, action.label) if origin is not None else f"action {action.label}"
+        dated = [("the update", u.date) for u in action.updates]
+        dated += [("the completion entry", d) for d in action.completion_dates()]
+        for what, day in dated:
+            if day >= earliest:
+                continue
+            meant = _in_year_of(day, as_at)
+            likely = f": if it is {_written(meant)}, write that" if meant is not None else ""
+            lines.append(
+                f"{prefix}{name}: {what} dated {uk_long_date(day)} is more than "
+                f"{LONG_BEFORE_YEARS} years before action_plan.as_at ({uk_long_date(as_at)}), "
+                f"too early for this review's plan: check its year{likely}"
+            )
     return lines
 
 
@@ -166,6 +304,10 @@ def _written(value: dt.date) -> str:
 def overdue_actions(as_at: dt.date, plan: ActionPlan) -> list[str]:
     """Warn of each open action whose target date is before ``as_at`` with no update since.
 
+    A target written as a month, quarter or year (``March 2026``) is due by its last day
+    (:attr:`~dhrbuild.inputs.action_plan.model.Action.deadline`); one written as a word
+    (``Ongoing``) is never overdue.
+
     It is for the officer to review (the plan may say why in an update), not an error.
 
     Args:
@@ -179,15 +321,19 @@ def overdue_actions(as_at: dt.date, plan: ActionPlan) -> list[str]:
     prefix = f"{origin.file}: " if origin is not None else ""
     lines: list[str] = []
     for i, action in enumerate(plan.actions):
-        target = action.target_date
+        # A month or a quarter (March 2026, Q2 2026/27) is due by its last day.
+        target = action.deadline
         if action.status == "complete" or target is None or target >= as_at:
             continue
         dates = [u.date for u in action.updates] + action.completion_dates()
         if any(day > target for day in dates):
             continue
         name = origin.action(i, action.label) if origin is not None else f"action {action.label}"
+        written = uk_long_date(target)
+        if action.target is not None:
+            written = f"{action.target.written} (to {written})"
         lines.append(
-            f"{prefix}{name} is {action.status} and its target date, {uk_long_date(target)}, "
+            f"{prefix}{name} is {action.status} and its target date, {written}, "
             f"is before action_plan.as_at ({uk_long_date(as_at)}), with no update dated after "
             "it; review it: add a dated update saying where it stands and when it is now due"
         )

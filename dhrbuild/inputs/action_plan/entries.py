@@ -17,6 +17,18 @@ _ENTRY = re.compile(
 )
 # ``;`` separates entries only where the next one starts with a date, so a note may hold one.
 _ENTRY_SPLIT = re.compile(rf";\s*(?={_DATE_IN_TEXT}(?!\d))", re.IGNORECASE)
+# A bullet typed before an entry: ``- 15/01/2026: note``, ``• 15/01/2026 note``.
+_BULLET = re.compile(r"^[-\u2013\u2014\u2022\u00b7\u25aa\u25e6*>]\s*")
+# A word typed before an entry's date, as a bullet is: ``Update 15/09/2026: bid submitted``.
+_LEAD_WORD = re.compile(
+    r"^(?:progress\s+update|update[ds]?|updated\s+on|progress|as\s+at)\s*[:\-\u2013]?\s*(?=\d)",
+    re.IGNORECASE,
+)
+# A month and year with no day, written where an entry's date goes: ``Sept 2026: ...``.
+_MONTH_ONLY = re.compile(
+    rf"^({MONTH_PATTERN})\.?,?\s+(\d{{4}})\s*(?:[:,\-\u2013\u2014]\s*|\s+)(.+)$", re.IGNORECASE
+)
+_ANY_DATE = re.compile(rf"(?<![\d/.-]){_DATE_IN_TEXT}(?![\d/.-]?\d)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -47,7 +59,7 @@ def scan_entries(text: str) -> Entries:
             seg = segment.strip()
             if not seg:
                 continue
-            match = _ENTRY.match(seg)
+            match = _ENTRY.match(_unlead(seg))
             if match is None:
                 found.undated.append((n, seg))
                 continue
@@ -60,11 +72,80 @@ def scan_entries(text: str) -> Entries:
     return found
 
 
+def _unlead(segment: str) -> str:
+    """A segment without the bullet or the word (``Update``) typed before its date."""
+    return _LEAD_WORD.sub("", _BULLET.sub("", segment))
+
+
+def month_only_hints(text: str) -> list[str]:
+    """Why each line of ``text`` that starts with a month and year only is not a dated entry.
+
+    Args:
+        text: A cell's text (its undated lines, as :func:`split_dated_entries` leaves them).
+
+    Returns:
+        One phrase a line: ``'Sept 2026: audit half complete' has a month but no day:
+        write 15/09/2026: audit half complete``.
+    """
+    hints = []
+    for line in text.splitlines():
+        seg = _BULLET.sub("", line.strip())
+        match = _MONTH_ONLY.match(seg)
+        if match is None:
+            continue
+        try:
+            day = parse_date(f"15 {match[1]} {match[2]}")
+        except ValueError:
+            continue
+        hints.append(
+            f"{seg!r} has a month but no day: write the day too, e.g. "
+            f"{day:%d/%m/%Y}: {match[3].strip()}"
+        )
+    return hints
+
+
+def dates_in(text: str) -> list[dt.date]:
+    """Every real date written anywhere in ``text`` (``completed 31/07/2026``), in order.
+
+    Args:
+        text: The text.
+
+    Returns:
+        The dates; one written that does not exist (``31/02/2026``) is left out.
+    """
+    found = []
+    for match in _ANY_DATE.finditer(text):
+        try:
+            found.append(parse_date(match[0]))
+        except ValueError:
+            continue
+    return found
+
+
+def has_date(text: str) -> bool:
+    """Whether ``text`` names a day anywhere (``completed 31/07/2026``), a real one.
+
+    Args:
+        text: The text.
+
+    Returns:
+        Whether a date that exists is written in it.
+    """
+    for match in _ANY_DATE.finditer(text):
+        try:
+            parse_date(match[0])
+        except ValueError:
+            continue
+        return True
+    return False
+
+
 def split_dated_entries(text: str) -> tuple[list[DatedEntry], str, list[str]]:
     """Split a cell's text into its dated entries and the rest.
 
-    An entry starts a line, or follows a ``;``, with a date (``15/01/2026``, ``15.01.2026``,
-    ``2026-01-15``, ``15 January 2026``) and then, after ``:`` or a dash, its note.
+    An entry starts a line (after a bullet, if one is typed: ``- 15/01/2026: note``), or
+    follows a ``;``, with a date (``15/01/2026``, ``15.01.2026``, ``2026-01-15``, ``15 January
+    2026``) and then, after ``:`` or a dash, its note.
 
     Args:
         text: The cell's text.
@@ -99,7 +180,7 @@ def format_entries(text: str) -> str:
     for line in text.splitlines():
         segments = []
         for segment in _ENTRY_SPLIT.split(line):
-            match = _ENTRY.match(segment.strip())
+            match = _ENTRY.match(_unlead(segment.strip()))
             try:
                 day = parse_date(match[1]) if match else None
             except ValueError:

@@ -6,19 +6,20 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from dhrbuild.dates import parse_date, uk_date
+from dhrbuild.dates import Target, looks_like_date, parse_date, read_target, uk_date
 from dhrbuild.inputs.action_plan.entries import format_entries, split_dated_entries
 
 LIVE_STATEMENT = (
@@ -195,7 +196,9 @@ class Action(_Strict):
         description="Key milestones achieved in enacting the recommendation; may be empty.",
     )
     target_date: dt.date | None = Field(
-        description="The date the action should be complete by; may be left empty."
+        description="The date the action should be complete by (31/03/2026), or the target as "
+        "written: a month (March 2026, Mar-26), a quarter (Q2 2026/27), a year, or a word "
+        "(Ongoing, Complete), printed as written; may be left empty."
     )
     completion: str | None = Field(
         default=None, description="The date of completion and the outcome; empty until complete."
@@ -258,18 +261,27 @@ class Action(_Strict):
         read = status_word(value) if isinstance(value, str) else None
         return read[0] if read is not None else _choice(value, STATUSES)
 
+    _target: Target | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _written_target(cls, data: Any, handler: ModelWrapValidatorHandler[Action]) -> Action:
+        # A target that is no one date (March 2026, Q2 2026/27, Ongoing) is kept as written:
+        # ``target_date`` holds a date only, so nothing that reads it meets text.
+        written = _written(data.get("target_date")) if isinstance(data, dict) else None
+        action = handler(data)
+        if written is not None:
+            action._target = read_target(written)
+        return action
+
     @field_validator("target_date", mode="before")
     @classmethod
     def _target_date(cls, value: object) -> dt.date | None:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        try:
-            return parse_date(value)
-        except ValueError as exc:
-            if isinstance(value, str) and not any(c.isdigit() for c in value):
-                # TBC, TBA, ongoing: no date yet, which the plan says by leaving it empty.
-                raise ValueError(f"{exc}; leave it empty if it is not known") from None
-            raise
+        if _written(value) is not None:
+            return None  # kept as written, by _written_target
+        return parse_date(value)
 
     @field_validator("completion", mode="before")
     @classmethod
@@ -298,6 +310,29 @@ class Action(_Strict):
         """The action's number as text."""
         return str(self.number)
 
+    @property
+    def target(self) -> Target | None:
+        """The target as written when it is no one date (``March 2026``, ``Ongoing``)."""
+        return self._target
+
+    @property
+    def target_label(self) -> str:
+        """The target date as the annex prints it: ``31 Mar 2026``, or the text as written."""
+        if self.target_date is not None:
+            return uk_date(self.target_date)
+        return self._target.written if self._target is not None else ""
+
+    @property
+    def deadline(self) -> dt.date | None:
+        """The last day the target allows, for the overdue check.
+
+        The target date, or the last day of the month, quarter or year written (``Q2
+        2026/27``: 30 September 2026); ``None`` for no target or a word (``Ongoing``).
+        """
+        if self.target_date is not None:
+            return self.target_date
+        return self._target.deadline if self._target is not None else None
+
     def sorted_updates(self) -> list[Update]:
         """Return the updates oldest first (updates on the same day keep their order)."""
         return sorted(self.updates, key=lambda u: u.date)
@@ -313,6 +348,24 @@ class Action(_Strict):
     def has_dated_entry(self) -> bool:
         """Whether the action has a dated update, or a dated entry in its completion cell."""
         return bool(self.updates) or bool(self.completion_dates())
+
+
+def _written(value: object) -> str | None:
+    """A target date's text when it is to be kept as written: not one date, nor one mistyped.
+
+    ``31/03/2026`` is a date and ``31/02/2026`` a date written wrongly (refused, as every
+    date is); ``March 2026``, ``Q2 2026/27``, ``Ongoing`` or a year written as a number
+    (YAML reads ``2026`` as one) are kept as written.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2200:
+        return str(value)
+    if not isinstance(value, str) or not value.strip() or looks_like_date(value):
+        return None
+    try:
+        parse_date(value)
+    except ValueError:
+        return value.strip()
+    return None
 
 
 @dataclass(frozen=True)
@@ -332,6 +385,8 @@ class Origin:
     """How to write a status in place of a RAG rating, keeping the rating."""
     places: tuple[str, ...] = ()
     """Where each action is (``row 7``), in a file where its number may not say (not YAML)."""
+    status_from_completion: bool = False
+    """Whether the plan has no Status column and each status was read from the completion cell."""
 
     def action(self, index: int, number: str) -> str:
         """``action 3``, or ``action 3 (row 7)`` where the file has rows."""

@@ -10,9 +10,11 @@ import yaml
 from dhrbuild.atomic import strerror
 from dhrbuild.errors import ActionPlanError
 from dhrbuild.inputs.action_plan.checks import check_updates, update_lines
+from dhrbuild.inputs.action_plan.documents import DOCUMENT_SUFFIXES, load_document
 from dhrbuild.inputs.action_plan.model import COLUMNS, ActionPlan, Origin
 from dhrbuild.inputs.action_plan.tables import load_csv, load_xlsx
 from dhrbuild.inputs.action_plan.validate import InvalidPlan, validate
+from dhrbuild.inputs.action_plan.workbooks import WORKBOOK_SUFFIXES, workbook_as_xlsx
 from dhrbuild.textfile import NotPlainText, decode_text
 
 
@@ -123,11 +125,22 @@ def _load_yaml(path: Path, warnings: list[str]) -> ActionPlan:
 
 # --- the entry points ------------------------------------------------------------------------
 
+SHEET_SUFFIXES: tuple[str, ...] = (".xlsx", *WORKBOOK_SUFFIXES)
+"""The workbooks a plan is read from, whose sheet ``action_plan.sheet`` may name."""
+TABLE_SUFFIXES: tuple[str, ...] = DOCUMENT_SUFFIXES
+"""The documents a plan table is read from, whose table ``action_plan.table`` may name."""
+PLAN_SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".csv", *SHEET_SUFFIXES, *TABLE_SUFFIXES)
+"""Every kind of file :func:`load_action_plan` reads (a finished PDF plan is not read)."""
+
 
 def load_action_plan(
-    path: Path, *, sheet: str | None = None, warnings: list[str] | None = None
+    path: Path,
+    *,
+    sheet: str | None = None,
+    table: int | None = None,
+    warnings: list[str] | None = None,
 ) -> ActionPlan:
-    """Read and validate an action plan from a ``.yaml``/``.yml``, ``.csv`` or ``.xlsx`` file.
+    """Read and validate an action plan from a YAML, CSV, workbook or document file.
 
     YAML files hold a top-level ``actions:`` list of mappings. CSV files have a header row
     naming the columns (``number``, ``recommendation``, ``scope``, ``action``, ``lead_agency``,
@@ -151,12 +164,26 @@ def load_action_plan(
     is read only from the Status column: a RAG rating (Green, Amber, Red; Blue) is kept as
     the action's RAG and is never read as a status, so a plan with only a RAG column, or a
     status cell holding only a rating, is refused. Hidden rows, and hidden columns that the
-    plan reads, are refused too: they would be published.
+    plan reads, are refused too: they would be published. An ``.xls`` or ``.ods`` workbook is
+    saved as .xlsx by LibreOffice Calc first
+    (:func:`~dhrbuild.inputs.action_plan.workbooks.workbook_as_xlsx`) and read the same way.
+
+    A Word (``.docx``) or OpenDocument (``.odt``) plan is the document's first table whose
+    header row names the plan's columns (or the table numbered ``table``), read as a
+    spreadsheet is (:func:`~dhrbuild.inputs.action_plan.documents.load_document`); a table in
+    the Home Office's template, which has no Status column, takes each action's status from
+    its completion cell, with a warning.
+
+    A target date may be a date, or written as people write them: ``March 2026``,
+    ``Mar-26``, ``Q2 2026/27``, ``end of June 2026``, ``Ongoing``; it is printed as written
+    (:func:`~dhrbuild.dates.read_target`), and one that cannot be read is a warning.
 
     Args:
         path: The action plan file.
-        sheet: The worksheet of an ``.xlsx`` plan; default the first visible sheet whose
-            header row is found.
+        sheet: The worksheet of an ``.xlsx``, ``.xls`` or ``.ods`` plan; default the first
+            visible sheet whose header row is found.
+        table: The table of a ``.docx`` or ``.odt`` plan, counting from 1; default the first
+            whose header row is found.
         warnings: A list that warnings (one line each, naming the file) are appended to.
 
     Returns:
@@ -167,14 +194,26 @@ def load_action_plan(
             Every problem is reported at once, one line each, naming where it is
             (``actions.2.scope``, numbered from 1, in YAML; ``row 4, column target_date`` in
             CSV, counting rows as a spreadsheet does; ``sheet 'Action plan', row 7, column
-            'Target date'`` in a workbook) and how to fix it.
+            'Target date'`` in a workbook; ``table 2, row 7, column 'Target Date'`` in a
+            document) and how to fix it.
+        MissingDependencyError: An ``.xls`` or ``.ods`` plan, and LibreOffice Calc is not
+            installed.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     sink: list[str] = warnings if warnings is not None else []
-    if sheet is not None and suffix != ".xlsx":
+    if sheet is not None and suffix not in SHEET_SUFFIXES:
         raise ActionPlanError(
-            str(path), ["a sheet can be named only for an .xlsx workbook; remove 'sheet'"]
+            str(path),
+            ["a sheet can be named only for a workbook (.xlsx, .xls or .ods); remove 'sheet'"],
+        )
+    if table is not None and suffix not in TABLE_SUFFIXES:
+        raise ActionPlanError(
+            str(path),
+            [
+                "a table can be named only for a Word or OpenDocument plan (.docx or .odt); "
+                "remove 'table'"
+            ],
         )
     if suffix in (".yaml", ".yml"):
         return _load_yaml(path, sink)
@@ -182,20 +221,23 @@ def load_action_plan(
         return load_csv(path, _read_text(path, "CSV"), sink)
     if suffix == ".xlsx":
         return load_xlsx(path, sheet, sink)
+    if suffix in WORKBOOK_SUFFIXES:
+        return load_xlsx(path, sheet, sink, data=workbook_as_xlsx(path))
+    if suffix in TABLE_SUFFIXES:
+        return load_document(path, table, sink)
     raise ActionPlanError(str(path), [unreadable_kind(path, pdf=False)])
 
 
-_SPREADSHEET_HINTS = {
-    ".ods": "save it as .xlsx (File > Save as, Excel 2007-365)",
-    ".xls": "save it as .xlsx (File > Save as, Excel Workbook)",
+_HINTS = {
     ".numbers": "export it as .xlsx (File > Export To > Excel)",
     ".txt": "save it as .xlsx, or as 'CSV UTF-8' (.csv); a table saved as Unicode Text "
     "(tab-separated) is read too once renamed to .csv",
+    ".doc": "save it as .docx (File > Save as, Word Document)",
+    ".rtf": "save it as .docx (File > Save as, Word Document)",
+    ".xlsm": "save it as .xlsx (File > Save as, Excel Workbook)",
+    ".xlsb": "save it as .xlsx (File > Save as, Excel Workbook)",
 }
-_SPREADSHEET_HINTS[".tsv"] = _SPREADSHEET_HINTS[".txt"]
-_WORD = "from Word (File > Save as > PDF)"
-_DOCUMENTS = {".docx": _WORD, ".doc": _WORD, ".rtf": _WORD}
-_DOCUMENTS[".odt"] = "from LibreOffice (File > Export as > Export as PDF)"
+_HINTS[".tsv"] = _HINTS[".txt"]
 
 
 def unreadable_kind(path: Path, *, pdf: bool = True) -> str:
@@ -207,34 +249,30 @@ def unreadable_kind(path: Path, *, pdf: bool = True) -> str:
             manifest's ``action_plan.source``; :func:`load_action_plan` reads no PDF).
 
     Returns:
-        One line: the kinds read, and for a Word, OpenDocument or older Excel file how to
-        turn it into one of them.
+        One line: the kinds read, and for a file of a kind close to one of them how to turn
+        it into one.
     """
     suffix = Path(path).suffix.lower()
-    kinds = ".yaml, .yml, .csv, .xlsx or .pdf" if pdf else ".yaml, .yml, .csv or .xlsx"
-    hint = _SPREADSHEET_HINTS.get(suffix)
-    if suffix in _DOCUMENTS:
-        table = "or copy the table into a spreadsheet and save it as .xlsx"
-        hint = (
-            f"export it as PDF {_DOCUMENTS[suffix]} and give the .pdf, {table}"
-            if pdf
-            else f"a Word or OpenDocument table cannot be read: {table[3:]}"
-        )
-    return f"the action plan must be a {kinds} file" + (f"; {hint}" if hint else "")
+    kinds = list(PLAN_SUFFIXES) + ([".pdf"] if pdf else [])
+    named = ", ".join(kinds[:-1]) + " or " + kinds[-1]
+    hint = _HINTS.get(suffix)
+    return f"the action plan must be a {named} file" + (f"; {hint}" if hint else "")
 
 
 def load_checked_plan(
     path: Path,
     *,
     sheet: str | None = None,
+    table: int | None = None,
     missing: Literal["error", "warn"] = "error",
     warnings: list[str] | None = None,
 ) -> ActionPlan:
     """Read an action plan and check that every open action has a dated update.
 
     Args:
-        path: The ``.yaml``/``.yml``, ``.csv`` or ``.xlsx`` plan.
-        sheet: The worksheet of an ``.xlsx`` plan.
+        path: The plan: any kind :func:`load_action_plan` reads.
+        sheet: The worksheet of a workbook plan.
+        table: The table of a Word or OpenDocument plan, counting from 1.
         missing: What an open action without a dated update is (``action_plan.missing_updates``).
         warnings: A list that warnings are appended to (those of ``"warn"`` mode among them).
 
@@ -247,7 +285,7 @@ def load_checked_plan(
     """
     sink: list[str] = warnings if warnings is not None else []
     try:
-        plan = load_action_plan(path, sheet=sheet, warnings=sink)
+        plan = load_action_plan(path, sheet=sheet, table=table, warnings=sink)
     except InvalidPlan as exc:
         # One run lists every problem: the open actions without an update with the rest.
         lines = update_lines(exc.unupdated, exc.origin, missing)

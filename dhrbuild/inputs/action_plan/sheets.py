@@ -18,7 +18,7 @@ from dhrbuild.inputs.action_plan.columns import (
     header_fields,
     looked_for,
 )
-from dhrbuild.inputs.action_plan.entries import scan_entries, split_dated_entries
+from dhrbuild.inputs.action_plan.entries import dates_in, scan_entries, split_dated_entries
 from dhrbuild.inputs.action_plan.model import (
     RAG_WORDS,
     SCOPES,
@@ -26,6 +26,7 @@ from dhrbuild.inputs.action_plan.model import (
     ActionPlan,
     Origin,
     norm,
+    status_word,
 )
 from dhrbuild.inputs.action_plan.validate import number_key, validate
 
@@ -54,9 +55,10 @@ def _read_status(text: str) -> tuple[str | None, str | None]:
 
 @dataclass
 class Sheet:
-    """A table read from a worksheet or a CSV file: cells by row, row 0 being row 1."""
+    """A table read from a worksheet, a CSV file or a document: cells by row, row 0 being row 1."""
 
     name: str | None
+    """The worksheet's name; ``None`` for a CSV file or a document's table."""
     rows: list[list[object]]
     merged: set[tuple[int, int]] = field(default_factory=set)
     """Cells (row index, column index) that hold a value only by a vertical merge."""
@@ -66,15 +68,19 @@ class Sheet:
     """Columns (by index) hidden in the workbook."""
     coloured: set[tuple[int, int]] = field(default_factory=set)
     """Cells (row index, column index) filled with a colour, as a RAG rating may be shown."""
+    label: str | None = None
+    """How messages name a document's table (``table 2``), in place of a sheet's name."""
 
     @property
     def where(self) -> str:
-        """``sheet 'Action plan'``, or empty for a CSV file."""
+        """``sheet 'Action plan'`` or ``table 2``, or empty for a CSV file."""
+        if self.label is not None:
+            return self.label
         return f"sheet {self.name!r}" if self.name is not None else ""
 
     def at(self, row: int) -> str:
-        """Where a row is: ``sheet 'Action plan', row 7``, or ``row 7`` in a CSV file."""
-        return f"{self.where}, row {row}" if self.name is not None else f"row {row}"
+        """Where a row is: ``sheet 'Action plan', row 7``, ``table 2, row 7`` or ``row 7``."""
+        return f"{self.where}, row {row}" if self.where else f"row {row}"
 
 
 @dataclass
@@ -89,7 +95,11 @@ class _SheetRead:
 
 
 def _structure_problems(
-    sheet: Sheet, header_at: int, by_field: dict[str, list[int]], heads: dict[int, str]
+    sheet: Sheet,
+    header_at: int,
+    by_field: dict[str, list[int]],
+    heads: dict[int, str],
+    infer_status: bool,
 ) -> list[str]:
     problems: list[str] = []
     place = sheet.where or f"row {header_at + 1}"
@@ -108,6 +118,8 @@ def _structure_problems(
     ]
     hint = f"; the columns not recognised are {', '.join(unknown)}" if unknown else ""
     for key in _REQUIRED_SHEET_FIELDS:
+        if key == "status" and infer_status:
+            continue  # read from the completion cells: see sheet_plan
         if key == "status" and key not in present and "rag" in present:
             # A RAG rating is no status: Green is complete in one plan, on track in another.
             rag = heads[by_field["rag"][0]]
@@ -132,15 +144,25 @@ def sheet_plan(
     source: str,
     label: str,
     warnings: list[str],
+    *,
+    status_from_completion: bool = False,
 ) -> ActionPlan:
-    """Read the rows below the header row at ``header_at`` into a validated plan."""
+    """Read the rows below the header row at ``header_at`` into a validated plan.
+
+    With ``status_from_completion`` (a Word table in the Home Office's template, which has
+    no status column), a table without a Status column is read all the same: an action is
+    complete where its completion cell reads as done (:func:`_status_read_from`), in progress
+    where it has a dated update, and not started otherwise, with one warning saying so and
+    one for each completion cell that names a date but does not read as done.
+    """
     header = sheet.rows[header_at]
     heads = {c: cell_text(v).replace("\n", " ") for c, v in enumerate(header)}
     by_field: dict[str, list[int]] = {}
     for col, key in sorted(fields.items()):
         by_field.setdefault(key, []).append(col)
+    infer = status_from_completion and "status" not in by_field
     hidden = _hidden_problems(sheet, header_at, by_field, heads)
-    problems = _structure_problems(sheet, header_at, by_field, heads)
+    problems = _structure_problems(sheet, header_at, by_field, heads, infer)
     if problems:
         raise ActionPlanError(source, hidden + problems)
     note_prefix = f"{label}: {sheet.where + ': ' if sheet.where else ''}"
@@ -175,6 +197,16 @@ def sheet_plan(
     table_first = min(c for c, t in heads.items() if t)
     column_name = {key: heads[cols[0]] for key, cols in by_field.items()}
     read = _read_rows(sheet, header_at, by_field, table_first, column_name, note_prefix, warnings)
+    if infer:
+        completion = column_name.get("completion")
+        said = f"its {completion!r} cell" if completion else "a completion cell"
+        warnings.append(
+            f"{note_prefix}no 'Status' column, so each action's status is read from {said}: "
+            "complete where it gives a date not after today and does not say it is still to "
+            "be done ('to be', 'due', 'expected'…), in progress where the action has a dated "
+            "update, "
+            "otherwise not started; add a column headed 'Status' to say it yourself"
+        )
 
     def where(loc: tuple[str | int, ...]) -> str:
         if len(loc) < 2 or not isinstance(loc[1], int):
@@ -208,14 +240,20 @@ def sheet_plan(
     origin = Origin(
         label,
         update_fix,
+        status_from_completion=infer,
         completion_fix=(
             f"write them in its {completion_in!r} cell"
             if completion_in
             else "add a 'Date of completion and outcome' column and write them in it"
         ),
         rag_fix=(
-            f"write the status (not started, in progress or complete) in the "
-            f"{column_name['status']!r} column, and keep the RAG rating in "
+            "write the status (not started, in progress or complete) in "
+            + (
+                f"the {column_name['status']!r} column"
+                if "status" in column_name
+                else "a column headed 'Status'"
+            )
+            + ", and keep the RAG rating in "
             + (f"the {rag_in!r} column" if rag_in else "a column of its own, headed 'RAG'")
         ),
     )
@@ -336,8 +374,14 @@ def _read_rows(
         number = text("number").rstrip(".").strip()
         recommendation = text("recommendation")
         scope_text = text("scope")
-        if previous is not None and not number and not recommendation:
-            # A further action under the recommendation above, its cells left blank (or merged).
+        written_again = (
+            "number" in by_field
+            and previous is not None
+            and recommendation == previous["recommendation"]
+        )
+        if previous is not None and not number and (not recommendation or written_again):
+            # A further action under the recommendation above: its number left blank, and its
+            # recommendation blank, merged down or written again.
             number = str(previous["number"])
             recommendation = str(previous["recommendation"])
         elif "number" not in by_field:
@@ -387,7 +431,17 @@ def _read_rows(
             if not e.note
         ]
         action["updates"] = updates
-        if not _status_and_rag(action, text("status"), text("rag")):
+        if "status" not in by_field:
+            action["rag"] = RAG_WORDS.get(norm(text("rag")), text("rag")) if text("rag") else None
+            action["status"], unsure = _status_read_from(action)
+            if unsure:
+                warnings.append(
+                    f"{note_prefix}row {row}, column {column_name.get('completion', '')!r}: "
+                    f"{unsure}, so the action is taken as open (there is no Status column); "
+                    "if it was completed, write the date it was and the outcome, as "
+                    "31/07/2026: what was done, or add a column headed 'Status'"
+                )
+        elif not _status_and_rag(action, text("status"), text("rag")):
             read.empty_status.append(len(read.actions))
             read.problems.append(
                 f"{sheet.at(row)}, column {column_name['status']!r}: "
@@ -399,6 +453,44 @@ def _read_rows(
     if pending is not None:
         dropped(*pending)
     return read
+
+
+_INTENT = re.compile(
+    r"\b(?:to\s+be|by|due|expected|expect|target(?:ed)?|planned|plan(?:s)?\s+to|not\s+yet|"
+    r"will|awaiting|ongoing|in\s+progress|pending|scheduled|aim(?:s|ing)?\s+to|anticipated|"
+    r"intend(?:s|ed)?|forecast)\b",
+    re.IGNORECASE,
+)
+"""Words in a completion cell that say the action is still to be done (``to be completed by``)."""
+
+
+def _status_read_from(action: dict[str, Any], today: dt.date | None = None) -> tuple[str, str]:
+    """The status of an action in a table without a Status column, from what its cells say.
+
+    Its completion cell makes it complete only when it reads as done: a date not after
+    today and no word of intent (``To be completed by 31/03/2027`` is a plan, not a
+    completion), or the word ``Completed`` with no date. Otherwise the action is open:
+    in progress where it has a dated update, not started where it has none.
+
+    Returns:
+        The status, and why a completion cell that names a date or ``Completed`` was not
+        read as done (empty when it was, or when it says neither).
+    """
+    today = today or dt.date.today()
+    completion = " ".join((action.get("completion") or "").split())
+    first = norm(completion).split(" ")[0] if completion else ""
+    dates = dates_in(completion)
+    said_done = status_word(first) == ("complete", False)
+    intent = _INTENT.search(completion)
+    open_status = "in progress" if action["updates"] else "not started"
+    if not dates and not said_done:
+        return open_status, ""
+    shown = completion if len(completion) <= 60 else completion[:59].rstrip() + "\u2026"
+    if intent:
+        return open_status, f"{shown!r} says {intent[0]!r}, which reads as still to be done"
+    if dates and max(dates) > today:
+        return open_status, f"{shown!r} gives a date after today ({today:%d/%m/%Y})"
+    return "complete", ""
 
 
 def _scope_word(text: str) -> str:
@@ -473,10 +565,23 @@ def _sheet_duplicates(read: _SheetRead, sheet: Sheet, column_name: dict[str, str
 
 
 def plan_from_sheet(
-    sheet: Sheet, source: str, label: str, warnings: list[str]
+    sheet: Sheet,
+    source: str,
+    label: str,
+    warnings: list[str],
+    *,
+    status_from_completion: bool = False,
 ) -> ActionPlan | None:
     """Read a sheet into a plan, or return ``None`` if no header row is found in it."""
     found = find_header(sheet.rows)
     if found is None:
         return None
-    return sheet_plan(sheet, found[0], found[1], source, label, warnings)
+    return sheet_plan(
+        sheet,
+        found[0],
+        found[1],
+        source,
+        label,
+        warnings,
+        status_from_completion=status_from_completion,
+    )

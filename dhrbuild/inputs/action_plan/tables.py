@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 import warnings as _warnings
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from dhrbuild.atomic import strerror
+from dhrbuild.dates import MONTHS
 from dhrbuild.errors import ActionPlanError
 from dhrbuild.inputs.action_plan.columns import (
     HEADER_SEARCH_ROWS,
@@ -188,27 +191,44 @@ def _load_sheet_csv(path: Path, text: str, warnings: list[str]) -> ActionPlan:
 
 # --- .xlsx workbooks -------------------------------------------------------------------------
 
+
+def read_plan(path: Path, what: str) -> bytes:
+    """Read a plan file's bytes.
+
+    Args:
+        path: The file.
+        what: What the user should give instead when it is missing, e.g. ``the .xlsx action
+            plan``.
+
+    Returns:
+        Its bytes.
+
+    Raises:
+        ActionPlanError: It is missing or cannot be read.
+    """
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ActionPlanError(str(path), [f"file not found; give the path to {what}"]) from None
+    except OSError as exc:
+        raise ActionPlanError(str(path), [f"cannot be read ({strerror(exc)})"]) from None
+
+
 _XLSX_FIX = "open it in Excel or LibreOffice and save it again as .xlsx"
 
 
-def _open_workbook(path: Path) -> Any:
-    import openpyxl  # a large import, needed only for .xlsx plans
+def _open_workbook(path: Path, data: bytes | None = None) -> Any:
+    import openpyxl  # a large import, needed only for workbook plans
 
     source = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ActionPlanError(
-            source, ["file not found; give the path to the .xlsx action plan"]
-        ) from None
-    except OSError as exc:
-        raise ActionPlanError(source, [f"cannot be read ({strerror(exc)})"]) from None
+    if data is None:
+        data = read_plan(path, "the .xlsx action plan")
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise ActionPlanError(
             source,
             [
-                "the workbook is password-protected, or an old .xls file; save an unprotected "
-                "copy as .xlsx"
+                "the workbook is password-protected, or an old .xls file named .xlsx; save an "
+                "unprotected copy as .xlsx, or rename an .xls file to end in .xls"
             ],
         )
     try:
@@ -242,6 +262,49 @@ def _coloured(cell: Any) -> bool:
     return bool(colour.type == "indexed" and colour.indexed not in (9, 64))  # white, automatic
 
 
+#: A number format's parts that are not date fields: text in quotes or brackets, escapes.
+_FORMAT_LITERAL = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
+_FORMAT_FIELD = re.compile(r"yyyy|yy|mmmm|mmm|mm|m", re.IGNORECASE)
+
+
+def _month_shown(value: dt.datetime | dt.date, number_format: str) -> str | None:
+    """A date cell shown without its day (``Mar-26``, ``March 2026``), as the sheet shows it.
+
+    Typed into Excel, ``Mar-26`` is stored as 1 March 2026 and shown as the month: it is a
+    target month, printed as the sheet shows it, not the first of the month.
+    """
+    fmt = number_format.split(";")[0]
+    fields = _FORMAT_LITERAL.sub("", fmt).lower()
+    if "y" not in fields or "m" not in fields or any(c in fields for c in "dhs"):
+        return None
+    names = {
+        "yyyy": f"{value.year:04d}",
+        "yy": f"{value.year % 100:02d}",
+        "mmmm": MONTHS[value.month - 1],
+        "mmm": MONTHS[value.month - 1][:3],
+        "mm": f"{value.month:02d}",
+        "m": str(value.month),
+    }
+    shown = []
+    for piece in re.split(f"({_FORMAT_LITERAL.pattern})", fmt):
+        if piece.startswith('"'):
+            shown.append(piece[1:-1])
+        elif piece.startswith("\\"):
+            shown.append(piece[1:])
+        elif piece.startswith(("[", "_", "*")):
+            continue  # a locale or colour, a space as wide as a character, a fill
+        else:
+            shown.append(_FORMAT_FIELD.sub(lambda m: names[m[0].lower()], piece))
+    return "".join(shown).strip() or None
+
+
+def _value(cell: Any) -> object:
+    value = cell.value
+    if isinstance(value, dt.date | dt.datetime) and isinstance(cell.number_format, str):
+        return _month_shown(value, cell.number_format) or value
+    return value
+
+
 def _sheet(ws: Any) -> Sheet:
     """A worksheet's cells, its merges, its hidden rows and columns and its coloured cells."""
     rows: list[list[object]] = []
@@ -249,7 +312,7 @@ def _sheet(ws: Any) -> Sheet:
     for r, cells in enumerate(
         ws.iter_rows(min_row=1, max_row=ws.max_row, min_col=1, max_col=ws.max_column)
     ):
-        rows.append([c.value for c in cells])
+        rows.append([_value(c) for c in cells])
         coloured |= {
             (r, c) for c, cell in enumerate(cells) if cell.value is None and _coloured(cell)
         }
@@ -281,10 +344,16 @@ def _sheet(ws: Any) -> Sheet:
     return Sheet(ws.title, rows, merged, hidden_rows, hidden_columns, coloured)
 
 
-def load_xlsx(path: Path, sheet_name: str | None, warnings: list[str]) -> ActionPlan:
-    """Read an .xlsx plan from the named sheet, or the first visible sheet with a header row."""
+def load_xlsx(
+    path: Path, sheet_name: str | None, warnings: list[str], *, data: bytes | None = None
+) -> ActionPlan:
+    """Read an .xlsx plan from the named sheet, or the first visible sheet with a header row.
+
+    ``data`` is the workbook's bytes where they are not the file's own (an .xls or .ods
+    workbook saved as .xlsx by LibreOffice); messages name ``path`` all the same.
+    """
     source = str(path)
-    book = _open_workbook(path)
+    book = _open_workbook(path, data)
     try:
         sheets = list(book.worksheets)
         names = ", ".join(repr(ws.title) for ws in sheets)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
 
+from dhrbuild.dates import MONTH_PATTERN, parse_date
 from dhrbuild.errors import ActionPlanError
-from dhrbuild.inputs.action_plan.entries import split_dated_entries
+from dhrbuild.inputs.action_plan.entries import has_date, split_dated_entries
 from dhrbuild.inputs.action_plan.model import (
     ActionPlan,
     Origin,
@@ -95,7 +98,7 @@ _FILL_IN = {
     "action": "write the action that enacts the recommendation",
     "lead_agency": "write the agency that leads the action",
     "key_milestones": "write the milestones achieved, or leave it empty",
-    "target_date": "write the target date (e.g. 31/03/2027), or leave it empty",
+    "target_date": "write the target date (e.g. 31/03/2027 or March 2027), or leave it empty",
     "completion": "write the date of completion and the outcome, or leave it empty",
     "status": "write not started, in progress or complete",
     "date": "write the update's date, e.g. 15/01/2027",
@@ -255,18 +258,76 @@ def validate(
         raise InvalidPlan(source, problems, unupdated, origin)
     plan._origin = origin
     warnings += _complete_unsaid(plan, origin)
+    warnings += _targets_unread(plan, origin, where)
     return plan
 
 
-def _complete_unsaid(plan: ActionPlan, origin: Origin) -> list[str]:
-    """A warning for each action marked complete that says neither when nor how.
+TARGET_FORMS = "31/03/2026, March 2026, Mar-26, Q2 2026/27, 2026/27 or Ongoing"
+"""Examples of the target dates read, for messages."""
 
-    Without a date of completion and outcome, or any update, nothing in the annex shows
-    that the action was done: the status alone claims it.
-    """
+
+def _targets_unread(
+    plan: ActionPlan, origin: Origin, where: Callable[[tuple[str | int, ...]], str]
+) -> list[str]:
+    """A warning for each target date that is printed as written but could not be read."""
     return [
-        f"{origin.file}: {origin.action(i, a.label)}: marked complete but gives no completion "
-        f"date and outcome: {origin.completion_fix}"
+        f"{origin.file}: {where(('actions', i, 'target_date'))}: the target date "
+        f"{a.target.written!r} is not a date dhrbuild can read, so it is printed as written "
+        f"and the action is not checked for being overdue; to have it checked, write it as "
+        f"one of {TARGET_FORMS}"
         for i, a in enumerate(plan.actions)
-        if a.status == "complete" and not a.completion and not a.updates
+        if a.target is not None and not a.target.read
     ]
+
+
+def _complete_unsaid(plan: ActionPlan, origin: Origin) -> list[str]:
+    """A warning for each action marked complete whose annex row does not say when.
+
+    Its "Date of completion and outcome" is what shows that the action was done: without
+    it, or without a date in it, the status alone claims it (updates, however many, say
+    what was done by their dates, not that and when it was completed).
+    """
+    lines = []
+    for i, a in enumerate(plan.actions):
+        if a.status != "complete":
+            continue
+        name = f"{origin.file}: {origin.action(i, a.label)}"
+        marked = (
+            "taken as complete (its completion cell is filled in and the plan has no Status column)"
+            if origin.status_from_completion
+            else "marked complete"
+        )
+        if not a.completion:
+            lines.append(
+                f"{name}: marked complete but gives no completion date and outcome: "
+                f"{origin.completion_fix}"
+            )
+        elif not has_date(a.completion):
+            outcome = " ".join(a.completion.split())
+            if len(outcome) > _SHOWN:
+                outcome = outcome[: _SHOWN - 1].rstrip() + "\u2026"
+            month = _month_named(a.completion)
+            example = f"{month:%d/%m/%Y}" if month is not None else "15/01/2026"
+            lines.append(
+                f"{name}: {marked} but its completion ({outcome!r}) gives no date, so "
+                "the annex does not say when it was completed: write the date before the "
+                f"outcome, e.g. '{example}: {outcome}'"
+            )
+    return lines
+
+
+_SHOWN = 60
+"""How much of a completion's text a warning quotes."""
+
+_MONTH_YEAR_IN = re.compile(rf"\b({MONTH_PATTERN})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)
+
+
+def _month_named(text: str) -> dt.date | None:
+    """The last day of the first month and year ``text`` names (``in August 2026``), if any."""
+    for match in _MONTH_YEAR_IN.finditer(text):
+        try:
+            first = parse_date(f"1 {match[1]} {match[2]}")
+        except ValueError:
+            continue
+        return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    return None
