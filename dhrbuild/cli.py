@@ -197,15 +197,23 @@ class _LogLines(logging.Handler):
     Without ``--verbose`` a record is one ``warning:`` line and never a traceback: what
     a library says of a file it could read past (pikepdf of damaged XMP metadata) is said
     by dhrbuild itself where it matters; another library's notes below an error are
-    dropped. With ``--verbose`` every record is written whole, traceback included.
+    dropped. With ``--verbose`` every record is written, another library's without its
+    traceback (it read past the damage it logs) and dhrbuild's own whole.
     """
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            if _state["verbose"]:
-                _emit(self.format(record), err=True)
-                return
             own = record.name == "dhrbuild" or record.name.startswith("dhrbuild.")
+            if _state["verbose"]:
+                if own:
+                    _emit(self.format(record), err=True)
+                else:
+                    # Another library's note, traceback left out: it read past the damage.
+                    _emit(
+                        f"{record.levelname.lower()}: {record.name}: {record.getMessage()}",
+                        err=True,
+                    )
+                return
             if not own and record.levelno < logging.ERROR:
                 return
             lines = record.getMessage().strip().splitlines()

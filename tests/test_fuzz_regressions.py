@@ -70,3 +70,24 @@ def test_structure_with_a_null_class_and_a_dangling_attribute(
     result = dhrbuild.assemble(dhrbuild.load_manifest(manifest))
     with pikepdf.open(result.output) as out:
         assert len(out.pages) == sum(p.pages for p in result.parts)
+
+
+def test_content_whose_filter_array_holds_numbers(review: Review, tmp_path: Path) -> None:
+    # A /Filter array of numbers: qpdf reads past it, but Stream.write refused it while the
+    # stamp kept the damaged content in a box of its own (TypeError, found by the fuzzer).
+    manifest = review()
+    path = manifest.parent / "odd.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(612, 792))
+        content = pdf.make_stream(b"0 0 m 100 100 l S (unfinished")
+        content.stream_dict.Filter = pikepdf.Array([pikepdf.Name("/Placeholder")])
+        pdf.pages[0].obj.Contents = content
+        pdf.save(path, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    # Written as the damaged file had it (pikepdf makes no such array): the same length,
+    # so the cross-reference offsets still hold.
+    data = path.read_bytes().replace(b"[ /Placeholder ]", b"[0 0 1e308 -1e3]")
+    assert b"1e308" in data
+    path.write_bytes(data)
+    res = runner.invoke(app, ["assemble", str(_with_annex(manifest, "odd.pdf")), "-q"])
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output

@@ -60,6 +60,39 @@ PARSE_ERRORS: Final[tuple[type[BaseException], ...]] = (*DECODE_ERRORS, TypeErro
 ``TypeError`` for "content" that is not a stream."""
 
 
+def stream_encoding(
+    filters: object, parms: object
+) -> tuple[pikepdf.Name | pikepdf.Array | None, pikepdf.Dictionary | pikepdf.Array | None] | None:
+    """A stream's ``/Filter`` and ``/DecodeParms`` as ``Stream.write`` takes them.
+
+    ``Stream.write`` refuses (``TypeError``) a filter array holding anything but names, and
+    parameters that are not dictionaries: a damaged file can hold either.
+
+    Args:
+        filters: The stream's ``/Filter`` (``None`` when it has none).
+        parms: Its ``/DecodeParms`` (``None`` when it has none).
+
+    Returns:
+        The two, or ``None`` when either is not well formed.
+    """
+    if filters is not None and not (
+        isinstance(filters, pikepdf.Name)
+        or (
+            isinstance(filters, pikepdf.Array) and all(isinstance(f, pikepdf.Name) for f in filters)
+        )
+    ):
+        return None
+    if parms is not None and not (
+        isinstance(parms, pikepdf.Dictionary)
+        or (
+            isinstance(parms, pikepdf.Array)
+            and all(p is None or isinstance(p, pikepdf.Dictionary) for p in parms)
+        )
+    ):
+        return None
+    return filters, parms
+
+
 def parse_content(target: Any, operators: str = "") -> list[Any]:
     """Parse content with ``pikepdf.parse_content_stream``, without its damage warning.
 

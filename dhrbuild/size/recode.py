@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import pikepdf
 import simplejpeg
-from pikepdf import Array, Dictionary, Name, Stream
+from pikepdf import Dictionary, Name, Stream
 from PIL import Image
 
-from dhrbuild.pdf.decoding import DECODE_ERRORS, image_size
+from dhrbuild.pdf.decoding import DECODE_ERRORS, image_size, stream_encoding
 from dhrbuild.pdf.geometry import whole_number
 from dhrbuild.size.inventory import ImageInfo, Rung, plain_decode, samples
 
@@ -219,19 +219,18 @@ def restore(info: ImageInfo, orig: Original) -> None:
 
 
 def _restore_stream(obj: Stream, data: bytes, entries: dict[str, pikepdf.Object]) -> None:
-    filt = entries.get("/Filter")
-    parms = entries.get("/DecodeParms")
-    obj.write(
-        data,
-        filter=filt if isinstance(filt, Name | Array) else None,
-        decode_parms=parms if isinstance(parms, Dictionary | Array) else None,
-    )
+    encoding = stream_encoding(entries.get("/Filter"), entries.get("/DecodeParms"))
+    if encoding is not None:
+        obj.write(data, filter=encoding[0], decode_parms=encoding[1])
+    else:
+        # Filters write() refuses: the stored bytes back, and the entries as they were.
+        obj.write(data)
     d = obj.stream_dict
     for key in list(d.keys()):
         if key not in entries and key != "/Length":
             del d[key]
     for key, value in entries.items():
-        if key not in ("/Length", "/Filter", "/DecodeParms"):
+        if key != "/Length" and (encoding is None or key not in ("/Filter", "/DecodeParms")):
             d[key] = value
 
 

@@ -359,7 +359,7 @@ def _run_cli(argv: list[str]) -> int | str:
 
     root = logging.getLogger()
     if not root.handlers:  # as the CLI's own basicConfig would, without -v's debug flood
-        root.addHandler(logging.StreamHandler(sys.stderr))
+        root.addHandler(dhrbuild.cli._LogLines())
         root.setLevel(logging.WARNING)
     sys.argv = list(argv)
     try:

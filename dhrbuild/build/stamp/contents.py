@@ -9,7 +9,7 @@ import pikepdf
 from dhrbuild.build.stamp.draw import add_xobject, operands
 from dhrbuild.build.stamp.view import Box, map_box, map_points
 from dhrbuild.pdf import geometry
-from dhrbuild.pdf.decoding import DECODE_ERRORS, PARSE_ERRORS, parse_content
+from dhrbuild.pdf.decoding import DECODE_ERRORS, PARSE_ERRORS, parse_content, stream_encoding
 from dhrbuild.pdf.geometry import Matrix
 
 
@@ -129,16 +129,19 @@ def _content_form(pdf: pikepdf.Pdf, page: pikepdf.Page, visible: Box) -> pikepdf
     """
     streams = _content_streams(page)
     form = pdf.make_stream(b"")
-    if len(streams) == 1:
-        source = streams[0]
-        filters = source.stream_dict.get(pikepdf.Name.Filter)
-        parms = source.stream_dict.get(pikepdf.Name.DecodeParms)
-        form.write(
-            source.read_raw_bytes(),
-            filter=filters if isinstance(filters, pikepdf.Name | pikepdf.Array) else None,
-            decode_parms=parms if isinstance(parms, pikepdf.Dictionary | pikepdf.Array) else None,
+    encoding = (
+        stream_encoding(
+            streams[0].stream_dict.get(pikepdf.Name.Filter),
+            streams[0].stream_dict.get(pikepdf.Name.DecodeParms),
         )
+        if len(streams) == 1
+        else None
+    )
+    if encoding is not None:
+        filters, parms = encoding
+        form.write(streams[0].read_raw_bytes(), filter=filters, decode_parms=parms)
     else:
+        # Several streams, or one whose filters are not well formed: what decodes of them.
         joined = []
         for stream in streams:
             with contextlib.suppress(*DECODE_ERRORS):
