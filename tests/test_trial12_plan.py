@@ -312,3 +312,39 @@ def test_inits_comment_on_the_plans_kind_goes_with_the_old_plan(
     assert re.search(
         r"\n  source: plan2\.csv +# kept by the officer\n", manifest.read_text(encoding="utf-8")
     )
+
+
+# --- Round 13: status words in a completion cell; an as_at with a mistyped year ----------------
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "Partially completed 30/09/2026: 3 of 5 areas audited",
+        "Delayed - 30/09/2026 consultation extended",
+        "Not started 01/10/2026",
+        "No longer required 10/10/2026",
+        "On hold since 01/09/2026",
+    ],
+)
+def test_a_completion_cell_saying_it_was_not_done_is_not_complete(
+    tmp_path: Path, completion: str
+) -> None:
+    rows = [_row("Train practices", "Course written", "31/03/2026", completion)]
+    warnings: list[str] = []
+    plan = load_action_plan(_word_plan(tmp_path / "plan.docx", rows), warnings=warnings)
+    assert plan.actions[0].status != "complete", completion
+    assert any("reads as still to be done" in w and "row 2" in w for w in warnings), warnings
+
+
+def test_a_completion_after_today_is_warned_of_even_before_a_mistyped_as_at(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "plan.yaml"
+    _yaml_plan(path, "31/03/2027: all practices trained")
+    plan = load_action_plan(path, warnings=[])
+    # as_at a year on (a mistyped year): the completion is before it but after today.
+    lines = dated_after_as_at(dt.date(2027, 11, 1), plan, today=dt.date(2026, 12, 6))
+    late = [ln for ln in lines if "completion is dated" in ln]
+    assert late and "after today (6 December 2026)" in late[0], lines
+    assert "it is not complete" in late[0]

@@ -265,8 +265,8 @@ def verify(
         # The same dates the build warns of: the item waits until the warning is dealt with.
         updates += (
             f", but its dates are NOT verified: the build warns of {count(len(dates), 'date')} "
-            "to check (an update after the 'as at' date or years before it, or an 'as at' date "
-            "after today; "
+            "to check (an update or a completion after the 'as at' date or years before it, or "
+            "an 'as at' date after today; "
             "listed below)"
         )
     items.append(

@@ -206,7 +206,8 @@ def _completed_after(
     """A warning for a completed action whose completion is dated after ``as_at``."""
     if action.status != "complete" or not action.completion:
         return []
-    late = [d for d in dates_in(action.completion) if d > as_at]
+    # After today is late whatever as_at says (an as_at with a mistyped year hides nothing).
+    late = [d for d in dates_in(action.completion) if d > as_at or d > today]
     if not late:
         return []
     day = max(late)
@@ -215,9 +216,12 @@ def _completed_after(
         if origin is not None and origin.status_from_completion
         else "is marked complete"
     )
-    after = f"action_plan.as_at ({uk_long_date(as_at)})"
+    past_as_at = f"action_plan.as_at ({uk_long_date(as_at)})"
+    past_today = f"today ({uk_long_date(today)})"
+    after = past_as_at if day > as_at else past_today
     if day > today:
-        after += f" and after today ({uk_long_date(today)})"
+        if day > as_at:
+            after += f" and after {past_today}"
         fix = (
             "if it is still to be done, it is not complete: give its status as in progress "
             "and the date as its target date; otherwise check the date's year"

@@ -458,10 +458,14 @@ def _read_rows(
 _INTENT = re.compile(
     r"\b(?:to\s+be|by|due|expected|expect|target(?:ed)?|planned|plan(?:s)?\s+to|not\s+yet|"
     r"will|awaiting|ongoing|in\s+progress|pending|scheduled|aim(?:s|ing)?\s+to|anticipated|"
-    r"intend(?:s|ed)?|forecast)\b",
+    r"intend(?:s|ed)?|forecast|not\s+started|delayed|partial(?:ly)?|in\s+part|on\s+hold|"
+    r"paused|overdue|behind|underway|started|deferred|postponed|slipped|cancell?ed|"
+    r"withdrawn|superseded|no\s+longer)\b",
     re.IGNORECASE,
 )
-"""Words in a completion cell that say the action is still to be done (``to be completed by``)."""
+"""Words in a completion cell that say the action is still to be done, or was not done as
+planned (``to be completed by``, ``not started``, ``delayed``, ``partially completed``,
+``no longer required``): such an action is not published as complete."""
 
 
 def _status_read_from(action: dict[str, Any], today: dt.date | None = None) -> tuple[str, str]:
